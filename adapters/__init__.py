@@ -1,0 +1,1 @@
+"""Thin platform adapters: translate platform payloads to events and perform actions."""
