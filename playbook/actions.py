@@ -54,6 +54,7 @@ class SendDirectMessage(Action):
     to: UserRef
     message: RichMessage
     fallback_channel: ChannelRef | None = None   # where to mention them if DMs are refused
+    fallback_prefix: str = ""                    # put before the text there (e.g. a mention)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -21,6 +21,7 @@ from pydantic import ConfigDict
 from playbook.refs import ChannelRef, UserRef
 
 __all__ = [
+    "TOKEN_PATTERN",
     "Attachment",
     "Button",
     "ButtonStyle",
@@ -30,7 +31,6 @@ __all__ = [
     "RichMessage",
     "Select",
     "SelectOption",
-    "TOKEN_PATTERN",
     "channel_link",
     "mention",
     "timestamp",

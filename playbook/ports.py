@@ -83,7 +83,8 @@ class Member:
 
     @property
     def present(self) -> bool:
-        return self.joined_at is not None and self.left_at is None
+        """Still in the community (``joined_at`` is None for members who predate the bot)."""
+        return self.left_at is None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,0 +1,16 @@
+"""The playbook steps, in the order they see each event (core bookkeeping first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playbook.step import Step
+from playbook.steps import core, intros, welcome
+
+__all__ = ["STEPS"]
+
+STEPS: tuple[Step[Any], ...] = (
+    core.STEP,
+    welcome.STEP,
+    intros.STEP,
+)
