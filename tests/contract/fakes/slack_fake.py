@@ -1,0 +1,329 @@
+"""A fake Slack on 127.0.0.1 that the real slack-bolt / slack_sdk talk to.
+
+- Web API under ``/api/<method>`` (query, form or JSON parameters, ``Authorization: Bearer``),
+  with enough state for the adapter: a workspace, users, channels, user groups, DMs.
+- A response_url sink under ``/response/<id>``.
+- A Socket Mode websocket under ``/socket``: sends ``{"type": "hello"}``, then the envelopes
+  a test pushes; records the client's acks (``{"envelope_id": ..., "payload": ...}``).
+- Helpers to send *signed* HTTP requests to a bolt endpoint (Events API, slash commands,
+  interactivity), exactly as Slack signs them.
+- Every call is recorded; ``fail_next`` makes a method answer 429 (with Retry-After) or an
+  error on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+__all__ = ["ApiCall", "FakeSlack", "sign"]
+
+BOT_TOKEN = "xoxb-fake-bot-token"
+APP_TOKEN = "xapp-fake-app-token"
+SIGNING_SECRET = "fake-signing-secret"
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return f"v0={digest}"
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: float | None
+    times: int
+
+
+@dataclass
+class FakeSlack:
+    team_id: str = "T0COHORT"
+    team_name: str = "Cohort Test"
+    bot_user_id: str = "UBOT"
+    bot_id: str = "BBOT"
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)        # id -> channel
+    usergroups: dict[str, dict[str, Any]] = field(default_factory=dict)      # id -> group
+    usergroups_error: str = ""              # e.g. "paid_teams_only": every usergroups.* fails
+    dm_refused: set[str] = field(default_factory=set)                      # users who can't be DMed
+    expired_triggers: set[str] = field(default_factory=set)
+    calls: list[ApiCall] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)          # response_url posts
+    acks: list[dict[str, Any]] = field(default_factory=list)               # socket mode acks
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._failures: dict[str, list[_Failure]] = {}
+        self._ts = itertools.count(100)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._runner: web.AppRunner | None = None
+        self.users.setdefault("UADMIN", {"id": "UADMIN", "name": "ada", "is_admin": True,
+                                          "profile": {"display_name": "Ada"}})
+        self.users.setdefault("UMEMBER", {"id": "UMEMBER", "name": "bo", "profile": {"display_name": "Bo"}})
+        self.channels.setdefault("CWELCOME", {"id": "CWELCOME", "name": "welcome", "members": []})
+        self.channels.setdefault("CINTROS", {"id": "CINTROS", "name": "intros", "members": []})
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "") -> str:
+        return f"{self.url}/response/{name or uuid.uuid4().hex}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{rid}", self._response)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ test controls
+
+    def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
+                  retry_after: float | None = 0, times: int = 1) -> None:
+        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
+        self.usergroups[group_id] = {"id": group_id, "handle": handle, "name": handle.title(),
+                                     "users": list(users), "date_delete": 0}
+
+    async def wait_for(self, predicate: Callable[[], Any], *, timeout: float = 5.0) -> Any:
+        """Poll briefly until ``predicate()`` is truthy (no fixed sleeps in tests)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met within {timeout}s")
+            await asyncio.sleep(0.01)
+
+    # ------------------------------------------------------------------ Web API
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(dict(await request.post()))
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if token != expected:
+            self.calls.append(ApiCall(method, params, 200))
+            return _json({"ok": False, "error": "invalid_auth"})
+        failures = self._failures.get(method)
+        if failures:
+            failure = failures[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                failures.pop(0)
+            self.calls.append(ApiCall(method, params, failure.status))
+            headers = {} if failure.retry_after is None else {"Retry-After": str(int(failure.retry_after))}
+            return _json({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        self.calls.append(ApiCall(method, params))
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        result = handler(params) if handler else {"ok": True}
+        return _json(result)
+
+    def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://cohort-test.slack.com/", "team": self.team_name,
+                "user": "cohortbot", "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+
+    def _m_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(p.get("user")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(p.get("users", "")).split(",") if u]
+        if any(u in self.dm_refused for u in users):
+            return {"ok": False, "error": "cannot_dm_bot"}
+        if any(u not in self.users for u in users):
+            return {"ok": False, "error": "user_not_found"}
+        prefix = "D" if len(users) == 1 else "G"
+        return {"ok": True, "channel": {"id": prefix + "".join(sorted(users))}}
+
+    def _m_conversations_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        channels = [{"id": c["id"], "name": c["name"]} for c in self.channels.values()]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _m_conversations_invite(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        user = str(p.get("users"))
+        if user in channel["members"]:
+            return {"ok": False, "error": "already_in_channel"}
+        channel["members"].append(user)
+        return {"ok": True, "channel": {"id": channel["id"]}}
+
+    def _m_conversations_kick(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        user = str(p.get("user"))
+        if user not in channel["members"]:
+            return {"ok": False, "error": "not_in_channel"}
+        channel["members"].remove(user)
+        return {"ok": True}
+
+    def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel", ""))
+        if not channel.startswith(("D", "G")) and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = f"1700000000.{next(self._ts):06d}"
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": p.get("text"), "ts": ts}}
+
+    def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if str(p.get("trigger_id")) in self.expired_triggers:
+            return {"ok": False, "error": "expired_trigger_id"}
+        return {"ok": True, "view": {"id": "V" + uuid.uuid4().hex[:8].upper()}}
+
+    def _m_reactions_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    def _usergroups_refusal(self) -> dict[str, Any] | None:
+        return {"ok": False, "error": self.usergroups_error} if self.usergroups_error else None
+
+    def _m_usergroups_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        if refusal := self._usergroups_refusal():
+            return refusal
+        include_users = str(p.get("include_users", "")).lower() in ("1", "true")
+        groups = [{k: v for k, v in g.items() if include_users or k != "users"} for g in self.usergroups.values()]
+        return {"ok": True, "usergroups": groups}
+
+    def _m_usergroups_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        if refusal := self._usergroups_refusal():
+            return refusal
+        group = self.usergroups.get(str(p.get("usergroup")))
+        return {"ok": True, "users": list(group["users"])} if group else {"ok": False, "error": "no_such_subteam"}
+
+    def _m_usergroups_users_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        if refusal := self._usergroups_refusal():
+            return refusal
+        group = self.usergroups.get(str(p.get("usergroup")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        group["users"] = [u for u in str(p.get("users", "")).split(",") if u]   # REPLACES the list
+        return {"ok": True, "usergroup": group}
+
+    # ------------------------------------------------------------------ response_url
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append({"id": request.match_info["rid"], **body})
+        return web.Response(text="ok", content_type="text/plain")
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
+                                      "debug_info": {"host": "fake"}, "connection_info": {"app_id": "A1"}}))
+        try:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    self.acks.append(json.loads(msg.data))
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def push_envelope(self, payload: dict[str, Any], *, kind: str, envelope_id: str | None = None,
+                            retry_attempt: int = 0) -> str:
+        """Send one Socket Mode envelope (events_api, slash_commands or interactive)."""
+        await self.wait_for(lambda: self._sockets)
+        envelope_id = envelope_id or uuid.uuid4().hex
+        envelope: dict[str, Any] = {"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                    "accepts_response_payload": kind != "events_api"}
+        if kind == "events_api":
+            envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
+        await self._sockets[-1].send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def wait_ack(self, envelope_id: str, *, timeout: float = 5.0) -> dict[str, Any]:
+        def found() -> dict[str, Any] | None:
+            return next((a for a in self.acks if a.get("envelope_id") == envelope_id), None)
+
+        ack: dict[str, Any] = await self.wait_for(found, timeout=timeout)
+        return ack
+
+    # ------------------------------------------------------------------ signed HTTP to a bolt endpoint
+
+    @staticmethod
+    def encode(payload: dict[str, Any], kind: str) -> tuple[str, str]:
+        """(body, content type) as Slack sends each kind of request."""
+        if kind == "events_api":
+            return json.dumps(payload), "application/json"
+        if kind == "slash_commands":
+            return urlencode(payload), "application/x-www-form-urlencoded"
+        return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+    async def send_signed(self, url: str, payload: dict[str, Any], *, kind: str, secret: str = SIGNING_SECRET,
+                          timestamp: int | None = None, retry_num: int | None = None,
+                          signature: str | None = None) -> tuple[int, str]:
+        body, content_type = self.encode(payload, kind)
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": signature or sign(secret, ts, body)}
+        if retry_num is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+        async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as resp:
+            return resp.status, await resp.text()
+
+
+def _json(data: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json" (no charset), as Slack answers.
+    return web.Response(text=json.dumps(data), status=status, headers={"Content-Type": "application/json",
+                                                                       **(headers or {})})

@@ -1,0 +1,153 @@
+"""Fixtures for the Slack contract tests: a fake Slack and the real adapter wired to it.
+
+Import them into a test module (``from tests.contract.slack_fixtures import slack, slack_fake``);
+``slack`` is parametrized over HTTP mode and Socket Mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.slack import SlackAdapter, SlackConfig
+from playbook.commands import CommandSpec, OptionKind, OptionSpec
+from playbook.events import Event
+from tests.contract.fakes.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+
+__all__ = [
+    "CATALOG",
+    "Ack",
+    "RecordingSink",
+    "SlackHarness",
+    "load_payload",
+    "make_config",
+    "slack",
+    "slack_fake",
+    "slack_http",
+]
+
+PAYLOADS = Path(__file__).parent / "payloads" / "slack"
+
+CATALOG = (
+    CommandSpec(path=("status",), description="How the community is doing"),
+    CommandSpec(path=("welcome", "preview"), description="Preview the welcome", moderator=True),
+    CommandSpec(
+        path=("role", "grant"),
+        description="Give a member a role",
+        options=(
+            OptionSpec(name="member", description="who", kind=OptionKind.USER),
+            OptionSpec(name="role", description="which role"),
+        ),
+        moderator=True,
+    ),
+)
+
+
+def load_payload(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text())
+    return copy.deepcopy(data)
+
+
+@dataclass
+class RecordingSink:
+    """The runtime's sink, recorded. ``gate`` (when set) holds every call: a slow engine."""
+
+    events: list[Event] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+
+    async def __call__(self, event: Event) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        self.events.append(event)
+
+
+@dataclass(frozen=True)
+class Ack:
+    status: int
+    body: Any          # HTTP: the response text (JSON-decoded if it is JSON); Socket: the ack payload
+
+
+@dataclass
+class SlackHarness:
+    fake: FakeSlack
+    adapter: SlackAdapter
+    sink: RecordingSink
+    mode: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.adapter.http_port}/slack/events"
+
+    async def deliver(self, payload: dict[str, Any], *, kind: str, retry: int = 0) -> Ack:
+        """Deliver like Slack does in this mode; returns once Slack would have its ack."""
+        if self.mode == "http":
+            status, text = await self.fake.send_signed(
+                self.endpoint, payload, kind=kind, retry_num=retry or None
+            )
+            try:
+                return Ack(status, json.loads(text) if text else None)
+            except json.JSONDecodeError:
+                return Ack(status, text)
+        envelope_id = await self.fake.push_envelope(payload, kind=kind, retry_attempt=retry)
+        ack = await self.fake.wait_ack(envelope_id)
+        return Ack(200, ack.get("payload"))
+
+    async def events(self, count: int, *, timeout: float = 5.0) -> list[Event]:
+        await self.fake.wait_for(lambda: len(self.sink.events) >= count, timeout=timeout)
+        return self.sink.events
+
+
+def make_config(fake: FakeSlack, mode: str, **overrides: Any) -> SlackConfig:
+    values: dict[str, Any] = {
+        "bot_token": BOT_TOKEN,
+        "app_token": APP_TOKEN,
+        "signing_secret": SIGNING_SECRET,
+        "api_url": fake.api_url,
+        "mode": mode,
+        "http_host": "127.0.0.1",
+        "http_port": 0,
+        **overrides,
+    }
+    return SlackConfig(**values)
+
+
+async def _harness(fake: FakeSlack, mode: str) -> AsyncIterator[SlackHarness]:
+    sink = RecordingSink()
+    adapter = SlackAdapter(make_config(fake, mode))
+    await adapter.start(sink, CATALOG)
+    try:
+        yield SlackHarness(fake=fake, adapter=adapter, sink=sink, mode=mode)
+    finally:
+        await adapter.close()
+
+
+@pytest.fixture
+async def slack_fake() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    fake.users["UNEW"] = {"id": "UNEW", "name": "grace", "profile": {"display_name": "grace"}}
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture(params=["http", "socket"])
+async def slack(request: pytest.FixtureRequest, slack_fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    """The adapter started in each mode against the fake."""
+    async for harness in _harness(slack_fake, request.param):
+        yield harness
+
+
+@pytest.fixture
+async def slack_http(slack_fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    """One mode is enough where only outbound calls matter."""
+    async for harness in _harness(slack_fake, "http"):
+        yield harness
