@@ -1,0 +1,136 @@
+"""The ``cohortbot`` command line. Exit codes: 0 ok, 2 bad input, 1 runtime failure."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from config.playbook import PlaybookError, check_files, load_playbook, playbook_files
+from config.settings import Settings
+
+__all__ = ["app", "main"]
+
+BAD_INPUT, FAILURE = 2, 1
+log = logging.getLogger("cohortbot")
+
+app = typer.Typer(
+    help="cohortbot runs the community playbook of an online course on Discord, Slack or the console.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            # Never echo the input: it may be a token.
+            typer.echo(f"error: setting {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+
+
+PlaybookOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--playbook", "-p",
+        help="Playbook YAML file or a folder of them (repeatable). Default: COHORTBOT_PLAYBOOK "
+        "or the embedded example playbook.",
+    ),
+]
+
+
+@app.command()
+def run(playbook: PlaybookOption = None) -> None:
+    """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
+    from bot.bootstrap import build_app, install_logging
+
+    settings = _settings()
+    install_logging(settings)
+    try:
+        built = build_app(settings, playbook_paths=playbook or [])
+    except PlaybookError as exc:
+        for issue in exc.issues:
+            typer.echo(f"error: {issue}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    try:
+        asyncio.run(_run(built))
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:
+        log.debug("fatal", exc_info=True)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(FAILURE) from None
+
+
+async def _run(built: object) -> None:
+    from bot.bootstrap import App
+
+    assert isinstance(built, App)
+    try:
+        await built.database.upgrade()
+        await built.runtime.run()
+    finally:
+        await built.database.dispose()
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Playbook files or folders to validate.")],
+) -> None:
+    """Validate playbooks; print every problem with its file, line and field."""
+    issues = check_files(files)
+    for issue in issues:
+        typer.echo(f"error: {issue}", err=True)
+    if issues:
+        typer.echo(f"{len(issues)} problem(s) found.", err=True)
+        raise typer.Exit(BAD_INPUT)
+    for file in playbook_files(files):
+        loaded = load_playbook(file)
+        enabled = ", ".join(n for n, c in loaded.steps.items() if c.enabled) or "no steps"
+        typer.echo(f"ok: {file}: playbook {loaded.name!r} ({enabled})")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (also done automatically by `run`)."""
+    from storage.database import Database
+
+    settings = _settings()
+
+    async def upgrade() -> None:
+        database = Database(settings.database_url)
+        try:
+            await database.upgrade()
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(upgrade())
+    except Exception as exc:
+        typer.echo(f"error: database upgrade failed: {exc}", err=True)
+        raise typer.Exit(FAILURE) from None
+    typer.echo("database is up to date")
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:   # never a traceback for the user
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(FAILURE)
+
+
+if __name__ == "__main__":
+    main()
