@@ -66,6 +66,7 @@ class SlackConfig:
     http_path: str = "/slack/events"
     community_channel: str | None = None  # id or name: the community is this channel's members
     max_rate_limit_wait: float = 10.0  # longer Retry-After -> RetryableDeliveryError instead
+    retry_backoff: float = 1.0  # pause before retrying a 500/503 or a dropped connection
 
     def __post_init__(self) -> None:
         if not self.bot_token:
@@ -99,7 +100,10 @@ class SlackAdapter:
         self._now = clock or (lambda: datetime.now(UTC))
         self.api = SlackApi(
             build_client(
-                config.bot_token, api_url=config.api_url, max_rate_limit_wait=config.max_rate_limit_wait
+                config.bot_token,
+                api_url=config.api_url,
+                max_rate_limit_wait=config.max_rate_limit_wait,
+                backoff=config.retry_backoff,
             )
         )
         self._performer = SlackPerformer(self.api)

@@ -28,6 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -139,15 +140,18 @@ class HonouringRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def retry_handlers(*, max_rate_limit_wait: float = 10.0) -> list[AsyncRetryHandler]:
+def retry_handlers(*, max_rate_limit_wait: float = 10.0, backoff: float = 1.0) -> list[AsyncRetryHandler]:
+    interval = FixedValueRetryIntervalCalculator(fixed_internal=backoff)
     return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
         HonouringRateLimitRetryHandler(max_wait=max_rate_limit_wait),
-        AsyncServerErrorRetryHandler(max_retry_count=1),
+        AsyncServerErrorRetryHandler(max_retry_count=1, interval_calculator=interval),
     ]
 
 
-def build_client(token: str, *, api_url: str | None, max_rate_limit_wait: float = 10.0) -> AsyncWebClient:
+def build_client(
+    token: str, *, api_url: str | None, max_rate_limit_wait: float = 10.0, backoff: float = 1.0
+) -> AsyncWebClient:
     base_url = api_url or AsyncWebClient.BASE_URL
     if not base_url.endswith("/"):
         base_url += "/"
@@ -155,7 +159,7 @@ def build_client(token: str, *, api_url: str | None, max_rate_limit_wait: float 
         token=token,
         base_url=base_url,
         timeout=15,
-        retry_handlers=retry_handlers(max_rate_limit_wait=max_rate_limit_wait),
+        retry_handlers=retry_handlers(max_rate_limit_wait=max_rate_limit_wait, backoff=backoff),
     )
 
 

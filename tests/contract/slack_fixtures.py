@@ -71,7 +71,7 @@ class RecordingSink:
 @dataclass(frozen=True)
 class Ack:
     status: int
-    body: Any          # HTTP: the response text (JSON-decoded if it is JSON); Socket: the ack payload
+    body: Any  # HTTP: the response text (JSON-decoded if it is JSON); Socket: the ack payload
 
 
 @dataclass
@@ -99,8 +99,8 @@ class SlackHarness:
         ack = await self.fake.wait_ack(envelope_id)
         return Ack(200, ack.get("payload"))
 
-    async def events(self, count: int, *, timeout: float = 5.0) -> list[Event]:
-        await self.fake.wait_for(lambda: len(self.sink.events) >= count, timeout=timeout)
+    async def events(self, count: int, *, within: float = 5.0) -> list[Event]:
+        await self.fake.wait_for(lambda: len(self.sink.events) >= count, within=within)
         return self.sink.events
 
 
@@ -113,6 +113,7 @@ def make_config(fake: FakeSlack, mode: str, **overrides: Any) -> SlackConfig:
         "mode": mode,
         "http_host": "127.0.0.1",
         "http_port": 0,
+        "retry_backoff": 0.01,
         **overrides,
     }
     return SlackConfig(**values)

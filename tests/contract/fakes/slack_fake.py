@@ -62,14 +62,14 @@ class FakeSlack:
     bot_user_id: str = "UBOT"
     bot_id: str = "BBOT"
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    channels: dict[str, dict[str, Any]] = field(default_factory=dict)        # id -> channel
-    usergroups: dict[str, dict[str, Any]] = field(default_factory=dict)      # id -> group
-    usergroups_error: str = ""              # e.g. "paid_teams_only": every usergroups.* fails
-    dm_refused: set[str] = field(default_factory=set)                      # users who can't be DMed
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> channel
+    usergroups: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> group
+    usergroups_error: str = ""  # e.g. "paid_teams_only": every usergroups.* fails
+    dm_refused: set[str] = field(default_factory=set)  # users who can't be DMed
     expired_triggers: set[str] = field(default_factory=set)
     calls: list[ApiCall] = field(default_factory=list)
-    responses: list[dict[str, Any]] = field(default_factory=list)          # response_url posts
-    acks: list[dict[str, Any]] = field(default_factory=list)               # socket mode acks
+    responses: list[dict[str, Any]] = field(default_factory=list)  # response_url posts
+    acks: list[dict[str, Any]] = field(default_factory=list)  # socket mode acks
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -77,8 +77,9 @@ class FakeSlack:
         self._ts = itertools.count(100)
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
-        self.users.setdefault("UADMIN", {"id": "UADMIN", "name": "ada", "is_admin": True,
-                                          "profile": {"display_name": "Ada"}})
+        self.users.setdefault(
+            "UADMIN", {"id": "UADMIN", "name": "ada", "is_admin": True, "profile": {"display_name": "Ada"}}
+        )
         self.users.setdefault("UMEMBER", {"id": "UMEMBER", "name": "bo", "profile": {"display_name": "Bo"}})
         self.channels.setdefault("CWELCOME", {"id": "CWELCOME", "name": "welcome", "members": []})
         self.channels.setdefault("CINTROS", {"id": "CINTROS", "name": "intros", "members": []})
@@ -115,26 +116,38 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ test controls
 
-    def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
-                  retry_after: float | None = 0, times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after: float | None = 0,
+        times: int = 1,
+    ) -> None:
         self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method and c.status == 200]
 
     def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
-        self.usergroups[group_id] = {"id": group_id, "handle": handle, "name": handle.title(),
-                                     "users": list(users), "date_delete": 0}
+        self.usergroups[group_id] = {
+            "id": group_id,
+            "handle": handle,
+            "name": handle.title(),
+            "users": list(users),
+            "date_delete": 0,
+        }
 
-    async def wait_for(self, predicate: Callable[[], Any], *, timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], *, within: float = 5.0) -> Any:
         """Poll briefly until ``predicate()`` is truthy (no fixed sleeps in tests)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while True:
             value = predicate()
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met within {timeout}s")
+                raise AssertionError(f"condition not met within {within}s")
             await asyncio.sleep(0.01)
 
     # ------------------------------------------------------------------ Web API
@@ -171,8 +184,15 @@ class FakeSlack:
         return _json(result)
 
     def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://cohort-test.slack.com/", "team": self.team_name,
-                "user": "cohortbot", "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+        return {
+            "ok": True,
+            "url": "https://cohort-test.slack.com/",
+            "team": self.team_name,
+            "user": "cohortbot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
 
     def _m_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
@@ -239,14 +259,20 @@ class FakeSlack:
         if refusal := self._usergroups_refusal():
             return refusal
         include_users = str(p.get("include_users", "")).lower() in ("1", "true")
-        groups = [{k: v for k, v in g.items() if include_users or k != "users"} for g in self.usergroups.values()]
+        groups = [
+            {k: v for k, v in g.items() if include_users or k != "users"} for g in self.usergroups.values()
+        ]
         return {"ok": True, "usergroups": groups}
 
     def _m_usergroups_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
         if refusal := self._usergroups_refusal():
             return refusal
         group = self.usergroups.get(str(p.get("usergroup")))
-        return {"ok": True, "users": list(group["users"])} if group else {"ok": False, "error": "no_such_subteam"}
+        return (
+            {"ok": True, "users": list(group["users"])}
+            if group
+            else {"ok": False, "error": "no_such_subteam"}
+        )
 
     def _m_usergroups_users_update(self, p: dict[str, Any]) -> dict[str, Any]:
         if refusal := self._usergroups_refusal():
@@ -254,7 +280,7 @@ class FakeSlack:
         group = self.usergroups.get(str(p.get("usergroup")))
         if group is None:
             return {"ok": False, "error": "no_such_subteam"}
-        group["users"] = [u for u in str(p.get("users", "")).split(",") if u]   # REPLACES the list
+        group["users"] = [u for u in str(p.get("users", "")).split(",") if u]  # REPLACES the list
         return {"ok": True, "usergroup": group}
 
     # ------------------------------------------------------------------ response_url
@@ -270,8 +296,16 @@ class FakeSlack:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
-                                      "debug_info": {"host": "fake"}, "connection_info": {"app_id": "A1"}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "fake"},
+                    "connection_info": {"app_id": "A1"},
+                }
+            )
+        )
         try:
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
@@ -280,23 +314,28 @@ class FakeSlack:
             self._sockets.remove(ws)
         return ws
 
-    async def push_envelope(self, payload: dict[str, Any], *, kind: str, envelope_id: str | None = None,
-                            retry_attempt: int = 0) -> str:
+    async def push_envelope(
+        self, payload: dict[str, Any], *, kind: str, envelope_id: str | None = None, retry_attempt: int = 0
+    ) -> str:
         """Send one Socket Mode envelope (events_api, slash_commands or interactive)."""
         await self.wait_for(lambda: self._sockets)
         envelope_id = envelope_id or uuid.uuid4().hex
-        envelope: dict[str, Any] = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                                    "accepts_response_payload": kind != "events_api"}
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        }
         if kind == "events_api":
             envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
         await self._sockets[-1].send_str(json.dumps(envelope))
         return envelope_id
 
-    async def wait_ack(self, envelope_id: str, *, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_ack(self, envelope_id: str, *, within: float = 5.0) -> dict[str, Any]:
         def found() -> dict[str, Any] | None:
             return next((a for a in self.acks if a.get("envelope_id") == envelope_id), None)
 
-        ack: dict[str, Any] = await self.wait_for(found, timeout=timeout)
+        ack: dict[str, Any] = await self.wait_for(found, within=within)
         return ack
 
     # ------------------------------------------------------------------ signed HTTP to a bolt endpoint
@@ -310,13 +349,24 @@ class FakeSlack:
             return urlencode(payload), "application/x-www-form-urlencoded"
         return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
-    async def send_signed(self, url: str, payload: dict[str, Any], *, kind: str, secret: str = SIGNING_SECRET,
-                          timestamp: int | None = None, retry_num: int | None = None,
-                          signature: str | None = None) -> tuple[int, str]:
+    async def send_signed(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        kind: str,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+        signature: str | None = None,
+    ) -> tuple[int, str]:
         body, content_type = self.encode(payload, kind)
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
-                   "X-Slack-Signature": signature or sign(secret, ts, body)}
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature or sign(secret, ts, body),
+        }
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
         async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as resp:
@@ -325,5 +375,6 @@ class FakeSlack:
 
 def _json(data: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # Exactly "application/json" (no charset), as Slack answers.
-    return web.Response(text=json.dumps(data), status=status, headers={"Content-Type": "application/json",
-                                                                       **(headers or {})})
+    return web.Response(
+        text=json.dumps(data), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
