@@ -252,22 +252,22 @@ class ConsoleAdapter:
 
     async def _click(self, name: str, label: str) -> None:
         wanted = label.lower()
-        for shown in reversed(self._shown):
-            if shown.audience not in (None, name):
-                continue
-            for button in shown.buttons:
-                if button.label.lower().startswith(wanted):
-                    if button.url:
-                        self._say(f"* {name} opens {button.url}")
-                        return
-                    interaction = InteractionRef(Platform.CONSOLE, self._next_id())
-                    self._interactions[interaction.id] = name
-                    await self._emit(
-                        ButtonPressed, actor=self._actor(name), interaction=interaction,
-                        action_id=button.action_id, value=button.value, message=shown.message,
-                    )
-                    return
-        self._say(f"* {name} sees no button labelled {label!r}")
+        visible = [s for s in reversed(self._shown) if s.audience in (None, name)]
+        candidates = [(s, b) for s in visible for b in s.buttons if b.label.lower().startswith(wanted)]
+        candidates += [(s, b) for s in visible for b in s.buttons if wanted in b.label.lower()]
+        if not candidates:
+            self._say(f"* {name} sees no button labelled {label!r}")
+            return
+        shown, button = candidates[0]
+        if button.url:
+            self._say(f"* {name} opens {button.url}")
+            return
+        interaction = InteractionRef(Platform.CONSOLE, self._next_id())
+        self._interactions[interaction.id] = name
+        await self._emit(
+            ButtonPressed, actor=self._actor(name), interaction=interaction,
+            action_id=button.action_id, value=button.value, message=shown.message,
+        )
 
     async def _submit(self, name: str, pairs: list[str]) -> None:
         pending = self._forms.pop(name, None)

@@ -85,6 +85,10 @@ class Deliverer:
         self.poll_seconds = poll_seconds
         self._gate = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        # One delivery round at a time in this process: the console's drain and the
+        # background loop must not both work on a row (a simulated clock jump could
+        # otherwise expire a lease while its delivery is still in flight).
+        self._round = asyncio.Lock()
         self._pacers = {
             platform: Pacer(rate)
             for platform, adapter in self.adapters.items()
@@ -123,14 +127,15 @@ class Deliverer:
         return total
 
     async def deliver_due(self) -> int:
-        async with self._uow() as uow:
-            items = await uow.outbox.claim_due(
-                self.clock.now(), limit=self.batch_size, lease_seconds=self.lease_seconds
-            )
-            await uow.commit()
-        if items:
-            await asyncio.gather(*(self._guarded(item) for item in items))
-        return len(items)
+        async with self._round:
+            async with self._uow() as uow:
+                items = await uow.outbox.claim_due(
+                    self.clock.now(), limit=self.batch_size, lease_seconds=self.lease_seconds
+                )
+                await uow.commit()
+            if items:
+                await asyncio.gather(*(self._guarded(item) for item in items))
+            return len(items)
 
     async def _guarded(self, item: OutboxItem) -> None:
         async with self._gate:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from playbook.actions import GrantRole, PostMessage, SendDirectMessage
 from playbook.commands import CommandSpec
@@ -71,6 +71,15 @@ class Burst(BaseModel):
     )
 
 
+def _clock_time(value: object) -> object:
+    if isinstance(value, str):
+        hour, sep, minute = value.partition(":")
+        if not (sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError(f"expected a time of day like 09:00, not {value!r}")
+        return (int(hour), int(minute))
+    return value
+
+
 class WelcomeConfig(StepConfig):
     title: MEMBER_TEXT = "Welcome to {community}!"
     message: MEMBER_TEXT = DEFAULT_MESSAGE
@@ -82,6 +91,7 @@ class WelcomeConfig(StepConfig):
     fallback_prefix: MEMBER_TEXT = "{mention} I couldn't send you a direct message, so here it is:\n"
     follow_ups: list[FollowUp] = Field(default_factory=list)
     report_unonboarded_after: Duration | None = timedelta(days=7)
+    report_time: Annotated[tuple[int, int], BeforeValidator(_clock_time)] = (9, 0)   # "09:00" in the community's time zone
     report_message: REPORT_TEXT = (
         "{count} member(s) joined {days}+ days ago and have not finished onboarding: {members}"
     )
@@ -138,7 +148,21 @@ async def _welcome(ctx: Ctx, member: Member, *, grouped: bool = False) -> None:
     for index, follow_up in enumerate(cfg.follow_ups):
         await ctx.set_timer(f"followup{index}", start + follow_up.after, subject=member.user, join=member.join_count)
     if cfg.report_unonboarded_after is not None and cfg.guidelines.required:
-        await ctx.set_timer("report", start + cfg.report_unonboarded_after, subject=member.user)
+        # One list a day (at report_time, local): everyone who crossed the line that day.
+        due = _report_moment(ctx, start + cfg.report_unonboarded_after)
+        await ctx.set_timer(f"report-{due.date().isoformat()}", due)
+
+
+def _report_moment(ctx: Ctx, overdue_at: datetime) -> datetime:
+    """The first daily report time (community zone) at or after ``overdue_at``."""
+    zone = ctx.playbook.zone
+    local = overdue_at.astimezone(zone)
+    hour, minute = ctx.config.report_time
+    day = local.date()
+    candidate = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    if candidate < local:
+        candidate = datetime.combine(day + timedelta(days=1), time(hour, minute), tzinfo=zone)
+    return candidate.astimezone(UTC)
 
 
 async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
@@ -204,7 +228,7 @@ async def on_timer(event: TimerFired, ctx: Ctx) -> None:
     name = event.kind.removeprefix("welcome.")
     if name == "burst":
         await _post_group_welcome(ctx)
-    elif name == "report":
+    elif name.startswith("report"):
         await _report_unonboarded(ctx)
     elif name.startswith("followup") and event.subject is not None:
         await _follow_up(ctx, int(name.removeprefix("followup")), event)
@@ -262,14 +286,13 @@ async def _report_unonboarded(ctx: Ctx) -> None:
     channel = ctx.channel("moderators")
     if after is None or channel is None:
         return
-    cutoff = ctx.now - after
     overdue = [
         m
         for m in await ctx.uow.members.list(ctx.community)
         if not m.is_bot
         and m.welcomed_at is not None
         and m.onboarded_at is None
-        and m.welcomed_at <= cutoff
+        and _report_moment(ctx, m.welcomed_at + after) <= ctx.now
         and not m.data.get("welcome", {}).get("reported")
     ]
     if not overdue:
