@@ -68,13 +68,10 @@ class SqlOutboxRepository(SqlRepository):
         return (await self._session.execute(stmt)).first() is not None
 
     async def stats(self, community: CommunityRef) -> OutboxStats:
-        counts: dict[str, int] = dict(
-            (
-                await self._session.execute(
-                    select(OUTBOX.c.status, func.count()).where(_in(community)).group_by(OUTBOX.c.status)
-                )
-            ).tuples()
+        by_status = await self._session.execute(
+            select(OUTBOX.c.status, func.count()).where(_in(community)).group_by(OUTBOX.c.status)
         )
+        counts: dict[str, int] = {status: count for status, count in by_status}
         # "Failing" = still pending but already failed at least once; parked = given up.
         errors = await self._session.execute(
             select(OUTBOX.c.key, OUTBOX.c.last_error, OUTBOX.c.last_failed_at)
