@@ -222,8 +222,14 @@ class SlackAdapter:
             await self._sink(event)
 
     async def _actor(self, user_id: str, name: str = "") -> Actor:
-        info = await self.api.user_info(user_id)
-        groups = await self.api.usergroups()
+        try:
+            info = await self.api.user_info(user_id)
+            groups = await self.api.usergroups()
+        except DeliveryError as exc:
+            # Slack is briefly unreachable: the gesture still counts, without standing
+            # (a moderator command is then refused and can simply be repeated).
+            log.warning("Slack: cannot look up %s's standing: %s", user_id, exc)
+            info, groups = {"id": user_id}, []
         return translate.actor(
             user_id,
             name=name or translate.display_name(info),

@@ -34,7 +34,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
+from adapters.base import DeliveryError, DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
 
 __all__ = [
     "DM_REFUSALS",
@@ -281,7 +281,7 @@ class SlackApi:
         """{name: id} for rendering ``<#name>``; empty if the directory can't be read."""
         try:
             return await self.channel_directory()
-        except PermanentDeliveryError as exc:
+        except DeliveryError as exc:
             log.warning("cannot list Slack channels: %s", exc)
             return {}
 
@@ -289,7 +289,7 @@ class SlackApi:
         """{id: name}; empty if the directory can't be read (names are cosmetic in events)."""
         try:
             return {cid: name for name, cid in (await self.channel_directory()).items()}
-        except PermanentDeliveryError as exc:
+        except DeliveryError as exc:
             log.warning("cannot list Slack channels: %s", exc)
             return {}
 

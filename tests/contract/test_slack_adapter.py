@@ -15,17 +15,21 @@ import pytest
 from adapters.base import DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
 from adapters.slack import SlackAdapter, SlackStartupError
 from playbook.actions import (
+    AddReaction,
     CreateLiveSession,
     GrantRole,
     OpenForm,
+    PinMessage,
     PostMessage,
     RespondToInteraction,
     RevokeRole,
     SendDirectMessage,
+    SendGroupMessage,
+    StartThread,
 )
 from playbook.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, MemberJoined, MessagePosted
 from playbook.messages import Form, FormInput, RichMessage
-from playbook.refs import ChannelRef, CommunityRef, InteractionRef, Platform, UserRef
+from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
 from tests.contract.fakes.slack_fake import FakeSlack, sign
 from tests.contract.slack_fixtures import (
     CATALOG,
@@ -320,6 +324,63 @@ async def test_roles_fall_back_to_a_channel_without_user_groups(slack_http: Slac
     await adapter.perform(RevokeRole(key="r:2", community=COMMUNITY, member=member, role="champions"))
     assert fake.channels["CCHAMPS"]["members"] == ["UADMIN"]
     assert fake.calls_to("usergroups.users.update") == []
+
+
+async def test_threads_reactions_pins_and_group_dms(slack_http: SlackHarness) -> None:
+    fake, adapter = slack_http.fake, slack_http.adapter
+    intros = ChannelRef(Platform.SLACK, id="CINTROS", name="intros")
+    parent = MessageRef(intros, "1700000200.000100")
+    started = await adapter.perform(
+        StartThread(key="t:1", community=COMMUNITY, message=parent, name="Intros")
+    )
+    assert started.message == parent  # Slack threads are implicit
+    await adapter.perform(
+        PostMessage(
+            key="t:2", community=COMMUNITY, channel=intros, thread=parent, message=RichMessage(text="hi")
+        )
+    )
+    assert fake.calls_to("chat.postMessage")[-1].params["thread_ts"] == "1700000200.000100"
+
+    fake.fail_next("reactions.add", status=200, error="already_reacted", retry_after=None)
+    await adapter.perform(AddReaction(key="r:1", community=COMMUNITY, message=parent, emoji="👋"))
+    await adapter.perform(AddReaction(key="r:2", community=COMMUNITY, message=parent, emoji=":tada:"))
+    assert [c.params["name"] for c in fake.calls if c.method == "reactions.add"] == ["wave", "tada"]
+    await adapter.perform(PinMessage(key="pin:1", community=COMMUNITY, message=parent))
+    assert fake.calls_to("pins.add")[0].params == {"channel": "CINTROS", "timestamp": "1700000200.000100"}
+
+    group = (UserRef(Platform.SLACK, "UMEMBER"), UserRef(Platform.SLACK, "UNEW"))
+    delivered = await adapter.perform(
+        SendGroupMessage(
+            key="m:1", community=COMMUNITY, to=group, message=RichMessage(text="Meet your buddy")
+        )
+    )
+    assert fake.calls_to("conversations.open")[-1].params["users"] == "UMEMBER,UNEW"
+    assert delivered.message is not None and delivered.message.channel.id == "GUMEMBERUNEW"
+
+
+async def test_community_channel_mode_counts_channel_joins_not_workspace_joins(slack_fake: FakeSlack) -> None:
+    sink = RecordingSink()
+    adapter = SlackAdapter(make_config(slack_fake, "http", community_channel="#welcome"))
+    await adapter.start(sink, CATALOG)
+    try:
+        harness = SlackHarness(fake=slack_fake, adapter=adapter, sink=sink, mode="http")
+        await harness.deliver(load_payload("team_join"), kind="events_api")
+        await harness.deliver(load_payload("member_joined_channel"), kind="events_api")
+        (event,) = await harness.events(1)
+        assert isinstance(event, MemberJoined)
+        assert event.member.id == "UMEMBER" and event.display_name == "Bo" and event.event_id == "Ev0MJC1"
+    finally:
+        await adapter.close()
+
+
+async def test_the_bots_own_messages_never_reach_the_sink(slack: SlackHarness) -> None:
+    own = load_payload("message_channel")
+    own["event"]["user"] = "UBOT"
+    own["event_id"] = "Ev0OWN"
+    assert (await slack.deliver(own, kind="events_api")).status == 200
+    await slack.deliver(load_payload("message_im"), kind="events_api")
+    (event,) = await slack.events(1)
+    assert isinstance(event, MessagePosted) and event.is_direct and event.event_id == "Ev0MSG3"
 
 
 # ---------------------------------------------------------------------------- startup
