@@ -1,0 +1,174 @@
+"""A few-lines test bot (errbot's ``testbot`` idea): the real runtime, SQLite, a memory platform.
+
+    bot = await Harness.start(tmp_path, PLAYBOOK_YAML)
+    await bot.join("alice")
+    assert bot.dms_to("alice")
+    await bot.advance("3d")
+"""
+
+from __future__ import annotations
+
+import textwrap
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from adapters.memory import MemoryAdapter
+from bot.clock import ManualClock
+from bot.runtime import Runtime
+from config.playbook import load_playbooks
+from playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
+from playbook.commands import parse_command_text
+from playbook.engine import Engine
+from playbook.events import (
+    Actor,
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    MessagePosted,
+    ReactionAdded,
+)
+from playbook.durations import parse_duration
+from playbook.messages import Button
+from playbook.ports import Capabilities, Member
+from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
+from playbook.steps import STEPS
+from storage.database import Database
+
+__all__ = ["START", "Harness"]
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)   # a Monday, before Europe's DST change
+
+
+class Harness:
+    def __init__(self, runtime: Runtime, database: Database, adapter: MemoryAdapter, clock: ManualClock) -> None:
+        self.runtime = runtime
+        self.database = database
+        self.adapter = adapter
+        self.clock = clock
+        self.community = CommunityRef(Platform.MEMORY, "c1", "Test Community")
+        self.roles: dict[str, set[str]] = {}
+        self._seq = 0
+
+    @classmethod
+    async def start(
+        cls,
+        tmp_path: Path,
+        playbook_yaml: str,
+        *,
+        url: str | None = None,
+        capabilities: Capabilities | None = None,
+        start: datetime = START,
+    ) -> Harness:
+        file = tmp_path / f"playbook-{uuid.uuid4().hex[:6]}.yaml"
+        file.write_text(textwrap.dedent(playbook_yaml))
+        playbooks = load_playbooks([file])
+        clock = ManualClock(start)
+        adapter = MemoryAdapter()
+        if capabilities is not None:
+            adapter.capabilities = capabilities
+        database = Database(url or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+        await database.upgrade()
+        engine = Engine(playbooks, STEPS, clock=clock, capabilities={Platform.MEMORY: adapter.capabilities})
+        runtime = Runtime(
+            engine=engine, unit_of_work=database.unit_of_work, adapters={Platform.MEMORY: adapter}, clock=clock
+        )
+        await adapter.start(runtime.submit, engine.commands())
+        return cls(runtime, database, adapter, clock)
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+    # ------------------------------------------------------------------ refs and events
+
+    def user(self, name: str) -> UserRef:
+        return UserRef(Platform.MEMORY, name, name)
+
+    def channel(self, name: str) -> ChannelRef:
+        return ChannelRef(Platform.MEMORY, id=f"id-{name}", name=name)
+
+    def _id(self) -> str:
+        self._seq += 1
+        return f"e{self._seq}"
+
+    async def send(self, kind: type[Event], *, event_id: str | None = None, settle: bool = True, **fields: Any) -> None:
+        event = kind(community=self.community, occurred_at=self.clock.now(), event_id=event_id or self._id(), **fields)
+        await self.runtime.submit(event)
+        if settle:
+            await self.runtime.settle()
+
+    async def join(self, name: str, *, pending: bool = False, is_bot: bool = False, event_id: str | None = None) -> None:
+        await self.send(
+            MemberJoined, member=self.user(name), display_name=name, pending=pending, is_bot=is_bot, event_id=event_id
+        )
+
+    async def finish_onboarding(self, name: str) -> None:
+        await self.send(MemberUpdated, member=self.user(name), display_name=name, pending=False)
+
+    async def leave(self, name: str) -> None:
+        await self.send(MemberLeft, member=self.user(name))
+
+    async def post(self, name: str, channel: str, text: str, *, thread: MessageRef | None = None, **kw: Any) -> MessageRef:
+        ref = MessageRef(self.channel(channel), self._id())
+        await self.send(
+            MessagePosted, author=self.user(name), channel=self.channel(channel), message=ref, text=text,
+            thread=thread, **kw,
+        )
+        return ref
+
+    async def react(self, name: str, message: MessageRef, emoji: str, *, author: str | None = None) -> None:
+        await self.send(
+            ReactionAdded, user=self.user(name), message=message, emoji=emoji,
+            message_author=self.user(author) if author else None,
+        )
+
+    def actor(self, name: str) -> Actor:
+        return Actor(user=self.user(name), roles=frozenset(self.roles.get(name, set())))
+
+    async def command(self, name: str, text: str) -> RespondToInteraction | None:
+        """Run ``/cohort TEXT`` as ``name``; returns the bot's answer to that interaction."""
+        parsed = parse_command_text(text, self.adapter.commands)
+        interaction = InteractionRef(Platform.MEMORY, self._id(), token="tok")
+        await self.send(
+            CommandInvoked, actor=self.actor(name), channel=self.channel("general"), interaction=interaction,
+            path=parsed.spec.path, options=parsed.options,
+        )
+        return self.answer(interaction)
+
+    async def click(self, name: str, button: Button | str, *, value: str = "") -> RespondToInteraction | None:
+        action_id = button.action_id if isinstance(button, Button) else button
+        value = button.value if isinstance(button, Button) else value
+        interaction = InteractionRef(Platform.MEMORY, self._id(), token="tok")
+        await self.send(ButtonPressed, actor=self.actor(name), interaction=interaction, action_id=action_id, value=value)
+        return self.answer(interaction)
+
+    async def advance(self, duration: str) -> None:
+        await self.runtime.advance(parse_duration(duration))
+
+    # ------------------------------------------------------------------ what the bot did
+
+    @property
+    def performed(self) -> list[Action]:
+        return self.adapter.performed
+
+    def dms_to(self, name: str) -> list[SendDirectMessage]:
+        return [a for a in self.performed if isinstance(a, SendDirectMessage) and a.to.id == name]
+
+    def posts_in(self, channel: str) -> list[PostMessage]:
+        return [a for a in self.performed if isinstance(a, PostMessage) and a.channel.matches(channel)]
+
+    def answer(self, interaction: InteractionRef) -> RespondToInteraction | None:
+        found = [a for a in self.performed if isinstance(a, RespondToInteraction) and a.interaction.id == interaction.id]
+        return found[-1] if found else None
+
+    def of(self, kind: type[Action]) -> Sequence[Action]:
+        return self.adapter.of(kind)
+
+    async def member(self, name: str) -> Member | None:
+        async with self.database.unit_of_work() as uow:
+            return await uow.members.get(self.community, self.user(name))
