@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -33,10 +33,10 @@ LATE_AFTER = timedelta(minutes=1)
 
 
 def occurrences(trigger: CronTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
-    """Nominal fire times in (after, until]."""
+    """Nominal fire times in (after, until], in UTC."""
     current = trigger.get_next_fire_time(after, after)
     while current is not None and current <= until:
-        yield current
+        yield current.astimezone(UTC)
         current = trigger.get_next_fire_time(current, current)
 
 
@@ -91,7 +91,7 @@ class Scheduler:
             trigger = self._trigger(community, spec)
             nominal = trigger.get_next_fire_time(after, after)
             if nominal is not None:
-                candidates.append(self._fire_at(community, step, spec, nominal))
+                candidates.append(self._fire_at(community, step, spec, nominal.astimezone(UTC)))
         found = [c for c in candidates if c is not None]
         return min(found) if found else None
 

@@ -37,6 +37,7 @@ from playbook.durations import parse_duration
 from playbook.messages import Button
 from playbook.ports import Capabilities, Member
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
+from playbook.step import Step
 from playbook.steps import STEPS
 from storage.database import Database
 
@@ -64,17 +65,18 @@ class Harness:
         url: str | None = None,
         capabilities: Capabilities | None = None,
         start: datetime = START,
+        steps: Sequence[Step[Any]] = STEPS,
     ) -> Harness:
         file = tmp_path / f"playbook-{uuid.uuid4().hex[:6]}.yaml"
         file.write_text(textwrap.dedent(playbook_yaml))
-        playbooks = load_playbooks([file])
+        playbooks = load_playbooks([file], steps)
         clock = ManualClock(start)
         adapter = MemoryAdapter()
         if capabilities is not None:
             adapter.capabilities = capabilities
         database = Database(url or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
         await database.upgrade()
-        engine = Engine(playbooks, STEPS, clock=clock, capabilities={Platform.MEMORY: adapter.capabilities})
+        engine = Engine(playbooks, steps, clock=clock, capabilities={Platform.MEMORY: adapter.capabilities})
         runtime = Runtime(
             engine=engine, unit_of_work=database.unit_of_work, adapters={Platform.MEMORY: adapter}, clock=clock
         )

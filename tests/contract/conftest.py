@@ -1,0 +1,127 @@
+"""Fixtures for the Discord contract tests: a fake Discord and the real adapter connected to it.
+
+``discord_fake`` yields a started :class:`FakeDiscord` (``.base_url``, ``.gateway_url``,
+``.token``); ``discord_bot`` yields a :class:`DiscordHarness` whose adapter is connected,
+ready and feeding a :class:`RecordingSink`. Reuse ``discord_config(fake)`` to point any
+adapter (or ``cohortbot run``'s settings) at the fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pytest
+
+from adapters.discord import DiscordAdapter, DiscordConfig
+from playbook.commands import CommandSpec, OptionKind, OptionSpec
+from playbook.events import Event
+from tests.contract.fakes.discord_fake import FakeDiscord
+
+__all__ = ["DISCORD_CATALOG", "DiscordHarness", "RecordingSink", "discord_config", "eventually"]
+
+E = TypeVar("E", bound=Event)
+
+DISCORD_CATALOG = [
+    CommandSpec(path=("status",), description="How the community is doing", moderator=True),
+    CommandSpec(path=("welcome", "preview"), description="Preview the welcome message", moderator=True),
+    CommandSpec(
+        path=("prompt", "add"),
+        description="Add a discussion prompt",
+        moderator=True,
+        options=(
+            OptionSpec(name="schedule", description="Which schedule", choices=("weekly", "daily")),
+            OptionSpec(name="text", description="The prompt", rest=True),
+        ),
+    ),
+    CommandSpec(
+        path=("champion", "nominate"),
+        description="Nominate a champion",
+        options=(
+            OptionSpec(name="member", description="Who", kind=OptionKind.USER),
+            OptionSpec(name="weeks", description="For how long", kind=OptionKind.INTEGER, required=False),
+        ),
+    ),
+    CommandSpec(path=("privacy", "export"), description="Export your data"),
+]
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 3.0, interval: float = 0.01) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+@dataclass
+class RecordingSink:
+    events: list[Event] = field(default_factory=list)
+
+    async def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def wait_for(self, kind: type[E], where: Callable[[E], bool] = lambda e: True, *,
+                       timeout: float = 3.0) -> E:
+        found: E = await eventually(lambda: next((e for e in self.of(kind) if where(e)), None), timeout=timeout)
+        return found
+
+
+def discord_config(fake: FakeDiscord, **overrides: Any) -> DiscordConfig:
+    options: dict[str, Any] = {
+        "token": fake.token,
+        "api_base_url": fake.base_url,
+        "gateway_url": fake.gateway_url,
+        "command_sync": "guild",
+        "guild_ready_timeout": 0.05,
+        "ready_timeout": 5.0,
+        "defer_after": 2.0,
+    }
+    options.update(overrides)
+    return DiscordConfig(**options)
+
+
+@dataclass
+class DiscordHarness:
+    fake: FakeDiscord
+    adapter: DiscordAdapter
+    sink: RecordingSink
+
+    def channel_id(self, name: str) -> str:
+        return str(self.fake.channel_named(name)["id"])
+
+
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    fake = await FakeDiscord().start()
+    try:
+        yield fake
+    finally:
+        await fake.close()
+
+
+@pytest.fixture
+def discord_overrides() -> dict[str, Any]:
+    """Override in a test module (or parametrize) to change the adapter's DiscordConfig."""
+    return {}
+
+
+@pytest.fixture
+async def discord_bot(discord_fake: FakeDiscord, discord_overrides: dict[str, Any]) -> AsyncIterator[DiscordHarness]:
+    sink = RecordingSink()
+    adapter = DiscordAdapter(discord_config(discord_fake, **discord_overrides))
+    await adapter.start(sink, DISCORD_CATALOG)
+    try:
+        yield DiscordHarness(discord_fake, adapter, sink)
+    finally:
+        await adapter.close()

@@ -1,0 +1,116 @@
+"""Issue 4's "done when", end to end: the real runtime (engine, SQLite inbox and outbox,
+deliverer) with the Slack adapter, slack-bolt talking to the fake Slack in both modes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adapters.slack import SlackAdapter
+from bot.clock import SystemClock
+from bot.runtime import Runtime
+from config.playbook import load_playbooks
+from playbook.engine import Engine
+from playbook.refs import Platform
+from playbook.steps import STEPS
+from storage.database import Database
+from tests.contract.fakes.slack_fake import FakeSlack
+from tests.contract.slack_fixtures import load_payload, make_config, slack_fake
+
+__all__ = ["slack_fake"]
+
+PLAYBOOK = """
+name: Slack cohort
+default: true
+community_name: Slack Cohort
+timezone: Europe/Berlin
+channels: {welcome: welcome, intros: intros, moderators: mods}
+moderators: {users: [], roles: [moderators], platform_admins: false}
+facilitators: [Ada]
+steps:
+  welcome:
+    message: "Hi {member}! Introduce yourself in {intro_channel}."
+  intros: {min_length: 20}
+"""
+
+
+@dataclass
+class Bot:
+    fake: FakeSlack
+    adapter: SlackAdapter
+    runtime: Runtime
+    mode: str
+
+    async def deliver(self, payload: dict[str, object], *, kind: str, retry: int = 0) -> int:
+        if self.mode == "http":
+            url = f"http://127.0.0.1:{self.adapter.http_port}/slack/events"
+            status, _ = await self.fake.send_signed(url, payload, kind=kind, retry_num=retry or None)
+            return status
+        envelope_id = await self.fake.push_envelope(payload, kind=kind, retry_attempt=retry)
+        await self.fake.wait_ack(envelope_id)
+        return 200
+
+    async def handled(self, count: int) -> None:
+        """Wait until ``count`` events were decided (processed or dropped as duplicates), then deliver."""
+        await self.fake.wait_for(lambda: self.runtime.processed + self.runtime.duplicates >= count)
+        await self.runtime.settle()
+
+
+@pytest.fixture(params=["http", "socket"])
+async def bot(request: pytest.FixtureRequest, slack_fake: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
+    file = tmp_path / "playbook.yaml"
+    file.write_text(textwrap.dedent(PLAYBOOK))
+    adapter = SlackAdapter(make_config(slack_fake, request.param))
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await database.upgrade()
+    clock = SystemClock()
+    engine = Engine(
+        load_playbooks([file]), STEPS, clock=clock, capabilities={Platform.SLACK: adapter.capabilities}
+    )
+    runtime = Runtime(
+        engine=engine, unit_of_work=database.unit_of_work, adapters={Platform.SLACK: adapter}, clock=clock
+    )
+    await adapter.start(runtime.submit, engine.commands())
+    try:
+        yield Bot(fake=slack_fake, adapter=adapter, runtime=runtime, mode=request.param)
+    finally:
+        await adapter.close()
+        await database.dispose()
+
+
+async def test_a_join_retried_three_times_is_welcomed_once(bot: Bot) -> None:
+    payload = load_payload("team_join")
+    payload["event"]["event_ts"] = f"{time.time():.6f}"   # a recorded 2023 join is too old to welcome
+    assert [await bot.deliver(payload, kind="events_api", retry=n) for n in range(3)] == [200, 200, 200]
+    await bot.handled(3)
+    assert bot.runtime.duplicates == 2
+    dms = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] == "DUNEW"]
+    assert len(dms) == 1
+    assert "Hi <@UNEW>!" in dms[0].params["text"] and "<#CINTROS>" in dms[0].params["text"]
+
+
+async def test_moderator_commands_follow_the_playbooks_user_group(bot: Bot) -> None:
+    bot.fake.add_usergroup("S0MODS", "moderators", ["UADMIN"])
+    member = load_payload("slash_command") | {
+        "user_id": "UMEMBER",
+        "user_name": "bo",
+        "trigger_id": "t-member",
+        "response_url": bot.fake.response_url("member"),
+    }
+    moderator = load_payload("slash_command") | {
+        "trigger_id": "t-mod",
+        "response_url": bot.fake.response_url("mod"),
+    }
+    assert await bot.deliver(member, kind="slash_commands") == 200
+    assert await bot.deliver(moderator, kind="slash_commands") == 200
+    await bot.handled(2)
+    answers = {r["id"]: r for r in bot.fake.responses}
+    assert answers["member"]["response_type"] == "ephemeral"
+    assert "only moderators" in answers["member"]["text"]
+    assert "only moderators" not in answers["mod"]["text"]

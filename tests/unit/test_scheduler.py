@@ -1,0 +1,162 @@
+"""Schedules: cron in the community's zone, DST-correct, exactly once, downtime handled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from playbook.actions import PostMessage
+from playbook.events import ScheduleFired
+from playbook.messages import RichMessage
+from playbook.model import CommunityPlaybook, StepConfig
+from playbook.step import ScheduleSpec, Step, StepContext
+from playbook.steps import STEPS
+from tests.harness import Harness
+
+
+class TickConfig(StepConfig):
+    cron: str = "0 9 * * *"
+    grace: str = "1h"
+
+
+async def on_fired(event: ScheduleFired, ctx: StepContext[TickConfig]) -> None:
+    ctx.emit(
+        PostMessage(
+            key=f"tick:{ctx.community}:{event.occurrence.isoformat()}",
+            community=ctx.community,
+            channel=ctx.channel("general") or ctx.channel("welcome"),  # type: ignore[arg-type]
+            message=RichMessage(text=f"tick {event.occurrence.isoformat()} late={event.late}"),
+        )
+    )
+
+
+def schedules(cfg: TickConfig, community: CommunityPlaybook) -> list[ScheduleSpec]:
+    from playbook.durations import parse_duration
+
+    return [ScheduleSpec(name="daily", cron=cfg.cron, grace=parse_duration(cfg.grace), where=("cron",))]
+
+
+TICK = Step(name="tick", config=TickConfig, handlers={ScheduleFired: on_fired}, schedules=schedules)
+STEPS_WITH_TICK: list[Step[Any]] = [*STEPS, TICK]
+
+
+def playbook(cron: str = "0 9 * * *", grace: str = "1h") -> str:
+    return f"""
+name: Ticks
+default: true
+timezone: Europe/Berlin
+channels: {{general: general}}
+moderators: {{users: [mod]}}
+steps:
+  tick: {{cron: "{cron}", grace: "{grace}"}}
+"""
+
+
+async def started(tmp_path: Path, yaml: str, start: datetime) -> Harness:
+    bot = await Harness.start(tmp_path, yaml, steps=STEPS_WITH_TICK, start=start)
+    await bot.join("alice")          # the community becomes known to the scheduler
+    return bot
+
+
+def ticks(bot: Harness) -> list[str]:
+    return [a.message.text for a in bot.posts_in("general")]
+
+
+async def test_a_daily_09_00_berlin_schedule_fires_once_per_local_day_across_dst(tmp_path: Path) -> None:
+    # Europe/Berlin springs forward on 29 March 2026 and falls back on 25 October 2026.
+    bot = await started(tmp_path, playbook(), datetime(2026, 3, 27, 12, 0, tzinfo=UTC))
+    try:
+        await bot.advance("4d")
+        fired = [t.split()[1] for t in ticks(bot)]
+        assert fired == [
+            "2026-03-28T08:00:00+00:00",   # 09:00 CET  (UTC+1)
+            "2026-03-29T07:00:00+00:00",   # 09:00 CEST (UTC+2), the day of the change
+            "2026-03-30T07:00:00+00:00",
+            "2026-03-31T07:00:00+00:00",
+        ]
+    finally:
+        await bot.close()
+
+
+async def test_across_the_autumn_change_too(tmp_path: Path) -> None:
+    bot = await started(tmp_path, playbook(), datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
+    try:
+        await bot.advance("2d")
+        fired = [t.split()[1] for t in ticks(bot)]
+        assert fired == ["2026-10-25T08:00:00+00:00", "2026-10-26T08:00:00+00:00"]
+    finally:
+        await bot.close()
+
+
+async def test_after_downtime_the_latest_occurrence_within_grace_posts_late_once_and_older_are_missed(
+    tmp_path: Path,
+) -> None:
+    bot = await started(tmp_path, playbook(grace="2h"), datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
+    try:
+        await bot.advance("1h")                  # 09:00 Berlin = 07:00 UTC: fires on time
+        assert len(ticks(bot)) == 1
+        # Down for three days: the clock jumps with nobody running the scheduler.
+        bot.clock.set(datetime(2026, 5, 7, 8, 30, tzinfo=UTC))   # 10:30 Berlin, inside the grace
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert ticks(bot)[1:] == ["tick 2026-05-07T07:00:00+00:00 late=True"]
+        await bot.runtime.scheduler.run_due()    # never twice
+        await bot.runtime.settle()
+        assert len(ticks(bot)) == 2
+        async with bot.database.unit_of_work() as uow:
+            claims = await uow.claims.list(bot.community)
+        by_status = {(when.isoformat(), status) for name, when, status in claims}
+        assert by_status == {
+            ("2026-05-04T07:00:00+00:00", "fired"),
+            ("2026-05-05T07:00:00+00:00", "missed"),
+            ("2026-05-06T07:00:00+00:00", "missed"),
+            ("2026-05-07T07:00:00+00:00", "late"),
+        }
+        answer = await bot.command("mod", "status")
+        assert answer is not None and "Missed schedule occurrences (7 days): 2" in answer.message.text
+    finally:
+        await bot.close()
+
+
+async def test_an_occurrence_older_than_the_grace_is_recorded_as_missed_not_posted(tmp_path: Path) -> None:
+    bot = await started(tmp_path, playbook(grace="30m"), datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
+    try:
+        await bot.advance("1h")
+        bot.clock.set(datetime(2026, 5, 5, 9, 0, tzinfo=UTC))    # 11:00 Berlin: 2h late > 30m grace
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert len(ticks(bot)) == 1
+        async with bot.database.unit_of_work() as uow:
+            missed = await uow.claims.list(bot.community, status="missed")
+        assert [when.isoformat() for _, when, _ in missed] == ["2026-05-05T07:00:00+00:00"]
+    finally:
+        await bot.close()
+
+
+async def test_two_runtimes_on_one_database_fire_each_occurrence_once(tmp_path: Path) -> None:
+    first = await started(tmp_path, playbook(), datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
+    second = await Harness.start(tmp_path, playbook(), steps=STEPS_WITH_TICK, start=datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
+    try:
+        for bot in (first, second, first, second):
+            bot.clock.set(datetime(2026, 5, 4, 7, 0, 5, tzinfo=UTC))
+            await bot.runtime.scheduler.run_due()
+            await bot.runtime.settle()
+        assert len(ticks(first)) + len(ticks(second)) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_bad_cron_expression_is_a_load_error_naming_the_field(tmp_path: Path) -> None:
+    import pytest
+
+    from config.playbook import PlaybookError, load_playbook
+
+    file = tmp_path / "p.yaml"
+    file.write_text(playbook(cron="61 25 * * *"))
+    with pytest.raises(PlaybookError) as caught:
+        load_playbook(file, STEPS_WITH_TICK)
+    [issue] = caught.value.issues
+    assert issue.line == 8 and issue.field == "steps.tick.cron"
+    assert "bad cron expression '61 25 * * *'" in issue.message
