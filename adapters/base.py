@@ -13,8 +13,8 @@ from playbook.ports import Capabilities
 from playbook.refs import MessageRef, Platform
 
 __all__ = [
-    "DeliveryError",
     "Delivered",
+    "DeliveryError",
     "DirectMessageRefused",
     "EventSink",
     "PermanentDeliveryError",
@@ -30,8 +30,8 @@ EventSink = Callable[[Event], Awaitable[None]]
 class Delivered:
     """What performing an action produced on the platform."""
 
-    message: MessageRef | None = None     # the message posted (for threads, tracking replies)
-    platform_id: str = ""                 # e.g. a scheduled event's id
+    message: MessageRef | None = None  # the message posted (for threads, tracking replies)
+    platform_id: str = ""  # e.g. a scheduled event's id
 
 
 class DeliveryError(Exception):

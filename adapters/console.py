@@ -63,7 +63,7 @@ from playbook.messages import TOKEN_PATTERN, Button, RichMessage
 from playbook.ports import Capabilities, Clock
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
 
-__all__ = ["ConsoleAdapter", "ConsoleControl", "HELP"]
+__all__ = ["HELP", "ConsoleAdapter", "ConsoleControl"]
 
 HELP = __doc__.split("Input grammar", 1)[1].split("The bot's", 1)[0] if __doc__ else ""
 
@@ -99,8 +99,16 @@ class _Shown:
 class ConsoleAdapter:
     platform = Platform.CONSOLE
     capabilities = Capabilities(
-        dms=True, group_dms=True, roles=True, native_events=False, native_polls=False,
-        modals=True, max_form_inputs=5, threads=True, reactions=True, local_time=False,
+        dms=True,
+        group_dms=True,
+        roles=True,
+        native_events=False,
+        native_polls=False,
+        modals=True,
+        max_form_inputs=5,
+        threads=True,
+        reactions=True,
+        local_time=False,
     )
 
     def __init__(
@@ -124,10 +132,10 @@ class ConsoleAdapter:
         self._sink: EventSink | None = None
         self._commands: list[CommandSpec] = []
         self._task: asyncio.Task[None] | None = None
-        self._last_message: dict[str, tuple[MessageRef, str]] = {}   # channel -> (message, author)
+        self._last_message: dict[str, tuple[MessageRef, str]] = {}  # channel -> (message, author)
         self._shown: list[_Shown] = []
-        self._forms: dict[str, tuple[OpenForm, str]] = {}             # user -> (form action, user)
-        self._interactions: dict[str, str] = {}                       # interaction id -> user
+        self._forms: dict[str, tuple[OpenForm, str]] = {}  # user -> (form action, user)
+        self._interactions: dict[str, str] = {}  # interaction id -> user
         self._seq = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -136,7 +144,9 @@ class ConsoleAdapter:
         self._sink = sink
         self._commands = list(commands)
         if self.interactive:
-            self._say(f"cohortbot console: {self.community.name}. Type /help for the commands, /quit to stop.")
+            self._say(
+                f"cohortbot console: {self.community.name}. Type /help for the commands, /quit to stop."
+            )
         self._task = asyncio.create_task(self._read_loop(), name="console-input")
 
     async def close(self) -> None:
@@ -159,7 +169,7 @@ class ConsoleAdapter:
                     break
                 try:
                     await self.handle_line(line)
-                except Exception as exc:   # a bad line never kills the session
+                except Exception as exc:  # a bad line never kills the session
                     self._say(f"* error: {type(exc).__name__}: {exc}")
                 await self.control.settle()
         finally:
@@ -235,8 +245,12 @@ class ConsoleAdapter:
         interaction = InteractionRef(Platform.CONSOLE, self._next_id())
         self._interactions[interaction.id] = name
         await self._emit(
-            CommandInvoked, actor=self._actor(name), channel=self._channel_ref(self.channel),
-            interaction=interaction, path=parsed.spec.path, options=parsed.options,
+            CommandInvoked,
+            actor=self._actor(name),
+            channel=self._channel_ref(self.channel),
+            interaction=interaction,
+            path=parsed.spec.path,
+            options=parsed.options,
         )
 
     async def _react(self, name: str, emoji: str) -> None:
@@ -246,7 +260,10 @@ class ConsoleAdapter:
             return
         message, author = last
         await self._emit(
-            ReactionAdded, user=self._user(name), message=message, emoji=emoji,
+            ReactionAdded,
+            user=self._user(name),
+            message=message,
+            emoji=emoji,
             message_author=self._user(author) if author else None,
         )
 
@@ -265,8 +282,12 @@ class ConsoleAdapter:
         interaction = InteractionRef(Platform.CONSOLE, self._next_id())
         self._interactions[interaction.id] = name
         await self._emit(
-            ButtonPressed, actor=self._actor(name), interaction=interaction,
-            action_id=button.action_id, value=button.value, message=shown.message,
+            ButtonPressed,
+            actor=self._actor(name),
+            interaction=interaction,
+            action_id=button.action_id,
+            value=button.value,
+            message=shown.message,
         )
 
     async def _submit(self, name: str, pairs: list[str]) -> None:
@@ -278,15 +299,20 @@ class ConsoleAdapter:
         interaction = InteractionRef(Platform.CONSOLE, self._next_id())
         self._interactions[interaction.id] = name
         await self._emit(
-            FormSubmitted, actor=self._actor(name), interaction=interaction,
-            form_id=pending[0].form.form_id, values=values,
+            FormSubmitted,
+            actor=self._actor(name),
+            interaction=interaction,
+            form_id=pending[0].form.form_id,
+            values=values,
         )
 
     async def _emit(self, kind: type[Event], **fields: Any) -> None:
         assert self._sink is not None, "start() first"
         event = kind(
-            community=self.community, occurred_at=self.control.clock.now(),
-            event_id=f"console:{uuid.uuid4().hex}", **fields,
+            community=self.community,
+            occurred_at=self.control.clock.now(),
+            event_id=f"console:{uuid.uuid4().hex}",
+            **fields,
         )
         await self._sink(event)
 
@@ -297,7 +323,9 @@ class ConsoleAdapter:
             person = self.people.get(action.to.id)
             if person is not None and not person.accepts_dms:
                 raise DirectMessageRefused(f"{action.to.id} does not accept direct messages")
-            return self._show(f"DM -> {action.to.id}", action.message, audience=action.to.id, channel=f"@{action.to.id}")
+            return self._show(
+                f"DM -> {action.to.id}", action.message, audience=action.to.id, channel=f"@{action.to.id}"
+            )
         if isinstance(action, SendGroupMessage):
             names = ", ".join(u.id for u in action.to)
             return self._show(f"group DM -> {names}", action.message, audience=None, channel=f"@{names}")
@@ -308,16 +336,26 @@ class ConsoleAdapter:
         if isinstance(action, RespondToInteraction):
             who = self._interactions.get(action.interaction.id, "you")
             label = f"to {who}, only you" if action.ephemeral else f"#{self.channel}"
-            return self._show(label, action.message, audience=who if action.ephemeral else None, channel=self.channel)
+            return self._show(
+                label, action.message, audience=who if action.ephemeral else None, channel=self.channel
+            )
         if isinstance(action, OpenForm):
             who = self._interactions.get(action.interaction.id, "you")
             self._forms[who] = (action, who)
             fields = " ".join(f"{i.input_id}=..." for i in action.form.inputs)
-            lines = [f"{i.input_id}: {i.label}" + ("" if i.required else " (optional)") for i in action.form.inputs]
-            self._print(f"form for {who}", action.form.title, [*lines, f"answer with: /submit {who} {fields}"])
+            lines = [
+                f"{i.input_id}: {i.label}" + ("" if i.required else " (optional)") for i in action.form.inputs
+            ]
+            self._print(
+                f"form for {who}", action.form.title, [*lines, f"answer with: /submit {who} {fields}"]
+            )
             return Delivered()
         if isinstance(action, AddReaction):
-            self._print("reaction", f"{action.emoji} on message {action.message.id} in #{action.message.channel.label}", [])
+            self._print(
+                "reaction",
+                f"{action.emoji} on message {action.message.id} in #{action.message.channel.label}",
+                [],
+            )
             return Delivered()
         if isinstance(action, StartThread):
             self._print(f"#{action.message.channel.label}", f"thread started: {action.name}", [])
@@ -338,7 +376,9 @@ class ConsoleAdapter:
         body = [self._text(line) for line in message.text.splitlines()]
         body += [f"{f.name}: {self._text(f.value)}" for f in message.fields]
         if message.buttons:
-            body.append("  ".join(f"[ {b.label} ]" + (f" ({b.url})" if b.url else "") for b in message.buttons))
+            body.append(
+                "  ".join(f"[ {b.label} ]" + (f" ({b.url})" if b.url else "") for b in message.buttons)
+            )
             self._shown.append(_Shown(audience, ref, message.buttons))
         body += [f"(attachment: {a.filename})" for a in message.attachments]
         if message.footer:
@@ -377,7 +417,9 @@ class ConsoleAdapter:
         return UserRef(Platform.CONSOLE, name, name)
 
     def _actor(self, name: str) -> Actor:
-        return Actor(user=self._user(name), roles=frozenset(self.people.setdefault(name, _Person(name)).roles))
+        return Actor(
+            user=self._user(name), roles=frozenset(self.people.setdefault(name, _Person(name)).roles)
+        )
 
     def _channel_ref(self, name: str) -> ChannelRef:
         return ChannelRef(Platform.CONSOLE, id=name, name=name)

@@ -20,7 +20,9 @@ class MemoryAdapter:
     """Performs nothing real. ``refuse_dms`` and ``fail_next`` script platform behaviour."""
 
     platform: Platform = Platform.MEMORY
-    capabilities: Capabilities = field(default_factory=lambda: Capabilities(roles=True, threads=True, modals=True))
+    capabilities: Capabilities = field(
+        default_factory=lambda: Capabilities(roles=True, threads=True, modals=True)
+    )
     performed: list[Action] = field(default_factory=list)
     attempts: list[Action] = field(default_factory=list)
     refuse_dms: set[str] = field(default_factory=set)
@@ -52,4 +54,3 @@ class MemoryAdapter:
 
     def of(self, kind: type[Action]) -> list[Action]:
         return [a for a in self.performed if isinstance(a, kind)]
-

@@ -60,8 +60,12 @@ def install_logging(settings: Settings, *, stream: TextIO | None = None) -> None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     secrets = [
         s.get_secret_value()
-        for s in (settings.discord_token, settings.slack_bot_token, settings.slack_app_token,
-                  settings.slack_signing_secret)
+        for s in (
+            settings.discord_token,
+            settings.slack_bot_token,
+            settings.slack_app_token,
+            settings.slack_signing_secret,
+        )
         if s is not None
     ]
     handler.addFilter(_Redact(secrets))
@@ -96,7 +100,9 @@ def _platform_adapters(settings: Settings) -> dict[Platform, PlatformAdapter]:
                 bot_token=settings.slack_bot_token.get_secret_value(),
                 app_token=settings.slack_app_token.get_secret_value() if settings.slack_app_token else None,
                 signing_secret=(
-                    settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+                    settings.slack_signing_secret.get_secret_value()
+                    if settings.slack_signing_secret
+                    else None
                 ),
                 api_url=settings.slack_api_url,
                 mode=mode,

@@ -42,7 +42,8 @@ def _settings() -> Settings:
 PlaybookOption = Annotated[
     list[Path] | None,
     typer.Option(
-        "--playbook", "-p",
+        "--playbook",
+        "-p",
         help="Playbook YAML file or a folder of them (repeatable). Default: COHORTBOT_PLAYBOOK "
         "or the embedded example playbook.",
     ),
@@ -127,7 +128,7 @@ def main() -> None:
         app()
     except SystemExit:
         raise
-    except Exception as exc:   # never a traceback for the user
+    except Exception as exc:  # never a traceback for the user
         typer.echo(f"error: {exc}", err=True)
         sys.exit(FAILURE)
 

@@ -165,7 +165,7 @@ class Deliverer:
         except PermanentDeliveryError as exc:
             await self._failed(item, str(exc), retry=False)
             return
-        except Exception as exc:       # an adapter bug must not lose the action: retry, then park
+        except Exception as exc:  # an adapter bug must not lose the action: retry, then park
             log.exception("unexpected error delivering %s", action.key)
             await self._failed(item, f"{type(exc).__name__}: {exc}", retry=attempt < self.max_attempts)
             return
@@ -213,7 +213,13 @@ class Deliverer:
         if retry_at is None:
             log.warning("parked %s after %d attempt(s): %s", item.action.key, attempt, error)
         else:
-            log.info("delivery of %s failed (attempt %d), retry in %.0fs: %s", item.action.key, attempt, delay, error)
+            log.info(
+                "delivery of %s failed (attempt %d), retry in %.0fs: %s",
+                item.action.key,
+                attempt,
+                delay,
+                error,
+            )
         async with self._uow() as uow:
             await uow.outbox.mark_failed(item.id, now=now, error=error, retry_at=retry_at)
             await uow.commit()
@@ -237,4 +243,3 @@ def _fallback_for(action: Action) -> Action | None:
             message=replace(action.message, text=f"{mentions}\n{action.message.text}"),
         )
     return None
-

@@ -8,6 +8,7 @@ changes together with the resulting actions (the transactional outbox) in one tr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping
@@ -46,7 +47,9 @@ class Runtime:
         self.deliver = deliver
         self.shutdown_grace = shutdown_grace
         self.deliverer = Deliverer(unit_of_work, self.adapters, clock, feedback=self.submit)
-        self.scheduler = Scheduler(unit_of_work=unit_of_work, engine=engine, process=self.process, clock=clock)
+        self.scheduler = Scheduler(
+            unit_of_work=unit_of_work, engine=engine, process=self.process, clock=clock
+        )
         self.stop_requested = asyncio.Event()
         self._lock = asyncio.Lock()
         self.processed = 0
@@ -126,10 +129,8 @@ class Runtime:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
                 loop.add_signal_handler(sig, self.request_stop)
-            except (NotImplementedError, RuntimeError):   # not the main thread / platform
-                pass
         started: list[PlatformAdapter] = []
         try:
             for platform, adapter in self.adapters.items():
@@ -144,10 +145,8 @@ class Runtime:
                 except Exception:
                     log.exception("closing an adapter failed")
             for sig in (signal.SIGINT, signal.SIGTERM):
-                try:
+                with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
-                except (NotImplementedError, RuntimeError):
-                    pass
 
     async def _serve(self) -> None:
         background = asyncio.Event()

@@ -42,7 +42,12 @@ def occurrences(trigger: CronTrigger, after: datetime, until: datetime) -> Itera
 
 class Scheduler:
     def __init__(
-        self, *, unit_of_work: Callable[[], Any], engine: Engine, process: Process, clock: Clock,
+        self,
+        *,
+        unit_of_work: Callable[[], Any],
+        engine: Engine,
+        process: Process,
+        clock: Clock,
         poll_seconds: float = 30.0,
     ) -> None:
         self._uow = unit_of_work
@@ -140,7 +145,9 @@ class Scheduler:
             self._triggers[cache_key] = CronTrigger.from_crontab(spec.cron, timezone=zone)
         return self._triggers[cache_key]
 
-    async def _start_after(self, community: CommunityRef, step: str, spec: ScheduleSpec, now: datetime) -> datetime:
+    async def _start_after(
+        self, community: CommunityRef, step: str, spec: ScheduleSpec, now: datetime
+    ) -> datetime:
         async with self._uow() as uow:
             last = await uow.claims.last(community, f"{step}.{spec.name}")
         window = spec.jitter_window or timedelta(0)
@@ -186,15 +193,18 @@ class Scheduler:
 
         return int(await self.process(event, claim=claim))
 
-    async def _record_missed(self, community: CommunityRef, name: str, missed: list[datetime], now: datetime) -> None:
+    async def _record_missed(
+        self, community: CommunityRef, name: str, missed: list[datetime], now: datetime
+    ) -> None:
         if not missed:
             return
         if len(missed) > MAX_MISSED_RECORDED:
-            log.warning("%s: %d occurrences missed; recording the newest %d", name, len(missed), MAX_MISSED_RECORDED)
+            log.warning(
+                "%s: %d occurrences missed; recording the newest %d", name, len(missed), MAX_MISSED_RECORDED
+            )
             missed = missed[-MAX_MISSED_RECORDED:]
         async with self._uow() as uow:
             for occurrence in missed:
                 await uow.claims.claim(community, name, occurrence, status="missed", now=now)
             await uow.commit()
         log.warning("%s in %s: %d occurrence(s) missed while down, recorded", name, community, len(missed))
-

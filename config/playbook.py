@@ -24,7 +24,14 @@ from playbook.model import CommunityPlaybook, StepConfig
 from playbook.step import LoadedPlaybook, Step
 from playbook.steps import STEPS
 
-__all__ = ["PlaybookError", "PlaybookIssue", "check_files", "load_playbook", "load_playbooks", "playbook_files"]
+__all__ = [
+    "PlaybookError",
+    "PlaybookIssue",
+    "check_files",
+    "load_playbook",
+    "load_playbooks",
+    "playbook_files",
+]
 
 Loc = tuple[str | int, ...]
 
@@ -123,7 +130,10 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
         if isinstance(part, int):
             continue
         current = _unwrap(current)
-        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+        if (
+            not (isinstance(current, type) and issubclass(current, BaseModel))
+            or part not in current.model_fields
+        ):
             return None
         current = current.model_fields[part].annotation
     current = _unwrap(current)
@@ -160,7 +170,9 @@ def _message(model: type[BaseModel], err: Any) -> str:
     return msg
 
 
-def _issues_from(model: type[BaseModel], exc: ValidationError, file: str, lines: dict[Loc, int]) -> list[PlaybookIssue]:
+def _issues_from(
+    model: type[BaseModel], exc: ValidationError, file: str, lines: dict[Loc, int]
+) -> list[PlaybookIssue]:
     issues = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper()))
@@ -172,7 +184,11 @@ def _issues_from(model: type[BaseModel], exc: ValidationError, file: str, lines:
 
 
 def _check_schedules(
-    data: dict[str, Any], community: CommunityPlaybook, steps: Sequence[Step[Any]], file: str, lines: dict[Loc, int]
+    data: dict[str, Any],
+    community: CommunityPlaybook,
+    steps: Sequence[Step[Any]],
+    file: str,
+    lines: dict[Loc, int],
 ) -> list[PlaybookIssue]:
     """Cron expressions of every step section that validated on its own."""
     issues = []
@@ -184,7 +200,7 @@ def _check_schedules(
         try:
             cfg: StepConfig = step.config.model_validate(raw)
         except ValidationError:
-            continue   # already reported by the whole-model validation
+            continue  # already reported by the whole-model validation
         for spec in step.schedules(cfg, community):
             try:
                 CronTrigger.from_crontab(spec.cron, timezone=community.zone)
@@ -192,7 +208,9 @@ def _check_schedules(
                 loc: Loc = ("steps", step.name, *spec.where)
                 issues.append(
                     PlaybookIssue(
-                        file, _line(lines, loc), _dotted(loc),
+                        file,
+                        _line(lines, loc),
+                        _dotted(loc),
                         f"bad cron expression {spec.cron!r} ({exc}); expected 5 fields "
                         "'minute hour day month weekday', e.g. '0 9 * * mon'",
                     )
@@ -208,7 +226,9 @@ def load_playbook(path: Path, steps: Sequence[Step[Any]] = STEPS) -> LoadedPlayb
         raise PlaybookError([PlaybookIssue(file, None, "", f"cannot read: {exc.strerror}")]) from None
     data, lines = _parse_yaml(text, file)
     if not isinstance(data, dict):
-        raise PlaybookError([PlaybookIssue(file, 1, "", "expected a mapping of playbook keys (name:, steps:, ...)")])
+        raise PlaybookError(
+            [PlaybookIssue(file, 1, "", "expected a mapping of playbook keys (name:, steps:, ...)")]
+        )
     model = playbook_model(steps)
     issues: list[PlaybookIssue] = []
     parsed: CommunityPlaybook | None = None
@@ -223,7 +243,8 @@ def load_playbook(path: Path, steps: Sequence[Step[Any]] = STEPS) -> LoadedPlayb
         issues.sort(key=lambda i: (i.line or 0, i.field))
         raise PlaybookError(issues)
     step_sections = {
-        name: cfg for name, cfg in parsed.steps.model_dump(exclude_none=True).items()  # type: ignore[attr-defined]
+        name: cfg
+        for name, cfg in parsed.steps.model_dump(exclude_none=True).items()  # type: ignore[attr-defined]
     }
     configs = {name: getattr(parsed.steps, name) for name in step_sections}  # type: ignore[attr-defined]
     base = CommunityPlaybook.model_validate(parsed.model_dump(exclude={"steps"}))
@@ -260,7 +281,9 @@ def check_files(paths: Iterable[Path], steps: Sequence[Step[Any]] = STEPS) -> li
 def load_playbooks(paths: Iterable[Path], steps: Sequence[Step[Any]] = STEPS) -> PlaybookSet:
     files = playbook_files(paths)
     if not files:
-        raise PlaybookError([PlaybookIssue(", ".join(map(str, paths)), None, "", "no playbook files (*.yaml) found")])
+        raise PlaybookError(
+            [PlaybookIssue(", ".join(map(str, paths)), None, "", "no playbook files (*.yaml) found")]
+        )
     loaded, issues = [], []
     for file in files:
         try:

@@ -42,7 +42,7 @@ __all__ = [
 class Action:
     key: str
     community: CommunityRef
-    notify: bool = False      # feed an ActionDelivered event back to the engine once delivered
+    notify: bool = False  # feed an ActionDelivered event back to the engine once delivered
 
     @property
     def kind(self) -> str:
@@ -53,8 +53,8 @@ class Action:
 class SendDirectMessage(Action):
     to: UserRef
     message: RichMessage
-    fallback_channel: ChannelRef | None = None   # where to mention them if DMs are refused
-    fallback_prefix: str = ""                    # put before the text there (e.g. a mention)
+    fallback_channel: ChannelRef | None = None  # where to mention them if DMs are refused
+    fallback_prefix: str = ""  # put before the text there (e.g. a mention)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,7 +73,7 @@ class SendGroupMessage(Action):
 class PostMessage(Action):
     channel: ChannelRef
     message: RichMessage
-    thread: MessageRef | None = None    # answer inside this message's thread
+    thread: MessageRef | None = None  # answer inside this message's thread
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -132,7 +132,7 @@ class CreateLiveSession(Action):
     description: str
     starts_at: datetime
     ends_at: datetime
-    channel: ChannelRef | None = None    # a voice/stage channel; None -> external ``location``
+    channel: ChannelRef | None = None  # a voice/stage channel; None -> external ``location``
     location: str = ""
 
 

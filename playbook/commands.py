@@ -26,7 +26,7 @@ __all__ = [
 class OptionKind(StrEnum):
     STRING = "string"
     INTEGER = "integer"
-    USER = "user"          # a member: <@ID> or a bare id
+    USER = "user"  # a member: <@ID> or a bare id
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -35,16 +35,16 @@ class OptionSpec:
     description: str
     kind: OptionKind = OptionKind.STRING
     required: bool = True
-    rest: bool = False                       # a trailing string that takes the rest of the line
+    rest: bool = False  # a trailing string that takes the rest of the line
     choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CommandSpec:
-    path: tuple[str, ...]                    # ("welcome", "preview") -> /cohort welcome preview
+    path: tuple[str, ...]  # ("welcome", "preview") -> /cohort welcome preview
     description: str
     options: tuple[OptionSpec, ...] = ()
-    moderator: bool = False                  # refused for non-moderators on every platform
+    moderator: bool = False  # refused for non-moderators on every platform
 
     @property
     def name(self) -> str:
@@ -105,10 +105,8 @@ def parse_command_text(text: str, catalog: Sequence[CommandSpec]) -> ParsedComma
             best = spec
     if best is None:
         group = [s for s in catalog if s.path[0] == lowered[0]]
-        raise CommandSyntaxError(
-            f"unknown command {words[0]!r}. " + _overview(group or catalog)
-        )
-    rest = words[len(best.path):]
+        raise CommandSyntaxError(f"unknown command {words[0]!r}. " + _overview(group or catalog))
+    rest = words[len(best.path) :]
     return ParsedCommand(spec=best, options=_fill(best, rest, text))
 
 

@@ -33,7 +33,7 @@ log = logging.getLogger("cohortbot.engine")
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Decision:
     actions: list[Action] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)   # (step, error)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (step, error)
     playbook: str | None = None
 
 
@@ -98,7 +98,9 @@ class Engine:
             actions.extend(ctx.actions)
         return Decision(actions=actions, failures=failures, playbook=loaded.name)
 
-    def _context(self, step: Step[Any], event: Event, loaded: LoadedPlaybook, uow: UnitOfWork) -> StepContext[Any]:
+    def _context(
+        self, step: Step[Any], event: Event, loaded: LoadedPlaybook, uow: UnitOfWork
+    ) -> StepContext[Any]:
         config = loaded.steps.get(step.name) or step.config()
         return StepContext(
             event=event,
@@ -137,7 +139,9 @@ class Engine:
             if handler is not None and self._active(step, loaded):
                 yield step, handler
 
-    def _route_command(self, event: CommandInvoked, loaded: LoadedPlaybook) -> Iterator[tuple[Step[Any], Handler]]:
+    def _route_command(
+        self, event: CommandInvoked, loaded: LoadedPlaybook
+    ) -> Iterator[tuple[Step[Any], Handler]]:
         found = self._commands.get(event.path)
         if found is None or not self._active(found[0], loaded):
             yield self._core_step(), _unknown_command

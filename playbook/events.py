@@ -43,8 +43,8 @@ class Actor:
     """Who did something, with what the platform says about their standing."""
 
     user: UserRef
-    roles: frozenset[str] = frozenset()   # Discord role names and ids, Slack user-group handles and ids
-    is_admin: bool = False                # Discord "Manage Server", Slack workspace admin/owner
+    roles: frozenset[str] = frozenset()  # Discord role names and ids, Slack user-group handles and ids
+    is_admin: bool = False  # Discord "Manage Server", Slack workspace admin/owner
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -52,7 +52,7 @@ class MemberJoined(Event):
     member: UserRef
     display_name: str
     is_bot: bool = False
-    pending: bool = False        # still in the platform's own onboarding / rules screening
+    pending: bool = False  # still in the platform's own onboarding / rules screening
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -74,12 +74,12 @@ class MessagePosted(Event):
     channel: ChannelRef
     message: MessageRef
     text: str
-    thread: MessageRef | None = None          # the thread's parent message, when posted in a thread
-    reply_to: UserRef | None = None           # author of the message this one answers, if any
+    thread: MessageRef | None = None  # the thread's parent message, when posted in a thread
+    reply_to: UserRef | None = None  # author of the message this one answers, if any
     reply_to_message: MessageRef | None = None
     mentions: tuple[UserRef, ...] = ()
     is_bot: bool = False
-    is_direct: bool = False                   # posted in a DM with the bot
+    is_direct: bool = False  # posted in a DM with the bot
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -126,7 +126,7 @@ class RsvpChanged(Event):
     """A member said they will (or will no longer) attend a native scheduled event."""
 
     user: UserRef
-    session_id: str          # the platform's scheduled-event id
+    session_id: str  # the platform's scheduled-event id
     attending: bool
 
 
@@ -142,9 +142,9 @@ class PollVoted(Event):
 class ScheduleFired(Event):
     """A playbook schedule's occurrence, claimed exactly once across processes."""
 
-    schedule: str            # "<step>.<schedule name>"
-    occurrence: datetime     # the nominal time (UTC), not when it actually ran
-    late: bool = False       # posted late after downtime, within the grace period
+    schedule: str  # "<step>.<schedule name>"
+    occurrence: datetime  # the nominal time (UTC), not when it actually ran
+    late: bool = False  # posted late after downtime, within the grace period
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -165,5 +165,5 @@ class ActionDelivered(Event):
     key: str
     kind: str
     message: MessageRef | None = None
-    platform_id: str = ""      # e.g. the scheduled event id a platform assigned
+    platform_id: str = ""  # e.g. the scheduled event id a platform assigned
     fallback_used: bool = False

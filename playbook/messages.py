@@ -62,10 +62,10 @@ class ButtonStyle(StrEnum):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Button:
     label: str
-    action_id: str            # routed back as ButtonPressed.action_id
+    action_id: str  # routed back as ButtonPressed.action_id
     value: str = ""
     style: ButtonStyle = ButtonStyle.SECONDARY
-    url: str = ""             # a link button: opens the URL, sends no event
+    url: str = ""  # a link button: opens the URL, sends no event
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -128,14 +128,14 @@ class FormInput:
     required: bool = True
     multiline: bool = False
     max_length: int = 1000
-    options: tuple[SelectOption, ...] = ()   # a choice input where the platform has one
+    options: tuple[SelectOption, ...] = ()  # a choice input where the platform has one
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Form:
     """A modal. Discord holds at most five inputs: steps page longer forms themselves."""
 
-    form_id: str                  # routed back as FormSubmitted.form_id
+    form_id: str  # routed back as FormSubmitted.form_id
     title: str
     inputs: tuple[FormInput, ...]
     submit_label: str = "Submit"

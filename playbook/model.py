@@ -58,9 +58,9 @@ class Channels(BaseModel):
 class Moderators(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    users: list[str] = Field(default_factory=list)   # ids, or "platform:id"
-    roles: list[str] = Field(default_factory=list)   # Discord role names/ids, Slack user-group handles/ids
-    platform_admins: bool = True                     # Discord "Manage Server" / Slack admins count too
+    users: list[str] = Field(default_factory=list)  # ids, or "platform:id"
+    roles: list[str] = Field(default_factory=list)  # Discord role names/ids, Slack user-group handles/ids
+    platform_admins: bool = True  # Discord "Manage Server" / Slack admins count too
 
     def includes(self, user: UserRef, roles: frozenset[str], *, is_admin: bool) -> bool:
         if is_admin and self.platform_admins:
@@ -87,7 +87,7 @@ class CommunityPlaybook(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    communities: list[str] = Field(default_factory=list)   # "discord:GUILD_ID", "slack:TEAM_ID", "console"
+    communities: list[str] = Field(default_factory=list)  # "discord:GUILD_ID", "slack:TEAM_ID", "console"
     default: bool = False
     community_name: str | None = None
     timezone: TimeZoneName = "UTC"

@@ -48,14 +48,14 @@ class Capabilities:
 
     dms: bool = True
     group_dms: bool = False
-    roles: bool = False              # Slack: user groups stand in when the workspace allows them
-    native_events: bool = False      # Discord Guild Scheduled Events
+    roles: bool = False  # Slack: user groups stand in when the workspace allows them
+    native_events: bool = False  # Discord Guild Scheduled Events
     native_polls: bool = False
     modals: bool = False
     max_form_inputs: int = 5
     threads: bool = False
     reactions: bool = True
-    local_time: bool = False         # renders <t:UNIX> in each reader's own time zone
+    local_time: bool = False  # renders <t:UNIX> in each reader's own time zone
 
 
 # ---------------------------------------------------------------------------- records
@@ -74,12 +74,12 @@ class Member:
     left_at: datetime | None = None
     join_count: int = 0
     welcomed_at: datetime | None = None
-    onboarded_at: datetime | None = None     # accepted the guidelines (or welcomed, if none needed)
+    onboarded_at: datetime | None = None  # accepted the guidelines (or welcomed, if none needed)
     introduced_at: datetime | None = None
     first_post_at: datetime | None = None
     last_active_at: datetime | None = None
     analytics_opt_out: bool = False
-    data: dict[str, Any] = field(default_factory=dict)   # per-step extras, keyed by step name
+    data: dict[str, Any] = field(default_factory=dict)  # per-step extras, keyed by step name
 
     @property
     def present(self) -> bool:
@@ -89,10 +89,10 @@ class Member:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Timer:
-    key: str                 # unique; setting a timer with the same key replaces it
+    key: str  # unique; setting a timer with the same key replaces it
     community: CommunityRef
     due_at: datetime
-    kind: str                # "<step>.<what>", routes TimerFired to the step
+    kind: str  # "<step>.<what>", routes TimerFired to the step
     subject: UserRef | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -105,7 +105,7 @@ class ActivityRecord:
     user: UserRef
     channel: ChannelRef | None
     at: datetime
-    kind: str                                # "message" | "reply" | "reaction"
+    kind: str  # "message" | "reply" | "reaction"
     message_id: str = ""
     thread_id: str = ""
     reply_to: UserRef | None = None
@@ -126,7 +126,7 @@ class OutboxStats:
     pending: int
     parked: int
     delivered: int
-    last_errors: tuple[tuple[str, str, datetime], ...] = ()   # (action key, error, when)
+    last_errors: tuple[tuple[str, str, datetime], ...] = ()  # (action key, error, when)
 
 
 # ---------------------------------------------------------------------------- repositories

@@ -37,11 +37,11 @@ class ScheduleSpec:
     ``where`` is the config path of the cron field (for precise load errors).
     """
 
-    name: str                          # unique within the step; fired as "<step>.<name>"
-    cron: str                          # "0 9 * * mon" (minute hour day month weekday)
+    name: str  # unique within the step; fired as "<step>.<name>"
+    cron: str  # "0 9 * * mon" (minute hour day month weekday)
     grace: timedelta = timedelta(hours=1)
     where: tuple[str | int, ...] = ()
-    jitter_window: timedelta | None = None   # random moment inside the window (surprise events)
+    jitter_window: timedelta | None = None  # random moment inside the window (surprise events)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,4 +167,4 @@ class Step(Generic[C]):
     handlers: Mapping[type[Event], Handler] = field(default_factory=dict)
     commands: Sequence[Command] = ()
     schedules: Callable[[C, CommunityPlaybook], list[ScheduleSpec]] | None = None
-    always_on: bool = False      # runs even without a playbook section (core bookkeeping)
+    always_on: bool = False  # runs even without a playbook section (core bookkeeping)

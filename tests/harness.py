@@ -1,9 +1,9 @@
 """A few-lines test bot (errbot's ``testbot`` idea): the real runtime, SQLite, a memory platform.
 
-    bot = await Harness.start(tmp_path, PLAYBOOK_YAML)
-    await bot.join("alice")
-    assert bot.dms_to("alice")
-    await bot.advance("3d")
+bot = await Harness.start(tmp_path, PLAYBOOK_YAML)
+await bot.join("alice")
+assert bot.dms_to("alice")
+await bot.advance("3d")
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from config.playbook import load_playbooks
 from playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
 from playbook.commands import parse_command_text
+from playbook.durations import parse_duration
 from playbook.engine import Engine
 from playbook.events import (
     Actor,
@@ -33,7 +34,6 @@ from playbook.events import (
     MessagePosted,
     ReactionAdded,
 )
-from playbook.durations import parse_duration
 from playbook.messages import Button
 from playbook.ports import Capabilities, Member
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
@@ -43,11 +43,13 @@ from storage.database import Database
 
 __all__ = ["START", "Harness"]
 
-START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)   # a Monday, before Europe's DST change
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, before Europe's DST change
 
 
 class Harness:
-    def __init__(self, runtime: Runtime, database: Database, adapter: MemoryAdapter, clock: ManualClock) -> None:
+    def __init__(
+        self, runtime: Runtime, database: Database, adapter: MemoryAdapter, clock: ManualClock
+    ) -> None:
         self.runtime = runtime
         self.database = database
         self.adapter = adapter
@@ -78,7 +80,10 @@ class Harness:
         await database.upgrade()
         engine = Engine(playbooks, steps, clock=clock, capabilities={Platform.MEMORY: adapter.capabilities})
         runtime = Runtime(
-            engine=engine, unit_of_work=database.unit_of_work, adapters={Platform.MEMORY: adapter}, clock=clock
+            engine=engine,
+            unit_of_work=database.unit_of_work,
+            adapters={Platform.MEMORY: adapter},
+            clock=clock,
         )
         await adapter.start(runtime.submit, engine.commands())
         return cls(runtime, database, adapter, clock)
@@ -98,15 +103,26 @@ class Harness:
         self._seq += 1
         return f"e{self._seq}"
 
-    async def send(self, kind: type[Event], *, event_id: str | None = None, settle: bool = True, **fields: Any) -> None:
-        event = kind(community=self.community, occurred_at=self.clock.now(), event_id=event_id or self._id(), **fields)
+    async def send(
+        self, kind: type[Event], *, event_id: str | None = None, settle: bool = True, **fields: Any
+    ) -> None:
+        event = kind(
+            community=self.community, occurred_at=self.clock.now(), event_id=event_id or self._id(), **fields
+        )
         await self.runtime.submit(event)
         if settle:
             await self.runtime.settle()
 
-    async def join(self, name: str, *, pending: bool = False, is_bot: bool = False, event_id: str | None = None) -> None:
+    async def join(
+        self, name: str, *, pending: bool = False, is_bot: bool = False, event_id: str | None = None
+    ) -> None:
         await self.send(
-            MemberJoined, member=self.user(name), display_name=name, pending=pending, is_bot=is_bot, event_id=event_id
+            MemberJoined,
+            member=self.user(name),
+            display_name=name,
+            pending=pending,
+            is_bot=is_bot,
+            event_id=event_id,
         )
 
     async def finish_onboarding(self, name: str) -> None:
@@ -115,17 +131,27 @@ class Harness:
     async def leave(self, name: str) -> None:
         await self.send(MemberLeft, member=self.user(name))
 
-    async def post(self, name: str, channel: str, text: str, *, thread: MessageRef | None = None, **kw: Any) -> MessageRef:
+    async def post(
+        self, name: str, channel: str, text: str, *, thread: MessageRef | None = None, **kw: Any
+    ) -> MessageRef:
         ref = MessageRef(self.channel(channel), self._id())
         await self.send(
-            MessagePosted, author=self.user(name), channel=self.channel(channel), message=ref, text=text,
-            thread=thread, **kw,
+            MessagePosted,
+            author=self.user(name),
+            channel=self.channel(channel),
+            message=ref,
+            text=text,
+            thread=thread,
+            **kw,
         )
         return ref
 
     async def react(self, name: str, message: MessageRef, emoji: str, *, author: str | None = None) -> None:
         await self.send(
-            ReactionAdded, user=self.user(name), message=message, emoji=emoji,
+            ReactionAdded,
+            user=self.user(name),
+            message=message,
+            emoji=emoji,
             message_author=self.user(author) if author else None,
         )
 
@@ -137,8 +163,12 @@ class Harness:
         parsed = parse_command_text(text, self.adapter.commands)
         interaction = InteractionRef(Platform.MEMORY, self._id(), token="tok")
         await self.send(
-            CommandInvoked, actor=self.actor(name), channel=self.channel("general"), interaction=interaction,
-            path=parsed.spec.path, options=parsed.options,
+            CommandInvoked,
+            actor=self.actor(name),
+            channel=self.channel("general"),
+            interaction=interaction,
+            path=parsed.spec.path,
+            options=parsed.options,
         )
         return self.answer(interaction)
 
@@ -146,7 +176,9 @@ class Harness:
         action_id = button.action_id if isinstance(button, Button) else button
         value = button.value if isinstance(button, Button) else value
         interaction = InteractionRef(Platform.MEMORY, self._id(), token="tok")
-        await self.send(ButtonPressed, actor=self.actor(name), interaction=interaction, action_id=action_id, value=value)
+        await self.send(
+            ButtonPressed, actor=self.actor(name), interaction=interaction, action_id=action_id, value=value
+        )
         return self.answer(interaction)
 
     async def advance(self, duration: str) -> None:
@@ -165,7 +197,11 @@ class Harness:
         return [a for a in self.performed if isinstance(a, PostMessage) and a.channel.matches(channel)]
 
     def answer(self, interaction: InteractionRef) -> RespondToInteraction | None:
-        found = [a for a in self.performed if isinstance(a, RespondToInteraction) and a.interaction.id == interaction.id]
+        found = [
+            a
+            for a in self.performed
+            if isinstance(a, RespondToInteraction) and a.interaction.id == interaction.id
+        ]
         return found[-1] if found else None
 
     def of(self, kind: type[Action]) -> Sequence[Action]:

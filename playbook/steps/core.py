@@ -102,7 +102,11 @@ async def status(event: CommandInvoked, ctx: Ctx) -> None:
     if missed:
         lines.append(f"Missed schedule occurrences (7 days): {len(missed)}")
         lines += [f"- {name} at <t:{int(when.timestamp())}>" for name, when, _ in list(missed)[:5]]
-    ctx.respond(event.interaction, "\n".join(lines), title=f"cohortbot status: {ctx.playbook.display_name(ctx.community)}")
+    ctx.respond(
+        event.interaction,
+        "\n".join(lines),
+        title=f"cohortbot status: {ctx.playbook.display_name(ctx.community)}",
+    )
 
 
 async def help_(event: CommandInvoked, ctx: Ctx) -> None:

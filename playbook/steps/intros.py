@@ -13,7 +13,7 @@ __all__ = ["STEP", "IntrosConfig"]
 
 
 class IntrosConfig(StepConfig):
-    min_length: int = Field(20, ge=1)   # shorter top-level posts ("hi!") are not an introduction
+    min_length: int = Field(20, ge=1)  # shorter top-level posts ("hi!") are not an introduction
 
 
 Ctx = StepContext[IntrosConfig]

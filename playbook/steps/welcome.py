@@ -44,9 +44,9 @@ DEFAULT_MESSAGE = (
 class Acceptance(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    required: bool = False                  # members count as onboarded once they accept
+    required: bool = False  # members count as onboarded once they accept
     button: str = "I accept the guidelines"
-    role: str | None = None                 # granted on acceptance (platforms with roles)
+    role: str | None = None  # granted on acceptance (platforms with roles)
     thanks: MEMBER_TEXT = "Thanks {member}! You're all set. Say hello in {intro_channel}."
 
 
@@ -84,14 +84,17 @@ class WelcomeConfig(StepConfig):
     title: MEMBER_TEXT = "Welcome to {community}!"
     message: MEMBER_TEXT = DEFAULT_MESSAGE
     guidelines: Acceptance = Acceptance()
-    wait_for_onboarding: bool = True        # Discord: welcome once the member passes screening
+    wait_for_onboarding: bool = True  # Discord: welcome once the member passes screening
     skip_bots: bool = True
     rejoin: Literal["never", "welcome_back", "again"] = "never"
     welcome_back: MEMBER_TEXT = "Welcome back to {community}, {member}!"
     fallback_prefix: MEMBER_TEXT = "{mention} I couldn't send you a direct message, so here it is:\n"
     follow_ups: list[FollowUp] = Field(default_factory=list)
     report_unonboarded_after: Duration | None = timedelta(days=7)
-    report_time: Annotated[tuple[int, int], BeforeValidator(_clock_time)] = (9, 0)   # "09:00" in the community's time zone
+    report_time: Annotated[tuple[int, int], BeforeValidator(_clock_time)] = (
+        9,
+        0,
+    )  # "09:00" in the community's time zone
     report_message: REPORT_TEXT = (
         "{count} member(s) joined {days}+ days ago and have not finished onboarding: {members}"
     )
@@ -146,7 +149,9 @@ async def _welcome(ctx: Ctx, member: Member, *, grouped: bool = False) -> None:
     await ctx.uow.members.save(member)
     start = ctx.now
     for index, follow_up in enumerate(cfg.follow_ups):
-        await ctx.set_timer(f"followup{index}", start + follow_up.after, subject=member.user, join=member.join_count)
+        await ctx.set_timer(
+            f"followup{index}", start + follow_up.after, subject=member.user, join=member.join_count
+        )
     if cfg.report_unonboarded_after is not None and cfg.guidelines.required:
         # One list a day (at report_time, local): everyone who crossed the line that day.
         due = _report_moment(ctx, start + cfg.report_unonboarded_after)
@@ -170,17 +175,17 @@ async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
     if event.is_bot and cfg.skip_bots:
         return
     member = await ctx.member(event.member)
-    if member is None:       # the core step records every join first
+    if member is None:  # the core step records every join first
         return
     state = member.data.setdefault("welcome", {})
     if ctx.now - event.occurred_at > cfg.catch_up:
         if member.welcomed_at is None and not state.get("predates"):
-            state["predates"] = True      # joined long before we saw it: not a newcomer
+            state["predates"] = True  # joined long before we saw it: not a newcomer
             await ctx.uow.members.save(member)
         return
     if member.welcomed_at is not None:
         if state.get("welcomed_join") == member.join_count:
-            return                         # the same join seen twice (replay, catch-up)
+            return  # the same join seen twice (replay, catch-up)
         if cfg.rejoin == "never":
             return
         if cfg.rejoin == "welcome_back":
@@ -268,7 +273,7 @@ async def _follow_up(ctx: Ctx, index: int, event: TimerFired) -> None:
     if member is None or not member.present or index >= len(ctx.config.follow_ups):
         return
     if event.data.get("join", member.join_count) != member.join_count:
-        return                              # a timer from an earlier membership
+        return  # a timer from an earlier membership
     follow_up = ctx.config.follow_ups[index]
     done = {
         "introduced": member.introduced_at,
@@ -302,9 +307,7 @@ async def _report_unonboarded(ctx: Ctx) -> None:
         await ctx.uow.members.save(member)
     names = ", ".join(f"{m.display_name} ({mention(m.user)})" for m in overdue)
     ids = ",".join(sorted(m.user.id for m in overdue))
-    text = ctx.fill(
-        ctx.config.report_message, members=names, count=str(len(overdue)), days=str(after.days)
-    )
+    text = ctx.fill(ctx.config.report_message, members=names, count=str(len(overdue)), days=str(after.days))
     ctx.emit(
         PostMessage(
             key=f"welcome-report:{ctx.community}:{ids}",

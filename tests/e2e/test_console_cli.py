@@ -20,20 +20,27 @@ def cohortbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None
     full_env["COHORTBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{cwd / 'bot.db'}"
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
-        cwd=cwd, env=full_env, timeout=timeout,
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=timeout,
     )
 
 
 def test_alice_is_welcomed_and_nudged_only_while_she_has_not_introduced_herself(tmp_path: Path) -> None:
-    script = "\n".join([
-        "/join alice",
-        "/join bob",
-        "#introductions",
-        "bob: Hello! I'm Bob, I work with data and want to learn machine learning.",
-        "/advance 3d",
-        "/quit",
-    ])
+    script = "\n".join(
+        [
+            "/join alice",
+            "/join bob",
+            "#introductions",
+            "bob: Hello! I'm Bob, I work with data and want to learn machine learning.",
+            "/advance 3d",
+            "/quit",
+        ]
+    )
     result = cohortbot("run", cwd=tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -45,7 +52,11 @@ def test_alice_is_welcomed_and_nudged_only_while_she_has_not_introduced_herself(
 
 
 def test_an_introduction_before_day_three_means_no_nudge(tmp_path: Path) -> None:
-    script = "/join alice\n#introductions\nalice: Hi everyone, I'm Alice from Lyon, learning Python.\n/advance 3d\n"
+    script = (
+        "/join alice\n#introductions\n"
+        "alice: Hi everyone, I'm Alice from Lyon, learning Python.\n"
+        "/advance 3d\n"
+    )
     result = cohortbot("run", cwd=tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     assert "[DM -> alice] Welcome to" in result.stdout
@@ -59,7 +70,7 @@ def test_moderator_commands_are_refused_for_members_and_answered_for_moderators(
     out = result.stdout
     assert "[to alice, only you] Sorry, only moderators can use `/cohort status`." in out
     assert "[to facilitator, only you] cohortbot status: Data Science Cohort" in out
-    assert "Outbox: 0 pending, 0 parked, 2 delivered" in out   # the welcome and the refusal
+    assert "Outbox: 0 pending, 0 parked, 2 delivered" in out  # the welcome and the refusal
     assert "[to alice, only you] unknown command 'nonsense'" in out
 
 
@@ -114,8 +125,12 @@ def test_a_welcome_decided_before_a_crash_is_delivered_exactly_once_after_restar
     env = {"COHORTBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
     # 1. Decide, but don't deliver; then die hard (SIGKILL: no cleanup, no flush).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        [sys.executable, "-m", "bot.cli", "run"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
         env={**os.environ, **env, "COHORTBOT_DELIVERY": "off"},
     )
     assert proc.stdin is not None and proc.stdout is not None
@@ -142,7 +157,9 @@ def test_a_welcome_decided_before_a_crash_is_delivered_exactly_once_after_restar
     assert [status for key, status in _outbox(db) if key.startswith("welcome:")] == ["delivered"]
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["check", "--help"], ["db", "upgrade", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["run", "--help"], ["check", "--help"], ["db", "upgrade", "--help"]]
+)
 def test_every_command_has_help(tmp_path: Path, args: list[str]) -> None:
     result = cohortbot(*args, cwd=tmp_path)
     assert result.returncode == 0

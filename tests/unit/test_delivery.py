@@ -51,7 +51,7 @@ async def test_a_transient_failure_is_retried_after_the_backoff(bot: Harness) ->
     assert await _stats(bot) == (1, 0, 0)
     bot.clock.advance(timedelta(seconds=1))
     await bot.runtime.settle()
-    assert bot.dms_to("alice") == []            # not before the backoff
+    assert bot.dms_to("alice") == []  # not before the backoff
     bot.clock.advance(timedelta(seconds=1))
     await bot.runtime.settle()
     assert len(bot.dms_to("alice")) == 1
@@ -103,21 +103,28 @@ async def test_an_adapter_bug_does_not_lose_the_action(bot: Harness) -> None:
     assert len(bot.dms_to("alice")) == 1
 
 
-async def test_a_malformed_event_is_logged_and_skipped(bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_malformed_event_is_logged_and_skipped(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     from datetime import datetime
 
     event = MemberJoined(
-        community=bot.community, occurred_at=datetime(2026, 1, 1), event_id="naive", member=bot.user("x"),
+        community=bot.community,
+        occurred_at=datetime(2026, 1, 1),
+        event_id="naive",
+        member=bot.user("x"),
         display_name="x",
     )
     await bot.runtime.submit(event)
     assert "skipped a malformed MemberJoined event" in caplog.text
     assert bot.runtime.processed == 0
-    await bot.join("alice")                      # and the bot carries on
+    await bot.join("alice")  # and the bot carries on
     assert len(bot.of(SendDirectMessage)) == 1
 
 
-async def test_a_failing_step_is_isolated_and_rolled_back(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failing_step_is_isolated_and_rolled_back(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playbook.steps import welcome
 
     async def broken(event: MemberJoined, ctx: StepContext[Any]) -> None:
@@ -127,7 +134,7 @@ async def test_a_failing_step_is_isolated_and_rolled_back(bot: Harness, monkeypa
     monkeypatch.setitem(welcome.STEP.handlers, MemberJoined, broken)  # type: ignore[index]
     await bot.join("alice")
     assert bot.performed == []
-    member = await bot.member("alice")           # the core step still recorded the join
+    member = await bot.member("alice")  # the core step still recorded the join
     assert member is not None and member.joined_at is not None
-    async with bot.database.unit_of_work() as uow:   # the failing step's writes were undone
+    async with bot.database.unit_of_work() as uow:  # the failing step's writes were undone
         assert await uow.state.get(bot.community, "half-done") is None

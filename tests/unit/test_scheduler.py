@@ -55,7 +55,7 @@ steps:
 
 async def started(tmp_path: Path, yaml: str, start: datetime) -> Harness:
     bot = await Harness.start(tmp_path, yaml, steps=STEPS_WITH_TICK, start=start)
-    await bot.join("alice")          # the community becomes known to the scheduler
+    await bot.join("alice")  # the community becomes known to the scheduler
     return bot
 
 
@@ -70,8 +70,8 @@ async def test_a_daily_09_00_berlin_schedule_fires_once_per_local_day_across_dst
         await bot.advance("4d")
         fired = [t.split()[1] for t in ticks(bot)]
         assert fired == [
-            "2026-03-28T08:00:00+00:00",   # 09:00 CET  (UTC+1)
-            "2026-03-29T07:00:00+00:00",   # 09:00 CEST (UTC+2), the day of the change
+            "2026-03-28T08:00:00+00:00",  # 09:00 CET  (UTC+1)
+            "2026-03-29T07:00:00+00:00",  # 09:00 CEST (UTC+2), the day of the change
             "2026-03-30T07:00:00+00:00",
             "2026-03-31T07:00:00+00:00",
         ]
@@ -94,14 +94,14 @@ async def test_after_downtime_the_latest_occurrence_within_grace_posts_late_once
 ) -> None:
     bot = await started(tmp_path, playbook(grace="2h"), datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
     try:
-        await bot.advance("1h")                  # 09:00 Berlin = 07:00 UTC: fires on time
+        await bot.advance("1h")  # 09:00 Berlin = 07:00 UTC: fires on time
         assert len(ticks(bot)) == 1
         # Down for three days: the clock jumps with nobody running the scheduler.
-        bot.clock.set(datetime(2026, 5, 7, 8, 30, tzinfo=UTC))   # 10:30 Berlin, inside the grace
+        bot.clock.set(datetime(2026, 5, 7, 8, 30, tzinfo=UTC))  # 10:30 Berlin, inside the grace
         await bot.runtime.scheduler.run_due()
         await bot.runtime.settle()
         assert ticks(bot)[1:] == ["tick 2026-05-07T07:00:00+00:00 late=True"]
-        await bot.runtime.scheduler.run_due()    # never twice
+        await bot.runtime.scheduler.run_due()  # never twice
         await bot.runtime.settle()
         assert len(ticks(bot)) == 2
         async with bot.database.unit_of_work() as uow:
@@ -123,7 +123,7 @@ async def test_an_occurrence_older_than_the_grace_is_recorded_as_missed_not_post
     bot = await started(tmp_path, playbook(grace="30m"), datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
     try:
         await bot.advance("1h")
-        bot.clock.set(datetime(2026, 5, 5, 9, 0, tzinfo=UTC))    # 11:00 Berlin: 2h late > 30m grace
+        bot.clock.set(datetime(2026, 5, 5, 9, 0, tzinfo=UTC))  # 11:00 Berlin: 2h late > 30m grace
         await bot.runtime.scheduler.run_due()
         await bot.runtime.settle()
         assert len(ticks(bot)) == 1
@@ -136,7 +136,9 @@ async def test_an_occurrence_older_than_the_grace_is_recorded_as_missed_not_post
 
 async def test_two_runtimes_on_one_database_fire_each_occurrence_once(tmp_path: Path) -> None:
     first = await started(tmp_path, playbook(), datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
-    second = await Harness.start(tmp_path, playbook(), steps=STEPS_WITH_TICK, start=datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
+    second = await Harness.start(
+        tmp_path, playbook(), steps=STEPS_WITH_TICK, start=datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
+    )
     try:
         for bot in (first, second, first, second):
             bot.clock.set(datetime(2026, 5, 4, 7, 0, 5, tzinfo=UTC))

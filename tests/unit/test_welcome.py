@@ -58,7 +58,7 @@ async def test_a_new_member_gets_a_personal_welcome_dm(bot: Harness) -> None:
 
 async def test_the_same_join_seen_twice_welcomes_once(bot: Harness) -> None:
     await bot.join("alice", event_id="join-1")
-    await bot.join("alice", event_id="join-1")      # gateway replay: same event id
+    await bot.join("alice", event_id="join-1")  # gateway replay: same event id
     await bot.join("alice", event_id="catch-up-2")  # catch-up at reconnect: a new id, same membership
     assert len(bot.dms_to("alice")) == 1
 
@@ -129,7 +129,7 @@ async def test_follow_ups_are_sent_only_while_the_thing_they_nudge_is_undone(bot
     await bot.advance("3d")
     alice = [dm.message.text for dm in bot.dms_to("alice")[1:]]
     assert alice == ["Please accept the guidelines, alice.", "Tell us about you in <#introductions>, alice!"]
-    assert len(bot.dms_to("bob")) == 1      # onboarded and introduced: no nudges
+    assert len(bot.dms_to("bob")) == 1  # onboarded and introduced: no nudges
 
 
 async def test_a_short_hello_is_not_an_introduction(bot: Harness) -> None:
@@ -159,13 +159,13 @@ async def test_moderators_get_one_daily_list_of_members_not_onboarded_after_a_we
     assert "alice (<@alice>)" in report.message.text and "bob (<@bob>)" in report.message.text
     assert "carol" not in report.message.text
     await bot.advance("7d")
-    assert len(bot.posts_in("mods")) == 1    # each member is reported once
+    assert len(bot.posts_in("mods")) == 1  # each member is reported once
 
 
 async def test_a_join_burst_gets_one_grouped_welcome_instead_of_a_flood(bot: Harness) -> None:
     for name in ["a1", "a2", "a3", "a4", "a5", "a6"]:
         await bot.join(name)
-    assert len(bot.of(SendDirectMessage)) == 3          # up to max_joins get their DM
+    assert len(bot.of(SendDirectMessage)) == 3  # up to max_joins get their DM
     assert bot.posts_in("welcome") == []
     await bot.advance("10m")
     [group] = bot.posts_in("welcome")
@@ -188,7 +188,10 @@ async def test_old_joins_seen_on_reconnect_are_recorded_but_not_welcomed(bot: Ha
 
     old = bot.clock.now() - timedelta(days=20)
     event = MemberJoined(
-        community=bot.community, occurred_at=old, event_id="old-join", member=bot.user("veteran"),
+        community=bot.community,
+        occurred_at=old,
+        event_id="old-join",
+        member=bot.user("veteran"),
         display_name="veteran",
     )
     await bot.runtime.submit(event)
@@ -205,7 +208,7 @@ async def test_welcome_preview_is_for_moderators_and_shows_their_own_welcome(bot
     assert preview is not None and preview.ephemeral
     assert "Hi mod!" in preview.message.text
     assert "Preview" in preview.message.footer
-    assert all(b.url for b in preview.message.buttons)   # no live accept button in a preview
+    assert all(b.url for b in preview.message.buttons)  # no live accept button in a preview
 
 
 async def test_moderator_role_grants_moderator_commands(bot: Harness) -> None:
