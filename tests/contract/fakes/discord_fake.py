@@ -49,7 +49,9 @@ def _now() -> str:
 def _reply(data: Any = None, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     if data is None and status == 200:
         status = 204
-    body = None if status == 204 else json.dumps(data).encode()
+    if status == 204:                    # no body, no content type (like Discord)
+        return web.Response(status=204, headers=headers)
+    body = json.dumps(data).encode()
     return web.Response(status=status, body=body, headers={"Content-Type": "application/json", **(headers or {})})
 
 
