@@ -1,0 +1,123 @@
+"""Loading playbooks: precise errors (file, line, field), and which community runs which playbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import default_playbook_path
+from config.playbook import PlaybookError, check_files, load_playbook, load_playbooks
+from playbook.refs import CommunityRef, Platform
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def issues_of(path: Path) -> list[str]:
+    with pytest.raises(PlaybookError) as caught:
+        load_playbook(path)
+    return [str(issue) for issue in caught.value.issues]
+
+
+def test_the_embedded_example_playbook_is_valid() -> None:
+    loaded = load_playbook(default_playbook_path())
+    assert loaded.name == "Learning cohort"
+    assert loaded.enabled("welcome") and loaded.enabled("intros")
+
+
+def test_an_unknown_key_names_its_line_and_suggests_the_right_one(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", "name: X\nsteps:\n  welcome:\n    folow_ups: []\n")
+    [issue] = issues_of(path)
+    assert issue.startswith(f"{path}:4: steps.welcome.folow_ups: unknown key. Did you mean 'follow_ups'?")
+
+
+def test_an_unknown_step_is_reported_with_the_known_steps(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", "name: X\nsteps:\n  welcom: {}\n")
+    [issue] = issues_of(path)
+    assert "steps.welcom: unknown key. Did you mean 'welcome'?" in issue
+    assert "intros" in issue and "welcome" in issue
+
+
+def test_a_wrong_type_says_what_was_given(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", "name: X\nsteps:\n  intros:\n    min_length: lots\n")
+    [issue] = issues_of(path)
+    assert issue.startswith(f"{path}:4: steps.intros.min_length: Input should be a valid integer")
+    assert "got 'lots'" in issue
+
+
+def test_a_missing_required_field_points_at_its_parent(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", "timezone: UTC\n")
+    assert issues_of(path) == [f"{path}:1: name: required, but missing"]
+
+
+def test_a_key_given_twice_is_an_error_not_a_silent_overwrite(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", "name: X\nname: Y\n")
+    assert issues_of(path) == [f"{path}:2: name: key given twice"]
+
+
+def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.yaml", "name: X\nsteps:\n  welcome: [\n")
+    [issue] = issues_of(path)
+    assert issue.startswith(f"{path}:4: not valid YAML")
+
+
+def test_template_placeholders_must_be_plain_whitelisted_names(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.yaml",
+        "name: X\nsteps:\n  welcome:\n    message: 'Hi {member.__class__}'\n    title: 'Hi {token}'\n",
+    )
+    found = issues_of(path)
+    assert found[0].endswith(
+        "steps.welcome.message: placeholder {member.__class__} must be a plain name like {member}"
+    )
+    assert "steps.welcome.title: unknown placeholder {token}" in found[1]
+
+
+def test_check_collects_the_problems_of_every_file(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: A\ntimezone: Nowhere/City\n")
+    write(tmp_path, "b.yaml", "name: B\nsteps: {intros: {min_length: 0}}\n")
+    found = [str(i) for i in check_files([tmp_path])]
+    assert len(found) == 2
+    assert "a.yaml:2: timezone: unknown time zone 'Nowhere/City'" in found[0]
+    assert "b.yaml:2: steps.intros.min_length: Input should be greater than or equal to 1" in found[1]
+
+
+def test_each_community_runs_the_playbook_that_names_it_else_the_default(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: Discord cohort\ncommunities: ['discord:111']\n")
+    write(tmp_path, "b.yaml", "name: Everyone else\ndefault: true\n")
+    write(tmp_path, "c.yaml", "name: Slack\ncommunities: [slack]\n")
+    playbooks = load_playbooks([tmp_path])
+
+    def runs(platform: Platform, ident: str) -> str | None:
+        loaded = playbooks.for_community(CommunityRef(platform, ident))
+        return loaded.name if loaded else None
+
+    assert runs(Platform.DISCORD, "111") == "Discord cohort"
+    assert runs(Platform.DISCORD, "222") == "Everyone else"
+    assert runs(Platform.SLACK, "T1") == "Slack"
+    assert runs(Platform.CONSOLE, "local") == "Everyone else"
+
+
+def test_without_a_default_an_unnamed_community_runs_nothing(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: Only one\ncommunities: ['discord:111']\n")
+    playbooks = load_playbooks([tmp_path])
+    assert playbooks.for_community(CommunityRef(Platform.DISCORD, "999")) is None
+
+
+def test_only_one_playbook_may_be_the_default(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: A\ndefault: true\n")
+    write(tmp_path, "b.yaml", "name: B\ndefault: true\n")
+    with pytest.raises(PlaybookError) as caught:
+        load_playbooks([tmp_path])
+    assert "only one playbook may be the default" in str(caught.value)
+
+
+def test_an_empty_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError) as caught:
+        load_playbooks([tmp_path])
+    assert "no playbook files" in str(caught.value)
