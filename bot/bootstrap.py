@@ -13,6 +13,7 @@ from typing import TextIO
 from adapters.base import PlatformAdapter
 from bot.clock import OffsetClock, SystemClock
 from bot.runtime import Runtime
+from bot.scheduler import CronCalendar
 from config.playbook import load_playbooks
 from config.settings import Settings
 from playbook.engine import Engine, PlaybookSet
@@ -135,7 +136,7 @@ def build_app(
         from adapters.console import ConsoleAdapter
 
         capabilities[Platform.CONSOLE] = ConsoleAdapter.capabilities
-    engine = Engine(playbooks, STEPS, clock=clock, capabilities=capabilities)
+    engine = Engine(playbooks, STEPS, clock=clock, calendar=CronCalendar(), capabilities=capabilities)
     runtime = Runtime(
         engine=engine,
         unit_of_work=database.unit_of_work,

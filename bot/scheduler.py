@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -23,7 +24,7 @@ from playbook.ports import Clock, UnitOfWork
 from playbook.refs import CommunityRef
 from playbook.step import ScheduleSpec
 
-__all__ = ["Scheduler", "occurrences"]
+__all__ = ["CronCalendar", "Scheduler", "occurrences"]
 
 log = logging.getLogger("cohortbot.scheduler")
 Claim = Callable[[UnitOfWork], Awaitable[bool]]
@@ -38,6 +39,26 @@ def occurrences(trigger: CronTrigger, after: datetime, until: datetime) -> Itera
     while current is not None and current <= until:
         yield current.astimezone(UTC)
         current = trigger.get_next_fire_time(current, current)
+
+
+class CronCalendar:
+    """The engine's Calendar port, on APScheduler's CronTrigger."""
+
+    def __init__(self) -> None:
+        self._triggers: dict[tuple[str, str], CronTrigger] = {}
+
+    def trigger(self, cron: str, zone: str) -> CronTrigger:
+        key = (cron, zone)
+        if key not in self._triggers:
+            self._triggers[key] = CronTrigger.from_crontab(cron, timezone=ZoneInfo(zone))
+        return self._triggers[key]
+
+    def occurrences(self, cron: str, zone: str, after: datetime, until: datetime) -> list[datetime]:
+        return list(occurrences(self.trigger(cron, zone), after, until))
+
+    def next(self, cron: str, zone: str, after: datetime) -> datetime | None:
+        found = self.trigger(cron, zone).get_next_fire_time(after, after)
+        return found.astimezone(UTC) if found is not None else None
 
 
 class Scheduler:
@@ -56,7 +77,7 @@ class Scheduler:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._triggers: dict[tuple[str, str], CronTrigger] = {}
+        self.calendar = CronCalendar()
 
     def wake(self) -> None:
         self._wake.set()
@@ -134,16 +155,13 @@ class Scheduler:
                 cfg = loaded.steps.get(step.name)
                 if step.schedules is None or cfg is None or not cfg.enabled:
                     continue
-                found += [(community, step.name, spec) for spec in step.schedules(cfg, loaded.community)]
+                specs = step.schedules(cfg, loaded.community)
+                found += [(community, step.name, spec) for spec in specs if spec.fires]
         return found
 
     def _trigger(self, community: CommunityRef, spec: ScheduleSpec) -> CronTrigger:
         loaded = self.engine.playbooks.for_community(community)
-        zone = loaded.community.zone if loaded else None
-        cache_key = (str(zone), spec.cron)
-        if cache_key not in self._triggers:
-            self._triggers[cache_key] = CronTrigger.from_crontab(spec.cron, timezone=zone)
-        return self._triggers[cache_key]
+        return self.calendar.trigger(spec.cron, loaded.community.timezone if loaded else "UTC")
 
     async def _start_after(
         self, community: CommunityRef, step: str, spec: ScheduleSpec, now: datetime

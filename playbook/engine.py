@@ -21,7 +21,7 @@ from playbook.events import (
     ScheduleFired,
     TimerFired,
 )
-from playbook.ports import Capabilities, Clock, UnitOfWork
+from playbook.ports import Calendar, Capabilities, Clock, UnitOfWork
 from playbook.refs import CommunityRef, Platform
 from playbook.step import Command, Handler, LoadedPlaybook, Step, StepContext
 
@@ -62,11 +62,13 @@ class Engine:
         steps: Sequence[Step[Any]],
         *,
         clock: Clock,
+        calendar: Calendar,
         capabilities: Mapping[Platform, Capabilities],
     ) -> None:
         self.playbooks = playbooks
         self.steps = list(steps)
         self.clock = clock
+        self.calendar = calendar
         self.capabilities = dict(capabilities)
         self._commands: dict[tuple[str, ...], tuple[Step[Any], Command]] = {}
         for step in self.steps:
@@ -108,6 +110,7 @@ class Engine:
             config=config,
             uow=uow,
             clock=self.clock,
+            calendar=self.calendar,
             capabilities=self.capabilities.get(event.community.platform, Capabilities()),
             step=step.name,
             loaded=loaded,

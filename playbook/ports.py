@@ -19,6 +19,7 @@ from playbook.refs import ChannelRef, CommunityRef, UserRef
 __all__ = [
     "ActivityRecord",
     "ActivityRepository",
+    "Calendar",
     "Capabilities",
     "ClaimRepository",
     "Clock",
@@ -39,6 +40,18 @@ __all__ = [
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
+        ...
+
+
+class Calendar(Protocol):
+    """Cron arithmetic in a community's zone (DST-correct); implemented outside the core."""
+
+    def occurrences(self, cron: str, zone: str, after: datetime, until: datetime) -> list[datetime]:
+        """Nominal times in (after, until], aware UTC."""
+        ...
+
+    def next(self, cron: str, zone: str, after: datetime) -> datetime | None:
+        """The first nominal time strictly after ``after``, aware UTC."""
         ...
 
 

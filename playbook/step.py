@@ -13,7 +13,7 @@ from playbook.commands import CommandSpec
 from playbook.events import Actor, Event
 from playbook.messages import RichMessage, channel_link
 from playbook.model import CommunityPlaybook, StepConfig
-from playbook.ports import Capabilities, Clock, Member, Timer, UnitOfWork
+from playbook.ports import Calendar, Capabilities, Clock, Member, Timer, UnitOfWork
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, UserRef
 from playbook.templates import render
 
@@ -42,6 +42,7 @@ class ScheduleSpec:
     grace: timedelta = timedelta(hours=1)
     where: tuple[str | int, ...] = ()
     jitter_window: timedelta | None = None  # random moment inside the window (surprise events)
+    fires: bool = True  # False: only validated at load (the step computes times via ctx.calendar)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +71,7 @@ class StepContext(Generic[C]):
     config: C
     uow: UnitOfWork
     clock: Clock
+    calendar: Calendar
     capabilities: Capabilities
     step: str
     loaded: LoadedPlaybook

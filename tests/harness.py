@@ -18,6 +18,7 @@ from typing import Any
 from adapters.memory import MemoryAdapter
 from bot.clock import ManualClock
 from bot.runtime import Runtime
+from bot.scheduler import CronCalendar
 from config.playbook import load_playbooks
 from playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
 from playbook.commands import parse_command_text
@@ -78,7 +79,13 @@ class Harness:
             adapter.capabilities = capabilities
         database = Database(url or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
         await database.upgrade()
-        engine = Engine(playbooks, steps, clock=clock, capabilities={Platform.MEMORY: adapter.capabilities})
+        engine = Engine(
+            playbooks,
+            steps,
+            clock=clock,
+            calendar=CronCalendar(),
+            capabilities={Platform.MEMORY: adapter.capabilities},
+        )
         runtime = Runtime(
             engine=engine,
             unit_of_work=database.unit_of_work,
