@@ -35,9 +35,9 @@ __all__ = ["DiscordAdapter", "DiscordConfig", "DiscordStartupError", "intents"]
 log = logging.getLogger(__name__)
 
 _PORTAL_HINT = (
-    "Open https://discord.com/developers/applications -> your application -> Bot -> Privileged"
-    " Gateway Intents and enable SERVER MEMBERS INTENT (GUILD_MEMBERS) and MESSAGE CONTENT INTENT,"
-    " then restart."
+    "In the Developer Portal (https://discord.com/developers/applications) open your application"
+    " -> Bot -> Privileged Gateway Intents, enable SERVER MEMBERS INTENT (GUILD_MEMBERS) and"
+    " MESSAGE CONTENT INTENT, then restart."
 )
 
 

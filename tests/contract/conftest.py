@@ -49,15 +49,15 @@ DISCORD_CATALOG = [
 ]
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 3.0, interval: float = 0.01) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+async def eventually(check: Callable[[], Any], *, within: float = 3.0, interval: float = 0.01) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
+            raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(interval)
 
 
@@ -71,9 +71,10 @@ class RecordingSink:
     def of(self, kind: type[E]) -> list[E]:
         return [e for e in self.events if isinstance(e, kind)]
 
-    async def wait_for(self, kind: type[E], where: Callable[[E], bool] = lambda e: True, *,
-                       timeout: float = 3.0) -> E:
-        found: E = await eventually(lambda: next((e for e in self.of(kind) if where(e)), None), timeout=timeout)
+    async def wait_for(
+        self, kind: type[E], where: Callable[[E], bool] = lambda e: True, *, within: float = 3.0
+    ) -> E:
+        found: E = await eventually(lambda: next((e for e in self.of(kind) if where(e)), None), within=within)
         return found
 
 
@@ -117,7 +118,9 @@ def discord_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def discord_bot(discord_fake: FakeDiscord, discord_overrides: dict[str, Any]) -> AsyncIterator[DiscordHarness]:
+async def discord_bot(
+    discord_fake: FakeDiscord, discord_overrides: dict[str, Any]
+) -> AsyncIterator[DiscordHarness]:
     sink = RecordingSink()
     adapter = DiscordAdapter(discord_config(discord_fake, **discord_overrides))
     await adapter.start(sink, DISCORD_CATALOG)

@@ -11,18 +11,10 @@ from adapters.base import DirectMessageRefused, PermanentDeliveryError, Retryabl
 from adapters.discord import DiscordAdapter, DiscordStartupError
 from adapters.discord.translate import join_event_id
 from playbook.actions import (
-    AddReaction,
-    CreateLiveSession,
-    CreatePoll,
-    GrantRole,
     OpenForm,
-    PinMessage,
     PostMessage,
     RespondToInteraction,
-    RevokeRole,
     SendDirectMessage,
-    SendGroupMessage,
-    StartThread,
 )
 from playbook.events import (
     ButtonPressed,
@@ -32,9 +24,7 @@ from playbook.events import (
     MemberLeft,
     MemberUpdated,
     MessagePosted,
-    PollVoted,
     ReactionAdded,
-    RsvpChanged,
 )
 from playbook.messages import Button, Form, FormInput, RichMessage
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
@@ -57,7 +47,9 @@ def channel(h: DiscordHarness, name: str) -> ChannelRef:
 
 
 def interaction_ref(raw: dict[str, Any]) -> InteractionRef:
-    return InteractionRef(Platform.DISCORD, raw["id"], token=raw["token"], application_id=raw["application_id"])
+    return InteractionRef(
+        Platform.DISCORD, raw["id"], token=raw["token"], application_id=raw["application_id"]
+    )
 
 
 # ---------------------------------------------------------------------------- members
@@ -105,8 +97,10 @@ async def test_catch_up_emits_joins_for_existing_members_with_the_live_ids(disco
         ids = {e.member.id: e.event_id for e in sink.of(MemberJoined)}
         for member in (old, new):
             joined_at = datetime.fromisoformat(member["joined_at"])
-            assert ids[member["user"]["id"]] == join_event_id(discord_fake.guild_id, member["user"]["id"], joined_at)
-        assert discord_fake.app_id not in ids          # the bot itself is not "joining"
+            assert ids[member["user"]["id"]] == join_event_id(
+                discord_fake.guild_id, member["user"]["id"], joined_at
+            )
+        assert discord_fake.app_id not in ids  # the bot itself is not "joining"
     finally:
         await adapter.close()
 
@@ -120,8 +114,9 @@ async def test_message_with_reply_and_mentions(discord_bot: DiscordHarness) -> N
     bob = await h.fake.add_member("bob")
     general = h.channel_id("general")
     first = await h.fake.post_message(ada["user"]["id"], general, "What is a monad?")
-    await h.fake.post_message(bob["user"]["id"], general, "A burrito, <@x>", reply_to=first,
-                              mentions=(ada["user"]["id"],))
+    await h.fake.post_message(
+        bob["user"]["id"], general, "A burrito, <@x>", reply_to=first, mentions=(ada["user"]["id"],)
+    )
     reply = await h.sink.wait_for(MessagePosted, lambda e: e.author.id == bob["user"]["id"])
     assert reply.channel == channel(h, "general") and reply.channel.name == "general"
     assert reply.reply_to == user(ada)
@@ -130,7 +125,9 @@ async def test_message_with_reply_and_mentions(discord_bot: DiscordHarness) -> N
     assert not reply.is_bot and not reply.is_direct
     await h.fake.react(ada["user"]["id"], first, "👍")
     reaction = await h.sink.wait_for(ReactionAdded)
-    assert reaction.emoji == "👍" and reaction.message.id == first["id"] and reaction.message_author == user(ada)
+    assert (
+        reaction.emoji == "👍" and reaction.message.id == first["id"] and reaction.message_author == user(ada)
+    )
 
 
 # ---------------------------------------------------------------------------- direct messages
@@ -140,14 +137,20 @@ async def test_direct_message_is_sent_and_its_channel_cached(discord_bot: Discor
     h = discord_bot
     ada = await h.fake.add_member("ada")
     for n in range(2):
-        action = SendDirectMessage(key=f"welcome:{n}", community=community(h.fake), to=user(ada),
-                                   message=RichMessage(text=f"Welcome <@{ada['user']['id']}>! #{n}"))
+        action = SendDirectMessage(
+            key=f"welcome:{n}",
+            community=community(h.fake),
+            to=user(ada),
+            message=RichMessage(text=f"Welcome <@{ada['user']['id']}>! #{n}"),
+        )
         delivered = await h.adapter.perform(action)
         assert delivered.message is not None
     dm = h.fake.dm_channel_of(ada["user"]["id"])
     assert dm is not None
-    assert [m["content"] for m in h.fake.messages_in(dm)] == [f"Welcome <@{ada['user']['id']}>! #{n}" for n in (0, 1)]
-    assert len(h.fake.calls_to("POST /users/@me/channels")) == 1       # the DM channel id is cached
+    assert [m["content"] for m in h.fake.messages_in(dm)] == [
+        f"Welcome <@{ada['user']['id']}>! #{n}" for n in (0, 1)
+    ]
+    assert len(h.fake.calls_to("POST /users/@me/channels")) == 1  # the DM channel id is cached
 
 
 async def test_refused_direct_message(discord_bot: DiscordHarness) -> None:
@@ -155,8 +158,11 @@ async def test_refused_direct_message(discord_bot: DiscordHarness) -> None:
     ada = await h.fake.add_member("ada")
     h.fake.refuse_dms_for(ada["user"]["id"])
     with pytest.raises(DirectMessageRefused):
-        await h.adapter.perform(SendDirectMessage(key="w", community=community(h.fake), to=user(ada),
-                                                  message=RichMessage(text="hi")))
+        await h.adapter.perform(
+            SendDirectMessage(
+                key="w", community=community(h.fake), to=user(ada), message=RichMessage(text="hi")
+            )
+        )
 
 
 @pytest.mark.parametrize("discord_overrides", [{"dm_breaker_threshold": 2, "dm_breaker_window": 60.0}])
@@ -167,13 +173,22 @@ async def test_dm_circuit_breaker_opens_when_refusals_spike(discord_bot: Discord
         h.fake.refuse_dms_for(m["user"]["id"])
     for m in members[:2]:
         with pytest.raises(DirectMessageRefused):
-            await h.adapter.perform(SendDirectMessage(key=m["user"]["id"], community=community(h.fake), to=user(m),
-                                                      message=RichMessage(text="hi")))
+            await h.adapter.perform(
+                SendDirectMessage(
+                    key=m["user"]["id"],
+                    community=community(h.fake),
+                    to=user(m),
+                    message=RichMessage(text="hi"),
+                )
+            )
     attempts = len(h.fake.calls_to(MESSAGES, ok_only=False))
     with pytest.raises(DirectMessageRefused, match="circuit open"):
-        await h.adapter.perform(SendDirectMessage(key="3", community=community(h.fake), to=user(members[2]),
-                                                  message=RichMessage(text="hi")))
-    assert len(h.fake.calls_to(MESSAGES, ok_only=False)) == attempts       # not even attempted
+        await h.adapter.perform(
+            SendDirectMessage(
+                key="3", community=community(h.fake), to=user(members[2]), message=RichMessage(text="hi")
+            )
+        )
+    assert len(h.fake.calls_to(MESSAGES, ok_only=False)) == attempts  # not even attempted
 
 
 # ---------------------------------------------------------------------------- interactions
@@ -183,19 +198,26 @@ async def test_slash_command_and_its_answer(discord_bot: DiscordHarness) -> None
     h = discord_bot
     mod = await h.fake.add_member("mod", roles=("Moderators",))
     other = await h.fake.add_member("bob")
-    raw = await h.fake.invoke_command(mod["user"]["id"], ("champion", "nominate"),
-                                      {"member": other["user"]["id"], "weeks": 4})
+    raw = await h.fake.invoke_command(
+        mod["user"]["id"], ("champion", "nominate"), {"member": other["user"]["id"], "weeks": 4}
+    )
     event = await h.sink.wait_for(CommandInvoked)
     assert event.path == ("champion", "nominate")
     assert event.options == {"member": other["user"]["id"], "weeks": 4}
     assert event.actor.is_admin and {"Moderators", h.fake.role_named("Moderators")["id"]} <= event.actor.roles
     assert event.channel == channel(h, "general")
     assert event.interaction == interaction_ref(raw)
-    await h.adapter.perform(RespondToInteraction(key="r", community=community(h.fake), interaction=event.interaction,
-                                                 message=RichMessage(text="Nominated <@1>.")))
+    await h.adapter.perform(
+        RespondToInteraction(
+            key="r",
+            community=community(h.fake),
+            interaction=event.interaction,
+            message=RichMessage(text="Nominated <@1>."),
+        )
+    )
     (callback,) = raw["responses"]
     assert callback["type"] == 4 and callback["data"]["content"] == "Nominated <@1>."
-    assert callback["data"]["flags"] & 64                                      # ephemeral
+    assert callback["data"]["flags"] & 64  # ephemeral
 
 
 async def test_non_moderator_is_reported_as_such(discord_bot: DiscordHarness) -> None:
@@ -216,10 +238,22 @@ async def test_slow_answer_is_deferred_then_sent_as_follow_up(discord_bot: Disco
     await eventually(lambda: raw["responses"])
     assert raw["responses"][0]["type"] == 5 and raw["responses"][0]["data"]["flags"] & 64
     with pytest.raises(PermanentDeliveryError, match="already answered or deferred"):
-        await h.adapter.perform(OpenForm(key="f", community=community(h.fake), interaction=event.interaction,
-                                         form=Form(form_id="goal", title="Goal", inputs=())))
-    await h.adapter.perform(RespondToInteraction(key="r", community=community(h.fake), interaction=event.interaction,
-                                                 message=RichMessage(text="All good", title="Status")))
+        await h.adapter.perform(
+            OpenForm(
+                key="f",
+                community=community(h.fake),
+                interaction=event.interaction,
+                form=Form(form_id="goal", title="Goal", inputs=()),
+            )
+        )
+    await h.adapter.perform(
+        RespondToInteraction(
+            key="r",
+            community=community(h.fake),
+            interaction=event.interaction,
+            message=RichMessage(text="All good", title="Status"),
+        )
+    )
     (follow_up,) = raw["followups"]
     assert follow_up["embeds"][0]["title"] == "Status"
 
@@ -228,18 +262,31 @@ async def test_follow_up_works_after_a_restart_from_the_ref_alone(discord_bot: D
     h = discord_bot
     mod = await h.fake.add_member("mod", roles=("Moderators",))
     raw = await h.fake.invoke_command(mod["user"]["id"], ("status",))
-    raw["responses"].append({"type": 5})                  # deferred by the previous process
-    await h.adapter.perform(RespondToInteraction(key="r", community=community(h.fake), interaction=interaction_ref(raw),
-                                                 message=RichMessage(text="Back")))
+    raw["responses"].append({"type": 5})  # deferred by the previous process
+    await h.adapter.perform(
+        RespondToInteraction(
+            key="r",
+            community=community(h.fake),
+            interaction=interaction_ref(raw),
+            message=RichMessage(text="Back"),
+        )
+    )
     assert [f["content"] for f in raw["followups"]] == ["Back"]
 
 
 async def test_button_press_and_select(discord_bot: DiscordHarness) -> None:
     h = discord_bot
     ada = await h.fake.add_member("ada")
-    sent = await h.adapter.perform(PostMessage(
-        key="p", community=community(h.fake), channel=ChannelRef(Platform.DISCORD, name="general"),
-        message=RichMessage(text="Coming?", buttons=(Button(label="Yes", action_id="rsvp", value="yes"),))))
+    sent = await h.adapter.perform(
+        PostMessage(
+            key="p",
+            community=community(h.fake),
+            channel=ChannelRef(Platform.DISCORD, name="general"),
+            message=RichMessage(
+                text="Coming?", buttons=(Button(label="Yes", action_id="rsvp", value="yes"),)
+            ),
+        )
+    )
     assert sent.message is not None
     posted = h.fake.messages_in(h.channel_id("general"))[-1]
     assert posted["components"][0]["components"][0]["custom_id"] == "rsvp|yes"
@@ -257,9 +304,17 @@ async def test_form_opens_as_a_modal_and_its_submission_arrives(discord_bot: Dis
     ada = await h.fake.add_member("ada")
     raw = await h.fake.invoke_command(ada["user"]["id"], ("privacy", "export"))
     event = await h.sink.wait_for(CommandInvoked)
-    form = Form(form_id="goal-form", title="Your goal", inputs=(
-        FormInput(input_id="goal", label="Goal", multiline=True), FormInput(input_id="why", label="Why")))
-    await h.adapter.perform(OpenForm(key="f", community=community(h.fake), interaction=event.interaction, form=form))
+    form = Form(
+        form_id="goal-form",
+        title="Your goal",
+        inputs=(
+            FormInput(input_id="goal", label="Goal", multiline=True),
+            FormInput(input_id="why", label="Why"),
+        ),
+    )
+    await h.adapter.perform(
+        OpenForm(key="f", community=community(h.fake), interaction=event.interaction, form=form)
+    )
     (callback,) = raw["responses"]
     assert callback["type"] == 9 and callback["data"]["custom_id"] == "goal-form"
     assert [c["component"]["custom_id"] for c in callback["data"]["components"]] == ["goal", "why"]
@@ -271,11 +326,19 @@ async def test_form_opens_as_a_modal_and_its_submission_arrives(discord_bot: Dis
 # ---------------------------------------------------------------------------- errors
 
 
-async def test_429_is_retried_by_discord_py_and_nothing_is_lost_or_doubled(discord_bot: DiscordHarness) -> None:
+async def test_429_is_retried_by_discord_py_and_nothing_is_lost_or_doubled(
+    discord_bot: DiscordHarness,
+) -> None:
     h = discord_bot
     h.fake.fail_next(MESSAGES, 429, retry_after=0.05)
-    await h.adapter.perform(PostMessage(key="p", community=community(h.fake), channel=channel(h, "general"),
-                                        message=RichMessage(text="once")))
+    await h.adapter.perform(
+        PostMessage(
+            key="p",
+            community=community(h.fake),
+            channel=channel(h, "general"),
+            message=RichMessage(text="once"),
+        )
+    )
     assert [m["content"] for m in h.fake.messages_in(h.channel_id("general"))] == ["once"]
     statuses = [c.status for c in h.fake.calls_to(MESSAGES, ok_only=False)]
     assert statuses == [429, 200]
@@ -285,20 +348,37 @@ async def test_repeated_5xx_is_retryable(discord_bot: DiscordHarness) -> None:
     h = discord_bot
     h.fake.fail_next(MESSAGES, 503, times=3)
     with pytest.raises(RetryableDeliveryError):
-        await h.adapter.perform(PostMessage(key="p", community=community(h.fake), channel=channel(h, "general"),
-                                            message=RichMessage(text="x")))
+        await h.adapter.perform(
+            PostMessage(
+                key="p",
+                community=community(h.fake),
+                channel=channel(h, "general"),
+                message=RichMessage(text="x"),
+            )
+        )
 
 
 async def test_unknown_channel_and_missing_permission_are_permanent(discord_bot: DiscordHarness) -> None:
     h = discord_bot
     with pytest.raises(PermanentDeliveryError, match="no channel named #nowhere"):
-        await h.adapter.perform(PostMessage(key="p", community=community(h.fake),
-                                            channel=ChannelRef(Platform.DISCORD, name="nowhere"),
-                                            message=RichMessage(text="x")))
+        await h.adapter.perform(
+            PostMessage(
+                key="p",
+                community=community(h.fake),
+                channel=ChannelRef(Platform.DISCORD, name="nowhere"),
+                message=RichMessage(text="x"),
+            )
+        )
     h.fake.fail_next(MESSAGES, 403, code=50013, message="Missing Permissions")
     with pytest.raises(PermanentDeliveryError, match="missing permission"):
-        await h.adapter.perform(PostMessage(key="p", community=community(h.fake), channel=channel(h, "general"),
-                                            message=RichMessage(text="x")))
+        await h.adapter.perform(
+            PostMessage(
+                key="p",
+                community=community(h.fake),
+                channel=channel(h, "general"),
+                message=RichMessage(text="x"),
+            )
+        )
 
 
 async def test_missing_members_intent_gives_a_clear_startup_error(discord_fake: FakeDiscord) -> None:
@@ -326,7 +406,7 @@ async def test_bad_token_gives_a_clear_startup_error_without_the_token(discord_f
 async def test_the_cohort_tree_registered_matches_the_catalog(discord_bot: DiscordHarness) -> None:
     (cohort,) = discord_bot.fake.commands[discord_bot.fake.guild_id]
     assert cohort["name"] == "cohort" and cohort["contexts"] in (None, [0])
-    registered = set()
+    registered: set[tuple[str, ...]] = set()
     for option in cohort["options"]:
         if option["type"] == 1:
             registered.add((option["name"],))
@@ -335,7 +415,9 @@ async def test_the_cohort_tree_registered_matches_the_catalog(discord_bot: Disco
     assert registered == {spec.path for spec in DISCORD_CATALOG}
     prompt_add = next(o for o in cohort["options"] if o["name"] == "prompt")["options"][0]
     assert [(o["name"], o["type"], o["required"]) for o in prompt_add["options"]] == [
-        ("schedule", 3, True), ("text", 3, True)]
+        ("schedule", 3, True),
+        ("text", 3, True),
+    ]
     assert [c["value"] for c in prompt_add["options"][0]["choices"]] == ["weekly", "daily"]
     nominate = next(o for o in cohort["options"] if o["name"] == "champion")["options"][0]
     assert [(o["name"], o["type"]) for o in nominate["options"]] == [("member", 6), ("weeks", 4)]

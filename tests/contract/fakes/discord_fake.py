@@ -30,7 +30,7 @@ API = "/api/v10"
 @dataclass
 class Call:
     method: str
-    route: str                  # e.g. "POST /channels/{channel_id}/messages"
+    route: str  # e.g. "POST /channels/{channel_id}/messages"
     path: str
     status: int
     json: Any = None
@@ -49,10 +49,12 @@ def _now() -> str:
 def _reply(data: Any = None, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     if data is None and status == 200:
         status = 204
-    if status == 204:                    # no body, no content type (like Discord)
+    if status == 204:  # no body, no content type (like Discord)
         return web.Response(status=204, headers=headers)
     body = json.dumps(data).encode()
-    return web.Response(status=status, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        status=status, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
@@ -62,7 +64,7 @@ def _error(status: int, code: int, message: str) -> web.Response:
 class FakeDiscord:
     def __init__(self, *, token: str = BOT_TOKEN) -> None:
         self.token = token
-        self.members_intent_enabled = True          # the Developer Portal toggle
+        self.members_intent_enabled = True  # the Developer Portal toggle
         self.message_content_intent_enabled = True
         self._ids = itertools.count(1_100_000_000_000_000_000)
         self.app_id = self.new_id()
@@ -75,7 +77,7 @@ class FakeDiscord:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.scheduled_events: dict[str, dict[str, Any]] = {}
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
-        self.interactions: dict[str, dict[str, Any]] = {}    # by token
+        self.interactions: dict[str, dict[str, Any]] = {}  # by token
         self.calls: list[Call] = []
         self.identified = asyncio.Event()
         self._refused_dms: set[str] = set()
@@ -99,14 +101,30 @@ class FakeDiscord:
 
     @staticmethod
     def _user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
-        return {"id": user_id, "username": name, "global_name": name, "discriminator": "0", "avatar": None,
-                "bot": bot}
+        return {
+            "id": user_id,
+            "username": name,
+            "global_name": name,
+            "discriminator": "0",
+            "avatar": None,
+            "bot": bot,
+        }
 
-    def add_role(self, name: str, *, role_id: str | None = None, permissions: int = 0,
-                 position: int = 1) -> dict[str, Any]:
+    def add_role(
+        self, name: str, *, role_id: str | None = None, permissions: int = 0, position: int = 1
+    ) -> dict[str, Any]:
         rid = role_id or self.new_id()
-        role = {"id": rid, "name": name, "permissions": str(permissions), "position": 0 if rid == self.guild_id
-                else position, "color": 0, "hoist": False, "managed": False, "mentionable": True, "flags": 0}
+        role = {
+            "id": rid,
+            "name": name,
+            "permissions": str(permissions),
+            "position": 0 if rid == self.guild_id else position,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": True,
+            "flags": 0,
+        }
         self.roles[rid] = role
         return role
 
@@ -115,32 +133,79 @@ class FakeDiscord:
 
     def add_channel(self, name: str, *, kind: int = 0) -> dict[str, Any]:
         cid = self.new_id()
-        channel = {"id": cid, "type": kind, "guild_id": self.guild_id, "name": name, "position": len(self.channels),
-                   "permission_overwrites": [], "nsfw": False, "parent_id": None, "bitrate": 64000,
-                   "user_limit": 0, "rate_limit_per_user": 0, "flags": 0, "topic": None}
+        channel = {
+            "id": cid,
+            "type": kind,
+            "guild_id": self.guild_id,
+            "name": name,
+            "position": len(self.channels),
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "bitrate": 64000,
+            "user_limit": 0,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "topic": None,
+        }
         self.channels[cid] = channel
         return channel
 
     def channel_named(self, name: str) -> dict[str, Any]:
         return next(c for c in self.channels.values() if c.get("name") == name)
 
-    def _member(self, user: dict[str, Any], *, roles: list[str], pending: bool, joined_at: str) -> dict[str, Any]:
-        return {"user": user, "nick": None, "roles": roles, "joined_at": joined_at, "deaf": False, "mute": False,
-                "pending": pending, "flags": 0, "avatar": None, "premium_since": None}
+    def _member(
+        self, user: dict[str, Any], *, roles: list[str], pending: bool, joined_at: str
+    ) -> dict[str, Any]:
+        return {
+            "user": user,
+            "nick": None,
+            "roles": roles,
+            "joined_at": joined_at,
+            "deaf": False,
+            "mute": False,
+            "pending": pending,
+            "flags": 0,
+            "avatar": None,
+            "premium_since": None,
+        }
 
     def _guild_payload(self) -> dict[str, Any]:
-        members = [self._member(self.bot, roles=[self.bot_role["id"]], pending=False, joined_at=_now()),
-                   *self.members.values()]
-        return {"id": self.guild_id, "name": self.guild_name, "icon": None, "owner_id": self.new_id(),
-                "features": [], "member_count": len(members), "members": members, "large": False,
-                "channels": [c for c in self.channels.values() if c["type"] in (0, 2)],
-                "threads": [c for c in self.channels.values() if c["type"] in (11, 12)],
-                "roles": list(self.roles.values()), "emojis": [], "stickers": [], "voice_states": [],
-                "presences": [], "stage_instances": [], "soundboard_sounds": [],
-                "guild_scheduled_events": list(self.scheduled_events.values()), "unavailable": False,
-                "joined_at": _now(), "verification_level": 0, "default_message_notifications": 0,
-                "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0, "nsfw_level": 0,
-                "preferred_locale": "en-US", "system_channel_flags": 0, "afk_timeout": 300}
+        members = [
+            self._member(self.bot, roles=[self.bot_role["id"]], pending=False, joined_at=_now()),
+            *self.members.values(),
+        ]
+        return {
+            "id": self.guild_id,
+            "name": self.guild_name,
+            "icon": None,
+            "owner_id": self.new_id(),
+            "features": [],
+            "member_count": len(members),
+            "members": members,
+            "large": False,
+            "channels": [c for c in self.channels.values() if c["type"] in (0, 2)],
+            "threads": [c for c in self.channels.values() if c["type"] in (11, 12)],
+            "roles": list(self.roles.values()),
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "soundboard_sounds": [],
+            "guild_scheduled_events": list(self.scheduled_events.values()),
+            "unavailable": False,
+            "joined_at": _now(),
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "premium_tier": 0,
+            "nsfw_level": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
+            "afk_timeout": 300,
+        }
 
     # ------------------------------------------------------------------ server lifecycle
 
@@ -177,12 +242,19 @@ class FakeDiscord:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith(API):
-            return await handler(request)
+            passed: web.StreamResponse = await handler(request)
+            return passed
         info = request.match_info
         canonical = info.route.resource.canonical if info.route.resource else request.path
         route = f"{request.method} {canonical.removeprefix(API)}"
-        call = Call(request.method, route, request.path.removeprefix(API), 0, params=dict(request.query),
-                    match={k: v for k, v in info.items()})
+        call = Call(
+            request.method,
+            route,
+            request.path.removeprefix(API),
+            0,
+            params=dict(request.query),
+            match={k: v for k, v in info.items()},
+        )
         await self._read_body(request, call)
         self.calls.append(call)
         request[_CALL] = call
@@ -209,7 +281,7 @@ class FakeDiscord:
 
     def _authorised(self, request: web.Request) -> bool:
         if request.path.startswith((f"{API}/interactions/", f"{API}/webhooks/")):
-            return True                 # authorised by the interaction token in the URL
+            return True  # authorised by the interaction token in the URL
         return request.headers.get("Authorization") == f"Bot {self.token}"
 
     def _injected_failure(self, route: str) -> web.Response | None:
@@ -222,8 +294,11 @@ class FakeDiscord:
                 self._failures[i] = (wanted, status, times - 1, extra)
             if status == 429:
                 retry_after = extra.get("retry_after", 0.05)
-                body = {"message": "You are being rate limited.", "retry_after": retry_after,
-                        "global": extra.get("is_global", False)}
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": retry_after,
+                    "global": extra.get("is_global", False),
+                }
                 return _reply(body, 429, {"Via": "1.1 google", "Retry-After": str(retry_after)})
             return _error(status, extra.get("code", 0), extra.get("message", f"{status} injected"))
         return None
@@ -263,20 +338,48 @@ class FakeDiscord:
         return _reply(self.bot)
 
     async def _gateway_info(self, request: web.Request) -> web.Response:
-        return _reply({"url": self.gateway_url, "shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        return _reply(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def _application(self, request: web.Request) -> web.Response:
-        return _reply({"id": self.app_id, "name": "cohortbot", "description": "", "icon": None,
-                       "bot_public": False, "bot_require_code_grant": False, "owner": self._user("1", "owner"),
-                       "verify_key": "00", "flags": 0})
+        return _reply(
+            {
+                "id": self.app_id,
+                "name": "cohortbot",
+                "description": "",
+                "icon": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "owner": self._user("1", "owner"),
+                "verify_key": "00",
+                "flags": 0,
+            }
+        )
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         call: Call = request[_CALL]
         guild = request.match_info.get("guild_id")
-        stored = [{**c, "id": self.new_id(), "application_id": self.app_id, "version": "1",
-                   "guild_id": guild, "default_member_permissions": c.get("default_member_permissions")}
-                  for c in call.json]
+        stored = [
+            {
+                **c,
+                "id": self.new_id(),
+                "application_id": self.app_id,
+                "version": "1",
+                "guild_id": guild,
+                "default_member_permissions": c.get("default_member_permissions"),
+            }
+            for c in call.json
+        ]
         self.commands[guild] = stored
         return _reply(stored)
 
@@ -285,31 +388,63 @@ class FakeDiscord:
         member = self.members.get(user_id)
         user = member["user"] if member else self._user(user_id, f"user{user_id[-4:]}")
         cid = self._dm_channels.setdefault(user_id, self.new_id())
-        self.channels.setdefault(cid, {"id": cid, "type": 1, "recipients": [user], "last_message_id": None,
-                                       "recipient_id": user_id})
+        self.channels.setdefault(
+            cid,
+            {"id": cid, "type": 1, "recipients": [user], "last_message_id": None, "recipient_id": user_id},
+        )
         return _reply(self.channels[cid])
 
-    def _message(self, channel_id: str, body: dict[str, Any], author: dict[str, Any], files: list[str],
-                 *, message_id: str | None = None) -> dict[str, Any]:
+    def _message(
+        self,
+        channel_id: str,
+        body: dict[str, Any],
+        author: dict[str, Any],
+        files: list[str],
+        *,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
         channel = self.channels.get(channel_id, {})
         message: dict[str, Any] = {
-            "id": message_id or self.new_id(), "channel_id": channel_id, "author": author,
-            "content": body.get("content") or "", "timestamp": _now(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": [], "mention_roles": [], "pinned": False, "type": 0,
-            "embeds": body.get("embeds") or [], "components": body.get("components") or [],
+            "id": message_id or self.new_id(),
+            "channel_id": channel_id,
+            "author": author,
+            "content": body.get("content") or "",
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "type": 0,
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
             "flags": body.get("flags") or 0,
-            "attachments": [{"id": self.new_id(), "filename": f, "size": 1, "url": f"http://x/{f}",
-                             "proxy_url": f"http://x/{f}"} for f in files],
+            "attachments": [
+                {
+                    "id": self.new_id(),
+                    "filename": f,
+                    "size": 1,
+                    "url": f"http://x/{f}",
+                    "proxy_url": f"http://x/{f}",
+                }
+                for f in files
+            ],
         }
         if "guild_id" in channel:
             message["guild_id"] = channel["guild_id"]
         if body.get("poll"):
             poll = body["poll"]
             expiry = datetime.now(UTC) + timedelta(hours=poll.get("duration", 24))
-            message["poll"] = {"question": poll["question"], "expiry": expiry.isoformat(),
-                               "allow_multiselect": poll.get("allow_multiselect", False), "layout_type": 1,
-                               "answers": [{"answer_id": i + 1, "poll_media": a["poll_media"]}
-                                           for i, a in enumerate(poll["answers"])]}
+            message["poll"] = {
+                "question": poll["question"],
+                "expiry": expiry.isoformat(),
+                "allow_multiselect": poll.get("allow_multiselect", False),
+                "layout_type": 1,
+                "answers": [
+                    {"answer_id": i + 1, "poll_media": a["poll_media"]} for i, a in enumerate(poll["answers"])
+                ],
+            }
         self.messages.setdefault(channel_id, []).append(message)
         return message
 
@@ -331,12 +466,25 @@ class FakeDiscord:
         if parent not in self.channels:
             return _error(404, 10003, "Unknown Channel")
         tid = request.match_info.get("message_id") or self.new_id()
-        thread = {"id": tid, "type": body.get("type", 11), "guild_id": self.guild_id, "parent_id": parent,
-                  "name": body["name"], "owner_id": self.app_id, "member_count": 1, "message_count": 0,
-                  "rate_limit_per_user": 0, "flags": 0,
-                  "thread_metadata": {"archived": False, "auto_archive_duration": body["auto_archive_duration"],
-                                      "archive_timestamp": _now(), "locked": False,
-                                      "invitable": body.get("invitable", True)}}
+        thread = {
+            "id": tid,
+            "type": body.get("type", 11),
+            "guild_id": self.guild_id,
+            "parent_id": parent,
+            "name": body["name"],
+            "owner_id": self.app_id,
+            "member_count": 1,
+            "message_count": 0,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body["auto_archive_duration"],
+                "archive_timestamp": _now(),
+                "locked": False,
+                "invitable": body.get("invitable", True),
+            },
+        }
         self.channels[tid] = thread
         await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return _reply(thread, 201)
@@ -360,12 +508,22 @@ class FakeDiscord:
 
     async def _create_event(self, request: web.Request) -> web.Response:
         body = request[_CALL].json
-        event = {"id": self.new_id(), "guild_id": self.guild_id, "creator_id": self.app_id, "user_count": 0,
-                 "name": body["name"], "description": body.get("description"),
-                 "scheduled_start_time": body["scheduled_start_time"],
-                 "scheduled_end_time": body.get("scheduled_end_time"), "privacy_level": body["privacy_level"],
-                 "status": 1, "entity_type": body["entity_type"], "channel_id": body.get("channel_id"),
-                 "entity_id": None, "entity_metadata": body.get("entity_metadata")}
+        event = {
+            "id": self.new_id(),
+            "guild_id": self.guild_id,
+            "creator_id": self.app_id,
+            "user_count": 0,
+            "name": body["name"],
+            "description": body.get("description"),
+            "scheduled_start_time": body["scheduled_start_time"],
+            "scheduled_end_time": body.get("scheduled_end_time"),
+            "privacy_level": body["privacy_level"],
+            "status": 1,
+            "entity_type": body["entity_type"],
+            "channel_id": body.get("channel_id"),
+            "entity_id": None,
+            "entity_metadata": body.get("entity_metadata"),
+        }
         self.scheduled_events[event["id"]] = event
         await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)
         return _reply(event)
@@ -384,10 +542,17 @@ class FakeDiscord:
         if body["type"] == 4:
             resource["message"] = self._message(interaction["channel_id"], data, self.bot, call.files)
         flags = data.get("flags") or 0
-        return _reply({"interaction": {"id": interaction["id"], "type": interaction["type"],
-                                       "response_message_loading": body["type"] == 5,
-                                       "response_message_ephemeral": bool(flags & 64)},
-                       "resource": resource})
+        return _reply(
+            {
+                "interaction": {
+                    "id": interaction["id"],
+                    "type": interaction["type"],
+                    "response_message_loading": body["type"] == 5,
+                    "response_message_ephemeral": bool(flags & 64),
+                },
+                "resource": resource,
+            }
+        )
 
     async def _followup(self, request: web.Request) -> web.Response:
         call: Call = request[_CALL]
@@ -417,30 +582,53 @@ class FakeDiscord:
             elif op in (2, 6):
                 await self._identify(ws, seq, data, resume=op == 6)
             elif op == 8:
-                await self._send(ws, seq, "GUILD_MEMBERS_CHUNK", {
-                    "guild_id": self.guild_id, "members": self._guild_payload()["members"],
-                    "chunk_index": 0, "chunk_count": 1, "nonce": data.get("nonce")})
+                await self._send(
+                    ws,
+                    seq,
+                    "GUILD_MEMBERS_CHUNK",
+                    {
+                        "guild_id": self.guild_id,
+                        "members": self._guild_payload()["members"],
+                        "chunk_index": 0,
+                        "chunk_count": 1,
+                        "nonce": data.get("nonce"),
+                    },
+                )
         self._sockets = [s for s in self._sockets if s[0] is not ws]
         return ws
 
-    async def _identify(self, ws: web.WebSocketResponse, seq: list[int], data: dict[str, Any], *,
-                        resume: bool) -> None:
+    async def _identify(
+        self, ws: web.WebSocketResponse, seq: list[int], data: dict[str, Any], *, resume: bool
+    ) -> None:
         if data.get("token") not in (self.token, f"Bot {self.token}"):
             await ws.close(code=4004, message=b"Authentication failed.")
             return
-        if resume:                          # sessions are not kept: ask for a fresh IDENTIFY
+        if resume:  # sessions are not kept: ask for a fresh IDENTIFY
             await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
             return
         intents = int(data.get("intents", 0))
-        if (not intents & MEMBERS or (intents & MEMBERS and not self.members_intent_enabled)
-                or (intents & MESSAGE_CONTENT and not self.message_content_intent_enabled)):
+        if (
+            not intents & MEMBERS
+            or (intents & MEMBERS and not self.members_intent_enabled)
+            or (intents & MESSAGE_CONTENT and not self.message_content_intent_enabled)
+        ):
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
         shard = data.get("shard") or [0, 1]
-        await self._send(ws, seq, "READY", {
-            "v": 10, "user": self.bot, "guilds": [{"id": self.guild_id, "unavailable": True}],
-            "session_id": self.new_id(), "resume_gateway_url": self.gateway_url, "shard": shard,
-            "application": {"id": self.app_id, "flags": 0}})
+        await self._send(
+            ws,
+            seq,
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot,
+                "guilds": [{"id": self.guild_id, "unavailable": True}],
+                "session_id": self.new_id(),
+                "resume_gateway_url": self.gateway_url,
+                "shard": shard,
+                "application": {"id": self.app_id, "flags": 0},
+            },
+        )
         await self._send(ws, seq, "GUILD_CREATE", self._guild_payload())
         self._sockets.append((ws, seq))
         self.identified.set()
@@ -461,10 +649,22 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ test helpers
 
-    def fail_next(self, route: str, status: int, *, times: int = 1, retry_after: float = 0.05, code: int = 0,
-                  message: str = "", is_global: bool = False) -> None:
-        """Answer the next ``times`` calls to ``route`` ("POST /channels/{channel_id}/messages") with ``status``."""
-        extra = {"retry_after": retry_after, "code": code, "is_global": is_global}
+    def fail_next(
+        self,
+        route: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: float = 0.05,
+        code: int = 0,
+        message: str = "",
+        is_global: bool = False,
+    ) -> None:
+        """Answer the next ``times`` calls to ``route`` with ``status``.
+
+        ``route`` is the method and Discord's path template: "POST /channels/{channel_id}/messages".
+        """
+        extra: dict[str, Any] = {"retry_after": retry_after, "code": code, "is_global": is_global}
         if message:
             extra["message"] = message
         self._failures.append((route, status, times, extra))
@@ -481,9 +681,16 @@ class FakeDiscord:
     def messages_in(self, channel_id: str) -> list[dict[str, Any]]:
         return self.messages.get(str(channel_id), [])
 
-    async def add_member(self, name: str, *, user_id: str | None = None, pending: bool = False,
-                         roles: tuple[str, ...] = (), bot: bool = False,
-                         joined_at: datetime | None = None) -> dict[str, Any]:
+    async def add_member(
+        self,
+        name: str,
+        *,
+        user_id: str | None = None,
+        pending: bool = False,
+        roles: tuple[str, ...] = (),
+        bot: bool = False,
+        joined_at: datetime | None = None,
+    ) -> dict[str, Any]:
         """A member joins (GUILD_MEMBER_ADD when connected; part of GUILD_CREATE otherwise)."""
         user = self._user(user_id or self.new_id(), name, bot=bot)
         role_ids = [self.role_named(r)["id"] if not r.isdigit() else r for r in roles]
@@ -502,15 +709,25 @@ class FakeDiscord:
         member = self.members.pop(user_id)
         await self.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": self.guild_id, "user": member["user"]})
 
-    async def post_message(self, user_id: str, channel_id: str, content: str, *,
-                           reply_to: dict[str, Any] | None = None, mentions: tuple[str, ...] = ()) -> dict[str, Any]:
+    async def post_message(
+        self,
+        user_id: str,
+        channel_id: str,
+        content: str,
+        *,
+        reply_to: dict[str, Any] | None = None,
+        mentions: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
         member = self.members[user_id]
         message = self._message(channel_id, {"content": content}, member["user"], [])
         message["mentions"] = [self.members[m]["user"] for m in mentions]
         if reply_to is not None:
             message["type"] = 19
-            message["message_reference"] = {"message_id": reply_to["id"], "channel_id": channel_id,
-                                            "guild_id": self.guild_id}
+            message["message_reference"] = {
+                "message_id": reply_to["id"],
+                "channel_id": channel_id,
+                "guild_id": self.guild_id,
+            }
             message["referenced_message"] = reply_to
         if self.channels[channel_id]["type"] != 1:
             message["member"] = {k: v for k, v in member.items() if k != "user"}
@@ -519,19 +736,40 @@ class FakeDiscord:
 
     async def react(self, user_id: str, message: dict[str, Any], emoji: str) -> None:
         member = self.members[user_id]
-        await self.dispatch("MESSAGE_REACTION_ADD", {
-            "user_id": user_id, "channel_id": message["channel_id"], "message_id": message["id"],
-            "guild_id": self.guild_id, "member": member, "emoji": {"id": None, "name": emoji},
-            "message_author_id": message["author"]["id"], "burst": False, "type": 0})
+        await self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            {
+                "user_id": user_id,
+                "channel_id": message["channel_id"],
+                "message_id": message["id"],
+                "guild_id": self.guild_id,
+                "member": member,
+                "emoji": {"id": None, "name": emoji},
+                "message_author_id": message["author"]["id"],
+                "burst": False,
+                "type": 0,
+            },
+        )
 
     async def rsvp(self, user_id: str, event_id: str, *, attending: bool = True) -> None:
-        await self.dispatch("GUILD_SCHEDULED_EVENT_USER_ADD" if attending else "GUILD_SCHEDULED_EVENT_USER_REMOVE",
-                            {"guild_scheduled_event_id": event_id, "user_id": user_id, "guild_id": self.guild_id})
+        await self.dispatch(
+            "GUILD_SCHEDULED_EVENT_USER_ADD" if attending else "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+            {"guild_scheduled_event_id": event_id, "user_id": user_id, "guild_id": self.guild_id},
+        )
 
-    async def vote(self, user_id: str, message: dict[str, Any], answer_id: int, *, added: bool = True) -> None:
-        await self.dispatch("MESSAGE_POLL_VOTE_ADD" if added else "MESSAGE_POLL_VOTE_REMOVE", {
-            "user_id": user_id, "channel_id": message["channel_id"], "message_id": message["id"],
-            "guild_id": self.guild_id, "answer_id": answer_id})
+    async def vote(
+        self, user_id: str, message: dict[str, Any], answer_id: int, *, added: bool = True
+    ) -> None:
+        await self.dispatch(
+            "MESSAGE_POLL_VOTE_ADD" if added else "MESSAGE_POLL_VOTE_REMOVE",
+            {
+                "user_id": user_id,
+                "channel_id": message["channel_id"],
+                "message_id": message["id"],
+                "guild_id": self.guild_id,
+                "answer_id": answer_id,
+            },
+        )
 
     def _permissions(self, member: dict[str, Any]) -> int:
         value = int(self.roles[self.guild_id]["permissions"])
@@ -539,25 +777,50 @@ class FakeDiscord:
             value |= int(self.roles[rid]["permissions"])
         return value
 
-    async def _interact(self, kind: int, user_id: str, data: dict[str, Any], *, channel_id: str | None = None,
-                        message: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def _interact(
+        self,
+        kind: int,
+        user_id: str,
+        data: dict[str, Any],
+        *,
+        channel_id: str | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         member = self.members[user_id]
         channel = self.channels[channel_id or self.channel_named("general")["id"]]
         interaction: dict[str, Any] = {
-            "id": self.new_id(), "application_id": self.app_id, "type": kind, "token": f"itok-{self.new_id()}",
-            "version": 1, "guild_id": self.guild_id, "channel_id": channel["id"], "channel": channel,
-            "member": {**member, "permissions": str(self._permissions(member))}, "data": data,
-            "locale": "en-US", "guild_locale": "en-US", "app_permissions": str(ADMINISTRATOR),
-            "entitlements": [], "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
-            "attachment_size_limit": 10_485_760}
+            "id": self.new_id(),
+            "application_id": self.app_id,
+            "type": kind,
+            "token": f"itok-{self.new_id()}",
+            "version": 1,
+            "guild_id": self.guild_id,
+            "channel_id": channel["id"],
+            "channel": channel,
+            "member": {**member, "permissions": str(self._permissions(member))},
+            "data": data,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": str(ADMINISTRATOR),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": self.guild_id},
+            "context": 0,
+            "attachment_size_limit": 10_485_760,
+        }
         if message is not None:
             interaction["message"] = message
         self.interactions[interaction["token"]] = {**interaction, "responses": [], "followups": []}
         await self.dispatch("INTERACTION_CREATE", interaction)
         return self.interactions[interaction["token"]]
 
-    async def invoke_command(self, user_id: str, path: tuple[str, ...], options: dict[str, Any] | None = None,
-                             *, channel_id: str | None = None) -> dict[str, Any]:
+    async def invoke_command(
+        self,
+        user_id: str,
+        path: tuple[str, ...],
+        options: dict[str, Any] | None = None,
+        *,
+        channel_id: str | None = None,
+    ) -> dict[str, Any]:
         """``/cohort <path> <options>`` as an APPLICATION_COMMAND interaction."""
         registered = next(iter(self.commands.values()), [])
         command = next((c for c in registered if c["name"] == "cohort"), {"id": self.new_id(), "options": []})
@@ -576,8 +839,14 @@ class FakeDiscord:
             data["resolved"] = resolved
         return await self._interact(2, user_id, data, channel_id=channel_id)
 
-    async def press_button(self, user_id: str, custom_id: str, *, message: dict[str, Any] | None = None,
-                           values: list[str] | None = None) -> dict[str, Any]:
+    async def press_button(
+        self,
+        user_id: str,
+        custom_id: str,
+        *,
+        message: dict[str, Any] | None = None,
+        values: list[str] | None = None,
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
         if values is not None:
             data["values"] = values
@@ -586,8 +855,10 @@ class FakeDiscord:
         return await self._interact(3, user_id, data, channel_id=message["channel_id"], message=message)
 
     async def submit_modal(self, user_id: str, custom_id: str, values: dict[str, str]) -> dict[str, Any]:
-        components = [{"type": 18, "id": i + 1, "component": {"type": 4, "id": i + 10, "custom_id": k, "value": v}}
-                      for i, (k, v) in enumerate(values.items())]
+        components = [
+            {"type": 18, "id": i + 1, "component": {"type": 4, "id": i + 10, "custom_id": k, "value": v}}
+            for i, (k, v) in enumerate(values.items())
+        ]
         return await self._interact(5, user_id, {"custom_id": custom_id, "components": components})
 
 
