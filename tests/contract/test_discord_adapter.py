@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from adapters.base import DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
-from adapters.discord import DiscordAdapter, DiscordStartupError
 from adapters.discord.translate import join_event_id
 from playbook.actions import (
     OpenForm,
@@ -28,7 +27,7 @@ from playbook.events import (
 )
 from playbook.messages import Button, Form, FormInput, RichMessage
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
-from tests.contract.conftest import DISCORD_CATALOG, DiscordHarness, RecordingSink, discord_config, eventually
+from tests.contract.conftest import DiscordHarness, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 
 MESSAGES = "POST /channels/{channel_id}/messages"
@@ -84,25 +83,6 @@ async def test_member_leave(discord_bot: DiscordHarness) -> None:
     await h.fake.remove_member(member["user"]["id"])
     left = await h.sink.wait_for(MemberLeft)
     assert left.member.id == member["user"]["id"]
-
-
-async def test_catch_up_emits_joins_for_existing_members_with_the_live_ids(discord_fake: FakeDiscord) -> None:
-    old = await discord_fake.add_member("old-timer", joined_at=datetime.now(UTC) - timedelta(days=30))
-    new = await discord_fake.add_member("joined-while-away")
-    sink = RecordingSink()
-    adapter = DiscordAdapter(discord_config(discord_fake))
-    await adapter.start(sink, DISCORD_CATALOG)
-    try:
-        await eventually(lambda: len(sink.of(MemberJoined)) >= 2)
-        ids = {e.member.id: e.event_id for e in sink.of(MemberJoined)}
-        for member in (old, new):
-            joined_at = datetime.fromisoformat(member["joined_at"])
-            assert ids[member["user"]["id"]] == join_event_id(
-                discord_fake.guild_id, member["user"]["id"], joined_at
-            )
-        assert discord_fake.app_id not in ids  # the bot itself is not "joining"
-    finally:
-        await adapter.close()
 
 
 # ---------------------------------------------------------------------------- messages in
@@ -379,45 +359,3 @@ async def test_unknown_channel_and_missing_permission_are_permanent(discord_bot:
                 message=RichMessage(text="x"),
             )
         )
-
-
-async def test_missing_members_intent_gives_a_clear_startup_error(discord_fake: FakeDiscord) -> None:
-    discord_fake.members_intent_enabled = False
-    adapter = DiscordAdapter(discord_config(discord_fake))
-    with pytest.raises(DiscordStartupError) as info:
-        await adapter.start(RecordingSink(), DISCORD_CATALOG)
-    message = str(info.value)
-    assert "4014" in message and "GUILD_MEMBERS" in message and "Developer Portal" in message
-    assert "SERVER MEMBERS INTENT" in message
-    assert discord_fake.token not in message
-
-
-async def test_bad_token_gives_a_clear_startup_error_without_the_token(discord_fake: FakeDiscord) -> None:
-    adapter = DiscordAdapter(discord_config(discord_fake, token="wrong-secret-token"))
-    with pytest.raises(DiscordStartupError, match="rejected the bot token") as info:
-        await adapter.start(RecordingSink(), DISCORD_CATALOG)
-    assert "wrong-secret-token" not in str(info.value)
-    assert "wrong-secret-token" not in repr(adapter.config)
-
-
-# ---------------------------------------------------------------------------- commands registered
-
-
-async def test_the_cohort_tree_registered_matches_the_catalog(discord_bot: DiscordHarness) -> None:
-    (cohort,) = discord_bot.fake.commands[discord_bot.fake.guild_id]
-    assert cohort["name"] == "cohort" and cohort["contexts"] in (None, [0])
-    registered: set[tuple[str, ...]] = set()
-    for option in cohort["options"]:
-        if option["type"] == 1:
-            registered.add((option["name"],))
-        else:
-            registered.update((option["name"], sub["name"]) for sub in option["options"])
-    assert registered == {spec.path for spec in DISCORD_CATALOG}
-    prompt_add = next(o for o in cohort["options"] if o["name"] == "prompt")["options"][0]
-    assert [(o["name"], o["type"], o["required"]) for o in prompt_add["options"]] == [
-        ("schedule", 3, True),
-        ("text", 3, True),
-    ]
-    assert [c["value"] for c in prompt_add["options"][0]["choices"]] == ["weekly", "daily"]
-    nominate = next(o for o in cohort["options"] if o["name"] == "champion")["options"][0]
-    assert [(o["name"], o["type"]) for o in nominate["options"]] == [("member", 6), ("weeks", 4)]

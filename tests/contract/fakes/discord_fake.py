@@ -9,7 +9,6 @@ Responses carry ``Content-Type: application/json`` exactly; a 429 carries ``Via`
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
@@ -79,7 +78,7 @@ class FakeDiscord:
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
         self.interactions: dict[str, dict[str, Any]] = {}  # by token
         self.calls: list[Call] = []
-        self.identified = asyncio.Event()
+        self.sessions: list[dict[str, Any]] = []  # one per accepted IDENTIFY: intents, shard
         self._refused_dms: set[str] = set()
         self._dm_channels: dict[str, str] = {}
         self._failures: list[tuple[str, int, int, dict[str, Any]]] = []
@@ -631,7 +630,7 @@ class FakeDiscord:
         )
         await self._send(ws, seq, "GUILD_CREATE", self._guild_payload())
         self._sockets.append((ws, seq))
-        self.identified.set()
+        self.sessions.append({"intents": intents, "shard": shard})
 
     @staticmethod
     async def _send(ws: web.WebSocketResponse, seq: list[int], event: str, data: Any) -> None:
