@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.base import PlatformAdapter
+from bot.charts import MatplotlibCharts
 from bot.clock import OffsetClock, SystemClock
 from bot.runtime import Runtime
 from bot.scheduler import CronCalendar
+from bot.sentiment import VaderSentiment
 from config.playbook import load_playbooks
 from config.settings import Settings
 from playbook.engine import Engine, PlaybookSet
@@ -136,7 +138,15 @@ def build_app(
         from adapters.console import ConsoleAdapter
 
         capabilities[Platform.CONSOLE] = ConsoleAdapter.capabilities
-    engine = Engine(playbooks, STEPS, clock=clock, calendar=CronCalendar(), capabilities=capabilities)
+    engine = Engine(
+        playbooks,
+        STEPS,
+        clock=clock,
+        calendar=CronCalendar(),
+        capabilities=capabilities,
+        sentiment=VaderSentiment(),
+        charts=MatplotlibCharts(),
+    )
     runtime = Runtime(
         engine=engine,
         unit_of_work=database.unit_of_work,

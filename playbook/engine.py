@@ -21,7 +21,7 @@ from playbook.events import (
     ScheduleFired,
     TimerFired,
 )
-from playbook.ports import Calendar, Capabilities, Clock, UnitOfWork
+from playbook.ports import Calendar, Capabilities, ChartRenderer, Clock, SentimentAnalyzer, UnitOfWork
 from playbook.refs import CommunityRef, Platform
 from playbook.step import Command, Handler, LoadedPlaybook, Step, StepContext
 
@@ -64,11 +64,15 @@ class Engine:
         clock: Clock,
         calendar: Calendar,
         capabilities: Mapping[Platform, Capabilities],
+        sentiment: SentimentAnalyzer | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.playbooks = playbooks
         self.steps = list(steps)
         self.clock = clock
         self.calendar = calendar
+        self.sentiment = sentiment
+        self.charts = charts
         self.capabilities = dict(capabilities)
         self._commands: dict[tuple[str, ...], tuple[Step[Any], Command]] = {}
         for step in self.steps:
@@ -111,6 +115,8 @@ class Engine:
             uow=uow,
             clock=self.clock,
             calendar=self.calendar,
+            sentiment=self.sentiment,
+            charts=self.charts,
             capabilities=self.capabilities.get(event.community.platform, Capabilities()),
             step=step.name,
             loaded=loaded,

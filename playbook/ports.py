@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from playbook.actions import Action
+from playbook.charts import Chart
+from playbook.messages import Attachment
 from playbook.refs import ChannelRef, CommunityRef, UserRef
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "ActivityRepository",
     "Calendar",
     "Capabilities",
+    "ChartRenderer",
     "ClaimRepository",
     "Clock",
     "CommunityRepository",
@@ -30,6 +33,7 @@ __all__ = [
     "OutboxItem",
     "OutboxRepository",
     "OutboxStats",
+    "SentimentAnalyzer",
     "StateRepository",
     "Timer",
     "TimerRepository",
@@ -52,6 +56,20 @@ class Calendar(Protocol):
 
     def next(self, cron: str, zone: str, after: datetime) -> datetime | None:
         """The first nominal time strictly after ``after``, aware UTC."""
+        ...
+
+
+class SentimentAnalyzer(Protocol):
+    """A lexicon model that works offline; the text is scored, never stored."""
+
+    def score(self, text: str) -> float:
+        """From -1 (very negative) to +1 (very positive)."""
+        ...
+
+
+class ChartRenderer(Protocol):
+    def render(self, chart: Chart) -> Attachment:
+        """A PNG attachment of the chart."""
         ...
 
 

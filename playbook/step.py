@@ -13,7 +13,16 @@ from playbook.commands import CommandSpec
 from playbook.events import Actor, Event
 from playbook.messages import RichMessage, channel_link
 from playbook.model import CommunityPlaybook, StepConfig
-from playbook.ports import Calendar, Capabilities, Clock, Member, Timer, UnitOfWork
+from playbook.ports import (
+    Calendar,
+    Capabilities,
+    ChartRenderer,
+    Clock,
+    Member,
+    SentimentAnalyzer,
+    Timer,
+    UnitOfWork,
+)
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, UserRef
 from playbook.templates import render
 
@@ -72,6 +81,8 @@ class StepContext(Generic[C]):
     uow: UnitOfWork
     clock: Clock
     calendar: Calendar
+    sentiment: SentimentAnalyzer | None = None  # None: not configured; steps degrade
+    charts: ChartRenderer | None = None  # None: text-only reports
     capabilities: Capabilities
     step: str
     loaded: LoadedPlaybook

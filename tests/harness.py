@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.memory import MemoryAdapter
+from bot.charts import MatplotlibCharts
 from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.scheduler import CronCalendar
+from bot.sentiment import VaderSentiment
 from config.playbook import load_playbooks
 from playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
 from playbook.commands import parse_command_text
@@ -85,6 +87,8 @@ class Harness:
             clock=clock,
             calendar=CronCalendar(),
             capabilities={Platform.MEMORY: adapter.capabilities},
+            sentiment=VaderSentiment(),
+            charts=MatplotlibCharts(),
         )
         runtime = Runtime(
             engine=engine,

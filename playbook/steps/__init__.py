@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from playbook.step import Step
-from playbook.steps import core, intros, welcome
+from playbook.steps import activity, core, intros, privacy, welcome
 
 __all__ = ["STEPS"]
 
 STEPS: tuple[Step[Any], ...] = (
     core.STEP,
+    activity.STEP,
+    privacy.STEP,
     welcome.STEP,
     intros.STEP,
 )

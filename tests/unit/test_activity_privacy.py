@@ -1,0 +1,114 @@
+"""Activity is recorded without text; members can opt out, export and delete their data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from playbook.actions import SendDirectMessage
+from tests.harness import Harness
+
+PLAYBOOK = """
+name: Privacy test
+default: true
+channels: {intros: introductions}
+steps:
+  welcome: {message: "Hi {member}"}
+"""
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await Harness.start(tmp_path, PLAYBOOK)
+    yield harness
+    await harness.close()
+
+
+async def activity(bot: Harness, name: str | None = None) -> list:  # type: ignore[type-arg]
+    async with bot.database.unit_of_work() as uow:
+        return await uow.activity.list(bot.community, user=bot.user(name) if name else None)
+
+
+async def test_messages_are_recorded_with_metadata_but_never_their_text(bot: Harness) -> None:
+    question = await bot.post("alice", "general", "How do I read a CSV file with pandas?")
+    await bot.post(
+        "bob", "general", "Thanks, that is a great question, this helps a lot!", reply_to=bot.user("alice")
+    )
+    await bot.react("carol", question, "👍", author="alice")
+    rows = await activity(bot)
+    assert [(r.user.id, r.kind) for r in rows] == [
+        ("alice", "message"),
+        ("bob", "reply"),
+        ("carol", "reaction"),
+    ]
+    asked, answered, reacted = rows
+    assert asked.is_question and not answered.is_question
+    assert asked.length == len("How do I read a CSV file with pandas?")
+    assert answered.reply_to is not None and answered.reply_to.id == "alice"
+    assert answered.sentiment is not None and answered.sentiment > 0.5
+    assert reacted.reply_to is not None and reacted.reply_to.id == "alice"
+    assert not any("pandas" in str(value) for row in rows for value in asdict(row).values())
+
+
+async def test_message_text_never_reaches_the_database_file(bot: Harness, tmp_path: Path) -> None:
+    await bot.post("alice", "general", "Zanzibar-quokka secret phrase?")
+    await bot.runtime.settle()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*"))
+    assert b"Zanzibar-quokka" not in stored
+    assert len(await activity(bot, "alice")) == 1
+
+
+async def test_a_negative_message_scores_negative(bot: Harness) -> None:
+    await bot.post("alice", "general", "I'm stuck, frustrated and this is terrible.")
+    [row] = await activity(bot)
+    assert row.sentiment is not None and row.sentiment < -0.5
+
+
+async def test_bot_posts_and_direct_messages_are_not_activity(bot: Harness) -> None:
+    await bot.post("helper", "general", "Automated notice", is_bot=True)
+    await bot.post("alice", "dm", "hello bot", is_direct=True)
+    assert await activity(bot) == []
+
+
+async def test_opting_out_stops_recording_and_opting_in_resumes(bot: Harness) -> None:
+    answer = await bot.command("alice", "privacy optout")
+    assert answer is not None and "no longer recorded" in answer.message.text
+    await bot.post("alice", "general", "not counted")
+    assert await activity(bot, "alice") == []
+    await bot.command("alice", "privacy optin")
+    await bot.post("alice", "general", "counted again")
+    assert len(await activity(bot, "alice")) == 1
+
+
+async def test_export_sends_the_members_own_data_as_a_json_file(bot: Harness) -> None:
+    await bot.join("alice")
+    await bot.post("alice", "general", "My first question?")
+    await bot.post("bob", "general", "Bob's message")
+    answer = await bot.command("alice", "privacy export")
+    assert answer is not None and "direct message" in answer.message.text
+    [dm] = [a for a in bot.dms_to("alice") if a.message.attachments]
+    assert isinstance(dm, SendDirectMessage)
+    document = json.loads(dm.message.attachments[0].data)
+    assert document["member"]["user"]["id"] == "alice"
+    assert [row["kind"] for row in document["activity"]] == ["message"]
+    assert "My first question" not in dm.message.attachments[0].data.decode()
+
+
+async def test_delete_asks_for_confirmation_then_removes_the_data(bot: Harness) -> None:
+    await bot.join("alice")
+    await bot.post("alice", "general", "something")
+    answer = await bot.command("alice", "privacy delete")
+    assert answer is not None and "cannot be undone" in answer.message.text
+    assert len(await activity(bot, "alice")) == 1  # nothing deleted before confirming
+    [confirm] = answer.message.buttons
+    done = await bot.click("alice", confirm)
+    assert done is not None and "Deleted: 1 activity records" in done.message.text
+    assert await activity(bot, "alice") == []
+    member = await bot.member("alice")
+    assert member is not None and member.analytics_opt_out and member.first_post_at is None
+    await bot.join("alice", event_id="replayed-join")  # still known: no second welcome
+    assert len(bot.dms_to("alice")) == 1
