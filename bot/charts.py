@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 
@@ -32,7 +33,7 @@ class MatplotlibCharts:
         positions = list(range(len(chart.labels)))
         bars = [s for s in chart.series if s.style == "bar"]
         width = 0.8 / max(1, len(bars))
-        handles = []
+        handles: list[Any] = []
         for index, series in enumerate(chart.series):
             axes = right if (series.axis == "right" and right is not None) else left
             colour = PALETTE[index % len(PALETTE)]
