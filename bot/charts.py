@@ -39,12 +39,11 @@ class MatplotlibCharts:
             colour = PALETTE[index % len(PALETTE)]
             if series.style == "bar":
                 offset = (bars.index(series) - (len(bars) - 1) / 2) * width
-                handle = axes.bar(
-                    [p + offset for p in positions], series.values, width, label=series.name, color=colour
+                handles.append(
+                    axes.bar([p + offset for p in positions], series.values, width, label=series.name, color=colour)
                 )
             else:
-                (handle,) = axes.plot(positions, series.values, marker="o", label=series.name, color=colour)
-            handles.append(handle)
+                handles += axes.plot(positions, series.values, marker="o", label=series.name, color=colour)
         left.set_title(chart.title)
         left.set_xticks(positions, chart.labels, rotation=30 if len(chart.labels) > 6 else 0, ha="right")
         left.set_ylabel(chart.y_label)
