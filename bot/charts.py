@@ -40,7 +40,9 @@ class MatplotlibCharts:
             if series.style == "bar":
                 offset = (bars.index(series) - (len(bars) - 1) / 2) * width
                 handles.append(
-                    axes.bar([p + offset for p in positions], series.values, width, label=series.name, color=colour)
+                    axes.bar(
+                        [p + offset for p in positions], series.values, width, label=series.name, color=colour
+                    )
                 )
             else:
                 handles += axes.plot(positions, series.values, marker="o", label=series.name, color=colour)
