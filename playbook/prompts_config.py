@@ -1,0 +1,78 @@
+"""Prompts configuration: named schedules of questions or announcements, quiet hours, gaps."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from playbook.durations import Duration
+from playbook.model import StepConfig
+from playbook.templates import Placeholders
+
+__all__ = ["PromptSchedule", "PromptsConfig", "QuietHours"]
+
+COMMUNITY = ("community", "intro_channel", "welcome_channel", "guidelines", "facilitators")
+PROMPT_TEXT = Annotated[str, Placeholders("question", *COMMUNITY)]
+ANNOUNCEMENT_TEXT = Annotated[str, Placeholders(*COMMUNITY)]
+
+
+def _quiet_hours(value: object) -> object:
+    if isinstance(value, str):
+        start, sep, end = value.partition("-")
+        if not sep:
+            raise ValueError(f"expected quiet hours like 22:00-08:00, not {value!r}")
+        return {"start": start.strip(), "end": end.strip()}
+    return value
+
+
+class QuietHours(BaseModel):
+    """Local times between which nothing is posted (``22:00-08:00`` spans midnight)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: time
+    end: time
+
+
+class PromptSchedule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    cron: str  # "0 9 * * mon": minute hour day month weekday, in the playbook's time zone
+    channel: str = "general"  # a channel role of the playbook (general, announcements...) or a name
+    kind: Literal["question", "announcement"] = "question"
+    bank: list[str] = Field(default_factory=list)  # questions (kind: question)
+    text: ANNOUNCEMENT_TEXT | None = None  # the fixed text (kind: announcement)
+    title: PROMPT_TEXT = ""
+    message: PROMPT_TEXT = "{question}"
+    thread: bool = True  # open a thread for replies where the platform has threads
+    thread_name: PROMPT_TEXT = "{question}"
+    grace: Duration = timedelta(hours=1)  # after downtime: still posted this late, else missed
+    within: Duration | None = None  # a surprise: a random moment inside this window after the cron time
+    when_exhausted: Literal["reshuffle", "stop"] = "reshuffle"
+
+    @model_validator(mode="after")
+    def _kind_fits(self) -> PromptSchedule:
+        if self.kind == "announcement" and not self.text:
+            raise ValueError("an announcement needs its text: `text: ...`")
+        if self.kind == "announcement" and self.bank:
+            raise ValueError("an announcement has a fixed `text`, not a question `bank`")
+        if self.kind == "question" and self.text:
+            raise ValueError("a question schedule takes a `bank` of questions, not a `text`")
+        return self
+
+
+class PromptsConfig(StepConfig):
+    schedules: list[PromptSchedule] = Field(default_factory=list)
+    quiet_hours: Annotated[QuietHours | None, BeforeValidator(_quiet_hours)] = None
+    min_gap: Duration | None = None  # between this step's posts in one channel
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> PromptsConfig:
+        names = [s.name for s in self.schedules]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ValueError(f"schedule names must be unique; used twice: {', '.join(doubled)}")
+        return self
