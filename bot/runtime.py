@@ -52,6 +52,7 @@ class Runtime:
         )
         self.stop_requested = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._seen: set[tuple[object, str | None]] = set()
         self.processed = 0
         self.duplicates = 0
 
@@ -82,16 +83,20 @@ class Runtime:
                     log.debug("duplicate event %s ignored", event.event_id)
                     return False
                 decision = await self.engine.handle(event, uow)
-                if decision.playbook is not None:
+                seen = (event.community, decision.playbook)
+                if decision.playbook is not None and seen not in self._seen:
+                    # Once per process and community: the scheduler needs to know it exists.
                     await uow.communities.seen(event.community, playbook=decision.playbook, now=now)
                 added = 0
                 for action in decision.actions:
                     added += int(await uow.outbox.add(action, now=now))
                 await uow.commit()
+            self._seen.add(seen)
             self.processed += 1
         if added:
             self.deliverer.wake()
-        self.scheduler.wake()
+        # The scheduler is not woken per event: it polls (30 s at most) and timers that
+        # events set lie in the future, so this keeps the hot path to one transaction.
         return True
 
     # ------------------------------------------------------------------ control (console, tests)

@@ -125,7 +125,13 @@ class Harness:
             await self.runtime.settle()
 
     async def join(
-        self, name: str, *, pending: bool = False, is_bot: bool = False, event_id: str | None = None
+        self,
+        name: str,
+        *,
+        pending: bool = False,
+        is_bot: bool = False,
+        event_id: str | None = None,
+        settle: bool = True,
     ) -> None:
         await self.send(
             MemberJoined,
@@ -134,6 +140,7 @@ class Harness:
             pending=pending,
             is_bot=is_bot,
             event_id=event_id,
+            settle=settle,
         )
 
     async def finish_onboarding(self, name: str) -> None:
