@@ -58,10 +58,12 @@ async def main(members: int, url: str | None) -> None:
         f"{members} joins decided in {decided - started:.2f}s  ({members / (decided - started):.0f} events/s)"
     )
     print(
-        f"{members} welcomes delivered in {delivered - decided:.2f}s  ({members / (delivered - decided):.0f}/s)"
+        f"{members} welcomes delivered in {delivered - decided:.2f}s "
+        f"({members / (delivered - decided):.0f}/s)"
     )
     print(
-        f"{members // 2} posts decided in {posted - delivered:.2f}s ({members // 2 / (posted - delivered):.0f} events/s)"
+        f"{members // 2} posts decided in {posted - delivered:.2f}s "
+        f"({members // 2 / (posted - delivered):.0f} events/s)"
     )
     print(f"day-1 follow-ups: {members - members // 2} nudges fired+delivered in {nudged - posted:.2f}s")
     print(f"actions performed: {sent}; peak RSS {peak_mb:.0f} MiB")
