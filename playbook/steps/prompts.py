@@ -284,7 +284,7 @@ async def list_(event: CommandInvoked, ctx: Ctx) -> None:
     if posted:
         lines.append("**Posted**:")
         lines += [
-            f"- {timestamp(p.posted_at)} {_what(bank, p.question_id)}: {_counts(p.replies, p.repliers)}"
+            f"- {timestamp(p.posted_at)} {_what(bank, p.question_id)} — {_counts(p.replies, p.repliers)}"
             for p in posted
         ]
     ctx.respond(event.interaction, "\n".join(lines), title=f"Prompts: {sched.name}")
@@ -304,8 +304,8 @@ async def skip(event: CommandInvoked, ctx: Ctx) -> None:
         return
     await _save_bank(ctx, sched, bank)
     following = bank.upcoming()
-    after = f" Next up: {_short(bank.questions[following[0]])}" if following else ""
-    ctx.respond(event.interaction, f"Skipped: {_short(bank.questions[qid])}.{after}")
+    after = f"\nNext up: {_short(bank.questions[following[0]])}" if following else ""
+    ctx.respond(event.interaction, f"Skipped: {_short(bank.questions[qid])}{after}")
 
 
 async def post_now(event: CommandInvoked, ctx: Ctx) -> None:
@@ -333,7 +333,7 @@ async def stats(event: CommandInvoked, ctx: Ctx) -> None:
     lines = [
         f"- {timestamp(p.posted_at)} **{p.schedule}**"
         f"{' (posted by hand)' if p.manual else ''}: "
-        f"{_what(banks.get(p.schedule), p.question_id)}: {_counts(p.replies, p.repliers)}"
+        f"{_what(banks.get(p.schedule), p.question_id)} — {_counts(p.replies, p.repliers)}"
         for p in recent
     ]
     replies = sum(p.replies for p in recent)

@@ -229,7 +229,7 @@ async def test_each_prompt_opens_a_thread_and_replies_there_are_counted(tmp_path
         assert (engagement.replies, engagement.repliers) == (3, 2)
         stats = await bot.command("mod", "prompt stats")
         assert stats is not None
-        assert "**daily**: What did you learn today?: 3 replies from 2 members" in stats.message.text
+        assert "**daily**: What did you learn today? — 3 replies from 2 members" in stats.message.text
     finally:
         await bot.close()
 
@@ -328,7 +328,7 @@ async def test_moderators_add_list_skip_and_post_questions(tmp_path: Path) -> No
         text = listing.message.text
         assert "1. What will you try next?\n2. What surprised you this week?" in text
         assert "Skipped this round: What are you stuck on?" in text
-        assert "What did you learn today?: 0 replies from 0 members" in text
+        assert "What did you learn today? — 0 replies from 0 members" in text
         assert "Then: a reshuffled new round." in text
         now = await bot.command("mod", "prompt post daily")
         assert now is not None and now.message.text == "Posted in <#general>: What will you try next?"
