@@ -134,7 +134,9 @@ async def test_rsvp_buttons_answer_the_member_privately(bot: Harness) -> None:
     again = await rsvp(bot, "alice", "I'll be there")
     assert again is not None and again.message.text.startswith("You're already on the list.")
     no = await rsvp(bot, "bob", "Can't make it")
-    assert no is not None and no.ephemeral and no.message.text == "Thanks for letting us know. Maybe next time!"
+    assert (
+        no is not None and no.ephemeral and no.message.text == "Thanks for letting us know. Maybe next time!"
+    )
 
 
 # ---------------------------------------------------------------------------- reminders
@@ -148,9 +150,11 @@ async def test_reminders_go_to_members_who_said_yes_only(bot: Harness) -> None:
     assert answer is not None and answer.ephemeral and "reminders are off" in answer.message.text
     # carol never answered
     await until_start(bot)
-    assert reminders_to(bot, "alice") == [
-        f"Reminder: **Office hours** starts {timestamp(FIRST)}. https://meet.example.org/office-hours"
-    ] * 2  # 24h and 15 min before, each once
+    assert (
+        reminders_to(bot, "alice")
+        == [f"Reminder: **Office hours** starts {timestamp(FIRST)}. https://meet.example.org/office-hours"]
+        * 2
+    )  # 24h and 15 min before, each once
     assert [dm.key.split(":")[-2] for dm in bot.dms_to("alice")] == ["86400", "900"]
     assert reminders_to(bot, "bob") == reminders_to(bot, "carol") == reminders_to(bot, "dave") == []
     await bot.advance("1d")
@@ -253,7 +257,9 @@ async def test_a_native_event_is_created_and_announced_without_rsvp_buttons(disc
     assert event.location == "https://meet.example.org/office-hours"
     assert "Bring your questions" in event.description
     [post] = announcements(bot)
-    assert post.message.text.startswith(f"**Office hours** is on {timestamp(FIRST)}. Mark yourself *Interested*")
+    assert post.message.text.startswith(
+        f"**Office hours** is on {timestamp(FIRST)}. Mark yourself *Interested*"
+    )
     assert [b.label for b in post.message.buttons] == ["Join link"]
 
 
