@@ -65,7 +65,7 @@ class Matching(_Section):
     title: str = "You've been matched!"
     message: MATCH_TEXT = (
         "Hi {members}! You're this round's match in {community} because {reason}.\n"
-        "Find a moment to chat (a call, a coffee, or right here). I'll check in {when}."
+        "Find a moment to chat (a call, a coffee, or right here). I'll check in with you around {when}."
     )
     ask: ASK_TEXT = "Hi {member}! Did you get to meet {members}?"
     sat_out: SAT_OUT_TEXT = "Hi {member}, no match for you this round: {reason}. You're in the next one!"

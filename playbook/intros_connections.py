@@ -169,7 +169,7 @@ def _introduce(ctx: Ctx, cfg: Matching, match: Match, round_id: str, follow_at: 
         members=_names(match.members),
         reason=_reason(match, cfg),
         interests=", ".join(match.shared),
-        when=timestamp(follow_at) if follow_at else "later",
+        when=timestamp(follow_at) if follow_at else "the end of the round",
     )
     key = f"intros-match:{ctx.community}:{round_id}:{'+'.join(match.members)}"
     message = RichMessage(title=cfg.title, text=text)

@@ -93,6 +93,9 @@ class _Planner:
                 counts[interest] = counts.get(interest, 0) + 1
         return tuple(sorted(i for i, n in counts.items() if n >= 2))
 
+    def union(self, ids: Iterable[str]) -> frozenset[str]:
+        return frozenset().union(*(self.by_id[m].interests for m in ids))
+
     def score(self, a: str, b: str) -> int:
         return len(self.by_id[a].interests & self.by_id[b].interests)
 
@@ -144,13 +147,14 @@ class _Planner:
         groups += [([a, b], None) for a, b in general]
         sat_out: list[str] = []
         for member in [m for m in self.order if m in free]:
+            mine = self.by_id[member].interests
             options = [
-                (-len(self.shared([*ids, member])), index)
+                (-len(mine & self.union(ids)), -len(self.shared([*ids, member])), index)
                 for index, (ids, _cross) in enumerate(groups)
                 if len(ids) == 2 and all(self.allowed(member, other) for other in ids)
             ]
             if options:
-                groups[min(options)[1]][0].append(member)
+                groups[min(options)[-1]][0].append(member)
             else:
                 sat_out.append(member)
         matches = tuple(
