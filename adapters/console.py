@@ -7,6 +7,7 @@ Input grammar (one command per line; also works with piped stdin, for scripts):
     #CHANNEL                   switch to a channel (messages below go there)
     NAME: TEXT                 NAME posts TEXT in the current channel
     NAME: /cohort SUB ARGS     NAME runs a /cohort command
+    /reply NAME TEXT           NAME answers in the thread of the bot's last post in this channel
     /react NAME EMOJI          NAME reacts to the last message in the current channel
     /click NAME LABEL          NAME presses a button the bot showed them (label prefix is enough)
     /submit NAME key=value...  NAME submits the form the bot opened for them
@@ -133,6 +134,7 @@ class ConsoleAdapter:
         self._commands: list[CommandSpec] = []
         self._task: asyncio.Task[None] | None = None
         self._last_message: dict[str, tuple[MessageRef, str]] = {}  # channel -> (message, author)
+        self._last_bot_post: dict[str, MessageRef] = {}  # channel -> the bot's latest post there
         self._shown: list[_Shown] = []
         self._forms: dict[str, tuple[OpenForm, str]] = {}  # user -> (form action, user)
         self._interactions: dict[str, str] = {}  # interaction id -> user
@@ -206,6 +208,8 @@ class ConsoleAdapter:
         elif verb == "/leave" and len(args) == 1:
             self._say(f"* {args[0]} left the community")
             await self._emit(MemberLeft, member=self._user(args[0]))
+        elif verb == "/reply" and len(args) >= 2:
+            await self._reply(args[0], line.split(None, 2)[2])
         elif verb == "/react" and len(args) == 2:
             await self._react(args[0], args[1])
         elif verb == "/click" and len(args) >= 2:
@@ -235,6 +239,25 @@ class ConsoleAdapter:
         message = MessageRef(channel, self._next_id())
         self._last_message[self.channel] = (message, name)
         await self._emit(MessagePosted, author=self._user(name), channel=channel, message=message, text=text)
+
+    async def _reply(self, name: str, text: str) -> None:
+        parent = self._last_bot_post.get(self.channel)
+        if parent is None:
+            self._say(f"* the bot has not posted in #{self.channel} yet")
+            return
+        self.people.setdefault(name, _Person(name))
+        channel = self._channel_ref(self.channel)
+        message = MessageRef(channel, self._next_id())
+        self._last_message[self.channel] = (message, name)
+        await self._emit(
+            MessagePosted,
+            author=self._user(name),
+            channel=channel,
+            message=message,
+            text=text,
+            thread=parent,
+            reply_to_message=parent,
+        )
 
     async def _command(self, name: str, text: str) -> None:
         try:
@@ -332,7 +355,10 @@ class ConsoleAdapter:
         if isinstance(action, PostMessage):
             name = action.channel.label
             where = f"#{name} > thread" if action.thread else f"#{name}"
-            return self._show(where, action.message, audience=None, channel=name)
+            shown = self._show(where, action.message, audience=None, channel=name)
+            if action.thread is None and shown.message is not None:
+                self._last_bot_post[name] = shown.message
+            return shown
         if isinstance(action, RespondToInteraction):
             who = self._interactions.get(action.interaction.id, "you")
             label = f"to {who}, only you" if action.ephemeral else f"#{self.channel}"

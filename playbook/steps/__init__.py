@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from playbook.step import Step
-from playbook.steps import activity, core, intros, privacy, welcome
+from playbook.steps import activity, core, intros, privacy, prompts, welcome
 
 __all__ = ["STEPS"]
 
@@ -15,4 +15,5 @@ STEPS: tuple[Step[Any], ...] = (
     privacy.STEP,
     welcome.STEP,
     intros.STEP,
+    prompts.STEP,
 )
