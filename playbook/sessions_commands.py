@@ -117,8 +117,9 @@ async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
         until = ctx.now + cfg.list_ahead
         for start in ctx.calendar.occurrences(rs.cron, ctx.playbook.timezone, ctx.now, until):
             if session_id(rs.name, start, ctx.playbook.zone) not in known:
-                opens = timestamp(start - rs.announce_before)
-                rows.append((start.timestamp(), f"- **{rs.title}** — {timestamp(start)} · RSVP from {opens}"))
+                opens = start - rs.announce_before
+                rsvp = f"RSVP from {timestamp(opens)}" if opens > ctx.now else "RSVP opens soon"
+                rows.append((start.timestamp(), f"- **{rs.title}** — {timestamp(start)} · {rsvp}"))
     rows.sort()
     lines = [line for _, line in rows[:LISTED]] or ["No sessions planned."]
     deadlines = [d for d in await sessions.deadlines() if d.due > ctx.now]
@@ -151,7 +152,11 @@ async def notes(event: CommandInvoked, ctx: Ctx) -> None:
                 key=f"session-notes:{ctx.community}:{session.id}:{digest}",
                 community=ctx.community,
                 channel=channel,
-                message=RichMessage(text=ctx.fill(ctx.config.notes, title=session.title, link=link)),
+                message=RichMessage(
+                    text=ctx.fill(
+                        ctx.config.notes, title=session.title, when=timestamp(session.starts_at), link=link
+                    )
+                ),
             )
         )
     ctx.respond(event.interaction, f"Saved and posted the notes for **{session.title}**.")

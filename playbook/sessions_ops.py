@@ -73,7 +73,8 @@ def _link_button(url: str, label: str) -> tuple[Button, ...]:
 
 def _fill(ctx: Ctx, text: str, session: Session, *, link: str | None = None) -> str:
     when = timestamp(session.starts_at)
-    return ctx.fill(text, title=session.title, when=when, link=session.location if link is None else link)
+    filled = ctx.fill(text, title=session.title, when=when, link=session.location if link is None else link)
+    return filled.strip()  # "{link}" at the end of a template may be empty
 
 
 # ---------------------------------------------------------------------------- opening
