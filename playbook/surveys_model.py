@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbook.durations import Duration
 from playbook.model import StepConfig
@@ -144,13 +144,14 @@ class SurveysConfig(StepConfig):
     thanks: SURVEY_TEXT = "Thank you, {member}! Your answers to **{title}** are in."
     surveys: list[Survey] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> SurveysConfig:
-        names = [s.name for s in self.surveys]
+    @field_validator("surveys")
+    @classmethod
+    def _unique_names(cls, surveys: list[Survey]) -> list[Survey]:
+        names = [s.name for s in surveys]
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:
             raise ValueError(f"survey names must be unique; repeated: {', '.join(doubled)}")
-        return self
+        return surveys
 
     def survey(self, name: str) -> Survey | None:
         return next((s for s in self.surveys if s.name == name.strip().lower()), None)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from config.playbook import PlaybookError
 from playbook.actions import OpenForm, RespondToInteraction, SendDirectMessage
 from playbook.events import FormSubmitted
 from playbook.messages import Button
-from playbook.ports import Capabilities, Timer
+from playbook.ports import Capabilities
 from playbook.refs import InteractionRef, Platform
 from playbook.steps import STEPS
 from playbook.steps.surveys import STEP as SURVEYS
@@ -74,7 +70,9 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 def invites(bot: Harness, name: str, title: str = "Week 3 check-in") -> list[SendDirectMessage]:
-    return [dm for dm in bot.dms_to(name) if dm.message.title == title and dm.key.startswith("surveys-invite")]
+    return [
+        dm for dm in bot.dms_to(name) if dm.message.title == title and dm.key.startswith("surveys-invite")
+    ]
 
 
 def start_button(dm: SendDirectMessage) -> Button:
@@ -91,14 +89,20 @@ def last_form(bot: Harness) -> OpenForm:
 async def submit(bot: Harness, name: str, form: OpenForm, **values: str) -> RespondToInteraction:
     interaction = InteractionRef(Platform.MEMORY, f"form-{uuid.uuid4().hex[:8]}", token="tok")
     await bot.send(
-        FormSubmitted, actor=bot.actor(name), interaction=interaction, form_id=form.form.form_id, values=values
+        FormSubmitted,
+        actor=bot.actor(name),
+        interaction=interaction,
+        form_id=form.form.form_id,
+        values=values,
     )
     answer = bot.answer(interaction)
     assert answer is not None
     return answer
 
 
-async def answer_with_forms(bot: Harness, name: str, invite: SendDirectMessage, answers: dict[str, str]) -> str:
+async def answer_with_forms(
+    bot: Harness, name: str, invite: SendDirectMessage, answers: dict[str, str]
+) -> str:
     """Start, fill each page, continue: the way a Discord member answers. Returns the last reply."""
     await bot.click(name, start_button(invite))
     while True:
@@ -186,7 +190,9 @@ async def test_on_discord_a_six_question_survey_pages_through_two_forms(bot: Har
     # Continue later: the invitation's Start now opens the second page.
     await bot.click("alice", start_button(invites(bot, "alice")[0]))
     second = last_form(bot)
-    assert second.form.title == "Week 3 check-in (2/2)" and [i.input_id for i in second.form.inputs] == ["more"]
+    assert second.form.title == "Week 3 check-in (2/2)" and [i.input_id for i in second.form.inputs] == [
+        "more"
+    ]
     assert not second.form.inputs[0].required
     done = await submit(bot, "alice", second, more="")
     assert done.message.text == "Thank you, alice! Your answers to **Week 3 check-in** are in."
@@ -232,7 +238,11 @@ async def test_without_modals_members_answer_one_question_per_message(tmp_path: 
         q3 = await bot.click("alice", q2.message.buttons[4])  # 5
         assert q3 is not None and [b.label for b in q3.message.buttons] == [str(v) for v in range(11)]
         q4 = await bot.click("alice", q3.message.buttons[9])  # 9
-        assert q4 is not None and [b.label for b in q4.message.buttons] == ["Live sessions", "Prompts", "Peers"]
+        assert q4 is not None and [b.label for b in q4.message.buttons] == [
+            "Live sessions",
+            "Prompts",
+            "Peers",
+        ]
         q5 = await bot.click("alice", q4.message.buttons[2])  # Peers
         assert q5 is not None and "Reply to me here" in q5.message.text
         assert q5.message.buttons == ()  # required: no Skip
