@@ -1,0 +1,435 @@
+"""The champions step, as a moderator would describe it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from playbook.actions import GrantRole, PostMessage, RevokeRole
+from playbook.messages import Button, timestamp
+from playbook.ports import Capabilities
+from playbook.refs import MessageRef
+from playbook.steps import STEPS
+from playbook.steps.champions import STEP as CHAMPIONS
+from tests.harness import START, Harness
+
+PLAYBOOK = """
+name: Champions test
+default: true
+community_name: Test Cohort
+timezone: Europe/Berlin
+channels:
+  welcome: welcome
+  intros: introductions
+  moderators: mods
+  announcements: announcements
+  general: general
+moderators: {users: [mod], roles: [Moderators], platform_admins: false}
+steps:
+  champions:
+    role: Champion
+    min_score: 8
+    count: 2
+    decline_pause: 21d
+    celebrate: {channel: announcements}
+"""
+
+# START is Monday 2 March 2026, 08:00 UTC; the default cadence is Fridays 10:00 Berlin (09:00 UTC).
+# Two helpful days take the clock to Wednesday 08:00; this takes it just past Friday's round.
+TO_ROUND = "2d2h"
+
+
+async def started(tmp_path: Path, yaml: str = PLAYBOOK, **kw: Any) -> Harness:
+    return await Harness.start(tmp_path, yaml, steps=[*STEPS, CHAMPIONS], **kw)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await started(tmp_path)
+    yield harness
+    await harness.close()
+
+
+async def ask(
+    bot: Harness, who: str, text: str = "How do I read a CSV file?", channel: str = "general"
+) -> MessageRef:
+    return await bot.post(who, channel, text)
+
+
+async def answer(
+    bot: Harness, who: str, question: MessageRef, asker: str, text: str = "Try read_csv."
+) -> MessageRef:
+    return await bot.post(
+        who, question.channel.name, text, reply_to=bot.user(asker), reply_to_message=question
+    )
+
+
+async def evidence(bot: Harness, name: str) -> list[list[Any]]:
+    member = await bot.member(name)
+    assert member is not None
+    return list(member.data.get("champions", {}).get("ev", []))
+
+
+async def kinds(bot: Harness, name: str) -> list[tuple[str, str]]:
+    return [(kind, giver) for kind, giver, _at, _points in await evidence(bot, name)]
+
+
+async def listing(bot: Harness) -> str:
+    answer_ = await bot.command("mod", "champions list")
+    assert answer_ is not None
+    return answer_.message.text
+
+
+async def answers(bot: Harness, helper: str, count: int = 3, *, tag: str = "") -> None:
+    """``helper`` answers one question from each of ``count`` different members (3 points each)."""
+    for n in range(count):
+        asker = f"asker{tag}{n}"
+        await answer(bot, helper, await ask(bot, asker, f"Question {tag}{n}: how do I merge frames?"), asker)
+
+
+async def helpful_days(bot: Harness, *helpers: str, days: int = 2) -> None:
+    """Each helper answers three members a day (9 points a day), for ``days`` days."""
+    for day in range(days):
+        for helper in helpers:
+            await answers(bot, helper, 3, tag=f"d{day}")
+        await bot.advance("1d")
+
+
+def nominations(bot: Harness) -> list[PostMessage]:
+    return [p for p in bot.posts_in("mods") if p.message.title.startswith("Champion nomination")]
+
+
+def button(post: PostMessage, label: str) -> Button:
+    return next(b for b in post.message.buttons if b.label == label)
+
+
+# ------------------------------------------------------------------ scoring
+
+
+async def test_helpfulness_beats_volume(bot: Harness) -> None:
+    for n in range(40):
+        await bot.post("chatty", "general", f"Just sharing my thought number {n} of the day")
+    for asker in ("ana", "ben"):
+        question = await ask(bot, asker)
+        await answer(bot, "helen", question, asker)
+    assert await evidence(bot, "chatty") == []
+    assert await kinds(bot, "helen") == [("answer", "ana"), ("answer", "ben")]
+    text = await listing(bot)
+    assert "<@helen> **6.0** — 2 answers" in text
+    assert "chatty" not in text
+
+
+async def test_answers_count_only_for_other_members_questions(bot: Harness) -> None:
+    statement = await bot.post("ana", "general", "I finished the first exercise today.")
+    await answer(bot, "helen", statement, "ana", text="Well done!")  # a reply, but not to a question
+    own = await ask(bot, "helen")
+    await answer(bot, "helen", own, "helen", text="Found it myself")
+    assert await kinds(bot, "helen") == []
+    question = await ask(bot, "ana")
+    await bot.post("helen", "general", "See the docs", thread=question)  # a thread reply (no reply_to)
+    assert await kinds(bot, "helen") == [("answer", "ana")]
+
+
+async def test_the_first_reply_to_a_newcomer_earns_a_credit(bot: Harness) -> None:
+    await bot.join("olga")  # joined before the newcomer window
+    await bot.advance("15d")
+    await bot.join("nina")
+    hello = await bot.post("nina", "general", "Hello everyone, happy to be here.")
+    await answer(bot, "helen", hello, "nina", text="Welcome Nina!")
+    await answer(bot, "ben", hello, "nina", text="Hi Nina")  # not the first reply
+    old = await bot.post("olga", "general", "Hello again everyone.")
+    await answer(bot, "ben", old, "olga", text="Hi Olga")  # olga is no newcomer
+    assert await kinds(bot, "helen") == [("newcomer_reply", "nina")]
+    assert await kinds(bot, "ben") == []
+
+
+async def test_thanks_with_a_mention_or_in_a_reply_credit_the_thanked_member(bot: Harness) -> None:
+    tip = await bot.post("helen", "general", "Tip: use a virtual environment.")
+    await bot.post("ana", "general", "Thanks <@helen> for the pointer!")
+    await bot.post("ben", "general", "thank you so much", mentions=(bot.user("helen"),))
+    await answer(bot, "cleo", tip, "helen", text="Thx, that fixed it")
+    await bot.post("dan", "general", "Thanksgiving is coming <@helen>")  # not a thank-you
+    await bot.post("eve", "general", "thanks everyone")  # nobody in particular
+    assert await kinds(bot, "helen") == [("thanks", "ana"), ("thanks", "ben"), ("thanks", "cleo")]
+
+
+async def test_reactions_on_a_members_replies_credit_them(bot: Harness) -> None:
+    question = await ask(bot, "ana")
+    reply = await answer(bot, "helen", question, "ana")
+    await bot.react("ben", reply, "👍", author="helen")
+    await bot.react("helen", reply, "🎉", author="helen")  # one's own reply
+    top = await bot.post("helen", "general", "A top-level post")
+    await bot.react("cleo", top, "👍", author="helen")  # not a reply
+    assert await kinds(bot, "helen") == [("answer", "ana"), ("reaction", "ben")]
+
+
+async def test_welcoming_an_introduction_earns_a_credit(bot: Harness) -> None:
+    intro = await bot.post("ana", "introductions", "Hi, I'm Ana from Porto, learning statistics.")
+    await bot.post("helen", "introductions", "Welcome Ana, great to have you!", thread=intro)
+    await bot.post("ben", "introductions", "Welcome <@ana>, I'm learning statistics too.")
+    await bot.post("cleo", "general", "Hey <@ana>")  # not in the intro channel
+    assert await kinds(bot, "helen") == [("intro_welcome", "ana")]
+    assert await kinds(bot, "ben") == [("intro_welcome", "ana")]
+    assert await kinds(bot, "cleo") == []
+
+
+async def test_credits_decay_with_a_half_life(bot: Harness) -> None:
+    for asker in ("ana", "ben"):
+        await answer(bot, "helen", await ask(bot, asker), asker)
+    assert "<@helen> **6.0**" in await listing(bot)
+    await bot.advance("14d")
+    assert "<@helen> **3.0**" in await listing(bot)
+    await bot.advance("14d")
+    assert "<@helen> **1.5**" in await listing(bot)
+
+
+async def test_the_same_giver_counts_once_per_cooldown(bot: Harness) -> None:
+    for n in range(5):
+        await answer(bot, "helen", await ask(bot, "ana", f"Question {n}?"), "ana")
+        await bot.post("ana", "general", f"thanks <@helen> ({n})")
+    assert await kinds(bot, "helen") == [("answer", "ana"), ("thanks", "ana")]
+    await bot.advance("1d")
+    await answer(bot, "helen", await ask(bot, "ana", "One more?"), "ana")
+    assert len(await kinds(bot, "helen")) == 3
+
+
+async def test_a_daily_cap_limits_the_points_per_member(bot: Harness) -> None:
+    for n in range(6):  # 6 askers x 3 points would be 18; the cap is 10 a day
+        await answer(bot, "helen", await ask(bot, f"asker{n}"), f"asker{n}")
+    points = [p for _k, _g, _at, p in await evidence(bot, "helen")]
+    assert points == [3.0, 3.0, 3.0, 1.0]
+    await bot.advance("1d")
+    await answer(bot, "helen", await ask(bot, "asker5"), "asker5")
+    assert len(await evidence(bot, "helen")) == 5
+
+
+async def test_opted_out_members_are_neither_scored_nor_credit_others(bot: Harness) -> None:
+    await bot.command("helen", "privacy optout")
+    await answer(bot, "helen", await ask(bot, "ana"), "ana")
+    await bot.command("ben", "privacy optout")
+    await answer(bot, "cleo", await ask(bot, "ben"), "ben")
+    assert await evidence(bot, "helen") == []
+    assert await evidence(bot, "cleo") == []
+
+
+async def test_no_message_text_is_kept(bot: Harness, tmp_path: Path) -> None:
+    question = await ask(bot, "ana", "Zanzibar-quokka: why does my loop never end?")
+    await answer(bot, "helen", question, "ana", text="Quokka-zebra: you never increment i")
+    await bot.post("ana", "general", "Thanks <@helen>, marmoset-lantern!")
+    await bot.runtime.settle()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*"))
+    assert await kinds(bot, "helen") == [("answer", "ana"), ("thanks", "ana")]
+    for phrase in (b"Zanzibar", b"Quokka-zebra", b"marmoset"):
+        assert phrase not in stored
+
+
+# ------------------------------------------------------------------ nominations
+
+
+async def test_the_weekly_round_nominates_top_candidates_with_evidence_and_buttons(bot: Harness) -> None:
+    await helpful_days(bot, "helen")  # Monday and Tuesday: 18 points
+    await answers(bot, "hugo", 1)  # Wednesday: 3 points, below min_score
+    await bot.advance(TO_ROUND)  # past Friday 10:00 Berlin
+    [post] = nominations(bot)
+    assert post.message.title == "Champion nomination: helen"
+    text = post.message.text
+    assert "<@helen> has a helpfulness score of **15." in text and "(6 answers)" in text
+    tuesday = timestamp(START + timedelta(days=1))
+    assert f"- answered a question from <@askerd10> · {tuesday} (+3)" in text
+    assert "grants the **Champion** role" in text and "celebrates them in <#announcements>" in text
+    assert [(b.label, b.action_id, b.value) for b in post.message.buttons] == [
+        ("Approve", "champions:approve", "helen"),
+        ("Decline", "champions:decline", "helen"),
+    ]
+    assert "(nominated <t:" in await listing(bot)
+    await bot.advance("7d")  # a pending nomination is not posted again
+    assert len(nominations(bot)) == 1
+
+
+async def test_the_round_fires_once_a_week_and_skips_moderators_and_champions(bot: Harness) -> None:
+    await helpful_days(bot, "helen", "mod", "ivy", "jon")
+    await bot.command("mod", "champions approve helen")
+    await bot.advance(TO_ROUND)  # Wednesday 08:00 + 2d2h: Friday 10:00 UTC
+    assert sorted(p.message.title for p in nominations(bot)) == [
+        "Champion nomination: ivy",
+        "Champion nomination: jon",
+    ]
+    await bot.advance("6d")  # not yet next Friday's round
+    assert len(nominations(bot)) == 2
+
+
+async def test_count_limits_the_nominations_to_the_best(bot: Harness) -> None:
+    await helpful_days(bot, "ivy", "jon", "kim", days=2)
+    await answers(bot, "kim", 3, tag="x")  # kim did the most
+    await answers(bot, "jon", 1, tag="x")
+    await bot.advance(TO_ROUND)
+    assert [p.message.title for p in nominations(bot)] == [
+        "Champion nomination: kim",
+        "Champion nomination: jon",
+    ]
+
+
+async def test_approving_grants_the_role_dms_the_champion_and_celebrates(bot: Harness) -> None:
+    await helpful_days(bot, "helen")
+    await bot.advance(TO_ROUND)
+    [post] = nominations(bot)
+    reply = await bot.click("mod", button(post, "Approve"))
+    assert reply is not None and not reply.ephemeral
+    assert (
+        reply.message.text == "Approved by <@mod>: <@helen> is now a champion and has the **Champion** role."
+    )
+    [grant] = bot.of(GrantRole)
+    assert isinstance(grant, GrantRole) and (grant.member.id, grant.role) == ("helen", "Champion")
+    [dm] = bot.dms_to("helen")
+    assert dm.message.title == "You're a community champion!"
+    assert "Hi helen!" in dm.message.text and "You carry the Champion role" in dm.message.text
+    [party] = bot.posts_in("announcements")
+    assert party.message.text.startswith("Please welcome <@helen>, our newest **community champion**!")
+    again = await bot.click("mod", button(post, "Approve"))
+    assert again is not None and "already a champion (since <t:" in again.message.text
+    assert len(bot.of(GrantRole)) == 1 and len(bot.dms_to("helen")) == 1
+    assert "<@helen> since <t:" in await listing(bot)
+
+
+async def test_without_roles_approval_records_the_champion_and_still_sends_the_dm(tmp_path: Path) -> None:
+    bot = await started(tmp_path, capabilities=Capabilities(roles=False))
+    try:
+        await helpful_days(bot, "helen")
+        await bot.advance(TO_ROUND)
+        [post] = nominations(bot)
+        assert "grants the" not in post.message.text
+        assert "This platform has no roles" in post.message.text
+        reply = await bot.click("mod", button(post, "Approve"))
+        assert reply is not None and "no roles, so none was granted" in reply.message.text
+        assert bot.of(GrantRole) == []
+        assert len(bot.dms_to("helen")) == 1
+        assert "Champion role" in bot.dms_to("helen")[0].message.text
+    finally:
+        await bot.close()
+
+
+async def test_declined_members_are_not_nominated_again_for_a_while(bot: Harness) -> None:
+    await helpful_days(bot, "helen")
+    await bot.advance(TO_ROUND)  # Friday 6 March: nominated
+    [post] = nominations(bot)
+    reply = await bot.click("mod", button(post, "Decline"))
+    assert reply is not None and reply.message.text.startswith(
+        "Declined by <@mod>: <@helen> won't be nominated"
+    )
+    assert bot.of(GrantRole) == [] and bot.dms_to("helen") == []
+    assert "(declined until <t:" in await listing(bot)
+    for _week in range(3):  # 13, 20 and 27 March: still inside the 21-day pause
+        await helpful_days(bot, "helen", days=2)
+        await bot.advance("5d")
+    assert len(nominations(bot)) == 1
+    await helpful_days(bot, "helen", days=2)
+    await bot.advance("5d")  # 3 April: the pause is over
+    assert len(nominations(bot)) == 2
+
+
+async def test_only_moderators_may_press_the_buttons_or_run_the_commands(bot: Harness) -> None:
+    await helpful_days(bot, "helen")
+    await bot.advance(TO_ROUND)
+    [post] = nominations(bot)
+    for label in ("Approve", "Decline"):
+        refused = await bot.click("helen", button(post, label))
+        assert (
+            refused is not None
+            and refused.message.text == "Sorry, only moderators can approve or decline champions."
+        )
+    for command in (
+        "champions list",
+        "champions nominate helen",
+        "champions approve helen",
+        "champions decline helen",
+        "champions revoke helen",
+    ):
+        refused = await bot.command("helen", command)
+        assert refused is not None and refused.message.text.startswith("Sorry, only moderators can use")
+    assert bot.of(GrantRole) == [] and bot.dms_to("helen") == []
+    bot.roles["lead"] = {"Moderators"}  # a moderator by role
+    approved = await bot.click("lead", button(post, "Approve"))
+    assert approved is not None and approved.message.text.startswith("Approved by <@lead>")
+
+
+async def test_moderators_nominate_approve_decline_and_revoke_by_command(bot: Harness) -> None:
+    await answers(bot, "helen", 2)
+    nominated = await bot.command("mod", "champions nominate <@helen>")
+    assert nominated is not None and nominated.message.text == "Nominated <@helen>: see <#mods>."
+    [post] = nominations(bot)
+    assert "score of **6.0** (2 answers)" in post.message.text
+    assert len(post.message.buttons) == 2
+    declined = await bot.command("mod", "champions decline helen")
+    assert declined is not None and "won't be nominated again before <t:" in declined.message.text
+    approved = await bot.command("mod", "champions approve helen")
+    assert approved is not None and "is now a champion" in approved.message.text
+    assert len(bot.of(GrantRole)) == 1
+    revoked = await bot.command("mod", "champions revoke helen")
+    assert (
+        revoked is not None
+        and revoked.message.text == "Revoked by <@mod>: <@helen> no longer has the **Champion** role."
+    )
+    [revoke] = bot.of(RevokeRole)
+    assert isinstance(revoke, RevokeRole) and (revoke.member.id, revoke.role) == ("helen", "Champion")
+    again = await bot.command("mod", "champions revoke helen")
+    assert again is not None and again.message.text == "<@helen> is not a champion."
+    unknown = await bot.command("mod", "champions approve nobody")
+    assert unknown is not None and unknown.message.text == "I don't know a member 'nobody' here."
+    await bot.command("mod", "champions approve helen")  # a second term: new keys, so the role comes back
+    assert len(bot.of(GrantRole)) == 2 and len(bot.dms_to("helen")) == 2
+
+
+async def test_the_list_shows_champions_and_candidates_with_scores(bot: Harness) -> None:
+    assert await listing(bot) == (
+        "**Champions**: none yet.\n\n**Top candidates**: nobody has earned helpfulness points yet."
+    )
+    await answers(bot, "helen", 3)
+    await answers(bot, "ivy", 1)
+    await bot.post("asker0", "general", "thanks <@ivy>")
+    await bot.post("jon", "general", "Hello!")
+    await bot.command("mod", "champions approve jon")
+    text = await listing(bot)
+    now = timestamp(START)
+    assert text.splitlines()[:2] == ["**Champions** (1):", f"- <@jon> since {now}, last active {now}"]
+    assert "- <@helen> **9.0** — 3 answers" in text
+    assert "- <@ivy> **5.0** — 1 answers, 1 thanks received" in text
+    assert text.index("<@helen> **9.0**") < text.index("<@ivy> **5.0**")
+
+
+async def test_quiet_champions_are_flagged_once_per_quiet_spell(bot: Harness) -> None:
+    await answers(bot, "helen", 1)
+    await bot.command("mod", "champions approve helen")
+    await bot.advance("28d")  # four Fridays pass; she has been quiet 28 days
+    assert quiet_flags(bot) == []
+    await bot.advance("7d")  # the next round: 32 days quiet
+    [flag] = quiet_flags(bot)
+    assert flag.message.title == "Quiet champion: helen"
+    assert (
+        "<@helen> (champion since <t:" in flag.message.text
+        and "no posts or reactions for 32 days" in flag.message.text
+    )
+    assert "`/cohort champions revoke helen`" in flag.message.text
+    await bot.advance("21d")  # still quiet: not flagged again
+    assert len(quiet_flags(bot)) == 1
+    assert bot.of(RevokeRole) == []  # never removed automatically
+    await bot.post("helen", "general", "I'm back from my trip!")
+    await bot.advance("28d")
+    assert len(quiet_flags(bot)) == 1
+    await bot.advance("7d")  # quiet again for 30+ days after coming back
+    assert len(quiet_flags(bot)) == 2
+
+
+def quiet_flags(bot: Harness) -> list[PostMessage]:
+    return [p for p in bot.posts_in("mods") if p.message.title.startswith("Quiet champion")]
+
+
+async def test_a_replayed_round_does_not_nominate_twice(bot: Harness) -> None:
+    await helpful_days(bot, "helen")
+    await bot.advance(TO_ROUND)
+    await bot.runtime.scheduler.run_due()
+    await bot.runtime.settle()
+    assert len(nominations(bot)) == 1
