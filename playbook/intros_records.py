@@ -23,6 +23,7 @@ __all__ = [
     "IntroStats",
     "MatchRecord",
     "RoundRecord",
+    "forget_member",
     "history_pairs",
     "intro_stats",
     "load_rounds",
@@ -68,6 +69,17 @@ async def load_rounds(uow: UnitOfWork, community: CommunityRef) -> list[RoundRec
 async def save_rounds(uow: UnitOfWork, community: CommunityRef, rounds: Sequence[RoundRecord]) -> None:
     kept = list(rounds)[-ROUNDS_KEPT:]
     await uow.state.put(community, ROUNDS_STATE, [r.model_dump(mode="json") for r in kept])
+
+
+async def forget_member(uow: UnitOfWork, community: CommunityRef, member_id: str) -> None:
+    """Privacy deletion: replace a member's id in the round history (pairs stay counted)."""
+    rounds = await load_rounds(uow, community)
+    for record in rounds:
+        record.sat_out = [m for m in record.sat_out if m != member_id]
+        for match in record.matches:
+            match.members = ["deleted" if m == member_id else m for m in match.members]
+            match.met.pop(member_id, None)
+    await save_rounds(uow, community, rounds)
 
 
 def history_pairs(rounds: Sequence[RoundRecord], *, last: int | None = None) -> set[frozenset[str]]:

@@ -10,6 +10,7 @@ import pytest
 
 from config.playbook import PlaybookError, load_playbook
 from playbook.actions import SendDirectMessage, SendGroupMessage
+from playbook.intros_records import forget_member, load_rounds
 from playbook.ports import Capabilities
 from tests.harness import Harness
 
@@ -262,3 +263,13 @@ def test_a_bad_cron_or_an_unknown_cross_group_is_reported_with_its_line(tmp_path
     [issue] = caught.value.issues
     assert issue.field == "steps.intros.matching.cron" and issue.line == 15
     assert "bad cron expression '0 25 * * mon'" in issue.message
+
+
+async def test_a_deleted_member_is_forgotten_in_the_round_history(bot: Harness) -> None:
+    await bot.advance("1h")
+    async with bot.database.unit_of_work() as uow:
+        await forget_member(uow, bot.community, "alice")
+        await uow.commit()
+    async with bot.database.unit_of_work() as uow:
+        [record] = await load_rounds(uow, bot.community)
+    assert [m.members for m in record.matches] == [["deleted", "bob"], ["carol", "dave"]]
