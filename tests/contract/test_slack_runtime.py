@@ -13,15 +13,12 @@ from pathlib import Path
 import pytest
 
 from adapters.slack import SlackAdapter
-from bot.clock import SystemClock
+from bot.bootstrap import build_app
 from bot.runtime import Runtime
-from config.playbook import load_playbooks
-from playbook.engine import Engine
+from config.settings import Settings
 from playbook.refs import Platform
-from playbook.steps import STEPS
-from storage.database import Database
-from tests.contract.fakes.slack_fake import FakeSlack
-from tests.contract.slack_fixtures import load_payload, make_config, slack_fake
+from tests.contract.fakes.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.contract.slack_fixtures import load_payload, slack_fake
 
 __all__ = ["slack_fake"]
 
@@ -64,35 +61,41 @@ class Bot:
 
 @pytest.fixture(params=["http", "socket"])
 async def bot(request: pytest.FixtureRequest, slack_fake: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
+    """What ``cohortbot run`` builds from these settings, with SLACK_API_URL at the fake."""
     file = tmp_path / "playbook.yaml"
     file.write_text(textwrap.dedent(PLAYBOOK))
-    adapter = SlackAdapter(make_config(slack_fake, request.param))
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    await database.upgrade()
-    clock = SystemClock()
-    engine = Engine(
-        load_playbooks([file]), STEPS, clock=clock, capabilities={Platform.SLACK: adapter.capabilities}
+    settings = Settings(
+        _env_file=None,
+        COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_APP_TOKEN=APP_TOKEN if request.param == "socket" else None,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_fake.api_url,
+        SLACK_MODE=request.param,
+        SLACK_HTTP_HOST="127.0.0.1",
+        SLACK_HTTP_PORT=0,
     )
-    runtime = Runtime(
-        engine=engine, unit_of_work=database.unit_of_work, adapters={Platform.SLACK: adapter}, clock=clock
-    )
-    await adapter.start(runtime.submit, engine.commands())
+    app = build_app(settings, playbook_paths=[file])
+    await app.database.upgrade()
+    adapter = app.runtime.adapters[Platform.SLACK]
+    assert isinstance(adapter, SlackAdapter)
+    await adapter.start(app.runtime.submit, app.runtime.engine.commands())
     try:
-        yield Bot(fake=slack_fake, adapter=adapter, runtime=runtime, mode=request.param)
+        yield Bot(fake=slack_fake, adapter=adapter, runtime=app.runtime, mode=request.param)
     finally:
         await adapter.close()
-        await database.dispose()
+        await app.database.dispose()
 
 
 async def test_a_join_retried_three_times_is_welcomed_once(bot: Bot) -> None:
     payload = load_payload("team_join")
-    payload["event"]["event_ts"] = f"{time.time():.6f}"   # a recorded 2023 join is too old to welcome
+    payload["event"]["event_ts"] = f"{time.time():.6f}"  # a recorded 2023 join is too old to welcome
     assert [await bot.deliver(payload, kind="events_api", retry=n) for n in range(3)] == [200, 200, 200]
     await bot.handled(3)
     assert bot.runtime.duplicates == 2
     dms = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] == "DUNEW"]
     assert len(dms) == 1
-    assert "Hi <@UNEW>!" in dms[0].params["text"] and "<#CINTROS>" in dms[0].params["text"]
+    assert "Hi grace!" in dms[0].params["text"] and "<#CINTROS>" in dms[0].params["text"]
 
 
 async def test_moderator_commands_follow_the_playbooks_user_group(bot: Bot) -> None:
