@@ -109,6 +109,7 @@ class Survey(BaseModel):
     )
     anonymous: bool = True
     schedule: str | None = None  # cron in the community's zone, e.g. "0 17 20 3 *" (end of week 3)
+    grace: Duration = timedelta(hours=12)  # after downtime, still send this late; later: recorded missed
     remind: bool = True  # remind non-responders once, after the step's remind_after
     questions: list[Question] = Field(min_length=1, max_length=25)
 

@@ -72,7 +72,12 @@ _ROUND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,23}$")
 
 def schedules(cfg: SurveysConfig, community: CommunityPlaybook) -> list[ScheduleSpec]:
     return [
-        ScheduleSpec(name=f"{SCHEDULE_PREFIX}{s.name}", cron=s.schedule, where=("surveys", i, "schedule"))
+        ScheduleSpec(
+            name=f"{SCHEDULE_PREFIX}{s.name}",
+            cron=s.schedule,
+            grace=s.grace,
+            where=("surveys", i, "schedule"),
+        )
         for i, s in enumerate(cfg.surveys)
         if s.schedule
     ]

@@ -13,7 +13,7 @@ import pytest
 from playbook.actions import OpenForm, RespondToInteraction, SendDirectMessage
 from playbook.events import FormSubmitted
 from playbook.messages import Button
-from playbook.ports import Capabilities
+from playbook.ports import Capabilities, Timer
 from playbook.refs import InteractionRef, Platform
 from playbook.steps import STEPS
 from playbook.steps.surveys import STEP as SURVEYS
@@ -146,6 +146,22 @@ async def test_a_scheduled_survey_reaches_every_present_member_exactly_once(tmp_
         await bot.close()
 
 
+async def test_a_scheduled_survey_missed_by_downtime_goes_out_late_within_its_grace(tmp_path: Path) -> None:
+    bot = await started(tmp_path)
+    try:
+        # Down from before Friday 17:00 until 03:00 on Saturday (Berlin): 10h late, within 12h.
+        bot.clock.set(datetime(2026, 3, 21, 2, 0, tzinfo=UTC))
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert len(invites(bot, "alice")) == 1
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert len(invites(bot, "alice")) == 1
+        assert (await state(bot, "surveys.rounds:week3")) == ["2026-03-20"]
+    finally:
+        await bot.close()
+
+
 async def test_moderators_send_a_survey_on_demand_once_per_round(bot: Harness) -> None:
     answer = await bot.command("mod", "survey send week3")
     assert answer is not None and "to 3 member(s)" in answer.message.text  # alice, bob, carol
@@ -270,5 +286,61 @@ async def test_a_members_chat_in_dms_is_not_taken_as_an_answer_unless_asked(tmp_
         assert len(bot.dms_to("alice")) == 1  # just the invitation
         member = await bot.member("alice")
         assert member is not None and "surveys" not in member.data
+    finally:
+        await bot.close()
+
+
+async def test_without_modals_a_member_continues_later_from_the_reminder(tmp_path: Path) -> None:
+    bot = await started(tmp_path, NO_MODALS)
+    try:
+        await bot.command("mod", "survey send week3")
+        q1 = await bot.click("bob", start_button(invites(bot, "bob")[0]))
+        assert q1 is not None
+        await bot.click("bob", q1.message.buttons[0])  # pace 1, then bob stops
+        await bot.advance("2d")
+        [reminder] = [dm for dm in bot.dms_to("bob") if dm.key.startswith("surveys-remind")]
+        assert start_button(reminder).label == "Continue"
+        q2 = await bot.click("bob", start_button(reminder))
+        assert q2 is not None and q2.message.text.startswith("**How useful are the live sessions?**")
+    finally:
+        await bot.close()
+
+
+async def test_without_modals_a_last_text_answer_by_dm_finishes_the_survey(tmp_path: Path) -> None:
+    bot = await started(tmp_path, NO_MODALS)
+    try:
+        data = {"survey": "session", "members": ["alice"], "round": "w1"}
+        async with bot.database.unit_of_work() as uow:
+            await uow.timers.set(
+                Timer(
+                    key="s:w1",
+                    community=bot.community,
+                    due_at=bot.clock.now(),
+                    kind="surveys.send",
+                    data=data,
+                )
+            )
+            await uow.commit()
+        await bot.advance("1m")
+        q1 = await bot.click("alice", start_button(invites(bot, "alice", "Session feedback")[0]))
+        assert q1 is not None
+        q2 = await bot.click("alice", q1.message.buttons[4])
+        assert q2 is not None and [b.label for b in q2.message.buttons] == ["Skip"]
+        await bot.post("alice", "dm-alice", "  More time for questions  ", is_direct=True)
+        thanks = bot.dms_to("alice")[-1]
+        assert thanks.message.text == "Thank you, alice! Your answers to **Session feedback** are in."
+        assert await state(bot, "surveys.answers:session") == [
+            {
+                "round": "w1",
+                "member": "alice",
+                "date": "2026-03-02",
+                "answers": {"rating": "5", "comment": "More time for questions"},
+            }
+        ]
+        results = await bot.command("mod", "survey results session w1")
+        assert results is not None and results.message.title == "Survey results: Session feedback (round w1)"
+        assert results.message.text.startswith("**1** response(s) from 1 invited (100%)\n")
+        other = await bot.command("mod", "survey results session w2")
+        assert other is not None and other.message.text.startswith("**0** response(s)\n")
     finally:
         await bot.close()
