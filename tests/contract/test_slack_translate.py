@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 
 from adapters.slack import translate
 from playbook.commands import CommandSyntaxError
@@ -182,3 +184,33 @@ def test_roles_of_lists_ids_and_handles() -> None:
     assert translate.roles_of("UMEMBER", groups) == {"S2", "champions"}
     assert translate.roles_of("UADMIN", groups) == {"S1", "mods", "S2", "champions"}
     assert translate.roles_of("UNOBODY", groups) == frozenset()
+
+
+def test_the_manifest_subscribes_to_what_the_adapter_listens_to() -> None:
+    manifest = yaml.safe_load((Path(translate.__file__).parent / "manifest.yaml").read_text())
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {
+        "team_join",
+        "member_joined_channel",
+        "message.channels",
+        "message.im",
+        "reaction_added",
+    } <= events
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    needed = {
+        "chat:write",
+        "im:write",
+        "mpim:write",
+        "users:read",
+        "usergroups:read",
+        "usergroups:write",
+        "reactions:read",
+        "reactions:write",
+        "pins:write",
+        "commands",
+        "channels:read",
+        "channels:history",
+    }
+    assert needed <= scopes
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/cohort"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] and manifest["settings"]["socket_mode_enabled"]
