@@ -131,9 +131,19 @@ async def test_cohort_status_is_parsed_with_the_actors_standing(slack: SlackHarn
             message=RichMessage(text="All good: 12 members"),
         )
     )
-    (response,) = slack.fake.responses
-    assert response["id"] == "cmd" and response["response_type"] == "ephemeral"
-    assert response["text"] == "All good: 12 members"
+    await slack.adapter.perform(
+        RespondToInteraction(
+            key="status:2",
+            community=COMMUNITY,
+            interaction=event.interaction,
+            message=RichMessage(text="shared"),
+            ephemeral=False,
+        )
+    )
+    private, public = slack.fake.responses
+    assert private["id"] == "cmd" and private["response_type"] == "ephemeral"
+    assert private["text"] == "All good: 12 members" and private["replace_original"] is False
+    assert public["response_type"] == "in_channel"
 
 
 async def test_command_options_and_non_admin_actor(slack: SlackHarness) -> None:
@@ -203,6 +213,13 @@ async def test_unverified_requests_get_401_and_reach_nothing(slack_http: SlackHa
     assert (await fake.send_signed(slack_http.endpoint, payload, kind="events_api"))[0] == 200
     assert len(await slack_http.events(1)) == 1
     assert sign("s", "1", "b").startswith("v0=")
+
+
+async def test_url_verification_challenge_is_answered(slack_http: SlackHarness) -> None:
+    challenge = {"token": "x", "challenge": "3eZbrw1aB", "type": "url_verification"}
+    status, body = await slack_http.fake.send_signed(slack_http.endpoint, challenge, kind="events_api")
+    assert status == 200 and "3eZbrw1aB" in body
+    assert slack_http.sink.events == []
 
 
 # ---------------------------------------------------------------------------- outbound
