@@ -39,6 +39,7 @@ class PromptEngagement:
     repliers: int
     manual: bool = False
     late: bool = False
+    variant: str = ""  # the split-test variant posted ("" when the schedule has none)
 
 
 def _entries(doc: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -56,6 +57,7 @@ def record_post(
     thread: bool,
     late: bool = False,
     manual: bool = False,
+    variant: str = "",
 ) -> dict[str, Any]:
     """The log with one more prompt (the oldest dropped beyond :data:`MAX_KEPT`)."""
     entries = [e for e in _entries(doc) if e["key"] != key]
@@ -73,6 +75,7 @@ def record_post(
             "repliers": [],
             "late": late,
             "manual": manual,
+            "variant": variant,
         }
     )
     return {"prompts": entries[-MAX_KEPT:]}
@@ -119,6 +122,7 @@ def prompt_engagement(
             repliers=len(e.get("repliers", [])),
             manual=bool(e.get("manual")),
             late=bool(e.get("late")),
+            variant=str(e.get("variant") or ""),
         )
         for e in _entries(doc)
         if schedule is None or e["schedule"] == schedule

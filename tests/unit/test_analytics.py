@@ -1,0 +1,325 @@
+"""Every health metric against values worked out by hand from the synthetic community's
+construction (see ``tests/unit/synthetic.py`` for who does what, when)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from playbook.analytics import (
+    GOAL_METRICS,
+    ChannelStats,
+    ParticipationMix,
+    Rate,
+    activation,
+    channel_engagement,
+    cohort_week,
+    counted,
+    daily_active,
+    day_start,
+    goal_progress,
+    goal_values,
+    introductions,
+    median_first_reply,
+    participation_mix,
+    prompt_summary,
+    question_outcomes,
+    recently_inactive,
+    retention,
+    rolling_weekly_active,
+    stickiness,
+    t_interval,
+    variant_engagement,
+    weekly,
+)
+from playbook.prompts_log import PromptEngagement
+from tests.unit.synthetic import START, Community, build, day
+
+UTC_ZONE = UTC
+D0 = START.date()
+
+
+@pytest.fixture(scope="module")
+def community() -> Community:
+    return build()
+
+
+@pytest.fixture(scope="module")
+def records(community: Community):
+    return counted(community.records, community.members)
+
+
+def week(w: int) -> tuple[datetime, datetime]:
+    return day(7 * (w - 1)), day(7 * w)
+
+
+def on(d: int) -> date:
+    return D0 + timedelta(days=d)
+
+
+# ---------------------------------------------------------------------------- participation
+
+
+def test_bots_and_opted_out_members_are_not_counted(community: Community, records) -> None:
+    excluded = {"bot0", "bot1", "o0", "o1", "o2"}
+    assert not {r.user.id for r in records} & excluded
+    bots = 2 * 10 * 7  # two bots, ten messages a day, week 2
+    opted_out = 3 * 7  # three members, one message a day, week 1
+    assert len(community.records) - len(records) == bots + opted_out
+
+
+def test_daily_active_members(records) -> None:
+    series = dict(daily_active(records, on(0), on(34), UTC_ZONE))
+    assert [series[on(d)] for d in range(7)] == [120 + 80] * 7  # week 1: regulars and all reactors
+    # week 2: regulars + b0..b39, plus d0..d19 (questions) on day 8 and d20..d29 on day 10
+    assert [series[on(d)] for d in range(7, 14)] == [160, 160 + 20, 160, 160 + 10, 160, 160, 160]
+    # week 3: everyone of a on Monday; the core daily; d0..d19 on day 15, d30..d39 on day 16
+    assert [series[on(d)] for d in range(14, 21)] == [120, 30 + 20, 30 + 10, 30, 30, 30, 30]
+    assert [series[on(d)] for d in range(21, 28)] == [120] + [30] * 6
+    assert [series[on(d)] for d in range(28, 35)] == [30] * 7
+
+
+def test_weekly_active_members_roll_over_seven_days(records) -> None:
+    series = dict(rolling_weekly_active(records, on(0), on(34), UTC_ZONE))
+    assert series[on(6)] == 200
+    assert series[on(13)] == 120 + 40 + 20 + 10
+    # days 10..16: a, b0..b39, d20..d29 (day 10), d0..d19 (day 15), d30..d39 (day 16)
+    assert series[on(16)] == 120 + 40 + 10 + 20 + 10
+    assert series[on(34)] == 30
+
+
+def test_stickiness_is_average_daily_actives_over_28_day_actives(records) -> None:
+    second = stickiness(records, on(13), UTC_ZONE)
+    assert second.avg_dau == pytest.approx((160 * 7 + 20 + 10) / 7)
+    assert second.wau == 120 + 40 + 20 + 10
+    assert second.mau == 120 + 80 + 20 + 10  # days -14..13: everyone but the silent and d30..d39
+    assert second.ratio == pytest.approx((1150 / 7) / 230)
+    fifth = stickiness(records, on(34), UTC_ZONE)
+    assert (fifth.avg_dau, fifth.wau, fifth.mau) == (30, 30, 120 + 40 + 40)  # days 7..34
+    assert fifth.ratio == pytest.approx(30 / 200)
+
+
+def test_posters_reactors_and_lurkers(community: Community, records) -> None:
+    # week 1: d0..d39 had not joined yet; 300 members
+    assert participation_mix(records, community.members, *week(1)) == ParticipationMix(
+        members=300, posters=120, reactors_only=80, lurkers=100
+    )
+    # week 2: 340 members; posters a + d0..d29; reactors b0..b39;
+    # lurkers: c, d30..d39 and b40..b79 (who reacted in week 1 only)
+    assert participation_mix(records, community.members, *week(2)) == ParticipationMix(
+        members=340, posters=120 + 30, reactors_only=40, lurkers=100 + 10 + 40
+    )
+
+
+# ---------------------------------------------------------------------------- newcomers
+
+
+def test_activation_is_posting_within_seven_days_of_joining(community: Community, records) -> None:
+    everyone = (START, day(35))
+    # d0..d19 (day 8) and d20..d29 (day 10) posted within a week of day 7; d30..d39 on day 16
+    assert activation(records, community.members, *everyone, now=day(35)) == Rate(20 + 10, 40)
+    assert activation(records, community.members, *everyone, now=day(10)) == Rate(0, 0)  # windows open
+    assert activation(records, community.members, *everyone, now=day(14, 9)) == Rate(30, 40)
+    assert activation(records, community.members, *week(1), now=day(35)) == Rate(0, 0)  # none joined
+
+
+def test_retention_is_activity_in_the_second_week_of_those_active_in_the_first(
+    community: Community, records
+) -> None:
+    everyone = (START, day(35))
+    # first week (day 7 09:00 - day 14 09:00): d0..d29; second week: only d0..d19 (day 15)
+    assert retention(records, community.members, *everyone, now=day(35)) == Rate(20, 30)
+    assert retention(records, community.members, *everyone, now=day(20)) == Rate(0, 0)
+    assert str(Rate(20, 30)) == "20/30 (67%)"
+
+
+def test_introduction_rate(community: Community) -> None:
+    made, rate = introductions(community.members, START, day(35))
+    assert made == 25
+    assert rate == Rate(25, 40)
+    assert introductions(community.members, *week(1)) == (0, Rate(0, 0))
+
+
+def test_recently_inactive_members_were_active_then_silent_for_7_to_28_days(
+    community: Community, records
+) -> None:
+    quiet = recently_inactive(records, community.members, now=day(35))
+    names = {m.display_name for m in quiet}
+    # a30..a119 last day 21 (13.6 days ago), b0..b39 day 13 (21.5), d0..d19 day 15 (19.6),
+    # d20..d29 day 10 (24.6), d30..d39 day 16 (18.6). Not: the core (active yesterday),
+    # b40..b79 (day 6: 28.5 days ago), the silent c (never active).
+    assert len(quiet) == 90 + 40 + 20 + 10 + 10
+    assert {"a30", "a119", "b0", "b39", "d0", "d25", "d39"} <= names
+    assert not names & {"a0", "a29", "b40", "b79", "c0"}
+    assert quiet[0].display_name.startswith("d2")  # the longest silent first (day 10)
+
+
+# ---------------------------------------------------------------------------- questions
+
+
+def test_time_to_first_reply_and_unanswered_questions(records) -> None:
+    outcomes = question_outcomes(records, *week(2))
+    assert len(outcomes) == 20
+    delays = sorted(o.delay for o in outcomes if o.delay is not None)
+    # k = 0..16 answered after (k+1)*10 minutes (thread or a reply to the asker in #help);
+    # d0's own reply after 5 minutes, a0's reply in #general and the earlier reply don't count
+    assert delays == [timedelta(minutes=10 * (k + 1)) for k in range(17)]
+    assert median_first_reply(outcomes) == timedelta(minutes=90)  # the 9th of 17
+    unanswered = sorted(o.question.user.id for o in outcomes if o.first_reply_at is None)
+    assert unanswered == ["d17", "d18", "d19"]
+    assert question_outcomes(records, *week(3)) == []
+    assert median_first_reply([]) is None
+
+
+# ---------------------------------------------------------------------------- channels and weeks
+
+
+def test_per_channel_engagement(records) -> None:
+    assert channel_engagement(records, *week(2)) == [
+        ChannelStats(channel="general", messages=120 * 7, replies=1, reactions=40 * 7, participants=160),
+        # 20 questions + d20..d29; 17 answers + d0's own + the early reply; d0..d29 and a0
+        ChannelStats(channel="help", messages=20 + 10, replies=17 + 2, reactions=0, participants=31),
+    ]
+
+
+def test_sentiment_trend_is_shown_beside_volume(records) -> None:
+    weeks = weekly(records, D0, 6, UTC_ZONE)
+    assert [w.start for w in weeks] == [on(7 * i) for i in range(6)]
+    assert [(w.messages, w.replies, w.reactions) for w in weeks] == [
+        (840, 0, 560),
+        (840 + 30, 20, 280),
+        (30 * 7 + 90 + 20 + 10, 0, 0),
+        (30 * 7 + 90, 0, 0),
+        (30 * 7, 0, 0),
+        (0, 0, 0),
+    ]
+    assert [w.active for w in weeks] == [200, 190, 150, 120, 30, 0]
+    # only scored posts count: a's messages and a0's 17 answers (+0.8)
+    expected = [0.5, (840 * 0.2 + 17 * 0.8) / (840 + 17), 0.0, -0.4, 0.1]
+    assert [w.sentiment for w in weeks[:5]] == pytest.approx(expected)
+    assert weeks[5].sentiment is None and weeks[5].posts == 0
+
+
+def test_local_days_follow_the_zone_across_dst() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    assert day_start(date(2026, 3, 29), berlin) == datetime(2026, 3, 28, 23, tzinfo=UTC)
+    assert day_start(date(2026, 3, 30), berlin) == datetime(2026, 3, 29, 22, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------- prompts and split tests
+
+
+def prompt(variant: str, replies: int, repliers: int, d: int, *, manual: bool = False) -> PromptEngagement:
+    return PromptEngagement(
+        schedule="weekly",
+        key=f"k{variant}{d}",
+        question_id="q",
+        posted_at=day(d, 9),
+        replies=replies,
+        repliers=repliers,
+        variant=variant,
+        manual=manual,
+    )
+
+
+SPLIT = [
+    prompt("short", 2, 2, 0),
+    prompt("short", 4, 3, 7),
+    prompt("short", 6, 4, 14),
+    prompt("long", 5, 1, 1),
+    prompt("long", 7, 1, 8),
+    prompt("long", 9, 4, 15),
+    prompt("long", 11, 6, 22),
+    prompt("long", 50, 50, 23, manual=True),  # by hand: not randomised, not counted
+    prompt("", 3, 3, 2),  # no variants
+]
+
+
+def test_engagement_per_prompt_schedule() -> None:
+    stats = prompt_summary(SPLIT, START, day(14))
+    assert len(stats) == 1
+    only = stats[0]
+    # posted before day 14: short 2, 4; long 5, 7; the plain one 3
+    assert (only.prompts, only.replies, only.repliers) == (5, 2 + 4 + 5 + 7 + 3, 2 + 3 + 1 + 1 + 3)
+    assert only.mean_replies == pytest.approx(21 / 5)
+
+
+def test_split_test_variants_get_95_percent_t_intervals() -> None:
+    long, short = variant_engagement(SPLIT)
+    assert (short.variant, short.prompts, short.mean_replies) == ("short", 3, 4.0)
+    # replies 2, 4, 6: sd 2, t(0.975, df 2) = 4.303 -> 4 ± 4.303 * 2 / sqrt(3)
+    half = 4.303 * 2 / math.sqrt(3)
+    assert (short.replies_ci.low, short.replies_ci.high) == pytest.approx((4 - half, 4 + half))
+    # repliers 2, 3, 4: sd 1 -> 3 ± 4.303 / sqrt(3)
+    assert short.mean_repliers == 3.0
+    assert short.repliers_ci.high == pytest.approx(3 + 4.303 / math.sqrt(3))
+    # long: replies 5, 7, 9, 11 (the manual 50 left out): mean 8, sd sqrt(20/3), t(df 3) = 3.182
+    assert (long.variant, long.prompts, long.mean_replies) == ("long", 4, 8.0)
+    half = 3.182 * math.sqrt(20 / 3) / 2
+    assert (long.replies_ci.low, long.replies_ci.high) == pytest.approx((8 - half, 8 + half))
+    week2 = variant_engagement(SPLIT, since=day(7), until=day(14))
+    assert [(v.variant, v.prompts, v.replies_ci) for v in week2] == [("long", 1, None), ("short", 1, None)]
+
+
+def test_t_interval_edges() -> None:
+    assert t_interval([3.0]) is None
+    same = t_interval([2.0, 2.0, 2.0])
+    assert same is not None and (same.low, same.high) == (2.0, 2.0)
+    # df 35 lies between 30 and 40: the df-30 value (2.042) is used, conservatively
+    values = [float(i % 2) for i in range(36)]
+    interval = t_interval(values)
+    sd = math.sqrt(sum((v - 0.5) ** 2 for v in values) / 35)
+    assert interval is not None and interval.high == pytest.approx(0.5 + 2.042 * sd / 6)
+    big = t_interval([float(i % 2) for i in range(200)])
+    assert big is not None and big.high == pytest.approx(0.5 + 1.96 * math.sqrt(50 / 199) / math.sqrt(200))
+
+
+# ---------------------------------------------------------------------------- goals
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
+    metric: str
+    target: float
+    by_week: int
+
+
+def test_goal_metric_values(community: Community, records) -> None:
+    values = goal_values(records, community.members, start=START, now=day(35), extra={"connections": 4})
+    assert set(values) == set(GOAL_METRICS)
+    assert values["members_joined"] == 40
+    assert values["introductions"] == 25
+    assert values["active_members"] == 30  # the core, days 28..34
+    assert values["posters"] == 120 + 40
+    assert values["messages"] == 840 + (870 + 20) + 330 + 300 + 210
+    assert values["activation_rate"] == pytest.approx(100 * 30 / 40)
+    assert values["retention_rate"] == pytest.approx(100 * 20 / 30)
+    assert values["answered_rate"] == pytest.approx(100 * 17 / 20)
+    assert values["connections"] == 4
+
+
+def test_goals_progress_against_their_timelines(community: Community, records) -> None:
+    values = goal_values(records, community.members, start=START, now=day(35))
+    week_now = cohort_week(D0, on(35))
+    assert week_now == 6
+    goals = [
+        Goal("Members invited", "members_joined", 20, 3),  # 40 >= 20
+        Goal("Introductions", "introductions", 30, 6),  # 25 < 30 * 6/6
+        Goal("Introductions by term end", "introductions", 40, 12),  # 25 >= 40 * 6/12 = 20
+        Goal("Chatty", "messages", 10_000, 4),  # week 6 > 4, not reached
+        Goal("Answered", "answered_rate", 90, 8),  # 85% < 90%, week 8 not over
+    ]
+    progress = goal_progress(goals, values, week=week_now)
+    assert [(p.name, p.value, p.status) for p in progress] == [
+        ("Members invited", 40, "met"),
+        ("Introductions", 25, "behind"),
+        ("Introductions by term end", 25, "on track"),
+        ("Chatty", 2570, "missed"),
+        ("Answered", pytest.approx(85.0), "below target"),
+    ]
+    assert cohort_week(D0, D0) == 1 and cohort_week(D0, on(6)) == 1 and cohort_week(D0, on(7)) == 2
