@@ -14,22 +14,26 @@ Conventions shared by every function here:
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Protocol
 
+from playbook.analytics_split import (
+    Interval,
+    PromptStats,
+    VariantStats,
+    prompt_summary,
+    t_interval,
+    variant_engagement,
+)
 from playbook.ports import ActivityRecord, Member
-from playbook.prompts_log import PromptEngagement
 
 __all__ = [
-    "GOAL_METRICS",
+    "POSTING",
+    "WEEK",
     "ChannelStats",
-    "GoalLike",
-    "GoalProgress",
     "Interval",
     "ParticipationMix",
     "PromptStats",
@@ -41,12 +45,9 @@ __all__ = [
     "activation",
     "active_users",
     "channel_engagement",
-    "cohort_week",
     "counted",
     "daily_active",
     "day_start",
-    "goal_progress",
-    "goal_values",
     "introductions",
     "median_first_reply",
     "participation_mix",
@@ -398,216 +399,6 @@ def weekly(records: Iterable[ActivityRecord], first: date, weeks: int, zone: tzi
                 replies=sum(1 for r in period if r.kind == "reply"),
                 reactions=sum(1 for r in period if r.kind == "reaction"),
                 sentiment=sum(scores) / len(scores) if scores else None,
-            )
-        )
-    return found
-
-
-# ---------------------------------------------------------------------------- prompts and split tests
-
-
-@dataclass(frozen=True, slots=True)
-class PromptStats:
-    schedule: str
-    prompts: int
-    replies: int
-    repliers: int  # summed over prompts (a member answering two prompts counts twice)
-
-    @property
-    def mean_replies(self) -> float:
-        return self.replies / self.prompts if self.prompts else 0.0
-
-
-def prompt_summary(
-    engagement: Iterable[PromptEngagement], since: datetime, until: datetime
-) -> list[PromptStats]:
-    """Per schedule: prompts posted in the period, their replies and repliers."""
-    groups: dict[str, list[PromptEngagement]] = defaultdict(list)
-    for p in engagement:
-        if since <= p.posted_at < until:
-            groups[p.schedule].append(p)
-    return [
-        PromptStats(
-            schedule=name,
-            prompts=len(ps),
-            replies=sum(p.replies for p in ps),
-            repliers=sum(p.repliers for p in ps),
-        )
-        for name, ps in sorted(groups.items())
-    ]
-
-
-# Two-sided 95% critical values of Student's t by degrees of freedom; between two entries
-# the smaller df is used (a slightly wider, conservative interval); beyond 120: the normal 1.96.
-_T95_TO_30 = (
-    *(12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228),
-    *(2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086),
-    *(2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042),
-)
-T95 = {**dict(enumerate(_T95_TO_30, start=1)), 40: 2.021, 60: 2.000, 120: 1.980}
-
-
-@dataclass(frozen=True, slots=True)
-class Interval:
-    low: float
-    high: float
-
-
-def t_interval(values: Sequence[float]) -> Interval | None:
-    """95% confidence interval of the mean (Student's t); None for fewer than two values."""
-    n = len(values)
-    if n < 2:
-        return None
-    df = n - 1
-    critical = 1.96 if df > 120 else T95[max(k for k in T95 if k <= df)]
-    mean = statistics.fmean(values)
-    half = critical * statistics.stdev(values) / math.sqrt(n)
-    return Interval(mean - half, mean + half)
-
-
-@dataclass(frozen=True, slots=True)
-class VariantStats:
-    schedule: str
-    variant: str
-    prompts: int
-    mean_replies: float
-    replies_ci: Interval | None
-    mean_repliers: float
-    repliers_ci: Interval | None
-
-
-def variant_engagement(
-    engagement: Iterable[PromptEngagement], *, since: datetime | None = None, until: datetime | None = None
-) -> list[VariantStats]:
-    """Split tests: per schedule and variant, mean replies and repliers per prompt, 95% t-intervals.
-
-    Only scheduled prompts with a variant count (posts by hand are not randomised).
-    """
-    groups: dict[tuple[str, str], list[PromptEngagement]] = defaultdict(list)
-    for p in engagement:
-        inside = (since is None or p.posted_at >= since) and (until is None or p.posted_at < until)
-        if p.variant and not p.manual and inside:
-            groups[(p.schedule, p.variant)].append(p)
-    found = []
-    for (schedule, variant), ps in sorted(groups.items()):
-        replies = [float(p.replies) for p in ps]
-        repliers = [float(p.repliers) for p in ps]
-        found.append(
-            VariantStats(
-                schedule=schedule,
-                variant=variant,
-                prompts=len(ps),
-                mean_replies=statistics.fmean(replies),
-                replies_ci=t_interval(replies),
-                mean_repliers=statistics.fmean(repliers),
-                repliers_ci=t_interval(repliers),
-            )
-        )
-    return found
-
-
-# ---------------------------------------------------------------------------- goals
-
-# metric name -> (what it counts, whether it is a percentage)
-GOAL_METRICS: dict[str, tuple[str, bool]] = {
-    "members_joined": ("members who joined since the cohort start", False),
-    "introductions": ("introductions made since the cohort start", False),
-    "active_members": ("members active in the last 7 days", False),
-    "posters": ("members who posted since the cohort start", False),
-    "messages": ("messages and replies since the cohort start", False),
-    "activation_rate": ("% of newcomers who posted within 7 days of joining", True),
-    "retention_rate": ("% of newcomers active in their first week who were active in the second", True),
-    "answered_rate": ("% of questions asked since the start that got a reply", True),
-    "connections": ("introductions the bot matched that were confirmed as met", False),
-}
-
-
-class GoalLike(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def metric(self) -> str: ...
-    @property
-    def target(self) -> float: ...
-    @property
-    def by_week(self) -> int: ...
-
-
-@dataclass(frozen=True, slots=True)
-class GoalProgress:
-    name: str
-    metric: str
-    value: float
-    target: float
-    by_week: int
-    week: int
-    status: str  # "met" | "on track" | "behind" | "below target" | "missed"
-
-
-def cohort_week(start: date, today: date) -> int:
-    """Week number of ``today`` in a cohort starting ``start`` (week 1 is its first 7 days)."""
-    return (today - start).days // 7 + 1
-
-
-def goal_values(
-    records: Sequence[ActivityRecord],
-    members: Iterable[Member],
-    *,
-    start: datetime,
-    now: datetime,
-    extra: Mapping[str, float] | None = None,
-) -> dict[str, float]:
-    """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``)."""
-    people = [m for m in members if not m.is_bot and not m.analytics_opt_out]
-    since_start = [r for r in records if start <= r.at < now]
-    outcomes = question_outcomes(records, start, now)
-    rates = {
-        "activation_rate": activation(records, people, start, now, now=now),
-        "retention_rate": retention(records, people, start, now, now=now),
-        "answered_rate": Rate(sum(1 for o in outcomes if o.first_reply_at), len(outcomes)),
-    }
-    values: dict[str, float] = {
-        "members_joined": sum(1 for m in people if m.joined_at is not None and start <= m.joined_at < now),
-        "introductions": sum(
-            1 for m in people if m.introduced_at is not None and start <= m.introduced_at < now
-        ),
-        "active_members": len(active_users(records, now - WEEK, now)),
-        "posters": len({r.user.id for r in since_start if r.kind in POSTING}),
-        "messages": sum(1 for r in since_start if r.kind in POSTING),
-        **{name: 100.0 * (rate.value or 0.0) for name, rate in rates.items()},
-        "connections": 0.0,
-    }
-    values.update(extra or {})
-    return values
-
-
-def goal_progress(goals: Iterable[GoalLike], values: Mapping[str, float], *, week: int) -> list[GoalProgress]:
-    """Each goal's value against its target and timeline.
-
-    Counts are on track when at least ``target * week / by_week`` (a straight line to the
-    target); percentages have no pace, only "below target" until their week has passed.
-    """
-    found = []
-    for goal in goals:
-        value = float(values.get(goal.metric, 0.0))
-        rate = GOAL_METRICS.get(goal.metric, ("", False))[1]
-        if value >= goal.target:
-            status = "met"
-        elif week > goal.by_week:
-            status = "missed"
-        elif rate:
-            status = "below target"
-        else:
-            status = "on track" if value >= goal.target * week / goal.by_week else "behind"
-        found.append(
-            GoalProgress(
-                name=goal.name,
-                metric=goal.metric,
-                value=value,
-                target=goal.target,
-                by_week=goal.by_week,
-                week=week,
-                status=status,
             )
         )
     return found

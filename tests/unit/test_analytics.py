@@ -11,18 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from playbook.analytics import (
-    GOAL_METRICS,
     ChannelStats,
     ParticipationMix,
     Rate,
     activation,
     channel_engagement,
-    cohort_week,
     counted,
     daily_active,
     day_start,
-    goal_progress,
-    goal_values,
     introductions,
     median_first_reply,
     participation_mix,
@@ -36,6 +32,7 @@ from playbook.analytics import (
     variant_engagement,
     weekly,
 )
+from playbook.analytics_goals import GOAL_METRICS, cohort_week, goal_progress, goal_values
 from playbook.prompts_log import PromptEngagement
 from tests.unit.synthetic import START, Community, build, day
 
