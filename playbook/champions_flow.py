@@ -152,17 +152,13 @@ async def nomination(
     """Put ``member`` up for approval; returns where the card went (None: answered inline)."""
     card = _card(ctx, member, points)
     channel = ctx.channel("moderators")
+    if channel is None and interaction is None:
+        return None  # nowhere to show it: not nominated
     state(member)["nominated"] = ctx.now.isoformat()
     await ctx.uow.members.save(member)
     if channel is not None:
-        ctx.emit(
-            PostMessage(
-                key=f"champions-nomination:{ctx.community}:{key}",
-                community=ctx.community,
-                channel=channel,
-                message=card,
-            )
-        )
+        key = f"champions-nomination:{ctx.community}:{key}"
+        ctx.emit(PostMessage(key=key, community=ctx.community, channel=channel, message=card))
         return channel_link(channel)
     if interaction is not None:  # no moderators' channel: show the card to whoever asked
         ctx.respond(interaction, card.text, title=card.title, buttons=card.buttons)

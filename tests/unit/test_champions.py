@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from playbook.actions import GrantRole, PostMessage, RevokeRole
+from playbook.events import MemberUpdated
 from playbook.messages import Button, timestamp
 from playbook.ports import Capabilities
 from playbook.refs import MessageRef
@@ -433,3 +434,54 @@ async def test_a_replayed_round_does_not_nominate_twice(bot: Harness) -> None:
     await bot.runtime.scheduler.run_due()
     await bot.runtime.settle()
     assert len(nominations(bot)) == 1
+
+
+async def test_members_who_opt_out_later_are_no_longer_listed_or_nominated(bot: Harness) -> None:
+    await helpful_days(bot, "helen", "ivy")
+    await bot.command("helen", "privacy optout")
+    assert "<@helen>" not in await listing(bot)
+    await bot.advance(TO_ROUND)
+    assert [p.message.title for p in nominations(bot)] == ["Champion nomination: ivy"]
+    refused = await bot.command("mod", "champions nominate helen")
+    assert refused is not None and refused.message.text == (
+        "<@helen> can't be nominated: they opted out of analytics."
+    )
+
+
+async def test_bots_earn_nothing_and_members_with_a_moderator_role_are_not_candidates(bot: Harness) -> None:
+    await bot.join("robo", is_bot=True)
+    await bot.join("lead")
+    await bot.send(
+        MemberUpdated, member=bot.user("lead"), display_name="lead", roles=frozenset({"Moderators"})
+    )
+    await helpful_days(bot, "robo", "lead", "ivy")
+    assert await evidence(bot, "robo") == []
+    await bot.advance(TO_ROUND)
+    assert [p.message.title for p in nominations(bot)] == ["Champion nomination: ivy"]
+
+
+NO_MODS_CHANNEL = """
+name: Champions without a moderators' channel
+default: true
+channels: {general: general}
+moderators: {users: [mod]}
+steps:
+  champions: {min_score: 1}
+"""
+
+
+async def test_without_a_moderators_channel_a_nomination_is_shown_to_the_moderator(tmp_path: Path) -> None:
+    bot = await started(tmp_path, NO_MODS_CHANNEL)
+    try:
+        await helpful_days(bot, "helen")
+        await bot.advance(TO_ROUND)
+        assert bot.of(PostMessage) == []  # the weekly round has nowhere to post
+        assert "(nominated <t:" not in await listing(bot)
+        shown = await bot.command("mod", "champions nominate helen")
+        assert shown is not None and shown.message.title == "Champion nomination: helen"
+        assert [b.label for b in shown.message.buttons] == ["Approve", "Decline"]
+        await bot.click("mod", shown.message.buttons[0])
+        assert len(bot.of(GrantRole)) == 1 and len(bot.dms_to("helen")) == 1
+        assert bot.of(PostMessage) == []  # no celebration unless configured
+    finally:
+        await bot.close()
