@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from adapters.base import Delivered, DirectMessageRefused, EventSink
-from playbook.actions import Action, PostMessage, SendDirectMessage
+from playbook.actions import Action, CreateLiveSession, PostMessage, SendDirectMessage
 from playbook.commands import CommandSpec
 from playbook.events import Event
 from playbook.ports import Capabilities
@@ -46,6 +46,8 @@ class MemoryAdapter:
         if isinstance(action, SendDirectMessage) and action.to.id in self.refuse_dms:
             raise DirectMessageRefused(f"{action.to.id} does not accept DMs")
         self.performed.append(action)
+        if isinstance(action, CreateLiveSession):
+            return Delivered(platform_id=f"event-{len(self.performed)}")
         channel = action.channel if isinstance(action, PostMessage) else ChannelRef(self.platform, id="dm")
         return Delivered(message=MessageRef(channel, str(len(self.performed))))
 

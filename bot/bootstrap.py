@@ -111,6 +111,7 @@ def _platform_adapters(settings: Settings) -> dict[Platform, PlatformAdapter]:
                 mode=mode,
                 http_host=settings.slack_http_host,
                 http_port=settings.slack_http_port,
+                community_channel=settings.slack_community_channel,
             )
         )
     return adapters

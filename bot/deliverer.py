@@ -34,6 +34,9 @@ log = logging.getLogger("cohortbot.deliverer")
 UowFactory = Callable[[], Any]
 
 
+MAX_COST = 2.0  # a DM to an uncached channel: open + send
+
+
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
     """Seconds before retry number ``attempt`` (1-based): 2, 4, 8 ... capped at 15 min."""
     return float(min(cap, base * 2 ** (attempt - 1)))
@@ -44,7 +47,8 @@ class Pacer:
 
     def __init__(self, rate: float, *, burst: float | None = None) -> None:
         self.rate = rate
-        self.capacity = burst if burst is not None else max(1.0, rate)
+        # At least the dearest single request (a DM costs 2), or a slow platform would wait forever.
+        self.capacity = max(MAX_COST, burst if burst is not None else rate)
         self._tokens = self.capacity
         self._stamp = time.monotonic()
         self._lock = asyncio.Lock()
@@ -175,7 +179,7 @@ class Deliverer:
         pacer = self._pacers.get(action.community.platform)
         if pacer is not None:
             # A DM to an uncached channel costs two requests (open + send): charge for both.
-            await pacer.acquire(2.0 if isinstance(action, SendDirectMessage) else 1.0)
+            await pacer.acquire(MAX_COST if isinstance(action, SendDirectMessage) else 1.0)
         return await adapter.perform(action)
 
     async def _succeeded(self, item: OutboxItem, result: Delivered, fallback_used: bool) -> None:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] | None = Field(None, validation_alias="SLACK_MODE")
     slack_http_host: str = Field("0.0.0.0", validation_alias="SLACK_HTTP_HOST")
     slack_http_port: int = Field(3000, validation_alias="SLACK_HTTP_PORT")
+    # A community that lives in one channel of a bigger workspace: its members are that
+    # channel's members (channel joins count as joins), not the whole workspace.
+    slack_community_channel: str | None = Field(None, validation_alias="SLACK_COMMUNITY_CHANNEL")
 
     @property
     def discord_enabled(self) -> bool:

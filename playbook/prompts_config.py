@@ -11,7 +11,7 @@ from playbook.durations import Duration
 from playbook.model import StepConfig
 from playbook.templates import Placeholders
 
-__all__ = ["PromptSchedule", "PromptsConfig", "QuietHours"]
+__all__ = ["PromptSchedule", "PromptVariant", "PromptsConfig", "QuietHours"]
 
 COMMUNITY = ("community", "intro_channel", "welcome_channel", "guidelines", "facilitators")
 PROMPT_TEXT = Annotated[str, Placeholders("question", *COMMUNITY)]
@@ -36,6 +36,29 @@ class QuietHours(BaseModel):
     end: time
 
 
+class PromptVariant(BaseModel):
+    """A split-test arm: what differs from the schedule (wording, channel, time offset).
+
+    Each occurrence posts one variant, picked at random with a seed made of the community,
+    the schedule and the occurrence (so a replay or a restart picks the same one).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    title: PROMPT_TEXT | None = None
+    message: PROMPT_TEXT | None = None
+    thread_name: PROMPT_TEXT | None = None
+    channel: str | None = None
+    offset: Duration = timedelta(0)  # posted this long after the schedule's time
+
+    @model_validator(mode="after")
+    def _offset_ahead(self) -> PromptVariant:
+        if self.offset < timedelta(0) or self.offset > timedelta(days=6):
+            raise ValueError("a variant's offset is between 0 and 6d after the schedule's time")
+        return self
+
+
 class PromptSchedule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,9 +75,15 @@ class PromptSchedule(BaseModel):
     grace: Duration = timedelta(hours=1)  # after downtime: still posted this late, else missed
     within: Duration | None = None  # a surprise: a random moment inside this window after the cron time
     when_exhausted: Literal["reshuffle", "stop"] = "reshuffle"
+    variants: list[PromptVariant] = Field(default_factory=list)  # a split test; empty: none
 
     @model_validator(mode="after")
     def _kind_fits(self) -> PromptSchedule:
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError("variant names must be unique within a schedule")
+        if len(names) == 1:
+            raise ValueError("a split test needs at least two variants (or none)")
         if self.kind == "announcement" and not self.text:
             raise ValueError("an announcement needs its text: `text: ...`")
         if self.kind == "announcement" and self.bank:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbook.durations import Duration
 from playbook.model import StepConfig
@@ -66,15 +66,25 @@ Offsets = Annotated[list[Duration], AfterValidator(_positive)]
 
 
 class Feedback(BaseModel):
-    """A feedback request sent to a session's attendees (members who RSVPed yes) afterwards."""
+    """A feedback request sent to a session's attendees (members who RSVPed yes) afterwards.
+
+    Either a ``link`` (a DM with it) or a ``survey`` of the surveys step (sent to them in DM).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    link: str
+    link: str = ""
+    survey: str | None = None
     message: MEMBER_TEXT = (
         "Thanks for joining **{title}**, {member}! How was it? "
         "Two minutes of feedback help us make the next one better: {link}"
     )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Feedback:
+        if not self.link and not self.survey:
+            raise ValueError("feedback needs a link or a survey (the name of one in steps.surveys)")
+        return self
 
 
 class SessionDeadline(BaseModel):

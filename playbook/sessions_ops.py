@@ -15,7 +15,7 @@ from typing import Protocol
 from playbook.actions import CreateLiveSession, PostMessage, SendDirectMessage
 from playbook.durations import format_duration
 from playbook.messages import Button, ButtonStyle, Field, RichMessage, timestamp
-from playbook.ports import Member
+from playbook.ports import Member, Timer
 from playbook.refs import ChannelRef, UserRef
 from playbook.sessions_model import Deadline, Feedback, Session, SessionsConfig
 from playbook.sessions_store import SessionStore
@@ -216,7 +216,23 @@ class FeedbackRequest(Protocol):
 async def request_feedback(
     ctx: Ctx, session: Session, attendees: Sequence[UserRef], feedback: Feedback
 ) -> None:
-    """The default: a DM with the feedback link to each attendee."""
+    """A survey of the surveys step, or a DM with the feedback link, to each attendee."""
+    if feedback.survey:
+        # The surveys step's seam: a timer of kind "surveys.send" invites exactly these members.
+        await ctx.uow.timers.set(
+            Timer(
+                key=f"surveys.send:{ctx.community}:session:{session.id}",
+                community=ctx.community,
+                due_at=ctx.now,
+                kind="surveys.send",
+                data={
+                    "survey": feedback.survey,
+                    "members": [u.id for u in attendees],
+                    "reason": f"after {session.title}",
+                },
+            )
+        )
+        return
     for user in attendees:
         member = await ctx.member(user)
         text = ctx.fill(

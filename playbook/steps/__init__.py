@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from playbook.step import Step
-from playbook.steps import activity, core, intros, privacy, prompts, welcome
+from playbook.steps import activity, core, intros, privacy, prompts, sessions, surveys, welcome
 
 __all__ = ["STEPS"]
 
@@ -16,4 +16,6 @@ STEPS: tuple[Step[Any], ...] = (
     welcome.STEP,
     intros.STEP,
     prompts.STEP,
+    sessions.STEP,
+    surveys.STEP,
 )

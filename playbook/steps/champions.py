@@ -56,7 +56,19 @@ from playbook.templates import Placeholders
 
 __all__ = ["STEP", "ChampionsConfig"]
 
-TEXT = Annotated[str, Placeholders("member", "mention", "community", "role")]
+TEXT = Annotated[
+    str,
+    Placeholders(
+        "member",
+        "mention",
+        "community",
+        "role",
+        "intro_channel",
+        "welcome_channel",
+        "guidelines",
+        "facilitators",
+    ),
+]
 ChannelRole = Literal["welcome", "intros", "moderators", "announcements", "general"]
 RECENT = "champions.recent"
 

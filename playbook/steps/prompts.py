@@ -4,11 +4,13 @@ Each named schedule fires ``ScheduleFired("prompts.<name>")`` (claimed once by t
 late within its grace after downtime, else recorded missed). A prompt due in quiet hours or
 too soon after the step's last post in that channel is postponed with a timer. Questions
 rotate through a bank without repeats (``playbook.prompts_bank``); the posted prompts and
-their reply counts live in ``playbook.prompts_log`` (never the replies' text).
+their reply counts live in ``playbook.prompts_log`` (never the replies' text). A schedule's
+``variants`` make a split test (``playbook.prompts_variants``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from playbook.actions import PostMessage, StartThread
@@ -28,6 +30,7 @@ from playbook.prompts_log import (
     record_post,
 )
 from playbook.prompts_timing import earliest_post
+from playbook.prompts_variants import choose_variant, variant_named, with_variant
 from playbook.refs import ChannelRef
 from playbook.step import Command, ScheduleSpec, Step, StepContext
 
@@ -93,20 +96,26 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 async def _post_when_allowed(ctx: Ctx, sched: PromptSchedule, *, occurrence: str, late: bool = False) -> None:
-    """Post now, or set a timer for the end of the quiet hours / the channel's gap."""
+    """Post now, or set a timer for the variant's offset, the quiet hours' end or the gap."""
     cfg = ctx.config
+    variant = choose_variant(
+        sched.variants, community=str(ctx.community), schedule=sched.name, occurrence=occurrence
+    )
+    shown = with_variant(sched, variant)
+    due = max(ctx.now, datetime.fromisoformat(occurrence) + (variant.offset if variant else timedelta(0)))
     quiet = (cfg.quiet_hours.start, cfg.quiet_hours.end) if cfg.quiet_hours else None
-    last = last_post_in(await _log(ctx), _channel_key(_channel(ctx, sched)))
-    when = earliest_post(ctx.now, zone=ctx.playbook.zone, quiet=quiet, last_post=last, min_gap=cfg.min_gap)
+    last = last_post_in(await _log(ctx), _channel_key(_channel(ctx, shown)))
+    when = earliest_post(due, zone=ctx.playbook.zone, quiet=quiet, last_post=last, min_gap=cfg.min_gap)
     if when > ctx.now:
         name = f"post:{sched.name}:{occurrence}"
         await ctx.set_timer(name, when, schedule=sched.name, occurrence=occurrence, late=late)
         return
-    await _post(ctx, sched, key=f"{KEY}:{ctx.community}:{sched.name}:{occurrence}", late=late)
+    key = f"{KEY}:{ctx.community}:{sched.name}:{occurrence}"
+    await _post(ctx, shown, key=key, late=late, variant=variant.name if variant else "")
 
 
 async def _post(
-    ctx: Ctx, sched: PromptSchedule, *, key: str, late: bool = False, manual: bool = False
+    ctx: Ctx, sched: PromptSchedule, *, key: str, late: bool = False, manual: bool = False, variant: str = ""
 ) -> str | None:
     """Post the schedule's next prompt; returns its text, or None when the bank is used up."""
     qid: str | None = None
@@ -135,6 +144,7 @@ async def _post(
         thread=sched.thread,
         late=late,
         manual=manual,
+        variant=variant,
     )
     await ctx.uow.state.put(ctx.community, POSTED_STATE, doc)
     return question
@@ -190,6 +200,8 @@ async def on_delivered(event: ActionDelivered, ctx: Ctx) -> None:
     elif event.kind == "PostMessage":
         entry["message"] = event.message.id
         sched = _schedule(ctx, entry["schedule"])
+        if sched is not None:
+            sched = with_variant(sched, variant_named(sched, entry.get("variant")))
         if entry.get("want_thread") and sched is not None and ctx.capabilities.threads:
             bank = await _bank(ctx, sched)
             question = bank.text(entry.get("question")) or ctx.fill(sched.text or "") or sched.name

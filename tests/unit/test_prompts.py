@@ -16,11 +16,10 @@ from playbook.ports import Capabilities
 from playbook.prompts_log import POSTED_STATE, PromptEngagement, prompt_engagement
 from playbook.refs import ChannelRef, MessageRef, Platform
 from playbook.steps import STEPS
-from playbook.steps.prompts import STEP as PROMPTS
 from tests.harness import Harness
 
 BERLIN = ZoneInfo("Europe/Berlin")
-ALL_STEPS = [*STEPS, PROMPTS]
+ALL_STEPS = list(STEPS)  # prompts is registered
 
 
 def playbook(prompts: str) -> str:

@@ -16,7 +16,6 @@ from playbook.messages import Button
 from playbook.ports import Capabilities, Timer
 from playbook.refs import InteractionRef, Platform
 from playbook.steps import STEPS
-from playbook.steps.surveys import STEP as SURVEYS
 from tests.harness import Harness
 
 PLAYBOOK = """
@@ -56,7 +55,7 @@ WEEK3 = {"pace": "4", "useful": "5", "nps": "9", "best": "Peers", "wish": "More 
 
 
 async def started(tmp_path: Path, capabilities: Capabilities = DISCORD_LIKE, *, members: int = 3) -> Harness:
-    bot = await Harness.start(tmp_path, PLAYBOOK, steps=[*STEPS, SURVEYS], capabilities=capabilities)
+    bot = await Harness.start(tmp_path, PLAYBOOK, steps=list(STEPS), capabilities=capabilities)
     for name in ["alice", "bob", "carol"][:members]:
         await bot.join(name)
     return bot

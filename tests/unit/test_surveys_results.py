@@ -16,7 +16,6 @@ from config.playbook import PlaybookError, load_playbooks
 from playbook.actions import SendDirectMessage
 from playbook.ports import Timer
 from playbook.steps import STEPS
-from playbook.steps.surveys import STEP as SURVEYS
 from playbook.steps.surveys import survey_summary
 from playbook.surveys_model import Survey, SurveysConfig
 from playbook.surveys_summary import answers_csv, nps_score, summary_charts
@@ -307,7 +306,7 @@ def test_a_bad_cron_is_reported_with_its_field(tmp_path: Path) -> None:
         "        questions: [{type: nps}]\n",
     )
     with pytest.raises(PlaybookError) as caught:
-        load_playbooks([path], [*STEPS, SURVEYS])
+        load_playbooks([path], list(STEPS))
     assert "bad.yaml:8: steps.surveys.surveys[0].schedule: bad cron expression" in str(caught.value)
 
 
@@ -327,5 +326,5 @@ def test_a_bad_cron_is_reported_with_its_field(tmp_path: Path) -> None:
 )
 def test_question_ids_and_survey_names_must_be_unique(tmp_path: Path, surveys: str, error: str) -> None:
     with pytest.raises(PlaybookError) as caught:
-        load_playbooks([write(tmp_path, "    surveys:\n" + surveys)], [*STEPS, SURVEYS])
+        load_playbooks([write(tmp_path, "    surveys:\n" + surveys)], list(STEPS))
     assert error in str(caught.value)
