@@ -161,7 +161,7 @@ def credits_for_post(post: Post, recent: RecentPosts) -> list[Award]:
         flags = (QUESTION if post.question else 0) | (NEWCOMER if post.newcomer else 0)
         if parent_author is not None:
             flags |= REPLY
-        elif post.in_intros:
+        elif post.in_intros and not others:  # "Welcome @ana!" is a welcome, not an introduction
             flags |= INTRO
         if flags:
             recent.add(post.message, Tracked(post.author, at, flags, post.channel))

@@ -71,6 +71,7 @@ TEXT = Annotated[
 ]
 ChannelRole = Literal["welcome", "intros", "moderators", "announcements", "general"]
 RECENT = "champions.recent"
+MAX_REMEMBERED = 1000  # recent posts that may still earn a credit (questions, intros, replies...)
 
 DEFAULT_DM = (
     "Hi {member}! The moderators of **{community}** have made you a **community champion**: "
@@ -175,9 +176,12 @@ async def on_message(event: MessagePosted, ctx: Ctx) -> None:
         in_intros=intros is not None and event.channel.matches(intros),
         track=_eligible_party(author),
     )
-    recent = RecentPosts(await ctx.uow.state.get(ctx.community, RECENT))
+    stored = await ctx.uow.state.get(ctx.community, RECENT)
+    recent = RecentPosts(stored)
     awards = credits_for_post(post, recent)
-    await ctx.uow.state.put(ctx.community, RECENT, recent.dump(ctx.now, keep=cfg.remember_posts, limit=1000))
+    kept = recent.dump(ctx.now, keep=cfg.remember_posts, limit=MAX_REMEMBERED)
+    if kept != stored:
+        await ctx.uow.state.put(ctx.community, RECENT, kept)
     await _apply(ctx, awards)
 
 

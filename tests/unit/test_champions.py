@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from config.playbook import PlaybookError, load_playbook
 from playbook.actions import GrantRole, PostMessage, RevokeRole
 from playbook.events import MemberUpdated
 from playbook.messages import Button, timestamp
@@ -485,3 +486,22 @@ async def test_without_a_moderators_channel_a_nomination_is_shown_to_the_moderat
         assert bot.of(PostMessage) == []  # no celebration unless configured
     finally:
         await bot.close()
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "message"),
+    [
+        ('cron: "0 25 * * fri"', "steps.champions.cron", "bad cron"),
+        ('dm: "Hi {nickname}"', "steps.champions.dm", "{nickname}"),
+        ("half_life: soon", "steps.champions.half_life", "expected a duration"),
+        ("weights: {answer: -1}", "steps.champions.weights.answer", "greater than or equal to 0"),
+        ("celebrate: {channel: lobby}", "steps.champions.celebrate.channel", "announcements"),
+    ],
+)
+def test_playbook_errors_name_the_field(tmp_path: Path, section: str, field: str, message: str) -> None:
+    file = tmp_path / "p.yaml"
+    file.write_text(f"name: Broken\ndefault: true\nsteps:\n  champions:\n    {section}\n")
+    with pytest.raises(PlaybookError) as caught:
+        load_playbook(file, [*STEPS, CHAMPIONS])
+    [issue] = caught.value.issues
+    assert issue.field == field and message in issue.message and issue.line == 5

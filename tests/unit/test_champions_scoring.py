@@ -159,6 +159,17 @@ def test_an_intro_is_welcomed_once_per_message_even_when_both_replied_to_and_men
     assert awards == [Award("helen", "intro_welcome", "ana")]
 
 
+def test_a_welcome_in_the_intro_channel_is_not_itself_an_introduction() -> None:
+    recent = RecentPosts()
+    credits_for_post(post(author="ana", message="m1", in_intros=True, channel="intros"), recent)
+    credits_for_post(post(message="m2", mentions=("ana",), in_intros=True, channel="intros"), recent)
+    assert recent.get("m1") == Tracked("ana", unix(NOW), INTRO, "intros")
+    assert recent.get("m2") is None
+    assert (
+        credits_for_post(post(author="ben", message="m3", mentions=("helen",), in_intros=True), recent) == []
+    )
+
+
 def test_opted_out_authors_posts_are_not_remembered() -> None:
     recent = RecentPosts()
     credits_for_post(post(author="ana", message="m1", question=True, track=False), recent)
