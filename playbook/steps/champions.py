@@ -208,8 +208,8 @@ async def _apply(ctx: Ctx, awards: list[Award]) -> None:
 
 async def on_member_updated(event: MemberUpdated, ctx: Ctx) -> None:
     member = await ctx.member(event.member)
-    if member is None:
-        return
+    if member is None or not event.roles:
+        return  # no role information: keep what we saw (e.g. an admin approving a champion)
     is_mod = ctx.playbook.moderators.includes(event.member, event.roles, is_admin=False)
     if bool(state(member).get("mod")) != is_mod:
         state(member)["mod"] = is_mod
