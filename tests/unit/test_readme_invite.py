@@ -15,7 +15,7 @@ def test_the_invite_permissions_integer_matches_the_listed_permissions() -> None
     value = int(re.search(r"permissions=(\d+)", text).group(1))  # type: ignore[union-attr]
     granted = {name for name, on in discord.Permissions(value) if on}
     assert granted >= {
-        "view_channel",
+        "read_messages",
         "send_messages",
         "send_messages_in_threads",
         "create_public_threads",
