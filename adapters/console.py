@@ -10,6 +10,7 @@ Input grammar (one command per line; also works with piped stdin, for scripts):
     /reply NAME TEXT           NAME answers in the thread of the bot's last post in this channel
     /react NAME EMOJI          NAME reacts to the last message in the current channel
     /click NAME LABEL          NAME presses a button the bot showed them (label prefix is enough)
+    /select NAME v1,v2         NAME chooses from the latest menu the bot showed them
     /submit NAME key=value...  NAME submits the form the bot opened for them
     /role NAME ROLE            give NAME a role (e.g. Moderators)
     /dms NAME off|on           NAME refuses (or accepts) direct messages from the bot
@@ -60,7 +61,7 @@ from playbook.events import (
     MessagePosted,
     ReactionAdded,
 )
-from playbook.messages import TOKEN_PATTERN, Button, RichMessage
+from playbook.messages import TOKEN_PATTERN, Button, RichMessage, Select
 from playbook.ports import Capabilities, Clock
 from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
 
@@ -95,6 +96,7 @@ class _Shown:
     audience: str | None
     message: MessageRef | None
     buttons: tuple[Button, ...]
+    selects: tuple[Select, ...] = ()
 
 
 class ConsoleAdapter:
@@ -214,6 +216,8 @@ class ConsoleAdapter:
             await self._react(args[0], args[1])
         elif verb == "/click" and len(args) >= 2:
             await self._click(args[0], " ".join(args[1:]))
+        elif verb == "/select" and len(args) >= 2:
+            await self._select(args[0], " ".join(args[1:]))
         elif verb == "/submit" and args:
             await self._submit(args[0], args[1:])
         elif verb == "/role" and len(args) == 2:
@@ -313,6 +317,23 @@ class ConsoleAdapter:
             message=shown.message,
         )
 
+    async def _select(self, name: str, values: str) -> None:
+        shown = next((s for s in reversed(self._shown) if s.selects and s.audience in (None, name)), None)
+        if shown is None:
+            self._say(f"* {name} sees no menu to choose from")
+            return
+        interaction = InteractionRef(Platform.CONSOLE, self._next_id())
+        self._interactions[interaction.id] = name
+        chosen = ",".join(v.strip() for v in values.split(",") if v.strip())
+        await self._emit(
+            ButtonPressed,
+            actor=self._actor(name),
+            interaction=interaction,
+            action_id=shown.selects[0].action_id,
+            value=chosen,
+            message=shown.message,
+        )
+
     async def _submit(self, name: str, pairs: list[str]) -> None:
         pending = self._forms.pop(name, None)
         if pending is None:
@@ -370,7 +391,10 @@ class ConsoleAdapter:
             self._forms[who] = (action, who)
             fields = " ".join(f"{i.input_id}=..." for i in action.form.inputs)
             lines = [
-                f"{i.input_id}: {i.label}" + ("" if i.required else " (optional)") for i in action.form.inputs
+                f"{i.input_id}: {i.label}"
+                + ("" if i.required else " (optional)")
+                + (f" [{', '.join(o.value for o in i.options)}]" if i.options else "")
+                for i in action.form.inputs
             ]
             self._print(
                 f"form for {who}", action.form.title, [*lines, f"answer with: /submit {who} {fields}"]

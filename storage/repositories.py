@@ -135,7 +135,8 @@ class SqlMemberRepository(SqlRepository):
     async def list(self, community: CommunityRef, *, present_only: bool = True) -> list[Member]:
         stmt = select(MEMBERS).where(_of_community(MEMBERS, community))
         if present_only:
-            stmt = stmt.where(MEMBERS.c.joined_at.is_not(None), MEMBERS.c.left_at.is_(None))
+            # Present = not left (members who predate the bot have no joined_at but are present).
+            stmt = stmt.where(MEMBERS.c.left_at.is_(None))
         rows = await self._session.execute(stmt.order_by(MEMBERS.c.id))
         return [_member(row, community) for row in rows]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from playbook.step import Step
-from playbook.steps import activity, core, intros, privacy, prompts, sessions, surveys, welcome
+from playbook.steps import activity, champions, core, intros, privacy, prompts, sessions, surveys, welcome
 
 __all__ = ["STEPS"]
 
@@ -18,4 +18,5 @@ STEPS: tuple[Step[Any], ...] = (
     prompts.STEP,
     sessions.STEP,
     surveys.STEP,
+    champions.STEP,
 )

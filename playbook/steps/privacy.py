@@ -9,6 +9,7 @@ from typing import Any
 from playbook.actions import SendDirectMessage
 from playbook.commands import CommandSpec
 from playbook.events import ButtonPressed, CommandInvoked
+from playbook.intros_records import forget_member
 from playbook.messages import Attachment, Button, ButtonStyle, RichMessage
 from playbook.model import StepConfig
 from playbook.step import Command, Step, StepContext
@@ -95,6 +96,7 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
         return
     user = event.actor.user
     removed = await ctx.uow.activity.delete_user(ctx.community, user)
+    await forget_member(ctx.uow, ctx.community, user.id)  # match-round history keeps no trace
     member = await ctx.member(user)
     if member is not None:
         await ctx.uow.members.delete(ctx.community, user)

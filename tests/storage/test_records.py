@@ -80,11 +80,12 @@ async def test_listing_members_present_only_or_all(db: Database) -> None:
         await uow.members.save(ada())
         await uow.members.save(Member(community=COMMUNITY, user=BOB, display_name="Bob", joined_at=T0,
                                       left_at=T0 + timedelta(days=1)))
-        await uow.members.save(Member(community=COMMUNITY, user=carol, display_name="Carol"))  # never joined
+        # Carol predates the bot: no join was ever seen, but she has not left.
+        await uow.members.save(Member(community=COMMUNITY, user=carol, display_name="Carol"))
         await uow.members.save(Member(community=OTHER_COMMUNITY, user=ADA, display_name="A", joined_at=T0))
         await uow.commit()
     async with db.unit_of_work() as uow:
-        assert [m.user for m in await uow.members.list(COMMUNITY)] == [ADA]
+        assert [m.user for m in await uow.members.list(COMMUNITY)] == [ADA, carol]
         assert [m.user for m in await uow.members.list(COMMUNITY, present_only=False)] == [ADA, BOB, carol]
 
 

@@ -16,7 +16,6 @@ from playbook.messages import Button, timestamp
 from playbook.ports import Capabilities
 from playbook.refs import MessageRef
 from playbook.steps import STEPS
-from playbook.steps.champions import STEP as CHAMPIONS
 from tests.harness import START, Harness
 
 PLAYBOOK = """
@@ -46,7 +45,7 @@ TO_ROUND = "2d2h"
 
 
 async def started(tmp_path: Path, yaml: str = PLAYBOOK, **kw: Any) -> Harness:
-    return await Harness.start(tmp_path, yaml, steps=[*STEPS, CHAMPIONS], **kw)
+    return await Harness.start(tmp_path, yaml, steps=list(STEPS), **kw)
 
 
 @pytest.fixture
@@ -502,6 +501,6 @@ def test_playbook_errors_name_the_field(tmp_path: Path, section: str, field: str
     file = tmp_path / "p.yaml"
     file.write_text(f"name: Broken\ndefault: true\nsteps:\n  champions:\n    {section}\n")
     with pytest.raises(PlaybookError) as caught:
-        load_playbook(file, [*STEPS, CHAMPIONS])
+        load_playbook(file, list(STEPS))
     [issue] = caught.value.issues
     assert issue.field == field and message in issue.message and issue.line == 5
