@@ -7,7 +7,7 @@ Input grammar (one command per line; also works with piped stdin, for scripts):
     #CHANNEL                   switch to a channel (messages below go there)
     NAME: TEXT                 NAME posts TEXT in the current channel
     NAME: /cohort SUB ARGS     NAME runs a /cohort command
-    /reply NAME TEXT           NAME answers in the thread of the bot's last post in this channel
+    /reply NAME TEXT           NAME answers the channel's latest post (the bot's or a member's), in its thread
     /react NAME EMOJI          NAME reacts to the last message in the current channel
     /click NAME LABEL          NAME presses a button the bot showed them (label prefix is enough)
     /select NAME v1,v2         NAME chooses from the latest menu the bot showed them
@@ -25,6 +25,7 @@ The bot's actions print as ``[DM -> alice] ...``, ``[#intros] ...``, ``[to alice
 from __future__ import annotations
 
 import asyncio
+import re
 import shlex
 import sys
 import uuid
@@ -136,7 +137,8 @@ class ConsoleAdapter:
         self._commands: list[CommandSpec] = []
         self._task: asyncio.Task[None] | None = None
         self._last_message: dict[str, tuple[MessageRef, str]] = {}  # channel -> (message, author)
-        self._last_bot_post: dict[str, MessageRef] = {}  # channel -> the bot's latest post there
+        # channel -> its latest top-level message and author ("" for the bot), for /reply
+        self._last_top: dict[str, tuple[MessageRef, str]] = {}
         self._shown: list[_Shown] = []
         self._forms: dict[str, tuple[OpenForm, str]] = {}  # user -> (form action, user)
         self._interactions: dict[str, str] = {}  # interaction id -> user
@@ -242,25 +244,37 @@ class ConsoleAdapter:
         channel = self._channel_ref(self.channel)
         message = MessageRef(channel, self._next_id())
         self._last_message[self.channel] = (message, name)
-        await self._emit(MessagePosted, author=self._user(name), channel=channel, message=message, text=text)
-
-    async def _reply(self, name: str, text: str) -> None:
-        parent = self._last_bot_post.get(self.channel)
-        if parent is None:
-            self._say(f"* the bot has not posted in #{self.channel} yet")
-            return
-        self.people.setdefault(name, _Person(name))
-        channel = self._channel_ref(self.channel)
-        message = MessageRef(channel, self._next_id())
-        self._last_message[self.channel] = (message, name)
+        self._last_top[self.channel] = (message, name)
         await self._emit(
             MessagePosted,
             author=self._user(name),
             channel=channel,
             message=message,
             text=text,
-            thread=parent,
-            reply_to_message=parent,
+            mentions=self._mentions(text),
+        )
+
+    async def _reply(self, name: str, text: str) -> None:
+        """Answer the channel's latest top-level message, in its thread."""
+        parent = self._last_top.get(self.channel)
+        if parent is None:
+            self._say(f"* nothing to reply to in #{self.channel} yet")
+            return
+        message, author = parent
+        self.people.setdefault(name, _Person(name))
+        channel = self._channel_ref(self.channel)
+        ref = MessageRef(channel, self._next_id())
+        self._last_message[self.channel] = (ref, name)
+        await self._emit(
+            MessagePosted,
+            author=self._user(name),
+            channel=channel,
+            message=ref,
+            text=text,
+            thread=message,
+            reply_to=self._user(author) if author else None,
+            reply_to_message=message,
+            mentions=self._mentions(text),
         )
 
     async def _command(self, name: str, text: str) -> None:
@@ -378,7 +392,7 @@ class ConsoleAdapter:
             where = f"#{name} > thread" if action.thread else f"#{name}"
             shown = self._show(where, action.message, audience=None, channel=name)
             if action.thread is None and shown.message is not None:
-                self._last_bot_post[name] = shown.message
+                self._last_top[name] = (shown.message, "")
             return shown
         if isinstance(action, RespondToInteraction):
             who = self._interactions.get(action.interaction.id, "you")
@@ -429,7 +443,11 @@ class ConsoleAdapter:
             body.append(
                 "  ".join(f"[ {b.label} ]" + (f" ({b.url})" if b.url else "") for b in message.buttons)
             )
-            self._shown.append(_Shown(audience, ref, message.buttons))
+        for select in message.selects:
+            options = ", ".join(o.value for o in select.options)
+            body.append(f"[ {select.placeholder}: {options} ] (choose with /select NAME value,value)")
+        if message.buttons or message.selects:
+            self._shown.append(_Shown(audience, ref, message.buttons, message.selects))
         body += [f"(attachment: {a.filename})" for a in message.attachments]
         if message.footer:
             body.append(f"({self._text(message.footer)})")
@@ -473,6 +491,11 @@ class ConsoleAdapter:
 
     def _channel_ref(self, name: str) -> ChannelRef:
         return ChannelRef(Platform.CONSOLE, id=name, name=name)
+
+    def _mentions(self, text: str) -> tuple[UserRef, ...]:
+        """``@name`` and ``<@name>`` in console text mention that member."""
+        names = re.findall(r"(?:<@|(?<![\w<])@)([A-Za-z0-9_.-]+)>?", text)
+        return tuple(self._user(n) for n in dict.fromkeys(names))
 
     def _next_id(self) -> str:
         self._seq += 1
