@@ -123,6 +123,68 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@app.command()
+def report(
+    since: Annotated[str, typer.Option(help="First day of the report, YYYY-MM-DD (community time zone).")],
+    until: Annotated[
+        str | None, typer.Option(help="Last day of the report, YYYY-MM-DD (included). Default: today.")
+    ] = None,
+    format_: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="html, png or csv (repeatable). Default: html."),
+    ] = None,
+    community: Annotated[
+        str | None,
+        typer.Option(help="Only this community, as platform:id (e.g. discord:1234). Default: all."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder to write the files to.")] = Path("."),
+    playbook: PlaybookOption = None,
+) -> None:
+    """Write the community health report to files: HTML with charts, PNG charts, CSV of the metrics."""
+    from datetime import date
+
+    from bot.bootstrap import default_playbook_path
+    from bot.report import FORMATS, ReportInputError, write_reports
+
+    formats = [f.strip().lower() for item in (format_ or ["html"]) for f in item.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        typer.echo(f"error: unknown format {', '.join(unknown)}; use html, png or csv", err=True)
+        raise typer.Exit(BAD_INPUT)
+    try:
+        first = date.fromisoformat(since)
+        last = date.fromisoformat(until) if until else date.today()
+    except ValueError as exc:
+        typer.echo(f"error: dates are YYYY-MM-DD: {exc}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    settings = _settings()
+    paths = list(playbook or []) or ([settings.playbook] if settings.playbook else [default_playbook_path()])
+    try:
+        written = write_reports(
+            settings.database_url,
+            paths,
+            since=first,
+            until=last,
+            formats=formats,
+            out=out,
+            community=community,
+            progress=lambda message: typer.echo(message, err=True),
+        )
+    except PlaybookError as exc:
+        for issue in exc.issues:
+            typer.echo(f"error: {issue}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    except ReportInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    except Exception as exc:
+        log.debug("report failed", exc_info=True)
+        typer.echo(f"error: report failed: {exc}", err=True)
+        raise typer.Exit(FAILURE) from None
+    for path in written:
+        typer.echo(str(path))
+
+
 def main() -> None:
     try:
         app()
