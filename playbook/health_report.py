@@ -34,7 +34,7 @@ from playbook.analytics_goals import cohort_week, goal_progress, goal_values
 from playbook.charts import Chart
 from playbook.health_charts import channel_chart, participation_chart, sentiment_chart
 from playbook.health_config import HealthConfig
-from playbook.messages import channel_link, mention, timestamp
+from playbook.messages import mention, timestamp
 from playbook.ports import ActivityRecord, Member
 from playbook.prompts_log import PromptEngagement
 from playbook.refs import ChannelRef
@@ -366,4 +366,4 @@ def _csv(value: object) -> str:
 
 
 def _where(channel: ChannelRef | None) -> str:
-    return channel_link(channel) if channel else "a channel"
+    return f"<#{channel.name or channel.id}>" if channel else "a channel"  # names read well in files too
