@@ -253,3 +253,62 @@ def test_the_goal_metrics_the_playbook_accepts_are_the_ones_analytics_computes()
     from playbook.health_config import Metric
 
     assert set(get_args(Metric)) == set(GOAL_METRICS)
+
+
+SURVEYED = """
+name: Surveyed cohort
+default: true
+timezone: UTC
+channels: {moderators: mod-team}
+moderators: {users: [mod], platform_admins: false}
+steps:
+  health: {digest: null}
+  surveys:
+    surveys:
+      - name: pulse
+        title: Weekly pulse
+        questions:
+          - {id: pace, type: scale, text: "How is the pace?"}
+          - {id: nps, type: nps}
+"""
+
+
+async def test_survey_scores_come_from_the_surveys_step(tmp_path: Path) -> None:
+    from datetime import date
+
+    from playbook.surveys_model import SurveysConfig
+    from playbook.surveys_store import Round, record_answers, save_round
+
+    bot = await Harness.start(tmp_path, SURVEYED, steps=HEALTH_STEPS)
+    empty = await bot.command("mod", "health")
+    assert empty is not None and "No survey answers yet." in empty.message.text
+    survey = SurveysConfig.model_validate(
+        {
+            "surveys": [
+                {
+                    "name": "pulse",
+                    "title": "Weekly pulse",
+                    "questions": [
+                        {"id": "pace", "type": "scale", "text": "How is the pace?"},
+                        {"id": "nps", "type": "nps"},
+                    ],
+                }
+            ]
+        }
+    ).surveys[0]
+    rnd = Round(survey="pulse", round="r1", sent_on="2026-03-02", invited=["a", "b", "c"])
+    async with bot.database.unit_of_work() as uow:
+        await save_round(uow, bot.community, rnd)
+        for member, pace, nps in (("a", "4", "9"), ("b", "5", "6")):
+            await record_answers(
+                uow, bot.community, survey, rnd, member, {"pace": pace, "nps": nps}, today=date(2026, 3, 2)
+            )
+        await uow.commit()
+    answer = await bot.command("mod", "health")
+    assert answer is not None
+    # 2 of 3 invited; pace (4 + 5) / 2; NPS: one promoter (9), one detractor (6) of two -> 0
+    assert (
+        "- Weekly pulse: 2 response(s) of 3 (67%); How is the pace? 4.5/5; NPS +0"
+        in answer.message.text.splitlines()
+    )
+    await bot.close()
