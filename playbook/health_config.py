@@ -49,7 +49,7 @@ class NewcomerWatch(BaseModel):
     unanswered_after: Duration = timedelta(hours=4)
     channel: str = "moderators"  # a channel role of the playbook, or a channel name
     message: WATCH_TEXT = (
-        "{mention} ({member}) joined {days} day(s) ago and asked a question {when} that has no reply yet. "
+        "{mention} joined {days} day(s) ago and asked a question {when} that has no reply yet. "
         "Could a champion or a moderator answer it?"
     )
 

@@ -324,6 +324,8 @@ def _goals(p: _Period) -> list[tuple[str, list[str]]]:
         p.records, inputs.members, start=day_start(start, inputs.zone), now=p.end, extra=extra
     )
     week = cohort_week(start, p.until - timedelta(days=1))
+    if week < 1:
+        return [("Goals", [f"The cohort starts {start:%b %d}; goals are tracked from then."])]
     lines = [f"Cohort week {week} (started {start:%b %d}):"]
     for g in goal_progress(cfg.goals, values, week=week):
         unit = "%" if g.metric.endswith("_rate") else ""

@@ -4,8 +4,9 @@ on newcomers' questions that nobody answers.
 The digest (``digest`` cron, Monday 09:00 by default) covers the seven full local days before
 it, compared with the seven before those: headline numbers, sections and PNG charts (when the
 runtime has a chart renderer; text only otherwise). ``/cohort health [weeks]`` answers a
-moderator with the same report, privately. The numbers come from ``playbook.analytics``
-over activity records (never message text); members who opted out are not counted.
+moderator with the same report, privately, for the last seven days including today. The
+numbers come from ``playbook.analytics`` over activity records (never message text);
+members who opted out are not counted.
 
 Newcomer watch: when a member who joined recently asks a question (a top-level message with a
 question mark), a timer is set; when it fires, the activity records decide whether anyone
@@ -53,18 +54,19 @@ def _channel(ctx: Ctx, spec: str) -> ChannelRef | None:
     return ChannelRef(ctx.community.platform, name=name)
 
 
-async def _report(ctx: Ctx, *, weeks: int) -> HealthReport:
-    """The seven full local days before today, with ``weeks`` of history in the charts."""
-    today = ctx.now.astimezone(ctx.playbook.zone).date()
+async def _report(ctx: Ctx, *, weeks: int, with_today: bool) -> HealthReport:
+    """Seven local days with ``weeks`` of history in the charts: the full days before today
+    (the digest), or the last seven including today so far (on demand)."""
+    until = ctx.now.astimezone(ctx.playbook.zone).date() + timedelta(days=1 if with_today else 0)
     return await load_report(
         ctx.uow,
         ctx.community,
         ctx.loaded,
         ctx.config,
-        since=today - timedelta(days=7),
-        until=today,
-        history_from=today - timedelta(weeks=weeks),
-        newcomers_from=today - timedelta(weeks=4),
+        since=until - timedelta(days=7),
+        until=until,
+        history_from=until - timedelta(weeks=weeks),
+        newcomers_from=until - timedelta(weeks=4),
     )
 
 
@@ -81,7 +83,7 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
     if channel is None:
         log.warning("health digest for %s: the playbook has no %s channel", ctx.community, ctx.config.channel)
         return
-    report = await _report(ctx, weeks=ctx.config.weeks)
+    report = await _report(ctx, weeks=ctx.config.weeks, with_today=False)
     ctx.emit(
         PostMessage(
             key=f"health-digest:{ctx.community}:{event.occurrence.isoformat()}",
@@ -102,7 +104,7 @@ async def health(event: CommandInvoked, ctx: Ctx) -> None:
     if not 1 <= weeks <= 52:
         ctx.respond(event.interaction, "weeks must be between 1 and 52.")
         return
-    report = await _report(ctx, weeks=weeks)
+    report = await _report(ctx, weeks=weeks, with_today=True)
     ctx.respond(
         event.interaction,
         report.text(),

@@ -150,8 +150,8 @@ async def test_moderators_get_the_same_report_privately_on_demand(tmp_path: Path
     bot = await with_synthetic_community(tmp_path)
     answer = await bot.command("mod", "health 3")
     assert answer is not None and answer.ephemeral
-    # Sunday Apr 05, 23:00: the seven full days before today
-    assert answer.message.title == "Community health: Test Community, Mar 29 to Apr 04"
+    # Sunday Apr 05, 23:00: the last seven days, today included
+    assert answer.message.title == "Community health: Test Community, Mar 30 to Apr 05"
     weeks = [line for line in answer.message.text.splitlines() if line.startswith("- week of")]
     assert len(weeks) == 3
     assert [a.filename for a in answer.message.attachments] == [
@@ -202,7 +202,7 @@ async def test_an_unanswered_newcomer_question_pings_the_moderators_once(tmp_pat
     assert pings(bot) == []
     await bot.advance("1m")
     [ping] = pings(bot)
-    assert ping.message.text.startswith("<@alice> (alice) joined 1 day(s) ago and asked a question <t:")
+    assert ping.message.text.startswith("<@alice> joined 1 day(s) ago and asked a question <t:")
     assert "has no reply yet" in ping.message.text
     assert [(f.name, f.value) for f in ping.message.fields] == [("Where", "<#id-general>")]
     await bot.advance("1d")
@@ -311,4 +311,21 @@ async def test_survey_scores_come_from_the_surveys_step(tmp_path: Path) -> None:
         "- Weekly pulse: 2 response(s) of 3 (67%); How is the pace? 4.5/5; NPS +0"
         in answer.message.text.splitlines()
     )
+    await bot.close()
+
+
+async def test_on_demand_the_report_includes_today_and_goals_wait_for_the_cohort_start(
+    tmp_path: Path,
+) -> None:
+    goals = "    goals: [{name: Joined, metric: members_joined, target: 5, by_week: 2}]\n"
+    yaml = WATCH + "    start: 2026-03-09\n" + goals
+    bot = await watched(tmp_path, yaml)  # Monday Mar 02: alice and bob join
+    await bot.post("alice", "general", "Hello everyone")
+    answer = await bot.command("mod", "health")
+    assert answer is not None
+    assert answer.message.title == "Community health: Test Community, Feb 24 to Mar 02"
+    text = answer.message.text.splitlines()
+    assert "**Messages and replies**: 1 (+1 vs previous period)" in text
+    assert "**New members**: 2 (+2 vs previous period)" in text
+    assert "The cohort starts Mar 09; goals are tracked from then." in text
     await bot.close()
