@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display here or in production containers
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from playbook.charts import Chart
 from playbook.messages import Attachment
@@ -50,10 +51,13 @@ class MatplotlibCharts:
         left.set_xticks(positions, chart.labels, rotation=30 if len(chart.labels) > 6 else 0, ha="right")
         left.set_ylabel(chart.y_label)
         left.grid(axis="y", alpha=0.3)
+        left.margins(y=0.15)  # headroom above the tallest bar for the legend
+        if all(float(v).is_integer() for s in chart.series if s.axis == "left" for v in s.values):
+            left.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 1.25 ticks
         if right is not None:
             right.set_ylabel(chart.y2_label)
         if len(handles) > 1:
-            left.legend(handles=handles, loc="upper left", fontsize="small")
+            left.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Title": chart.title, "Description": chart.alt_text})

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.charts import MatplotlibCharts
@@ -27,8 +26,6 @@ from playbook.health_data import load_report
 from playbook.health_report import HealthReport
 from playbook.messages import TOKEN_PATTERN
 from playbook.refs import CommunityRef
-from playbook.step import Step
-from playbook.steps import STEPS
 from playbook.steps.health import STEP as HEALTH
 from storage.database import Database
 
@@ -40,12 +37,6 @@ BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 class ReportInputError(ValueError):
     """Bad input (exit code 2): an unknown community, an empty database, a reversed period."""
-
-
-def _steps() -> list[Step[Any]]:
-    """The registered steps, plus the health step if it is not registered yet."""
-    steps = list(STEPS)
-    return steps if any(s.name == HEALTH.name for s in steps) else [*steps, HEALTH]
 
 
 def plain(text: str, *, names: dict[str, str], zone: ZoneInfo) -> str:
@@ -129,7 +120,7 @@ async def _read_reports(
     community: str | None,
     progress: Callable[[str], None],
 ) -> list[_Read]:
-    playbooks = load_playbooks(playbook_paths, _steps())
+    playbooks = load_playbooks(playbook_paths)
     database = Database(database_url)
     found: list[_Read] = []
     try:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from playbook.step import Step
-from playbook.steps import activity, champions, core, intros, privacy, prompts, sessions, surveys, welcome
+from playbook.steps import (
+    activity,
+    champions,
+    core,
+    health,
+    intros,
+    privacy,
+    prompts,
+    sessions,
+    surveys,
+    welcome,
+)
 
 __all__ = ["STEPS"]
 
@@ -19,4 +30,5 @@ STEPS: tuple[Step[Any], ...] = (
     sessions.STEP,
     surveys.STEP,
     champions.STEP,
+    health.STEP,
 )

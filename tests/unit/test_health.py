@@ -10,11 +10,10 @@ from pathlib import Path
 from playbook.actions import PostMessage
 from playbook.prompts_log import POSTED_STATE, record_post
 from playbook.steps import STEPS
-from playbook.steps.health import STEP as HEALTH
 from tests.harness import Harness
 from tests.unit import synthetic
 
-HEALTH_STEPS = [*STEPS, HEALTH]
+HEALTH_STEPS = list(STEPS)  # health is registered
 PNG = b"\x89PNG\r\n\x1a\n"
 
 PLAYBOOK = """
