@@ -52,6 +52,8 @@ class MatplotlibCharts:
         left.set_ylabel(chart.y_label)
         left.grid(axis="y", alpha=0.3)
         left.margins(y=0.15)  # headroom above the tallest bar for the legend
+        if all(v >= 0 for s in chart.series if s.axis == "left" for v in s.values):
+            left.set_ylim(bottom=0)  # counts never go below zero
         if all(float(v).is_integer() for s in chart.series if s.axis == "left" for v in s.values):
             left.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 1.25 ticks
         if right is not None:
