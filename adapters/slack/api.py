@@ -7,6 +7,10 @@
   worker is not parked for a minute. 500/503 are retried once.
 - ``SlackApi.call`` maps failures to ``adapters.base`` delivery errors with messages that name
   the method, Slack's error code and the missing scope, never a token.
+- ``SlackApi.upload_files`` shares attachments with slack_sdk's ``files_upload_v2``:
+  ``files.getUploadURLExternal`` per file, a POST of the bytes to each returned
+  ``upload_url``, then one ``files.completeUploadExternal`` (``channel_id``, ``thread_ts``,
+  ``initial_comment``) per batch of ten. Failures map like every other call.
 - Caches (per process, short TTL): channel directory (conversations.list), DM channel ids,
   users.info, usergroups.list. Caches only save API calls; nothing depends on them for
   correctness.
@@ -16,12 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -35,9 +40,11 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import DeliveryError, DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
+from playbook.messages import Attachment
 
 __all__ = [
     "DM_REFUSALS",
+    "FILES_PER_UPLOAD",
     "HonouringRateLimitRetryHandler",
     "SlackApi",
     "SlackCallError",
@@ -78,6 +85,14 @@ _HINTS = {
 _RETRYABLE = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
+# The scope a method needs, for when Slack's missing_scope answer does not say ("needed").
+_SCOPES = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "files.uploadV2": "files:write",
+}
+FILES_PER_UPLOAD = 10  # files shared per files.completeUploadExternal (one message)
+_UPLOAD_STATUS = re.compile(r"status: (\d+)")
 
 
 def retry_after_of(headers: Mapping[str, Any] | None) -> float | None:
@@ -241,7 +256,7 @@ class SlackApi:
                 f"Slack {method}: the member does not accept messages from the bot ({code})"
             )
         if code == "missing_scope":
-            needed = data.get("needed", "?")
+            needed = data.get("needed") or _SCOPES.get(method, "?")
             return SlackCallError(
                 f"Slack {method}: missing_scope - add the bot scope {needed!r} to the app and reinstall it",
                 method=method,
@@ -249,6 +264,44 @@ class SlackApi:
             )
         hint = _HINTS.get(code, "")
         return SlackCallError(f"Slack {method}: {code}{hint}", method=method, code=code)
+
+    # ------------------------------------------------------------------ files
+
+    async def upload_files(
+        self,
+        files: Sequence[Attachment],
+        *,
+        channel_id: str,
+        thread_ts: str = "",
+        initial_comment: str = "",
+    ) -> list[str]:
+        """Share ``files`` in a conversation (a thread if ``thread_ts``); returns the file ids.
+
+        slack_sdk's ``files_upload_v2`` makes the three steps (see the module docstring); ten
+        files at most go in one message, so more make several (the comment goes with the first).
+        """
+        file_ids: list[str] = []
+        for start in range(0, len(files), FILES_PER_UPLOAD):
+            batch = files[start : start + FILES_PER_UPLOAD]
+            try:
+                response = await self.client.files_upload_v2(
+                    file_uploads=[
+                        {"file": f.data, "filename": f.filename, "title": f.filename} for f in batch
+                    ],
+                    channel=channel_id,
+                    thread_ts=thread_ts or None,
+                    initial_comment=(initial_comment if start == 0 else "") or None,
+                )
+            except SlackApiError as exc:
+                raise self.error(_method_of(exc), exc) from None
+            except SlackRequestError as exc:
+                raise _upload_error(exc) from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise RetryableDeliveryError(
+                    f"Slack file upload: network error ({type(exc).__name__})"
+                ) from None
+            file_ids += [str(f.get("id", "")) for f in response.get("files") or ()]
+        return file_ids
 
     # ------------------------------------------------------------------ directory
 
@@ -337,3 +390,21 @@ class SlackApi:
             return [dict(g) for g in data.get("usergroups") or ()]
 
         return await self.groups.get_or_load("all", load)
+
+
+def _method_of(exc: SlackApiError) -> str:
+    """Which step of files_upload_v2 failed (the response knows its URL)."""
+    url = str(getattr(exc.response, "api_url", "") or "")
+    return url.rstrip("/").rsplit("/", 1)[-1] or "files.uploadV2"
+
+
+def _upload_error(exc: SlackRequestError) -> DeliveryError:
+    """The POST of the bytes to the upload URL failed (slack_sdk raises SlackRequestError with
+    the status in its text), or slack_sdk refused the arguments. Never echoes the upload URL."""
+    match = _UPLOAD_STATUS.search(str(exc))
+    status = int(match.group(1)) if match else 0
+    if status == 429 or status >= 500:
+        return RetryableDeliveryError(f"Slack file upload: HTTP {status} from the upload URL")
+    if status:
+        return PermanentDeliveryError(f"Slack file upload: the upload URL refused the file (HTTP {status})")
+    return PermanentDeliveryError(f"Slack file upload: {type(exc).__name__}")

@@ -7,20 +7,43 @@ allow user groups (free plans answer ``paid_teams_only``; also ``not_allowed_tok
 ``missing_scope``...), a *channel named after the role* stands in: granting invites the
 member to ``#role``, revoking removes them. That channel must exist (create it once; the
 bot must be a member of a private one).
+
+**Files.** A ``RichMessage``'s attachments (charts, a CSV, a JSON export) are uploaded
+(``SlackApi.upload_files``, slack_sdk's ``files_upload_v2``) right *after* the message, into
+the same conversation: a DM into the opened DM channel, a post into its channel (its thread
+if it has one). An answer to an interaction goes through the response_url, which cannot carry
+files, so they are shared separately:
+
+- a public answer (``ephemeral=False``): into the interaction's channel; if the bot cannot
+  share files there (``not_in_channel``, ``channel_not_found``: slash commands work in
+  channels the bot is not in), into a DM to the member instead, saying why;
+- an ephemeral answer, or one with no channel (a modal): into a DM to the member who acted,
+  since a file shared in a channel is seen by everyone. The answer says so.
+
+Who acted and where comes from the InteractionRef itself (``translate.interaction_context``).
+When nobody can receive the files (a ref without context, DMs refused), the answer lists
+them by name as before.
+
+Several requests make one action, so a retry must not repeat what already happened: per
+action key, the performer remembers (in memory, for an hour) that the text went out and
+resumes with the files. Across a restart a retry would post the text again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import singledispatchmethod
 from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.base import Delivered, PermanentDeliveryError, RetryableDeliveryError
-from adapters.slack.api import DM_REFUSALS, SlackApi, SlackCallError, retry_handlers
-from adapters.slack.render import render_form, render_message
+from adapters.base import Delivered, DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
+from adapters.slack.api import DM_REFUSALS, SlackApi, SlackCallError, TtlCache, retry_handlers
+from adapters.slack.render import attachment_names, render_form, render_message, to_mrkdwn
+from adapters.slack.translate import interaction_context
 from playbook.actions import (
     Action,
     AddReaction,
@@ -36,7 +59,7 @@ from playbook.actions import (
     SendGroupMessage,
     StartThread,
 )
-from playbook.messages import RichMessage
+from playbook.messages import Attachment, RichMessage
 from playbook.refs import ChannelRef, MessageRef, Platform
 
 __all__ = ["USERGROUPS_UNAVAILABLE", "SlackPerformer", "emoji_name"]
@@ -79,6 +102,19 @@ _EMOJI_NAMES = {
     "🌱": "seedling",
 }
 _MAX_GROUP_DM = 8  # conversations.open accepts up to 8 other users
+# The bot can't share files in the interaction's channel: DM them to the member instead.
+_CANNOT_SHARE_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+_PROGRESS_TTL = 3600.0  # how long a half-done action remembers its finished steps
+
+
+@dataclass(frozen=True, slots=True)
+class _FilesTo:
+    """Where an interaction answer's files go, and what the answer says about them."""
+
+    channel_id: str
+    note: str  # the answer's context line about the files ("" when they follow right there)
+    comment: str = ""  # initial_comment shared with the files (a DM needs to say what they are)
+    in_channel: bool = False  # the interaction's own channel (a public answer)
 
 
 def emoji_name(emoji: str) -> str:
@@ -93,6 +129,7 @@ class SlackPerformer:
     def __init__(self, api: SlackApi) -> None:
         self.api = api
         self._group_locks: dict[str, asyncio.Lock] = {}
+        self._progress = TtlCache(_PROGRESS_TTL)  # action key -> {step: result} of steps done
 
     async def perform(self, action: Action) -> Delivered:
         return await self._perform(action)
@@ -116,13 +153,57 @@ class SlackPerformer:
         *,
         thread_ts: str = "",
         refusals: frozenset[str] = frozenset(),
+        files_note: str | None = None,
     ) -> str:
         names = await self._channel_names_for(message)
-        params: dict[str, Any] = {"channel": channel_id, **render_message(message, names)}
+        params: dict[str, Any] = {
+            "channel": channel_id,
+            **render_message(message, names, files_note=files_note),
+        }
         if thread_ts:
             params["thread_ts"] = thread_ts
         data = await self.api.call("chat.postMessage", refusals=refusals, **params)
         return str(data.get("ts", ""))
+
+    async def _step(self, key: str, step: str, run: Callable[[], Awaitable[str]]) -> str:
+        """Run one step of a multi-request action once: a retry skips the steps already done."""
+        done: dict[str, str] = self._progress.get(key) or {}
+        if step in done:
+            return done[step]
+        result = await run()
+        self._progress.put(key, {**done, step: result})
+        return result
+
+    async def _post_with_files(
+        self,
+        key: str,
+        channel_id: str,
+        message: RichMessage,
+        *,
+        thread_ts: str = "",
+        refusals: frozenset[str] = frozenset(),
+    ) -> str:
+        """The message, then its attachments in the same conversation (thread); its ts."""
+        if not message.attachments:
+            return await self._post(channel_id, message, thread_ts=thread_ts, refusals=refusals)
+        ts = await self._step(
+            key,
+            "post",
+            lambda: self._post(channel_id, message, thread_ts=thread_ts, refusals=refusals, files_note=""),
+        )
+        await self._step(
+            key, "files", lambda: self._upload(message.attachments, channel_id, thread_ts=thread_ts)
+        )
+        self._progress.forget(key)
+        return ts
+
+    async def _upload(
+        self, files: tuple[Attachment, ...], channel_id: str, *, thread_ts: str = "", comment: str = ""
+    ) -> str:
+        ids = await self.api.upload_files(
+            files, channel_id=channel_id, thread_ts=thread_ts, initial_comment=comment
+        )
+        return ",".join(ids)
 
     # ------------------------------------------------------------------ dispatch
 
@@ -133,7 +214,7 @@ class SlackPerformer:
     @_perform.register
     async def _dm(self, action: SendDirectMessage) -> Delivered:
         channel_id = await self.api.dm_channel((action.to.id,))
-        ts = await self._post(channel_id, action.message, refusals=DM_REFUSALS)
+        ts = await self._post_with_files(action.key, channel_id, action.message, refusals=DM_REFUSALS)
         return Delivered(message=MessageRef(ChannelRef(Platform.SLACK, id=channel_id), ts))
 
     @_perform.register
@@ -143,13 +224,15 @@ class SlackPerformer:
                 f"Slack group DMs hold at most {_MAX_GROUP_DM} members besides the bot, not {len(action.to)}"
             )
         channel_id = await self.api.dm_channel(tuple(u.id for u in action.to))
-        ts = await self._post(channel_id, action.message, refusals=DM_REFUSALS)
+        ts = await self._post_with_files(action.key, channel_id, action.message, refusals=DM_REFUSALS)
         return Delivered(message=MessageRef(ChannelRef(Platform.SLACK, id=channel_id), ts))
 
     @_perform.register
     async def _post_message(self, action: PostMessage) -> Delivered:
         channel_id = await self._channel_id(action.channel)
-        ts = await self._post(channel_id, action.message, thread_ts=action.thread.id if action.thread else "")
+        ts = await self._post_with_files(
+            action.key, channel_id, action.message, thread_ts=action.thread.id if action.thread else ""
+        )
         ref = ChannelRef(Platform.SLACK, id=channel_id, name=action.channel.name)
         return Delivered(message=MessageRef(ref, ts))
 
@@ -158,11 +241,66 @@ class SlackPerformer:
         url = action.interaction.token
         if not url:
             raise PermanentDeliveryError("Slack interaction has no response_url to answer")
+        files = action.message.attachments
+        if not files:
+            await self._answer(url, action, files_note=None)
+            return Delivered()
+        # Where the files go is settled first: the answer says so.
+        target = await self._files_target(action)
+        note = target.note if target is not None else None
+        await self._step(action.key, "answer", lambda: self._answer(url, action, files_note=note))
+        if target is not None:
+            await self._step(action.key, "files", lambda: self._share_answer_files(action, target))
+        self._progress.forget(action.key)
+        return Delivered()
+
+    async def _files_target(self, action: RespondToInteraction) -> _FilesTo | None:
+        user_id, channel_id = interaction_context(action.interaction)
+        if not action.ephemeral and channel_id:
+            return _FilesTo(channel_id, note="", in_channel=True)
+        if not user_id:
+            log.warning("Slack answer %s: no member to send its files to; listing them by name", action.key)
+            return None
+        try:
+            dm = await self.api.dm_channel((user_id,))
+        except DirectMessageRefused as exc:
+            log.info("Slack answer %s: cannot DM the files (%s); listing them by name", action.key, exc)
+            return None
+        title = action.message.title
+        comment = (
+            f"Here are the files for *{to_mrkdwn(title)}*." if title else "Here are the files you asked for."
+        )
+        names = attachment_names(action.message)
+        return _FilesTo(dm, note=f"Sent to you in a direct message: {names}", comment=comment)
+
+    async def _share_answer_files(self, action: RespondToInteraction, target: _FilesTo) -> str:
+        files = action.message.attachments
+        user_id, _ = interaction_context(action.interaction)
+        try:
+            return await self._upload(files, target.channel_id, comment=target.comment)
+        except SlackCallError as exc:
+            if not (target.in_channel and user_id and exc.code in _CANNOT_SHARE_HERE):
+                raise
+            log.info(
+                "Slack answer %s: cannot share files in %s (%s); DMing them",
+                action.key,
+                target.channel_id,
+                exc.code,
+            )
+        dm = await self.api.dm_channel((user_id,))
+        comment = (
+            f"I can't share files in <#{target.channel_id}> (invite me there), so here they are: "
+            f"{to_mrkdwn(attachment_names(action.message))}"
+        )
+        return await self._upload(files, dm, comment=comment)
+
+    async def _answer(self, url: str, action: RespondToInteraction, *, files_note: str | None) -> str:
+        """One POST to the response_url (it lives 30 minutes and takes five answers)."""
         names = await self._channel_names_for(action.message)
         body = {
             "response_type": "ephemeral" if action.ephemeral else "in_channel",
             "replace_original": False,
-            **render_message(action.message, names),
+            **render_message(action.message, names, files_note=files_note),
         }
         webhook = AsyncWebhookClient(url, timeout=15, retry_handlers=retry_handlers())
         try:
@@ -178,7 +316,7 @@ class SlackPerformer:
             raise PermanentDeliveryError(
                 f"Slack response_url refused the answer: HTTP {response.status_code} {response.body[:80]!r}"
             )
-        return Delivered()
+        return ""
 
     @_perform.register
     async def _open_form(self, action: OpenForm) -> Delivered:

@@ -23,7 +23,7 @@ from typing import Any
 from adapters.slack.translate import LINK_ACTION_PREFIX
 from playbook.messages import TOKEN_PATTERN, Button, ButtonStyle, Form, FormInput, RichMessage, Select
 
-__all__ = ["LINK_ACTION_PREFIX", "render_form", "render_message", "to_mrkdwn", "to_plain"]
+__all__ = ["LINK_ACTION_PREFIX", "attachment_names", "render_form", "render_message", "to_mrkdwn", "to_plain"]
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 _SECTION_TEXT_MAX = 3000
@@ -182,8 +182,16 @@ def _select(select: Select) -> dict[str, Any]:
     return element
 
 
-def render_message(message: RichMessage, channels: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """RichMessage -> ``{"text": ..., "blocks": [...]}`` (chat.postMessage / response_url)."""
+def render_message(
+    message: RichMessage, channels: Mapping[str, str] | None = None, *, files_note: str | None = None
+) -> dict[str, Any]:
+    """RichMessage -> ``{"text": ..., "blocks": [...]}`` (chat.postMessage / response_url).
+
+    Attachments are not part of a message on Slack: the performer uploads them right after it.
+    ``files_note`` is the context line about them: ``""`` for none (they follow in the same
+    conversation), a sentence saying where they went, or ``None`` to list them by name
+    (``Attached: a.png, b.csv``) when they cannot be uploaded.
+    """
     names = channels or {}
     blocks: list[dict[str, Any]] = []
     if message.title:
@@ -208,11 +216,16 @@ def render_message(message: RichMessage, channels: Mapping[str, str] | None = No
     for start in range(0, len(elements), _ACTIONS_PER_BLOCK):
         blocks.append({"type": "actions", "elements": elements[start : start + _ACTIONS_PER_BLOCK]})
     if message.attachments:
-        listed = ", ".join(a.filename for a in message.attachments)
-        blocks.append({"type": "context", "elements": [_mrkdwn(_escape(f"Attached: {listed}"))]})
+        note = f"Attached: {attachment_names(message)}" if files_note is None else files_note
+        if note:
+            blocks.append({"type": "context", "elements": [_mrkdwn(_escape(note))]})
     if message.footer:
         blocks.append({"type": "context", "elements": [_mrkdwn(to_mrkdwn(message.footer, names))]})
     return {"text": _clip(to_mrkdwn(message.plain_text(), names), _FALLBACK_TEXT_MAX), "blocks": blocks}
+
+
+def attachment_names(message: RichMessage) -> str:
+    return ", ".join(a.filename for a in message.attachments)
 
 
 def _input_block(item: FormInput) -> dict[str, Any]:

@@ -15,6 +15,12 @@ Choices worth knowing:
   join channels all the time. Only when the adapter is configured with a *community channel*
   (a community that lives in one channel of a larger workspace) does joining that channel
   count, and then ``team_join`` does not (a new workspace member is not yet in the community).
+- An ``InteractionRef``'s ``id`` is ``"{trigger_id}|{user_id}|{channel_id}"``: the engine
+  treats it as opaque (a unique key per gesture), and it carries who acted and where, so the
+  performer can share files that a response_url cannot carry (``interaction_context``). The
+  context travels *in* the ref because the answer is delivered through the outbox, possibly
+  after a restart or by another process (HTTP mode behind a load balancer): an in-memory map
+  would lose it. ``trigger_id`` keeps its own field for ``views.open``.
 - Bot messages (``bot_id`` or ``subtype: bot_message``), our own messages, edits
   (``message_changed``), deletions and other subtyped housekeeping messages are not new posts.
 """
@@ -47,6 +53,8 @@ __all__ = [
     "community_ref",
     "display_name",
     "form_values",
+    "interaction_context",
+    "interaction_ref",
     "member_joined_channel",
     "member_left_channel",
     "message_posted",
@@ -69,6 +77,7 @@ POSTING_SUBTYPES = frozenset({"", "thread_broadcast", "file_share", "me_message"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Slack's labels for channels that have no public name in slash-command payloads.
 _UNNAMED_CHANNELS = frozenset({"directmessage", "privategroup", "mpdm"})
+_CONTEXT_SEP = "|"  # trigger ids, user ids and channel ids never contain it
 
 
 def community_ref(team_id: str, team_name: str = "") -> CommunityRef:
@@ -255,8 +264,25 @@ def actor(
     return Actor(user=_user(user_id, name), roles=roles, is_admin=is_admin)
 
 
-def _interaction(trigger_id: str, response_url: str) -> InteractionRef:
-    return InteractionRef(Platform.SLACK, id=trigger_id, token=response_url, trigger_id=trigger_id)
+def interaction_ref(
+    trigger_id: str, response_url: str, *, user_id: str = "", channel_id: str = ""
+) -> InteractionRef:
+    """The engine's handle on a gesture; ``id`` also carries who acted and where (see above)."""
+    return InteractionRef(
+        Platform.SLACK,
+        id=_CONTEXT_SEP.join((trigger_id, user_id, channel_id)),
+        token=response_url,
+        trigger_id=trigger_id,
+    )
+
+
+def interaction_context(ref: InteractionRef) -> tuple[str, str]:
+    """``(user_id, channel_id)`` of the gesture, ``""`` where unknown (a modal has no channel;
+    a ref not made by ``interaction_ref`` has neither)."""
+    parts = ref.id.split(_CONTEXT_SEP)
+    if len(parts) != 3:
+        return "", ""
+    return parts[1], parts[2]
 
 
 # ---------------------------------------------------------------------------- commands & interactions
@@ -283,7 +309,12 @@ def slash_command(
         event_id=f"slack-command:{trigger_id}",
         actor=actor,
         channel=ChannelRef(Platform.SLACK, id=channel_id, name=channel_name) if channel_id else None,
-        interaction=_interaction(trigger_id, str(command.get("response_url") or "")),
+        interaction=interaction_ref(
+            trigger_id,
+            str(command.get("response_url") or ""),
+            user_id=actor.user.id,
+            channel_id=channel_id,
+        ),
         path=parsed.spec.path,
         options=parsed.options,
     )
@@ -312,9 +343,11 @@ def block_actions(
 ) -> list[ButtonPressed]:
     """Buttons and selects the bot rendered -> one ButtonPressed per action (usually one)."""
     trigger_id = str(body.get("trigger_id") or "")
-    interaction = _interaction(trigger_id, str(body.get("response_url") or ""))
     channel_id = str(
         (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+    )
+    interaction = interaction_ref(
+        trigger_id, str(body.get("response_url") or ""), user_id=actor.user.id, channel_id=channel_id
     )
     channel = _channel(channel_id, channel_names or {}) if channel_id else None
     message_ts = str(
@@ -368,7 +401,7 @@ def view_submission(
         occurred_at=now,
         event_id=f"slack-view:{view.get('id', '')}:{trigger_id}",
         actor=actor,
-        interaction=_interaction(trigger_id, response_url),
+        interaction=interaction_ref(trigger_id, response_url, user_id=actor.user.id),
         form_id=str(view.get("callback_id") or ""),
         values=form_values((view.get("state") or {}).get("values") or {}),
     )

@@ -120,7 +120,8 @@ def test_slash_command() -> None:
     assert event.path == ("status",) and event.actor is actor and event.occurred_at == NOW
     assert event.channel == ChannelRef(Platform.SLACK, id="CWELCOME", name="welcome")
     assert event.interaction.token == "https://hooks.slack.com/commands/T0COHORT/1/abc"
-    assert event.interaction.trigger_id == event.interaction.id == "1001.2002.cmdtrigger"
+    assert event.interaction.trigger_id == "1001.2002.cmdtrigger"
+    assert translate.interaction_context(event.interaction) == ("UADMIN", "CWELCOME")
     assert "hooks.slack.com" not in repr(event.interaction)  # the response_url is a credential
 
 

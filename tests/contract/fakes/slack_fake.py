@@ -3,12 +3,17 @@
 - Web API under ``/api/<method>`` (query, form or JSON parameters, ``Authorization: Bearer``),
   with enough state for the adapter: a workspace, users, channels, user groups, DMs.
 - A response_url sink under ``/response/<id>``.
+- File uploads as slack_sdk's ``files_upload_v2`` makes them: ``files.getUploadURLExternal``
+  hands out ``/upload/<file id>``, the POST there records the bytes (the length must match),
+  ``files.completeUploadExternal`` shares uploaded files in a conversation (``shares``).
+  Both methods need the ``files:write`` scope (``scopes``): without it they answer
+  ``missing_scope`` with ``needed``, as Slack does.
 - A Socket Mode websocket under ``/socket``: sends ``{"type": "hello"}``, then the envelopes
   a test pushes; records the client's acks (``{"envelope_id": ..., "payload": ...}``).
 - Helpers to send *signed* HTTP requests to a bolt endpoint (Events API, slash commands,
   interactivity), exactly as Slack signs them.
 - Every call is recorded; ``fail_next`` makes a method answer 429 (with Retry-After) or an
-  error on demand.
+  error on demand (``"upload"`` for the upload URLs).
 """
 
 from __future__ import annotations
@@ -28,11 +33,40 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
-__all__ = ["ApiCall", "FakeSlack", "sign"]
+__all__ = ["ApiCall", "FakeSlack", "SharedFiles", "UploadedFile", "sign"]
 
 BOT_TOKEN = "xoxb-fake-bot-token"
 APP_TOKEN = "xapp-fake-app-token"
 SIGNING_SECRET = "fake-signing-secret"
+# The bot scopes of adapters/slack/manifest.yaml; a test removes one to see what happens.
+BOT_SCOPES = frozenset(
+    {
+        "chat:write",
+        "chat:write.public",
+        "im:write",
+        "mpim:write",
+        "commands",
+        "users:read",
+        "channels:read",
+        "groups:read",
+        "channels:history",
+        "groups:history",
+        "im:history",
+        "reactions:read",
+        "reactions:write",
+        "pins:write",
+        "usergroups:read",
+        "usergroups:write",
+        "channels:manage",
+        "groups:write",
+        "files:write",
+    }
+)
+# Methods whose scope the fake checks (the others are always allowed).
+_NEEDED_SCOPE = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
 
 
 def sign(secret: str, timestamp: str, body: str) -> str:
@@ -45,6 +79,27 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     status: int = 200
+
+
+@dataclass
+class UploadedFile:
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str = ""
+    data: bytes | None = None  # None until the bytes are POSTed to the upload URL
+    title: str = ""
+    shared: bool = False
+
+
+@dataclass
+class SharedFiles:
+    """One files.completeUploadExternal: the files it shared and where."""
+
+    channel: str
+    thread_ts: str
+    initial_comment: str
+    files: list[UploadedFile]
 
 
 @dataclass
@@ -67,6 +122,11 @@ class FakeSlack:
     usergroups_error: str = ""  # e.g. "paid_teams_only": every usergroups.* fails
     dm_refused: set[str] = field(default_factory=set)  # users who can't be DMed
     expired_triggers: set[str] = field(default_factory=set)
+    scopes: set[str] = field(default_factory=lambda: set(BOT_SCOPES))
+    # Channels the bot is not in: chat:write.public still posts there, sharing files does not.
+    bot_absent_from: set[str] = field(default_factory=set)
+    uploads: dict[str, UploadedFile] = field(default_factory=dict)  # file id -> upload
+    shares: list[SharedFiles] = field(default_factory=list)  # completed uploads, in order
     calls: list[ApiCall] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)  # response_url posts
     acks: list[dict[str, Any]] = field(default_factory=list)  # socket mode acks
@@ -101,6 +161,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -129,6 +190,9 @@ class FakeSlack:
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def shared_in(self, channel: str) -> list[SharedFiles]:
+        return [share for share in self.shares if share.channel == channel]
 
     def add_usergroup(self, group_id: str, handle: str, users: list[str]) -> None:
         self.usergroups[group_id] = {
@@ -169,19 +233,36 @@ class FakeSlack:
         if token != expected:
             self.calls.append(ApiCall(method, params, 200))
             return _json({"ok": False, "error": "invalid_auth"})
-        failures = self._failures.get(method)
-        if failures:
-            failure = failures[0]
-            failure.times -= 1
-            if failure.times <= 0:
-                failures.pop(0)
+        failure = self._take_failure(method)
+        if failure is not None:
             self.calls.append(ApiCall(method, params, failure.status))
             headers = {} if failure.retry_after is None else {"Retry-After": str(int(failure.retry_after))}
             return _json({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        needed = _NEEDED_SCOPE.get(method)
+        if needed and needed not in self.scopes:
+            self.calls.append(ApiCall(method, params))
+            return _json(
+                {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": ",".join(sorted(self.scopes)),
+                }
+            )
         self.calls.append(ApiCall(method, params))
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         result = handler(params) if handler else {"ok": True}
         return _json(result)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        failures = self._failures.get(method)
+        if not failures:
+            return None
+        failure = failures[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            failures.pop(0)
+        return failure
 
     def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -241,6 +322,47 @@ class FakeSlack:
         ts = f"1700000000.{next(self._ts):06d}"
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": p.get("text"), "ts": ts}}
 
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        filename = str(p.get("filename") or "")
+        try:
+            length = int(p.get("length", ""))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not filename or length <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = "F" + uuid.uuid4().hex[:10].upper()
+        self.uploads[file_id] = UploadedFile(file_id, filename, length, alt_txt=str(p.get("alt_txt") or ""))
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = json.loads(str(p.get("files") or "[]"))
+        except json.JSONDecodeError:
+            return {"ok": False, "error": "invalid_arguments"}
+        files = [self.uploads.get(str(f.get("id"))) for f in wanted]
+        if not files or any(f is None or f.data is None or f.shared for f in files):
+            return {"ok": False, "error": "file_not_found"}
+        channel = str(p.get("channel_id") or "")
+        if channel and not channel.startswith(("D", "G")) and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.bot_absent_from:
+            return {"ok": False, "error": "not_in_channel"}
+        uploaded = [f for f in files if f is not None]
+        for f, spec in zip(uploaded, wanted, strict=True):
+            f.title, f.shared = str(spec.get("title") or f.filename), True
+        self.shares.append(
+            SharedFiles(
+                channel=channel,
+                thread_ts=str(p.get("thread_ts") or ""),
+                initial_comment=str(p.get("initial_comment") or ""),
+                files=uploaded,
+            )
+        )
+        return {
+            "ok": True,
+            "files": [{"id": f.file_id, "title": f.title, "name": f.filename} for f in uploaded],
+        }
+
     def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
         if str(p.get("trigger_id")) in self.expired_triggers:
             return {"ok": False, "error": "expired_trigger_id"}
@@ -289,6 +411,25 @@ class FakeSlack:
         body = await request.json()
         self.responses.append({"id": request.match_info["rid"], **body})
         return web.Response(text="ok", content_type="text/plain")
+
+    # ------------------------------------------------------------------ upload URLs
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Slack's upload URLs take the raw bytes (no token) and answer ``OK - <length>``."""
+        upload = self.uploads.get(request.match_info["file_id"])
+        data = await request.read()
+        params = {"file_id": request.match_info["file_id"], "length": len(data)}
+        failure = self._take_failure("upload")  # fail_next("upload", status=503)
+        if failure is not None:
+            self.calls.append(ApiCall("upload", params, failure.status))
+            return web.Response(status=failure.status, text=failure.error, content_type="text/plain")
+        self.calls.append(ApiCall("upload", params))
+        if upload is None:
+            return web.Response(status=404, text="file not found", content_type="text/plain")
+        if len(data) != upload.length:
+            return web.Response(status=400, text="length mismatch", content_type="text/plain")
+        upload.data = data
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
 
     # ------------------------------------------------------------------ Socket Mode
 
