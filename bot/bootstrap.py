@@ -131,8 +131,13 @@ def build_app(
     playbooks = load_playbooks(paths)
     chosen = dict(adapters) if adapters is not None else _platform_adapters(settings)
     console = not chosen
-    if clock is None:
-        clock = OffsetClock() if console else SystemClock()
+    if clock is None and console:
+        simulated = OffsetClock()
+        if settings.console_start is not None:
+            simulated.set(settings.console_start)
+        clock = simulated
+    elif clock is None:
+        clock = SystemClock()
     database = Database(settings.database_url)
     capabilities = {p: a.capabilities for p, a in chosen.items()}
     if console:

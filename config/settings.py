@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_DATABASE_URL", "Settings"]
@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
     playbook: Path | None = Field(None, validation_alias="COHORTBOT_PLAYBOOK")
     log_level: str = Field("INFO", validation_alias="COHORTBOT_LOG_LEVEL")
+    # The console's simulated clock starts here instead of now: a scripted session then
+    # replays the same way on any day (schedules fire at the same simulated moments).
+    console_start: AwareDatetime | None = Field(None, validation_alias="COHORTBOT_CONSOLE_START")
     # "off" runs the engine but leaves decided actions in the outbox (maintenance, or a
     # process that only decides while others deliver).
     delivery: Literal["on", "off"] = Field("on", validation_alias="COHORTBOT_DELIVERY")

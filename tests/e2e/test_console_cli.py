@@ -8,16 +8,21 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+CONSOLE_START = datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Wednesday
 
 
 def cohortbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "COHORTBOT_"))}
     full_env["COHORTBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{cwd / 'bot.db'}"
+    # Scripted sessions replay at a fixed simulated moment, whatever the day the tests run.
+    full_env["COHORTBOT_CONSOLE_START"] = CONSOLE_START.isoformat()
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -131,7 +136,12 @@ def test_a_welcome_decided_before_a_crash_is_delivered_exactly_once_after_restar
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, **env, "COHORTBOT_DELIVERY": "off"},
+        env={
+            **os.environ,
+            **env,
+            "COHORTBOT_DELIVERY": "off",
+            "COHORTBOT_CONSOLE_START": CONSOLE_START.isoformat(),
+        },
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write("/join alice\n")
@@ -145,7 +155,8 @@ def test_a_welcome_decided_before_a_crash_is_delivered_exactly_once_after_restar
     proc.wait(timeout=10)
     assert [status for key, status in _outbox(db) if key.startswith("welcome:")] == ["pending"]
 
-    # 2. Restart: the pending welcome is delivered once.
+    # 2. Restart (a minute later on the simulated clock): the pending welcome is delivered once.
+    env["COHORTBOT_CONSOLE_START"] = (CONSOLE_START + timedelta(minutes=1)).isoformat()
     second = cohortbot("run", cwd=tmp_path, stdin="/time\n", env=env)
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("[DM -> alice] Welcome to") == 1

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_console_cli import cohortbot
+from tests.e2e.test_console_cli import CONSOLE_START, cohortbot
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SESSION = "\n".join(
@@ -41,8 +41,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def period() -> tuple[str, str]:
-    """The console's clock starts now; the session spans eight simulated days."""
-    return (date.today() - timedelta(days=1)).isoformat(), (date.today() + timedelta(days=9)).isoformat()
+    """The console's clock starts at CONSOLE_START; the session spans eight simulated days."""
+    start = CONSOLE_START.date()
+    return (start - timedelta(days=1)).isoformat(), (start + timedelta(days=9)).isoformat()
 
 
 def test_the_report_writes_html_with_embedded_charts_pngs_and_csv(history: Path) -> None:
