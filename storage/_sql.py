@@ -77,7 +77,7 @@ class SqlRepository:
             return postgresql.insert(table)
         if self._dialect == "sqlite":
             return sqlite.insert(table)
-        raise NotImplementedError(f"storage supports sqlite and postgresql, not {self._dialect!r}")
+        raise ValueError(f"storage supports sqlite and postgresql, not {self._dialect!r}")  # Database checks first
 
 
 def community_ref(platform: str, community_id: str, name: str = "") -> CommunityRef:
