@@ -77,7 +77,8 @@ class SqlRepository:
             return postgresql.insert(table)
         if self._dialect == "sqlite":
             return sqlite.insert(table)
-        raise ValueError(f"storage supports sqlite and postgresql, not {self._dialect!r}")  # Database checks first
+        # Database rejects other dialects at construction; this guards direct use.
+        raise ValueError(f"storage supports sqlite and postgresql, not {self._dialect!r}")
 
 
 def community_ref(platform: str, community_id: str, name: str = "") -> CommunityRef:
