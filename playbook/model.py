@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +21,14 @@ __all__ = [
     "Moderators",
     "StepConfig",
     "TimeZoneName",
+    "repeated",
 ]
+
+
+def repeated(names: Iterable[str]) -> list[str]:
+    """The names given more than once, sorted (for "must be unique" config errors)."""
+    counts = Counter(names)
+    return sorted(name for name, n in counts.items() if n > 1)
 
 
 class StepConfig(BaseModel):

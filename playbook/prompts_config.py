@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from playbook.durations import Duration
-from playbook.model import StepConfig
+from playbook.model import StepConfig, repeated
 from playbook.templates import Placeholders
 
 __all__ = ["PromptSchedule", "PromptVariant", "PromptsConfig", "QuietHours"]
@@ -100,8 +100,7 @@ class PromptsConfig(StepConfig):
 
     @model_validator(mode="after")
     def _unique_names(self) -> PromptsConfig:
-        names = [s.name for s in self.schedules]
-        doubled = sorted({n for n in names if names.count(n) > 1})
+        doubled = repeated(s.name for s in self.schedules)
         if doubled:
             raise ValueError(f"schedule names must be unique; used twice: {', '.join(doubled)}")
         return self

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbook.durations import Duration
-from playbook.model import StepConfig
+from playbook.model import StepConfig, repeated
 from playbook.templates import Placeholders
 
 __all__ = [
@@ -143,8 +143,7 @@ class SessionsConfig(StepConfig):
     @field_validator("sessions")
     @classmethod
     def _unique_names(cls, sessions: list[RecurringSession]) -> list[RecurringSession]:
-        names = [s.name for s in sessions]
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = repeated(s.name for s in sessions)
         if twice:
             raise ValueError(f"session names must be unique; given twice: {', '.join(twice)}")
         return sessions

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbook.durations import Duration
-from playbook.model import StepConfig
+from playbook.model import StepConfig, repeated
 from playbook.templates import Placeholders
 
 __all__ = [
@@ -127,8 +127,7 @@ class Survey(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Survey:
-        ids = [q.id for q in self.questions]
-        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        doubled = repeated(q.id for q in self.questions)
         if doubled:
             raise ValueError(f"question ids must be unique; repeated: {', '.join(doubled)}")
         return self
@@ -148,8 +147,7 @@ class SurveysConfig(StepConfig):
     @field_validator("surveys")
     @classmethod
     def _unique_names(cls, surveys: list[Survey]) -> list[Survey]:
-        names = [s.name for s in surveys]
-        doubled = sorted({n for n in names if names.count(n) > 1})
+        doubled = repeated(s.name for s in surveys)
         if doubled:
             raise ValueError(f"survey names must be unique; repeated: {', '.join(doubled)}")
         return surveys
