@@ -75,6 +75,7 @@ class Engine:
         self.charts = charts
         self.capabilities = dict(capabilities)
         self._commands: dict[tuple[str, ...], tuple[Step[Any], Command]] = {}
+        self._catalogs: dict[int, list[CommandSpec]] = {}
         for step in self.steps:
             for command in step.commands:
                 if command.spec.path in self._commands:
@@ -120,14 +121,20 @@ class Engine:
             capabilities=self.capabilities.get(event.community.platform, Capabilities()),
             step=step.name,
             loaded=loaded,
-            catalog=[spec for spec in self.commands() if self._offered(spec, loaded)],
+            catalog=self._catalog(loaded),
         )
 
     def _active(self, step: Step[Any], loaded: LoadedPlaybook) -> bool:
         return step.always_on or loaded.enabled(step.name)
 
-    def _offered(self, spec: CommandSpec, loaded: LoadedPlaybook) -> bool:
-        return self._active(self._commands[spec.path][0], loaded)
+    def _catalog(self, loaded: LoadedPlaybook) -> list[CommandSpec]:
+        """The commands this playbook's enabled steps offer, computed once per playbook."""
+        key = id(loaded)  # playbooks live as long as the engine; LoadedPlaybook is unhashable
+        if key not in self._catalogs:
+            self._catalogs[key] = [
+                command.spec for step, command in self._commands.values() if self._active(step, loaded)
+            ]
+        return self._catalogs[key]
 
     def _route(self, event: Event, loaded: LoadedPlaybook) -> Iterator[tuple[Step[Any], Handler]]:
         if isinstance(event, CommandInvoked):
