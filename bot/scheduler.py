@@ -189,12 +189,10 @@ class Scheduler:
             return 0
         *older, latest = due
         fire_at = self._fire_at(community, step, spec, latest)
-        if now - fire_at > spec.grace:
-            older.append(latest)
-            latest = None  # type: ignore[assignment]
-        await self._record_missed(community, name, older, now)
-        if latest is None:
+        if now - fire_at > spec.grace:  # even the newest is too late: all of them were missed
+            await self._record_missed(community, name, due, now)
             return 0
+        await self._record_missed(community, name, older, now)
         late = now - fire_at > LATE_AFTER
         event = ScheduleFired(
             community=community,
