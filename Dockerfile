@@ -11,11 +11,7 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 COPY pyproject.toml README.md ./
-COPY playbook ./playbook
-COPY adapters ./adapters
-COPY storage ./storage
-COPY config ./config
-COPY bot ./bot
+COPY cohortbot ./cohortbot
 RUN pip install --no-deps . \
     && useradd --create-home --uid 10001 cohortbot \
     && mkdir -p /data \

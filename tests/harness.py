@@ -15,18 +15,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.memory import MemoryAdapter
-from bot.charts import MatplotlibCharts
-from bot.clock import ManualClock
-from bot.runtime import Runtime
-from bot.scheduler import CronCalendar
-from bot.sentiment import VaderSentiment
-from config.playbook import load_playbooks
-from playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
-from playbook.commands import parse_command_text
-from playbook.durations import parse_duration
-from playbook.engine import Engine
-from playbook.events import (
+from cohortbot.adapters.memory import MemoryAdapter
+from cohortbot.bot.charts import MatplotlibCharts
+from cohortbot.bot.clock import ManualClock
+from cohortbot.bot.runtime import Runtime
+from cohortbot.bot.scheduler import CronCalendar
+from cohortbot.bot.sentiment import VaderSentiment
+from cohortbot.config.playbook import load_playbooks
+from cohortbot.playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
+from cohortbot.playbook.commands import parse_command_text
+from cohortbot.playbook.durations import parse_duration
+from cohortbot.playbook.engine import Engine
+from cohortbot.playbook.events import (
     Actor,
     ButtonPressed,
     CommandInvoked,
@@ -37,12 +37,12 @@ from playbook.events import (
     MessagePosted,
     ReactionAdded,
 )
-from playbook.messages import Button
-from playbook.ports import Capabilities, Member
-from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
-from playbook.step import Step
-from playbook.steps import STEPS
-from storage.database import Database
+from cohortbot.playbook.messages import Button
+from cohortbot.playbook.ports import Capabilities, Member
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
+from cohortbot.playbook.step import Step
+from cohortbot.playbook.steps import STEPS
+from cohortbot.storage.database import Database
 
 __all__ = ["START", "Harness"]
 

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from adapters.discord import DiscordAdapter, DiscordConfig
-from playbook.commands import CommandSpec, OptionKind, OptionSpec
-from playbook.events import Event
+from cohortbot.adapters.discord import DiscordAdapter, DiscordConfig
+from cohortbot.playbook.commands import CommandSpec, OptionKind, OptionSpec
+from cohortbot.playbook.events import Event
 from tests.contract.fakes.discord_fake import FakeDiscord
 
 __all__ = ["DISCORD_CATALOG", "DiscordHarness", "RecordingSink", "discord_config", "eventually"]

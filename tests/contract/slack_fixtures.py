@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import SlackAdapter, SlackConfig
-from playbook.commands import CommandSpec, OptionKind, OptionSpec
-from playbook.events import Event
+from cohortbot.adapters.slack import SlackAdapter, SlackConfig
+from cohortbot.playbook.commands import CommandSpec, OptionKind, OptionSpec
+from cohortbot.playbook.events import Event
 from tests.contract.fakes.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 __all__ = [

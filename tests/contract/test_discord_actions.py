@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from adapters.base import PermanentDeliveryError
-from playbook.actions import (
+from cohortbot.adapters.base import PermanentDeliveryError
+from cohortbot.playbook.actions import (
     AddReaction,
     CreateLiveSession,
     CreatePoll,
@@ -19,9 +19,9 @@ from playbook.actions import (
     SendGroupMessage,
     StartThread,
 )
-from playbook.events import MessagePosted, PollVoted, RsvpChanged
-from playbook.messages import Attachment, Field, RichMessage
-from playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
+from cohortbot.playbook.events import MessagePosted, PollVoted, RsvpChanged
+from cohortbot.playbook.messages import Attachment, Field, RichMessage
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
 from tests.contract.conftest import DiscordHarness
 from tests.contract.fakes.discord_fake import FakeDiscord
 

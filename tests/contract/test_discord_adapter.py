@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from adapters.base import DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
-from adapters.discord.translate import join_event_id
-from playbook.actions import (
+from cohortbot.adapters.base import DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
+from cohortbot.adapters.discord.translate import join_event_id
+from cohortbot.playbook.actions import (
     OpenForm,
     PostMessage,
     RespondToInteraction,
     SendDirectMessage,
 )
-from playbook.events import (
+from cohortbot.playbook.events import (
     ButtonPressed,
     CommandInvoked,
     FormSubmitted,
@@ -25,8 +25,8 @@ from playbook.events import (
     MessagePosted,
     ReactionAdded,
 )
-from playbook.messages import Button, Form, FormInput, RichMessage
-from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
+from cohortbot.playbook.messages import Button, Form, FormInput, RichMessage
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
 from tests.contract.conftest import DiscordHarness, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 

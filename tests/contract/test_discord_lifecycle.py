@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.discord import DiscordAdapter, DiscordStartupError
-from adapters.discord.translate import join_event_id
-from playbook.events import MemberJoined
+from cohortbot.adapters.discord import DiscordAdapter, DiscordStartupError
+from cohortbot.adapters.discord.translate import join_event_id
+from cohortbot.playbook.events import MemberJoined
 from tests.contract.conftest import DISCORD_CATALOG, DiscordHarness, RecordingSink, discord_config, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 

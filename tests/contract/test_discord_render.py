@@ -7,11 +7,11 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord.breaker import CircuitBreaker
-from adapters.discord.commands import build_command_group
-from adapters.discord.render import render_form, render_message, render_text
-from playbook.commands import CommandSpec
-from playbook.messages import (
+from cohortbot.adapters.discord.breaker import CircuitBreaker
+from cohortbot.adapters.discord.commands import build_command_group
+from cohortbot.adapters.discord.render import render_form, render_message, render_text
+from cohortbot.playbook.commands import CommandSpec
+from cohortbot.playbook.messages import (
     Attachment,
     Button,
     ButtonStyle,

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.bootstrap import App, build_app
-from config.settings import Settings
+from cohortbot.bot.bootstrap import App, build_app
+from cohortbot.config.settings import Settings
 from tests.contract.conftest import eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 

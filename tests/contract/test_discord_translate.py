@@ -17,9 +17,9 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord import translate
-from adapters.discord.adapter import intents
-from playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
+from cohortbot.adapters.discord import translate
+from cohortbot.adapters.discord.adapter import intents
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
 
 PAYLOADS = Path(__file__).parent / "payloads" / "discord"
 NOW = datetime(2026, 1, 10, 18, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.base import DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
-from adapters.slack import SlackAdapter, SlackStartupError
-from playbook.actions import (
+from cohortbot.adapters.base import DirectMessageRefused, PermanentDeliveryError, RetryableDeliveryError
+from cohortbot.adapters.slack import SlackAdapter, SlackStartupError
+from cohortbot.playbook.actions import (
     AddReaction,
     CreateLiveSession,
     GrantRole,
@@ -27,9 +27,16 @@ from playbook.actions import (
     SendGroupMessage,
     StartThread,
 )
-from playbook.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, MemberJoined, MessagePosted
-from playbook.messages import Form, FormInput, RichMessage
-from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
+from cohortbot.playbook.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MessagePosted,
+)
+from cohortbot.playbook.messages import Form, FormInput, RichMessage
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
 from tests.contract.fakes.slack_fake import FakeSlack, sign
 from tests.contract.slack_fixtures import (
     CATALOG,

@@ -10,12 +10,12 @@ import json
 
 import pytest
 
-from adapters.base import PermanentDeliveryError, RetryableDeliveryError
-from adapters.slack import translate
-from playbook.actions import PostMessage, RespondToInteraction, SendDirectMessage
-from playbook.events import CommandInvoked
-from playbook.messages import Attachment, RichMessage
-from playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
+from cohortbot.adapters.base import PermanentDeliveryError, RetryableDeliveryError
+from cohortbot.adapters.slack import translate
+from cohortbot.playbook.actions import PostMessage, RespondToInteraction, SendDirectMessage
+from cohortbot.playbook.events import CommandInvoked
+from cohortbot.playbook.messages import Attachment, RichMessage
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
 from tests.contract.fakes.slack_fake import FakeSlack
 from tests.contract.slack_fixtures import SlackHarness, load_payload, slack_fake, slack_http
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.slack.render import render_form, render_message, to_mrkdwn, to_plain
-from playbook.messages import (
+from cohortbot.adapters.slack.render import render_form, render_message, to_mrkdwn, to_plain
+from cohortbot.playbook.messages import (
     Attachment,
     Button,
     ButtonStyle,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack import SlackAdapter
-from bot.bootstrap import build_app
-from bot.runtime import Runtime
-from config.settings import Settings
-from playbook.refs import Platform
+from cohortbot.adapters.slack import SlackAdapter
+from cohortbot.bot.bootstrap import build_app
+from cohortbot.bot.runtime import Runtime
+from cohortbot.config.settings import Settings
+from cohortbot.playbook.refs import Platform
 from tests.contract.fakes.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.contract.slack_fixtures import load_payload, slack_fake
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adapters.slack import translate
-from playbook.commands import CommandSyntaxError
-from playbook.events import MemberJoined, MessagePosted
-from playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
+from cohortbot.adapters.slack import translate
+from cohortbot.playbook.commands import CommandSyntaxError
+from cohortbot.playbook.events import MemberJoined, MessagePosted
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
 from tests.contract.slack_fixtures import CATALOG, load_payload
 
 COMMUNITY = CommunityRef(Platform.SLACK, "T0COHORT", "Cohort Test")

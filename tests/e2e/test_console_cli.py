@@ -25,7 +25,7 @@ def cohortbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None
     full_env["COHORTBOT_CONSOLE_START"] = CONSOLE_START.isoformat()
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "cohortbot.bot.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -106,7 +106,7 @@ def test_check_reports_every_mistake_with_file_line_and_field(tmp_path: Path) ->
 
 
 def test_check_accepts_the_example_playbook(tmp_path: Path) -> None:
-    result = cohortbot("check", str(REPO / "config/examples/learning-cohort.yaml"), cwd=tmp_path)
+    result = cohortbot("check", str(REPO / "cohortbot/config/examples/learning-cohort.yaml"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "ok:" in result.stdout and "'Learning cohort'" in result.stdout
 
@@ -130,7 +130,7 @@ def test_a_welcome_decided_before_a_crash_is_delivered_exactly_once_after_restar
     env = {"COHORTBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
     # 1. Decide, but don't deliver; then die hard (SIGKILL: no cleanup, no flush).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "cohortbot.bot.cli", "run"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -26,8 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from playbook.refs import CommunityRef, Platform, UserRef
-from storage import Database
+from cohortbot.playbook.refs import CommunityRef, Platform, UserRef
+from cohortbot.storage import Database
 
 PG_URL = os.environ.get("COHORTBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("COHORTBOT_REQUIRE_POSTGRES") == "1"

@@ -18,8 +18,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from playbook.refs import CommunityRef, Platform
-from storage import Database
+from cohortbot.playbook.refs import CommunityRef, Platform
+from cohortbot.storage import Database
 
 __all__ = ["COMMUNITY", "NOW", "SCHEDULE", "main", "occurrence"]
 

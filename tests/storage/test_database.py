@@ -12,9 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
-from playbook.actions import GrantRole
-from storage import Database
-from storage.tables import metadata
+from cohortbot.playbook.actions import GrantRole
+from cohortbot.storage import Database
+from cohortbot.storage.tables import metadata
 from tests.storage.conftest import ADA, COMMUNITY, T0, Backend
 
 

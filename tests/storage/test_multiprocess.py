@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from playbook.actions import GrantRole
-from playbook.refs import Platform, UserRef
-from storage import Database
-from storage._sql import CLAIMS
+from cohortbot.playbook.actions import GrantRole
+from cohortbot.playbook.refs import Platform, UserRef
+from cohortbot.storage import Database
+from cohortbot.storage._sql import CLAIMS
 from tests.storage.conftest import Backend
 from tests.storage.race_worker import COMMUNITY, NOW
 

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from playbook.actions import GrantRole, PostMessage
-from playbook.messages import RichMessage
-from playbook.ports import OutboxItem
-from playbook.refs import ChannelRef, CommunityRef, Platform
-from storage import Database
-from storage._sql import OUTBOX
+from cohortbot.playbook.actions import GrantRole, PostMessage
+from cohortbot.playbook.messages import RichMessage
+from cohortbot.playbook.ports import OutboxItem
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform
+from cohortbot.storage import Database
+from cohortbot.storage._sql import OUTBOX
 from tests.storage.conftest import ADA, COMMUNITY, OTHER_COMMUNITY, T0
 
 LEASE = 60.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from playbook.ports import ActivityRecord, Member
-from playbook.refs import ChannelRef, Platform, UserRef
-from storage import Database
+from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.refs import ChannelRef, Platform, UserRef
+from cohortbot.storage import Database
 from tests.storage.conftest import ADA, BOB, COMMUNITY, OTHER_COMMUNITY, T0
 
 GENERAL = ChannelRef(Platform.DISCORD, "c-1", "general")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from playbook.ports import Timer
-from storage import Database
+from cohortbot.playbook.ports import Timer
+from cohortbot.storage import Database
 from tests.storage.conftest import ADA, COMMUNITY, OTHER_COMMUNITY, T0
 
 

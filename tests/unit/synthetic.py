@@ -31,8 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from playbook.ports import ActivityRecord, Member
-from playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
+from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
 
 __all__ = ["COMMUNITY", "START", "Community", "build", "day"]
 

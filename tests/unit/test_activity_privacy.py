@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from playbook.actions import SendDirectMessage
+from cohortbot.playbook.actions import SendDirectMessage
 from tests.harness import Harness
 
 PLAYBOOK = """

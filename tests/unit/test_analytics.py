@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from playbook.analytics import (
+from cohortbot.playbook.analytics.goals import GOAL_METRICS, cohort_week, goal_progress, goal_values
+from cohortbot.playbook.analytics.metrics import (
     ChannelStats,
     ParticipationMix,
     Rate,
@@ -32,8 +33,7 @@ from playbook.analytics import (
     variant_engagement,
     weekly,
 )
-from playbook.analytics_goals import GOAL_METRICS, cohort_week, goal_progress, goal_values
-from playbook.prompts_log import PromptEngagement
+from cohortbot.playbook.steps.prompts.records import PromptEngagement
 from tests.unit.synthetic import START, Community, build, day
 
 UTC_ZONE = UTC

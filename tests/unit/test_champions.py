@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from config.playbook import PlaybookError, load_playbook
-from playbook.actions import GrantRole, PostMessage, RevokeRole
-from playbook.events import MemberUpdated
-from playbook.messages import Button, timestamp
-from playbook.ports import Capabilities
-from playbook.refs import MessageRef
-from playbook.steps import STEPS
+from cohortbot.config.playbook import PlaybookError, load_playbook
+from cohortbot.playbook.actions import GrantRole, PostMessage, RevokeRole
+from cohortbot.playbook.events import MemberUpdated
+from cohortbot.playbook.messages import Button, timestamp
+from cohortbot.playbook.ports import Capabilities
+from cohortbot.playbook.refs import MessageRef
+from cohortbot.playbook.steps import STEPS
 from tests.harness import START, Harness
 
 PLAYBOOK = """

@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from playbook.champions_scoring import Credit, Rules, award, dump_evidence, load_evidence, rank, score
-from playbook.champions_tracking import (
+from cohortbot.playbook.steps.champions.scoring import (
+    Credit,
+    Rules,
+    award,
+    dump_evidence,
+    load_evidence,
+    rank,
+    score,
+)
+from cohortbot.playbook.steps.champions.tracking import (
     INTRO,
     QUESTION,
     Award,

@@ -6,9 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from playbook.commands import CommandSpec, CommandSyntaxError, OptionKind, OptionSpec, parse_command_text
-from playbook.durations import format_duration, parse_duration
-from playbook.templates import placeholders_in, render
+from cohortbot.playbook.commands import (
+    CommandSpec,
+    CommandSyntaxError,
+    OptionKind,
+    OptionSpec,
+    parse_command_text,
+)
+from cohortbot.playbook.durations import format_duration, parse_duration
+from cohortbot.playbook.templates import placeholders_in, render
 
 CATALOG = [
     CommandSpec(path=("status",), description="status", moderator=True),

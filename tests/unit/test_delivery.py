@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from adapters.base import PermanentDeliveryError, RetryableDeliveryError
-from bot.deliverer import backoff
-from playbook.actions import SendDirectMessage
-from playbook.events import MemberJoined
-from playbook.step import StepContext
+from cohortbot.adapters.base import PermanentDeliveryError, RetryableDeliveryError
+from cohortbot.bot.deliverer import backoff
+from cohortbot.playbook.actions import SendDirectMessage
+from cohortbot.playbook.events import MemberJoined
+from cohortbot.playbook.step import StepContext
 from tests.harness import Harness
 
 PLAYBOOK = """
@@ -125,7 +125,7 @@ async def test_a_malformed_event_is_logged_and_skipped(
 async def test_a_failing_step_is_isolated_and_rolled_back(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from playbook.steps import welcome
+    from cohortbot.playbook.steps import welcome
 
     async def broken(event: MemberJoined, ctx: StepContext[Any]) -> None:
         await ctx.uow.state.put(ctx.community, "half-done", {"written": True})
@@ -143,7 +143,7 @@ async def test_a_failing_step_is_isolated_and_rolled_back(
 async def test_a_slow_platform_pacer_still_admits_a_dm_costing_two_requests() -> None:
     import asyncio
 
-    from bot.deliverer import MAX_COST, Pacer
+    from cohortbot.bot.deliverer import MAX_COST, Pacer
 
     pacer = Pacer(0.5)
     await asyncio.wait_for(pacer.acquire(MAX_COST), timeout=1)

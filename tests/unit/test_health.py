@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from playbook.actions import PostMessage
-from playbook.prompts_log import POSTED_STATE, record_post
-from playbook.steps import STEPS
+from cohortbot.playbook.actions import PostMessage
+from cohortbot.playbook.steps import STEPS
+from cohortbot.playbook.steps.prompts.records import POSTED_STATE, record_post
 from tests.harness import Harness
 from tests.unit import synthetic
 
@@ -248,8 +248,8 @@ async def test_without_a_moderators_channel_the_watch_stays_quiet(tmp_path: Path
 def test_the_goal_metrics_the_playbook_accepts_are_the_ones_analytics_computes() -> None:
     from typing import get_args
 
-    from playbook.analytics_goals import GOAL_METRICS
-    from playbook.health_config import Metric
+    from cohortbot.playbook.analytics.goals import GOAL_METRICS
+    from cohortbot.playbook.steps.health.config import Metric
 
     assert set(get_args(Metric)) == set(GOAL_METRICS)
 
@@ -275,8 +275,8 @@ steps:
 async def test_survey_scores_come_from_the_surveys_step(tmp_path: Path) -> None:
     from datetime import date
 
-    from playbook.surveys_model import SurveysConfig
-    from playbook.surveys_store import Round, record_answers, save_round
+    from cohortbot.playbook.steps.surveys.model import SurveysConfig
+    from cohortbot.playbook.steps.surveys.store import Round, record_answers, save_round
 
     bot = await Harness.start(tmp_path, SURVEYED, steps=HEALTH_STEPS)
     empty = await bot.command("mod", "health")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from playbook.actions import AddReaction, SendDirectMessage
-from playbook.ports import Capabilities
+from cohortbot.playbook.actions import AddReaction, SendDirectMessage
+from cohortbot.playbook.ports import Capabilities
 from tests.harness import Harness
 
 PLAYBOOK = """

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from config.playbook import PlaybookError, load_playbook
-from playbook.actions import SendDirectMessage, SendGroupMessage
-from playbook.intros_records import forget_member, load_rounds
-from playbook.ports import Capabilities
+from cohortbot.config.playbook import PlaybookError, load_playbook
+from cohortbot.playbook.actions import SendDirectMessage, SendGroupMessage
+from cohortbot.playbook.ports import Capabilities
+from cohortbot.playbook.steps.intros.records import forget_member, load_rounds
 from tests.harness import Harness
 
 PLAYBOOK = """

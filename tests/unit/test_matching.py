@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from playbook.matching import Candidate, Match, RoundPlan, pair, plan_round, seed_for
+from cohortbot.playbook.steps.intros.matching import Candidate, Match, RoundPlan, pair, plan_round, seed_for
 
 
 def people(**interests: str) -> list[Candidate]:

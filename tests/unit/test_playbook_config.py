@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import default_playbook_path
-from config.playbook import PlaybookError, check_files, load_playbook, load_playbooks
-from playbook.refs import CommunityRef, Platform
+from cohortbot.bot.bootstrap import default_playbook_path
+from cohortbot.config.playbook import PlaybookError, check_files, load_playbook, load_playbooks
+from cohortbot.playbook.refs import CommunityRef, Platform
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from config.playbook import PlaybookError, load_playbook
-from playbook.actions import PostMessage, StartThread
-from playbook.ports import Capabilities
-from playbook.prompts_log import POSTED_STATE, PromptEngagement, prompt_engagement
-from playbook.refs import ChannelRef, MessageRef, Platform
-from playbook.steps import STEPS
+from cohortbot.config.playbook import PlaybookError, load_playbook
+from cohortbot.playbook.actions import PostMessage, StartThread
+from cohortbot.playbook.ports import Capabilities
+from cohortbot.playbook.refs import ChannelRef, MessageRef, Platform
+from cohortbot.playbook.steps import STEPS
+from cohortbot.playbook.steps.prompts.records import POSTED_STATE, PromptEngagement, prompt_engagement
 from tests.harness import Harness
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from playbook.prompts_bank import Bank, Rotation, question_id
-from playbook.prompts_log import count_reply, last_post_in, prompt_engagement, record_post
-from playbook.prompts_timing import earliest_post, quiet_until
+from cohortbot.playbook.steps.prompts.bank import Bank, Rotation, question_id
+from cohortbot.playbook.steps.prompts.records import count_reply, last_post_in, prompt_engagement, record_post
+from cohortbot.playbook.steps.prompts.timing import earliest_post, quiet_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 QUESTIONS = ["A?", "B?", "C?", "D?"]

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from config.playbook import PlaybookError, load_playbook
-from playbook.actions import PostMessage
-from playbook.analytics import variant_engagement
-from playbook.prompts_config import PromptVariant
-from playbook.prompts_log import POSTED_STATE, PromptEngagement, prompt_engagement
-from playbook.prompts_variants import choose_variant
-from playbook.refs import MessageRef
-from playbook.steps import STEPS
+from cohortbot.config.playbook import PlaybookError, load_playbook
+from cohortbot.playbook.actions import PostMessage
+from cohortbot.playbook.analytics.metrics import variant_engagement
+from cohortbot.playbook.refs import MessageRef
+from cohortbot.playbook.steps import STEPS
+from cohortbot.playbook.steps.prompts.config import PromptVariant
+from cohortbot.playbook.steps.prompts.records import POSTED_STATE, PromptEngagement, prompt_engagement
+from cohortbot.playbook.steps.prompts.variants import choose_variant
 from tests.harness import Harness
 
 BERLIN = ZoneInfo("Europe/Berlin")

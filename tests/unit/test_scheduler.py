@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from playbook.actions import PostMessage
-from playbook.events import ScheduleFired
-from playbook.messages import RichMessage
-from playbook.model import CommunityPlaybook, StepConfig
-from playbook.step import ScheduleSpec, Step, StepContext
-from playbook.steps import STEPS
+from cohortbot.playbook.actions import PostMessage
+from cohortbot.playbook.events import ScheduleFired
+from cohortbot.playbook.messages import RichMessage
+from cohortbot.playbook.model import CommunityPlaybook, StepConfig
+from cohortbot.playbook.step import ScheduleSpec, Step, StepContext
+from cohortbot.playbook.steps import STEPS
 from tests.harness import Harness
 
 
@@ -32,7 +32,7 @@ async def on_fired(event: ScheduleFired, ctx: StepContext[TickConfig]) -> None:
 
 
 def schedules(cfg: TickConfig, community: CommunityPlaybook) -> list[ScheduleSpec]:
-    from playbook.durations import parse_duration
+    from cohortbot.playbook.durations import parse_duration
 
     return [ScheduleSpec(name="daily", cron=cfg.cron, grace=parse_duration(cfg.grace), where=("cron",))]
 
@@ -153,7 +153,7 @@ async def test_two_runtimes_on_one_database_fire_each_occurrence_once(tmp_path: 
 async def test_a_bad_cron_expression_is_a_load_error_naming_the_field(tmp_path: Path) -> None:
     import pytest
 
-    from config.playbook import PlaybookError, load_playbook
+    from cohortbot.config.playbook import PlaybookError, load_playbook
 
     file = tmp_path / "p.yaml"
     file.write_text(playbook(cron="61 25 * * *"))

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from adapters.base import Delivered
-from playbook.actions import Action, CreateLiveSession, PostMessage, RespondToInteraction
-from playbook.events import RsvpChanged, ScheduleFired
-from playbook.messages import timestamp
-from playbook.ports import Capabilities
-from playbook.step import Step
-from playbook.steps import STEPS
-from playbook.steps.sessions import STEP
+from cohortbot.adapters.base import Delivered
+from cohortbot.playbook.actions import Action, CreateLiveSession, PostMessage, RespondToInteraction
+from cohortbot.playbook.events import RsvpChanged, ScheduleFired
+from cohortbot.playbook.messages import timestamp
+from cohortbot.playbook.ports import Capabilities
+from cohortbot.playbook.step import Step
+from cohortbot.playbook.steps import STEPS
+from cohortbot.playbook.steps.sessions.handlers import STEP
 from tests.harness import Harness
 
 SESSION_STEPS: list[Step[Any]] = [*(s for s in STEPS if s.name != "sessions"), STEP]

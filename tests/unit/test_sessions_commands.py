@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from config.playbook import PlaybookError, load_playbooks
-from playbook.actions import PostMessage, RespondToInteraction
-from playbook.messages import timestamp
+from cohortbot.config.playbook import PlaybookError, load_playbooks
+from cohortbot.playbook.actions import PostMessage, RespondToInteraction
+from cohortbot.playbook.messages import timestamp
 from tests.harness import Harness
 from tests.unit.test_sessions import FIRST, FIRST_ID, PEOPLE, SESSION_STEPS
 

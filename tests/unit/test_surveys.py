@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from playbook.actions import OpenForm, RespondToInteraction, SendDirectMessage
-from playbook.events import FormSubmitted
-from playbook.messages import Button
-from playbook.ports import Capabilities, Timer
-from playbook.refs import InteractionRef, Platform
-from playbook.steps import STEPS
+from cohortbot.playbook.actions import OpenForm, RespondToInteraction, SendDirectMessage
+from cohortbot.playbook.events import FormSubmitted
+from cohortbot.playbook.messages import Button
+from cohortbot.playbook.ports import Capabilities, Timer
+from cohortbot.playbook.refs import InteractionRef, Platform
+from cohortbot.playbook.steps import STEPS
 from tests.harness import Harness
 
 PLAYBOOK = """

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config.playbook import PlaybookError, load_playbooks
-from playbook.actions import SendDirectMessage
-from playbook.ports import Timer
-from playbook.steps import STEPS
-from playbook.steps.surveys import survey_summary
-from playbook.surveys_model import Survey, SurveysConfig
-from playbook.surveys_summary import answers_csv, nps_score, summary_charts
+from cohortbot.config.playbook import PlaybookError, load_playbooks
+from cohortbot.playbook.actions import SendDirectMessage
+from cohortbot.playbook.ports import Timer
+from cohortbot.playbook.steps import STEPS
+from cohortbot.playbook.steps.surveys.handlers import survey_summary
+from cohortbot.playbook.steps.surveys.model import Survey, SurveysConfig
+from cohortbot.playbook.steps.surveys.summary import answers_csv, nps_score, summary_charts
 from tests.harness import Harness
 from tests.unit.test_surveys import PLAYBOOK, WEEK3, answer_with_forms, invites, started, state
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import PermanentDeliveryError
-from playbook.actions import GrantRole, PostMessage, SendDirectMessage
-from playbook.ports import Capabilities
+from cohortbot.adapters.base import PermanentDeliveryError
+from cohortbot.playbook.actions import GrantRole, PostMessage, SendDirectMessage
+from cohortbot.playbook.ports import Capabilities
 from tests.harness import Harness
 
 PLAYBOOK = """
@@ -184,7 +184,7 @@ async def test_joins_spread_out_are_not_a_burst(bot: Harness) -> None:
 
 async def test_old_joins_seen_on_reconnect_are_recorded_but_not_welcomed(bot: Harness) -> None:
     bot.clock.advance(timedelta(days=30))
-    from playbook.events import MemberJoined
+    from cohortbot.playbook.events import MemberJoined
 
     old = bot.clock.now() - timedelta(days=20)
     event = MemberJoined(

@@ -38,7 +38,7 @@ __all__ = ["ApiCall", "FakeSlack", "SharedFiles", "UploadedFile", "sign"]
 BOT_TOKEN = "xoxb-fake-bot-token"
 APP_TOKEN = "xapp-fake-app-token"
 SIGNING_SECRET = "fake-signing-secret"
-# The bot scopes of adapters/slack/manifest.yaml; a test removes one to see what happens.
+# The bot scopes of cohortbot/adapters/slack/manifest.yaml; a test removes one to see what happens.
 BOT_SCOPES = frozenset(
     {
         "chat:write",

@@ -1,7 +1,0 @@
-"""Slack: slack-bolt's AsyncApp in (Socket Mode or HTTP), the Web API out."""
-
-from __future__ import annotations
-
-from adapters.slack.adapter import SlackAdapter, SlackConfig, SlackStartupError
-
-__all__ = ["SlackAdapter", "SlackConfig", "SlackStartupError"]

@@ -1,0 +1,235 @@
+"""The Discord adapter: discord.py in, neutral events out; neutral actions in, REST calls out.
+
+Thin on purpose: translation lives in ``translate.py``/``render.py``, each action's REST calls
+in ``perform.py``, the 3-second interaction rule in ``interactions.py``. No playbook logic and
+no storage here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import discord
+import yarl
+
+from cohortbot.adapters.base import Delivered, EventSink
+from cohortbot.playbook.actions import Action
+from cohortbot.playbook.commands import CommandSpec
+from cohortbot.playbook.ports import Capabilities
+from cohortbot.playbook.refs import Platform
+
+from .breaker import CircuitBreaker
+from .commands import RegistrationTree, build_command_group
+from .errors import delivery_errors
+from .inbound import Inbound
+from .interactions import InteractionDesk
+from .perform import Performer
+
+__all__ = ["DiscordAdapter", "DiscordConfig", "DiscordStartupError", "intents"]
+
+log = logging.getLogger(__name__)
+
+_PORTAL_HINT = (
+    "In the Developer Portal (https://discord.com/developers/applications) open your application"
+    " -> Bot -> Privileged Gateway Intents, enable SERVER MEMBERS INTENT (GUILD_MEMBERS) and"
+    " MESSAGE CONTENT INTENT, then restart."
+)
+
+
+class DiscordStartupError(RuntimeError):
+    """The bot could not connect; the message says what to fix (and never holds the token)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DiscordConfig:
+    token: str = field(repr=False)
+    api_base_url: str | None = None  # e.g. a REST rate-limit proxy: https://proxy/api/v10
+    gateway_url: str | None = None
+    shard_ids: list[int] | None = None
+    shard_count: int | None = None
+    command_sync: Literal["global", "guild", "off"] = "guild"
+    guild_ready_timeout: float = 2.0
+    ready_timeout: float = 30.0
+    dm_breaker_threshold: int = 20  # refused DMs ...
+    dm_breaker_window: float = 60.0  # ... within this many seconds ...
+    dm_breaker_cooldown: float = 600.0  # ... pause DMs for this long
+    defer_after: float = 2.0  # acknowledge unanswered interactions after this
+    requests_per_second: float = 45.0  # under Discord's global 50/s, for the deliverer
+
+
+def intents() -> discord.Intents:
+    """What the playbook needs. GUILD_MEMBERS and MESSAGE_CONTENT are privileged."""
+    wanted = discord.Intents.default()
+    wanted.members = True
+    wanted.message_content = True
+    wanted.presences = False
+    wanted.typing = False
+    return wanted
+
+
+class DiscordAdapter:
+    platform = Platform.DISCORD
+    capabilities = Capabilities(
+        dms=True,
+        group_dms=False,
+        roles=True,
+        native_events=True,
+        native_polls=True,
+        modals=True,
+        max_form_inputs=5,
+        threads=True,
+        reactions=True,
+        local_time=True,
+    )
+
+    def __init__(self, config: DiscordConfig) -> None:
+        self.config = config
+        # A DM costs two requests the first time (open the channel, send), one when cached.
+        self.requests_per_second = config.requests_per_second
+        self._client: discord.Client | None = None
+        self._tree: RegistrationTree | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._performer: Performer | None = None
+        self._desk: InteractionDesk | None = None
+        self._saved_urls: tuple[str, yarl.URL] | None = None
+        self._breaker = CircuitBreaker(
+            threshold=config.dm_breaker_threshold,
+            window=config.dm_breaker_window,
+            cooldown=config.dm_breaker_cooldown,
+        )
+
+    @property
+    def client(self) -> discord.Client:
+        if self._client is None:
+            raise RuntimeError("the Discord adapter is not started")
+        return self._client
+
+    def _point_at_servers(self) -> None:
+        cfg = self.config
+        self._saved_urls = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+        if cfg.api_base_url:
+            discord.http.Route.BASE = cfg.api_base_url.rstrip("/")
+        if cfg.gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(cfg.gateway_url)
+
+    def _make_client(self) -> discord.Client:
+        cfg = self.config
+        options: dict[str, Any] = {
+            "intents": intents(),
+            "chunk_guilds_at_startup": True,
+            "guild_ready_timeout": cfg.guild_ready_timeout,
+            "max_ratelimit_timeout": 30.0,
+            "allowed_mentions": discord.AllowedMentions(everyone=False, roles=False, users=True),
+        }
+        if cfg.shard_count is not None:
+            if cfg.shard_ids:
+                options["shard_ids"] = list(cfg.shard_ids)
+            return discord.AutoShardedClient(shard_count=cfg.shard_count, **options)
+        return discord.Client(**options)
+
+    async def start(self, sink: EventSink, commands: Sequence[CommandSpec]) -> None:
+        self._point_at_servers()
+        client = self._client = self._make_client()
+        self._desk = InteractionDesk(client, defer_after=self.config.defer_after)
+        self._performer = Performer(client, self._desk, self._breaker)
+        self._tree = RegistrationTree(client)
+        self._tree.add_command(build_command_group(commands))
+        Inbound(
+            client,
+            sink,
+            self._desk,
+            poll_answers=self._performer.poll_answers,
+            on_guild_ready=self._sync_guild,
+        ).attach()
+        try:
+            await self._connect(client)
+            await self._sync_commands()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _connect(self, client: discord.Client) -> None:
+        cfg = self.config
+        try:
+            await client.login(cfg.token)
+        except discord.LoginFailure:
+            raise DiscordStartupError(
+                "Discord rejected the bot token (401 Unauthorized). Copy a fresh token from the"
+                " Developer Portal (Bot -> Reset Token) into DISCORD_TOKEN."
+            ) from None
+        except (discord.HTTPException, OSError, TimeoutError) as exc:
+            raise DiscordStartupError(f"could not log in to Discord: {_describe(exc)}") from None
+        self._task = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {self._task, ready}, timeout=cfg.ready_timeout, return_when="FIRST_COMPLETED"
+        )
+        if ready in done:
+            return
+        ready.cancel()
+        if self._task not in done:
+            raise DiscordStartupError(
+                f"the Discord gateway did not become ready within {cfg.ready_timeout:g}s"
+                " (check DISCORD_GATEWAY_URL and the network)"
+            )
+        failure = self._task.exception()
+        if isinstance(failure, discord.PrivilegedIntentsRequired):
+            raise DiscordStartupError(
+                "Discord closed the gateway with code 4014 (disallowed intents): the bot asks for"
+                " privileged intents its application has not enabled. " + _PORTAL_HINT
+            ) from None
+        if isinstance(failure, discord.ConnectionClosed):
+            raise DiscordStartupError(f"Discord closed the gateway with code {failure.code}") from None
+        raise DiscordStartupError(f"could not connect to the Discord gateway: {_describe(failure)}") from None
+
+    async def _sync_commands(self) -> None:
+        if self._tree is None or self.config.command_sync == "off":
+            return
+        if self.config.command_sync == "global":
+            with delivery_errors("syncing /cohort"):
+                await self._tree.sync()
+            return
+        for guild in self.client.guilds:
+            await self._sync_guild(guild)
+
+    async def _sync_guild(self, guild: discord.Guild) -> None:
+        """Guild commands appear at once (global ones can take a while); synced at ready."""
+        if self._tree is None or self.config.command_sync != "guild":
+            return
+        target = discord.Object(guild.id)
+        self._tree.copy_global_to(guild=target)
+        try:
+            await self._tree.sync(guild=target)
+        except discord.HTTPException as exc:
+            log.error("could not register /cohort on %s (%s): %s", guild.name, guild.id, _describe(exc))
+
+    async def perform(self, action: Action) -> Delivered:
+        if self._performer is None:
+            raise RuntimeError("the Discord adapter is not started")
+        with delivery_errors(f"{action.kind} {action.key}"):
+            return await self._performer.perform(action)
+
+    async def close(self) -> None:
+        if self._desk is not None:
+            await self._desk.close()
+        if self._client is not None and not self._client.is_closed():
+            await self._client.close()
+        if self._task is not None:
+            if not self._task.done():
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._saved_urls is not None:
+            discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._saved_urls
+            self._saved_urls = None
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, discord.HTTPException):
+        return f"HTTP {exc.status} (code {exc.code})"
+    return type(exc).__name__ if exc is not None else "unknown error"

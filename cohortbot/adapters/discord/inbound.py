@@ -1,0 +1,212 @@
+"""discord.py event handlers: translate each gateway event and hand it to the sink.
+
+The handlers are attached to the client by name (``on_member_join``...). A failing sink is
+logged and never takes the gateway connection down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import discord
+
+from cohortbot.adapters.base import EventSink
+from cohortbot.playbook.events import Event
+from cohortbot.playbook.refs import CommunityRef
+
+from . import translate
+from .interactions import InteractionDesk
+
+__all__ = ["HANDLER_NAMES", "Inbound"]
+
+log = logging.getLogger(__name__)
+
+HANDLER_NAMES = (
+    "on_member_join",
+    "on_member_update",
+    "on_raw_member_remove",
+    "on_message",
+    "on_raw_reaction_add",
+    "on_interaction",
+    "on_scheduled_event_user_add",
+    "on_scheduled_event_user_remove",
+    "on_raw_poll_vote_add",
+    "on_raw_poll_vote_remove",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Inbound:
+    def __init__(
+        self,
+        client: discord.Client,
+        sink: EventSink,
+        desk: InteractionDesk,
+        *,
+        poll_answers: dict[int, dict[int, str]],
+        on_guild_ready: Callable[[discord.Guild], Awaitable[None]],
+    ) -> None:
+        self._client = client
+        self._sink = sink
+        self._desk = desk
+        self._poll_answers = poll_answers
+        self._on_guild_ready = on_guild_ready
+
+    def attach(self) -> None:
+        for name in (*HANDLER_NAMES, "on_ready", "on_guild_join"):
+            setattr(self._client, name, getattr(self, name))
+
+    async def emit(self, event: Event | None) -> None:
+        if event is None:
+            return
+        try:
+            await self._sink(event)
+        except Exception:
+            log.exception("the event sink failed on %s %s", type(event).__name__, event.event_id)
+
+    def _community(
+        self, guild: discord.Guild | None, user: discord.abc.User | None = None
+    ) -> CommunityRef | None:
+        """The guild's community; for DMs the first server the member shares with the bot."""
+        if guild is not None:
+            return translate.community_ref(guild)
+        mutual = getattr(user, "mutual_guilds", None) or self._client.guilds
+        return translate.community_ref(mutual[0]) if mutual else None
+
+    def _guild_community(self, guild_id: int | None) -> CommunityRef | None:
+        if guild_id is None:
+            return None
+        guild = self._client.get_guild(guild_id)
+        return translate.community_ref(guild or discord.Object(guild_id))
+
+    def _channel_name(self, channel_id: int) -> str:
+        return getattr(self._client.get_channel(channel_id), "name", "") or ""
+
+    # ------------------------------------------------------------------------ lifecycle
+
+    async def on_ready(self) -> None:
+        # Also after a reconnect that could not resume: joins missed meanwhile are caught up.
+        for guild in self._client.guilds:
+            await self.catch_up(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self._on_guild_ready(guild)
+        await self.catch_up(guild)
+
+    async def catch_up(self, guild: discord.Guild) -> None:
+        """A MemberJoined for every current member, with the live join's event id.
+
+        Joins the bot already processed collapse in the inbox; the engine decides which of
+        the rest are new (joined while the bot was away) and welcomes only those.
+        """
+        community = translate.community_ref(guild)
+        for member in list(guild.members):
+            if member.id == getattr(self._client.user, "id", None):
+                continue
+            await self.emit(translate.member_joined(member, community=community, now=_now()))
+
+    # ------------------------------------------------------------------------ members
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        community = translate.community_ref(member.guild)
+        await self.emit(translate.member_joined(member, community=community, now=_now()))
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        community = translate.community_ref(after.guild)
+        await self.emit(translate.member_updated(before, after, community=community, now=_now()))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        community = self._guild_community(payload.guild_id)
+        if community is not None:
+            await self.emit(translate.member_left(payload, community=community, now=_now()))
+
+    # ------------------------------------------------------------------------ messages
+
+    async def on_message(self, message: discord.Message) -> None:
+        community = self._community(message.guild, message.author)
+        if community is None:
+            log.debug("a direct message from someone in no shared server; ignored")
+            return
+        await self.emit(translate.message_posted(message, community=community))
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        community = self._guild_community(payload.guild_id)
+        if community is None:
+            user = self._client.get_user(payload.user_id)
+            community = self._community(None, user)
+        if community is not None:
+            await self.emit(
+                translate.reaction_added(
+                    payload,
+                    community=community,
+                    channel_name=self._channel_name(payload.channel_id),
+                    now=_now(),
+                )
+            )
+
+    # ------------------------------------------------------------------------ interactions
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        kind = interaction.type
+        if kind not in (
+            discord.InteractionType.application_command,
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        ):
+            return
+        community = self._community(interaction.guild, interaction.user)
+        if community is None:
+            return
+        self._desk.track(interaction)
+        if kind is discord.InteractionType.application_command:
+            event: Event = translate.command_invoked(interaction, community=community)
+        elif kind is discord.InteractionType.component:
+            event = translate.button_pressed(interaction, community=community)
+        else:
+            event = translate.form_submitted(interaction, community=community)
+        await self.emit(event)
+
+    # ------------------------------------------------------------------------ sessions, polls
+
+    async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        community = translate.community_ref(event.guild) if event.guild else None
+        if community is not None:
+            await self.emit(
+                translate.rsvp_changed(event, user, attending=True, community=community, now=_now())
+            )
+
+    async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        community = translate.community_ref(event.guild) if event.guild else None
+        if community is not None:
+            await self.emit(
+                translate.rsvp_changed(event, user, attending=False, community=community, now=_now())
+            )
+
+    async def _poll_vote(self, payload: discord.RawPollVoteActionEvent, *, added: bool) -> None:
+        community = self._guild_community(payload.guild_id)
+        if community is None:
+            return
+        option = self._poll_answers.get(payload.message_id, {}).get(payload.answer_id, str(payload.answer_id))
+        user = self._client.get_user(payload.user_id)
+        await self.emit(
+            translate.poll_voted(
+                payload,
+                added=added,
+                option=option,
+                community=community,
+                channel_name=self._channel_name(payload.channel_id),
+                user_name=getattr(user, "display_name", "") or "",
+                now=_now(),
+            )
+        )
+
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self._poll_vote(payload, added=True)
+
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self._poll_vote(payload, added=False)

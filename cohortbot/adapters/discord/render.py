@@ -1,0 +1,212 @@
+"""RichMessage -> Discord message parts; Form -> a modal. Pure (no I/O).
+
+The neutral markdown subset is already Discord markdown, so only the three inline tokens
+are rewritten: ``<@ID>`` stays, ``<#name>`` becomes ``<#id>`` through the channel mapping
+(or ``#name`` when the name is unknown), and ``<t:UNIX>`` becomes ``<t:UNIX:F>`` so every
+reader sees their own local time.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from cohortbot.playbook.messages import TOKEN_PATTERN, Button, ButtonStyle, Form, RichMessage, Select
+
+from .translate import VALUE_SEPARATOR
+
+__all__ = [
+    "MAX_FORM_INPUTS",
+    "RenderedMessage",
+    "custom_id_for",
+    "render_form",
+    "render_message",
+    "render_text",
+]
+
+MAX_FORM_INPUTS = 5
+_CONTENT_LIMIT = 2000
+_DESCRIPTION_LIMIT = 4096
+_MAX_ROWS = 5
+_MAX_BUTTONS_PER_ROW = 5
+_USER_MENTION = re.compile(r"<@!?\d+>")
+
+_STYLES = {
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
+    ButtonStyle.SUCCESS: discord.ButtonStyle.success,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+}
+
+
+@dataclass(slots=True)
+class RenderedMessage:
+    """Keyword arguments for ``Messageable.send`` / ``InteractionResponse.send_message``."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+    files: list[discord.File] = field(default_factory=list)
+
+    def kwargs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.content:
+            out["content"] = self.content
+        if self.embed is not None:
+            out["embed"] = self.embed
+        if self.view is not None:
+            out["view"] = self.view
+        if self.files:
+            out["files"] = self.files
+        return out
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_text(text: str, *, channels: Mapping[str, str] | None = None) -> str:
+    """Rewrite the shared inline tokens; ``channels`` maps channel names to ids."""
+    known = channels or {}
+
+    def replace(match: re.Match[str]) -> str:
+        kind, value = match["kind"], match["value"]
+        if kind == "@":
+            return match.group(0)
+        if kind == "#":
+            if value.isdigit():
+                return f"<#{value}>"
+            name = value.removeprefix("#")
+            channel_id = known.get(name)
+            return f"<#{channel_id}>" if channel_id else f"#{name}"
+        # "t:" — a bare unix time gets the full date/time style; a given style is kept.
+        return f"<t:{value}:F>" if value.isdigit() else match.group(0)
+
+    return TOKEN_PATTERN.sub(replace, text)
+
+
+def custom_id_for(action_id: str, value: str = "") -> str:
+    custom_id = f"{action_id}{VALUE_SEPARATOR}{value}" if value else action_id
+    if len(custom_id) > 100:
+        raise ValueError(f"component id {custom_id[:40]!r}... is longer than Discord's 100 characters")
+    return custom_id
+
+
+def _button(button: Button, row: int) -> discord.ui.Button[discord.ui.View]:
+    label = _clip(button.label, 80)
+    if button.url:
+        return discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=button.url, row=row)
+    return discord.ui.Button(
+        style=_STYLES.get(button.style, discord.ButtonStyle.secondary),
+        label=label,
+        custom_id=custom_id_for(button.action_id, button.value),
+        row=row,
+    )
+
+
+def _select(select: Select, row: int) -> discord.ui.Select[discord.ui.View]:
+    options = [
+        discord.SelectOption(label=_clip(o.label, 100), value=o.value[:100]) for o in select.options[:25]
+    ]
+    return discord.ui.Select(
+        custom_id=custom_id_for(select.action_id),
+        placeholder=_clip(select.placeholder, 150) or None,
+        options=options,
+        min_values=1,
+        max_values=max(1, min(select.max_values, len(options))),
+        row=row,
+    )
+
+
+def _view(message: RichMessage) -> discord.ui.View | None:
+    if not message.buttons and not message.selects:
+        return None
+    # No timeout and stopped after sending: presses are routed by custom_id, not by this view.
+    view = discord.ui.View(timeout=None)
+    row = 0
+    for select in message.selects[:_MAX_ROWS]:
+        view.add_item(_select(select, row))
+        row += 1
+    buttons = list(message.buttons)
+    while buttons and row < _MAX_ROWS:
+        for button in buttons[:_MAX_BUTTONS_PER_ROW]:
+            view.add_item(_button(button, row))
+        buttons = buttons[_MAX_BUTTONS_PER_ROW:]
+        row += 1
+    return view
+
+
+def _needs_embed(message: RichMessage, text: str) -> bool:
+    return bool(message.title or message.fields or message.footer or len(text) > _CONTENT_LIMIT)
+
+
+def render_message(message: RichMessage, *, channels: Mapping[str, str] | None = None) -> RenderedMessage:
+    """A card with a title, fields or a footer becomes an embed; plain text stays plain.
+
+    Mentions inside an embed do not notify anyone, so they are repeated in the content.
+    """
+    text = render_text(message.text, channels=channels)
+    out = RenderedMessage(view=_view(message))
+    out.files = [discord.File(io.BytesIO(a.data), filename=a.filename) for a in message.attachments[:10]]
+    if not _needs_embed(message, text):
+        out.content = text
+        return out
+    embed = discord.Embed(
+        title=_clip(render_text(message.title, channels=channels), 256) or None,
+        description=_clip(text, _DESCRIPTION_LIMIT) or None,
+    )
+    for f in message.fields[:25]:
+        embed.add_field(
+            name=_clip(render_text(f.name, channels=channels), 256) or "\u200b",
+            value=_clip(render_text(f.value, channels=channels), 1024) or "\u200b",
+            inline=f.inline,
+        )
+    if message.footer:
+        embed.set_footer(text=_clip(message.footer, 2048))
+    image = next((a for a in message.attachments if a.content_type.startswith("image/")), None)
+    if image is not None:
+        embed.set_image(url=f"attachment://{image.filename}")
+    out.embed = embed
+    mentions = list(dict.fromkeys(_USER_MENTION.findall(text)))
+    if mentions:
+        out.content = " ".join(mentions)
+    return out
+
+
+def render_form(form: Form, *, timeout: float = 900.0) -> discord.ui.Modal:
+    """A modal whose custom_id is the form id and whose inputs keep their input ids."""
+    if len(form.inputs) > MAX_FORM_INPUTS:
+        raise ValueError(
+            f"form {form.form_id!r} has {len(form.inputs)} inputs; a Discord modal holds at most"
+            f" {MAX_FORM_INPUTS}"
+        )
+    modal: discord.ui.Modal = discord.ui.Modal(
+        title=_clip(form.title, 45), custom_id=form.form_id, timeout=timeout
+    )
+    for spec in form.inputs:
+        component: discord.ui.Item[Any]
+        if spec.options:
+            component = discord.ui.Select(
+                custom_id=spec.input_id,
+                placeholder=_clip(spec.placeholder, 150) or None,
+                options=[
+                    discord.SelectOption(label=_clip(o.label, 100), value=o.value[:100])
+                    for o in spec.options[:25]
+                ],
+                required=spec.required,
+            )
+        else:
+            component = discord.ui.TextInput(
+                custom_id=spec.input_id,
+                style=discord.TextStyle.paragraph if spec.multiline else discord.TextStyle.short,
+                placeholder=_clip(spec.placeholder, 100) or None,
+                required=spec.required,
+                max_length=max(1, min(spec.max_length, 4000)),
+            )
+        modal.add_item(discord.ui.Label(text=_clip(spec.label, 45), component=component))
+    return modal

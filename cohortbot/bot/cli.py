@@ -1,0 +1,199 @@
+"""The ``cohortbot`` command line. Exit codes: 0 ok, 2 bad input, 1 runtime failure."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from cohortbot.config.playbook import PlaybookError, check_files, load_playbook, playbook_files
+from cohortbot.config.settings import Settings
+
+__all__ = ["app", "main"]
+
+BAD_INPUT, FAILURE = 2, 1
+log = logging.getLogger("cohortbot")
+
+app = typer.Typer(
+    help="cohortbot runs the community playbook of an online course on Discord, Slack or the console.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            # Never echo the input: it may be a token.
+            typer.echo(f"error: setting {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+
+
+PlaybookOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--playbook",
+        "-p",
+        help="Playbook YAML file or a folder of them (repeatable). Default: COHORTBOT_PLAYBOOK "
+        "or the embedded example playbook.",
+    ),
+]
+
+
+@app.command()
+def run(playbook: PlaybookOption = None) -> None:
+    """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
+    from cohortbot.bot.bootstrap import build_app, install_logging
+
+    settings = _settings()
+    install_logging(settings)
+    try:
+        built = build_app(settings, playbook_paths=playbook or [])
+    except PlaybookError as exc:
+        for issue in exc.issues:
+            typer.echo(f"error: {issue}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    try:
+        asyncio.run(_run(built))
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:
+        log.debug("fatal", exc_info=True)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(FAILURE) from None
+
+
+async def _run(built: object) -> None:
+    from cohortbot.bot.bootstrap import App
+
+    assert isinstance(built, App)
+    try:
+        await built.database.upgrade()
+        await built.runtime.run()
+    finally:
+        await built.database.dispose()
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Playbook files or folders to validate.")],
+) -> None:
+    """Validate playbooks; print every problem with its file, line and field."""
+    issues = check_files(files)
+    for issue in issues:
+        typer.echo(f"error: {issue}", err=True)
+    if issues:
+        typer.echo(f"{len(issues)} problem(s) found.", err=True)
+        raise typer.Exit(BAD_INPUT)
+    for file in playbook_files(files):
+        loaded = load_playbook(file)
+        enabled = ", ".join(n for n, c in loaded.steps.items() if c.enabled) or "no steps"
+        typer.echo(f"ok: {file}: playbook {loaded.name!r} ({enabled})")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (also done automatically by `run`)."""
+    from cohortbot.storage.database import Database
+
+    settings = _settings()
+
+    async def upgrade() -> None:
+        database = Database(settings.database_url)
+        try:
+            await database.upgrade()
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(upgrade())
+    except Exception as exc:
+        typer.echo(f"error: database upgrade failed: {exc}", err=True)
+        raise typer.Exit(FAILURE) from None
+    typer.echo("database is up to date")
+
+
+@app.command()
+def report(
+    since: Annotated[str, typer.Option(help="First day of the report, YYYY-MM-DD (community time zone).")],
+    until: Annotated[
+        str | None, typer.Option(help="Last day of the report, YYYY-MM-DD (included). Default: today.")
+    ] = None,
+    format_: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="html, png or csv (repeatable). Default: html."),
+    ] = None,
+    community: Annotated[
+        str | None,
+        typer.Option(help="Only this community, as platform:id (e.g. discord:1234). Default: all."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder to write the files to.")] = Path("."),
+    playbook: PlaybookOption = None,
+) -> None:
+    """Write the community health report to files: HTML with charts, PNG charts, CSV of the metrics."""
+    from datetime import date
+
+    from cohortbot.bot.bootstrap import default_playbook_path
+    from cohortbot.bot.report import FORMATS, ReportInputError, write_reports
+
+    formats = [f.strip().lower() for item in (format_ or ["html"]) for f in item.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        typer.echo(f"error: unknown format {', '.join(unknown)}; use html, png or csv", err=True)
+        raise typer.Exit(BAD_INPUT)
+    try:
+        first = date.fromisoformat(since)
+        last = date.fromisoformat(until) if until else date.today()
+    except ValueError as exc:
+        typer.echo(f"error: dates are YYYY-MM-DD: {exc}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    settings = _settings()
+    paths = list(playbook or []) or ([settings.playbook] if settings.playbook else [default_playbook_path()])
+    try:
+        written = write_reports(
+            settings.database_url,
+            paths,
+            since=first,
+            until=last,
+            formats=formats,
+            out=out,
+            community=community,
+            progress=lambda message: typer.echo(message, err=True),
+        )
+    except PlaybookError as exc:
+        for issue in exc.issues:
+            typer.echo(f"error: {issue}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    except ReportInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    except Exception as exc:
+        log.debug("report failed", exc_info=True)
+        typer.echo(f"error: report failed: {exc}", err=True)
+        raise typer.Exit(FAILURE) from None
+    for path in written:
+        typer.echo(str(path))
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # never a traceback for the user
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(FAILURE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""The deliverer: pending outbox rows -> adapter.perform, with retries, pacing and parking.
+
+Nothing is ever dropped: a delivery that keeps failing is *parked* with its last error, shown
+in ``/cohort status``, and can be re-queued. A refused DM falls back to a mention in the
+action's fallback channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from cohortbot.adapters.base import (
+    Delivered,
+    DirectMessageRefused,
+    EventSink,
+    PermanentDeliveryError,
+    PlatformAdapter,
+    RetryableDeliveryError,
+)
+from cohortbot.playbook.actions import Action, PostMessage, SendDirectMessage, SendGroupMessage
+from cohortbot.playbook.events import ActionDelivered
+from cohortbot.playbook.ports import Clock, OutboxItem
+from cohortbot.playbook.refs import Platform
+
+__all__ = ["Deliverer", "Pacer", "backoff"]
+
+log = logging.getLogger("cohortbot.deliverer")
+UowFactory = Callable[[], Any]
+
+
+MAX_COST = 2.0  # a DM to an uncached channel: open + send
+
+
+def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
+    """Seconds before retry number ``attempt`` (1-based): 2, 4, 8 ... capped at 15 min."""
+    return float(min(cap, base * 2 ** (attempt - 1)))
+
+
+class Pacer:
+    """A token bucket per platform: stays under a platform's global request rate."""
+
+    def __init__(self, rate: float, *, burst: float | None = None) -> None:
+        self.rate = rate
+        # At least the dearest single request (a DM costs 2), or a slow platform would wait forever.
+        self.capacity = max(MAX_COST, burst if burst is not None else rate)
+        self._tokens = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, cost: float = 1.0) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= cost:
+                    self._tokens -= cost
+                    return
+                await asyncio.sleep((cost - self._tokens) / self.rate)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        unit_of_work: UowFactory,
+        adapters: Mapping[Platform, PlatformAdapter],
+        clock: Clock,
+        *,
+        feedback: EventSink | None = None,
+        batch_size: int = 50,
+        concurrency: int = 8,
+        lease_seconds: float = 120.0,
+        max_attempts: int = 8,
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self._uow = unit_of_work
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self.feedback = feedback
+        self.batch_size = batch_size
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.poll_seconds = poll_seconds
+        self._gate = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        # One delivery round at a time in this process: the console's drain and the
+        # background loop must not both work on a row (a simulated clock jump could
+        # otherwise expire a lease while its delivery is still in flight).
+        self._round = asyncio.Lock()
+        self._pacers = {
+            platform: Pacer(rate)
+            for platform, adapter in self.adapters.items()
+            if (rate := getattr(adapter, "requests_per_second", None))
+        }
+        self.delivered = 0
+        self.failed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; the batch in flight is always finished."""
+        while not stop.is_set():
+            try:
+                done = await self.deliver_due()
+            except Exception:
+                log.exception("delivery round failed; retrying shortly")
+                done = 0
+            if done:
+                continue
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def drain(self, *, rounds: int = 50) -> int:
+        """Deliver everything due now (the console waits for this between inputs)."""
+        total = 0
+        for _ in range(rounds):
+            done = await self.deliver_due()
+            total += done
+            if not done:
+                break
+        return total
+
+    async def deliver_due(self) -> int:
+        async with self._round:
+            async with self._uow() as uow:
+                items = await uow.outbox.claim_due(
+                    self.clock.now(), limit=self.batch_size, lease_seconds=self.lease_seconds
+                )
+                await uow.commit()
+            if items:
+                await asyncio.gather(*(self._guarded(item) for item in items))
+            return len(items)
+
+    async def _guarded(self, item: OutboxItem) -> None:
+        async with self._gate:
+            await self._deliver(item)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        action = item.action
+        adapter = self.adapters.get(action.community.platform)
+        attempt = item.attempts + 1
+        if adapter is None:
+            await self._failed(item, f"the {action.community.platform} adapter is not running", retry=True)
+            return
+        fallback_used = False
+        try:
+            try:
+                result = await self._perform(adapter, action)
+            except DirectMessageRefused as refused:
+                fallback = _fallback_for(action)
+                if fallback is None:
+                    raise
+                log.info("DM refused (%s) for %s; posting in the fallback channel", refused, action.key)
+                result = await self._perform(adapter, fallback)
+                fallback_used = True
+        except RetryableDeliveryError as exc:
+            await self._failed(item, str(exc), retry=attempt < self.max_attempts, retry_after=exc.retry_after)
+            return
+        except PermanentDeliveryError as exc:
+            await self._failed(item, str(exc), retry=False)
+            return
+        except Exception as exc:  # an adapter bug must not lose the action: retry, then park
+            log.exception("unexpected error delivering %s", action.key)
+            await self._failed(item, f"{type(exc).__name__}: {exc}", retry=attempt < self.max_attempts)
+            return
+        await self._succeeded(item, result, fallback_used)
+
+    async def _perform(self, adapter: PlatformAdapter, action: Action) -> Delivered:
+        pacer = self._pacers.get(action.community.platform)
+        if pacer is not None:
+            # A DM to an uncached channel costs two requests (open + send): charge for both.
+            await pacer.acquire(MAX_COST if isinstance(action, SendDirectMessage) else 1.0)
+        return await adapter.perform(action)
+
+    async def _succeeded(self, item: OutboxItem, result: Delivered, fallback_used: bool) -> None:
+        now = self.clock.now()
+        record: dict[str, Any] = {"platform_id": result.platform_id, "fallback_used": fallback_used}
+        if result.message is not None:
+            record["message"] = {"channel": result.message.channel.id, "id": result.message.id}
+        async with self._uow() as uow:
+            await uow.outbox.mark_delivered(item.id, now=now, result=record)
+            await uow.commit()
+        self.delivered += 1
+        action = item.action
+        if action.notify and self.feedback is not None:
+            await self.feedback(
+                ActionDelivered(
+                    community=action.community,
+                    occurred_at=now,
+                    event_id=f"delivered:{action.key}",
+                    key=action.key,
+                    kind=action.kind,
+                    message=result.message,
+                    platform_id=result.platform_id,
+                    fallback_used=fallback_used,
+                )
+            )
+
+    async def _failed(
+        self, item: OutboxItem, error: str, *, retry: bool, retry_after: float | None = None
+    ) -> None:
+        now = self.clock.now()
+        attempt = item.attempts + 1
+        delay = max(backoff(attempt), retry_after or 0.0)
+        retry_at = now + timedelta(seconds=delay) if retry else None
+        error = error[:500]
+        if retry_at is None:
+            log.warning("parked %s after %d attempt(s): %s", item.action.key, attempt, error)
+        else:
+            log.info(
+                "delivery of %s failed (attempt %d), retry in %.0fs: %s",
+                item.action.key,
+                attempt,
+                delay,
+                error,
+            )
+        async with self._uow() as uow:
+            await uow.outbox.mark_failed(item.id, now=now, error=error, retry_at=retry_at)
+            await uow.commit()
+        self.failed += 1
+
+
+def _fallback_for(action: Action) -> Action | None:
+    if isinstance(action, SendDirectMessage) and action.fallback_channel is not None:
+        return PostMessage(
+            key=f"{action.key}:fallback",
+            community=action.community,
+            channel=action.fallback_channel,
+            message=action.message.prefixed(action.fallback_prefix or f"<@{action.to.id}> "),
+        )
+    if isinstance(action, SendGroupMessage) and action.fallback_channel is not None:
+        mentions = " ".join(f"<@{u.id}>" for u in action.to)
+        return PostMessage(
+            key=f"{action.key}:fallback",
+            community=action.community,
+            channel=action.fallback_channel,
+            message=replace(action.message, text=f"{mentions}\n{action.message.text}"),
+        )
+    return None

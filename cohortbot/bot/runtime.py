@@ -1,0 +1,183 @@
+"""The running bot: adapters feed events in, the engine decides, the deliverer acts.
+
+``Runtime.process`` is the single path every event takes (platform events, timers, schedule
+occurrences, delivery feedback): de-duplicate by event id, decide, and commit the state
+changes together with the resulting actions (the transactional outbox) in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from cohortbot.adapters.base import PlatformAdapter
+from cohortbot.bot.deliverer import Deliverer
+from cohortbot.bot.scheduler import Scheduler
+from cohortbot.playbook.engine import Engine
+from cohortbot.playbook.events import Event
+from cohortbot.playbook.ports import Clock, UnitOfWork
+from cohortbot.playbook.refs import Platform
+
+__all__ = ["Runtime"]
+
+log = logging.getLogger("cohortbot.runtime")
+Claim = Callable[[UnitOfWork], Awaitable[bool]]
+
+
+class Runtime:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        unit_of_work: Callable[[], Any],
+        adapters: Mapping[Platform, PlatformAdapter],
+        clock: Clock,
+        deliver: bool = True,
+        shutdown_grace: float = 10.0,
+    ) -> None:
+        self.engine = engine
+        self._uow = unit_of_work
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self.deliver = deliver
+        self.shutdown_grace = shutdown_grace
+        self.deliverer = Deliverer(unit_of_work, self.adapters, clock, feedback=self.submit)
+        self.scheduler = Scheduler(
+            unit_of_work=unit_of_work, engine=engine, process=self.process, clock=clock
+        )
+        self.stop_requested = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._seen: set[tuple[object, str | None]] = set()
+        self.processed = 0
+        self.duplicates = 0
+
+    def add_adapter(self, adapter: PlatformAdapter) -> None:
+        """Attach an adapter that needs the runtime itself (the console drives time)."""
+        self.adapters[adapter.platform] = adapter
+        self.deliverer.adapters[adapter.platform] = adapter
+
+    # ------------------------------------------------------------------ events in
+
+    async def submit(self, event: Event) -> None:
+        """The adapters' event sink. A malformed event is logged and skipped, never raised."""
+        problem = _malformed(event)
+        if problem:
+            log.warning("skipped a malformed %s event: %s", type(event).__name__, problem)
+            return
+        await self.process(event)
+
+    async def process(self, event: Event, *, claim: Claim | None = None) -> bool:
+        """Decide on one event exactly once; True if it was processed (not a duplicate)."""
+        async with self._lock:
+            now = self.clock.now()
+            async with self._uow() as uow:
+                if claim is not None and not await claim(uow):
+                    return False
+                if not await uow.inbox.record(event.event_id, now=now):
+                    self.duplicates += 1
+                    log.debug("duplicate event %s ignored", event.event_id)
+                    return False
+                decision = await self.engine.handle(event, uow)
+                seen = (event.community, decision.playbook)
+                if decision.playbook is not None and seen not in self._seen:
+                    # Once per process and community: the scheduler needs to know it exists.
+                    await uow.communities.seen(event.community, playbook=decision.playbook, now=now)
+                added = 0
+                for action in decision.actions:
+                    added += int(await uow.outbox.add(action, now=now))
+                await uow.commit()
+            self._seen.add(seen)
+            self.processed += 1
+        if added:
+            self.deliverer.wake()
+        # The scheduler is not woken per event: it polls (30 s at most) and timers that
+        # events set lie in the future, so this keeps the hot path to one transaction.
+        return True
+
+    # ------------------------------------------------------------------ control (console, tests)
+
+    async def settle(self) -> None:
+        """Deliver whatever is due now (and whatever that delivery fed back)."""
+        if self.deliver:
+            await self.deliverer.drain()
+
+    async def advance(self, delta: timedelta) -> int:
+        """Move a simulated clock forward, firing every timer and schedule in order."""
+        set_time = getattr(self.clock, "set", None)
+        if set_time is None:
+            raise RuntimeError("this clock cannot be moved")
+        target = self.clock.now() + delta
+        fired = 0
+        while True:
+            upcoming = await self.scheduler.next_due()
+            if upcoming is None or upcoming > target:
+                break
+            if upcoming > self.clock.now():
+                set_time(upcoming)
+            fired += await self.scheduler.run_due()
+            await self.settle()
+        set_time(target)
+        fired += await self.scheduler.run_due()
+        await self.settle()
+        return fired
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+
+    # ------------------------------------------------------------------ the main loop
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+                loop.add_signal_handler(sig, self.request_stop)
+        started: list[PlatformAdapter] = []
+        try:
+            for platform, adapter in self.adapters.items():
+                log.info("starting the %s adapter", platform)
+                await adapter.start(self.submit, self.engine.commands())
+                started.append(adapter)
+            await self._serve()
+        finally:
+            for adapter in reversed(started):
+                try:
+                    await adapter.close()
+                except Exception:
+                    log.exception("closing an adapter failed")
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(sig)
+
+    async def _serve(self) -> None:
+        background = asyncio.Event()
+        tasks = [asyncio.create_task(self.scheduler.run(background), name="scheduler")]
+        if self.deliver:
+            tasks.append(asyncio.create_task(self.deliverer.run(background), name="deliverer"))
+        else:
+            log.warning("delivery is off (COHORTBOT_DELIVERY=off): decided actions stay in the outbox")
+        stopper = asyncio.create_task(self.stop_requested.wait())
+        await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        log.info("stopping: finishing deliveries in flight")
+        background.set()
+        done, pending = await asyncio.wait(tasks, timeout=self.shutdown_grace)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        stopper.cancel()
+
+
+def _malformed(event: Event) -> str | None:
+    if not event.event_id:
+        return "no event_id"
+    if event.occurred_at.tzinfo is None:
+        return "occurred_at must be timezone-aware"
+    if not event.community.id:
+        return "no community id"
+    return None

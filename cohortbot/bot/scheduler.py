@@ -1,0 +1,226 @@
+"""Timers and cron schedules -> TimerFired / ScheduleFired events, exactly once.
+
+APScheduler's CronTrigger computes *when* (in the community's zone, DST-correct); the clock
+is injected, so tests and the console's ``/advance`` step through time without waiting.
+Exactly-once comes from the database: each occurrence is claimed under a unique constraint
+in the same transaction as the decision it causes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from cohortbot.playbook.engine import Engine
+from cohortbot.playbook.events import ScheduleFired, TimerFired
+from cohortbot.playbook.ports import Clock, UnitOfWork
+from cohortbot.playbook.refs import CommunityRef
+from cohortbot.playbook.step import ScheduleSpec
+
+__all__ = ["CronCalendar", "Scheduler", "occurrences"]
+
+log = logging.getLogger("cohortbot.scheduler")
+Claim = Callable[[UnitOfWork], Awaitable[bool]]
+Process = Callable[..., Awaitable[bool]]
+MAX_MISSED_RECORDED = 500
+LATE_AFTER = timedelta(minutes=1)
+
+
+def occurrences(trigger: CronTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
+    """Nominal fire times in (after, until], in UTC."""
+    current = trigger.get_next_fire_time(after, after)
+    while current is not None and current <= until:
+        yield current.astimezone(UTC)
+        current = trigger.get_next_fire_time(current, current)
+
+
+class CronCalendar:
+    """The engine's Calendar port, on APScheduler's CronTrigger."""
+
+    def __init__(self) -> None:
+        self._triggers: dict[tuple[str, str], CronTrigger] = {}
+
+    def trigger(self, cron: str, zone: str) -> CronTrigger:
+        key = (cron, zone)
+        if key not in self._triggers:
+            self._triggers[key] = CronTrigger.from_crontab(cron, timezone=ZoneInfo(zone))
+        return self._triggers[key]
+
+    def occurrences(self, cron: str, zone: str, after: datetime, until: datetime) -> list[datetime]:
+        return list(occurrences(self.trigger(cron, zone), after, until))
+
+    def next(self, cron: str, zone: str, after: datetime) -> datetime | None:
+        found = self.trigger(cron, zone).get_next_fire_time(after, after)
+        return found.astimezone(UTC) if found is not None else None
+
+
+class Scheduler:
+    def __init__(
+        self,
+        *,
+        unit_of_work: Callable[[], Any],
+        engine: Engine,
+        process: Process,
+        clock: Clock,
+        poll_seconds: float = 30.0,
+    ) -> None:
+        self._uow = unit_of_work
+        self.engine = engine
+        self.process = process
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self.calendar = CronCalendar()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_due()
+                upcoming = await self.next_due()
+            except Exception:
+                log.exception("scheduler round failed; retrying shortly")
+                upcoming = None
+            delay = self.poll_seconds
+            if upcoming is not None:
+                delay = min(delay, max(0.0, (upcoming - self.clock.now()).total_seconds()))
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    # ------------------------------------------------------------------ one round
+
+    async def run_due(self) -> int:
+        """Fire every timer and schedule occurrence due now; returns how many fired."""
+        fired = await self._run_timers()
+        for community, step, spec in await self._schedules():
+            fired += await self._run_schedule(community, step, spec)
+        return fired
+
+    async def next_due(self) -> datetime | None:
+        async with self._uow() as uow:
+            candidates = [await uow.timers.next_due()]
+        now = self.clock.now()
+        for community, step, spec in await self._schedules():
+            after = await self._start_after(community, step, spec, now)
+            trigger = self._trigger(community, spec)
+            nominal = trigger.get_next_fire_time(after, after)
+            if nominal is not None:
+                candidates.append(self._fire_at(community, step, spec, nominal.astimezone(UTC)))
+        found = [c for c in candidates if c is not None]
+        return min(found) if found else None
+
+    async def _run_timers(self) -> int:
+        fired = 0
+        async with self._uow() as uow:
+            timers = await uow.timers.due(self.clock.now(), limit=500)
+        for timer in timers:
+            event = TimerFired(
+                community=timer.community,
+                occurred_at=self.clock.now(),
+                event_id=f"timer:{timer.key}:{timer.due_at.isoformat()}",
+                key=timer.key,
+                kind=timer.kind,
+                due_at=timer.due_at,
+                subject=timer.subject,
+                data=dict(timer.data),
+            )
+
+            async def claim(uow: UnitOfWork, key: str = timer.key) -> bool:
+                return await uow.timers.claim(key, now=self.clock.now())
+
+            fired += int(await self.process(event, claim=claim))
+        return fired
+
+    async def _schedules(self) -> list[tuple[CommunityRef, str, ScheduleSpec]]:
+        async with self._uow() as uow:
+            communities = await uow.communities.list()
+        found = []
+        for community, _playbook in communities:
+            loaded = self.engine.playbooks.for_community(community)
+            if loaded is None:
+                continue
+            for step in self.engine.steps:
+                cfg = loaded.steps.get(step.name)
+                if step.schedules is None or cfg is None or not cfg.enabled:
+                    continue
+                specs = step.schedules(cfg, loaded.community)
+                found += [(community, step.name, spec) for spec in specs if spec.fires]
+        return found
+
+    def _trigger(self, community: CommunityRef, spec: ScheduleSpec) -> CronTrigger:
+        loaded = self.engine.playbooks.for_community(community)
+        return self.calendar.trigger(spec.cron, loaded.community.timezone if loaded else "UTC")
+
+    async def _start_after(
+        self, community: CommunityRef, step: str, spec: ScheduleSpec, now: datetime
+    ) -> datetime:
+        async with self._uow() as uow:
+            last = await uow.claims.last(community, f"{step}.{spec.name}")
+        window = spec.jitter_window or timedelta(0)
+        return last if last is not None else now - spec.grace - window
+
+    def _fire_at(self, community: CommunityRef, step: str, spec: ScheduleSpec, nominal: datetime) -> datetime:
+        """The moment to act: the nominal time, or a stable random moment in the jitter window."""
+        if not spec.jitter_window:
+            return nominal
+        digest = hashlib.sha256(f"{community}|{step}.{spec.name}|{nominal.isoformat()}".encode()).digest()
+        seconds = int(spec.jitter_window.total_seconds())
+        return nominal + timedelta(seconds=int.from_bytes(digest[:8], "big") % max(1, seconds))
+
+    async def _run_schedule(self, community: CommunityRef, step: str, spec: ScheduleSpec) -> int:
+        now = self.clock.now()
+        name = f"{step}.{spec.name}"
+        after = await self._start_after(community, step, spec, now)
+        trigger = self._trigger(community, spec)
+        due = [o for o in occurrences(trigger, after, now) if self._fire_at(community, step, spec, o) <= now]
+        if not due:
+            return 0
+        *older, latest = due
+        fire_at = self._fire_at(community, step, spec, latest)
+        if now - fire_at > spec.grace:  # even the newest is too late: all of them were missed
+            await self._record_missed(community, name, due, now)
+            return 0
+        await self._record_missed(community, name, older, now)
+        late = now - fire_at > LATE_AFTER
+        event = ScheduleFired(
+            community=community,
+            occurred_at=now,
+            event_id=f"schedule:{community}:{name}:{latest.isoformat()}",
+            schedule=name,
+            occurrence=latest,
+            late=late,
+        )
+
+        async def claim(uow: UnitOfWork) -> bool:
+            status = "late" if late else "fired"
+            return await uow.claims.claim(community, name, latest, status=status, now=now)
+
+        return int(await self.process(event, claim=claim))
+
+    async def _record_missed(
+        self, community: CommunityRef, name: str, missed: list[datetime], now: datetime
+    ) -> None:
+        if not missed:
+            return
+        if len(missed) > MAX_MISSED_RECORDED:
+            log.warning(
+                "%s: %d occurrences missed; recording the newest %d", name, len(missed), MAX_MISSED_RECORDED
+            )
+            missed = missed[-MAX_MISSED_RECORDED:]
+        async with self._uow() as uow:
+            for occurrence in missed:
+                await uow.claims.claim(community, name, occurrence, status="missed", now=now)
+            await uow.commit()
+        log.warning("%s in %s: %d occurrence(s) missed while down, recorded", name, community, len(missed))

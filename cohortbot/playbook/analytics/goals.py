@@ -1,0 +1,130 @@
+"""Progress on a playbook's goals: key results with timelines, pure.
+
+Weeks count from the cohort's start (week 1 is its first seven days). A count is on track
+while it is at least on the straight line from 0 at the start to the target at ``by_week``;
+a percentage has no pace: it is "below target" until its week has passed, then "missed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from cohortbot.playbook.analytics.metrics import (
+    POSTING,
+    WEEK,
+    Rate,
+    activation,
+    active_users,
+    question_outcomes,
+    retention,
+)
+from cohortbot.playbook.ports import ActivityRecord, Member
+
+__all__ = ["GOAL_METRICS", "GoalLike", "GoalProgress", "cohort_week", "goal_progress", "goal_values"]
+
+# metric name -> (what it counts, whether it is a percentage)
+GOAL_METRICS: dict[str, tuple[str, bool]] = {
+    "members_joined": ("members who joined since the cohort start", False),
+    "introductions": ("introductions made since the cohort start", False),
+    "active_members": ("members active in the last 7 days", False),
+    "posters": ("members who posted since the cohort start", False),
+    "messages": ("messages and replies since the cohort start", False),
+    "activation_rate": ("% of newcomers who posted within 7 days of joining", True),
+    "retention_rate": ("% of newcomers active in their first week who were active in the second", True),
+    "answered_rate": ("% of questions asked since the start that got a reply", True),
+    "connections": ("introductions the bot matched that were confirmed as met", False),
+}
+
+
+class GoalLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def target(self) -> float: ...
+    @property
+    def by_week(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GoalProgress:
+    name: str
+    metric: str
+    value: float
+    target: float
+    by_week: int
+    week: int
+    status: str  # "met" | "on track" | "behind" | "below target" | "missed"
+
+
+def cohort_week(start: date, today: date) -> int:
+    """Week number of ``today`` in a cohort starting ``start`` (week 1 is its first 7 days)."""
+    return (today - start).days // 7 + 1
+
+
+def goal_values(
+    records: Sequence[ActivityRecord],
+    members: Iterable[Member],
+    *,
+    start: datetime,
+    now: datetime,
+    extra: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``)."""
+    people = [m for m in members if not m.is_bot and not m.analytics_opt_out]
+    since_start = [r for r in records if start <= r.at < now]
+    outcomes = question_outcomes(records, start, now)
+    rates = {
+        "activation_rate": activation(records, people, start, now, now=now),
+        "retention_rate": retention(records, people, start, now, now=now),
+        "answered_rate": Rate(sum(1 for o in outcomes if o.first_reply_at), len(outcomes)),
+    }
+    values: dict[str, float] = {
+        "members_joined": sum(1 for m in people if m.joined_at is not None and start <= m.joined_at < now),
+        "introductions": sum(
+            1 for m in people if m.introduced_at is not None and start <= m.introduced_at < now
+        ),
+        "active_members": len(active_users(records, now - WEEK, now)),
+        "posters": len({r.user.id for r in since_start if r.kind in POSTING}),
+        "messages": sum(1 for r in since_start if r.kind in POSTING),
+        **{name: 100.0 * (rate.value or 0.0) for name, rate in rates.items()},
+        "connections": 0.0,
+    }
+    values.update(extra or {})
+    return values
+
+
+def goal_progress(goals: Iterable[GoalLike], values: Mapping[str, float], *, week: int) -> list[GoalProgress]:
+    """Each goal's value against its target and timeline.
+
+    Counts are on track when at least ``target * week / by_week`` (a straight line to the
+    target); percentages have no pace, only "below target" until their week has passed.
+    """
+    found = []
+    for goal in goals:
+        value = float(values.get(goal.metric, 0.0))
+        rate = GOAL_METRICS.get(goal.metric, ("", False))[1]
+        if value >= goal.target:
+            status = "met"
+        elif week > goal.by_week:
+            status = "missed"
+        elif rate:
+            status = "below target"
+        else:
+            status = "on track" if value >= goal.target * week / goal.by_week else "behind"
+        found.append(
+            GoalProgress(
+                name=goal.name,
+                metric=goal.metric,
+                value=value,
+                target=goal.target,
+                by_week=goal.by_week,
+                week=week,
+                status=status,
+            )
+        )
+    return found

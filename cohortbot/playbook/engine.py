@@ -1,0 +1,198 @@
+"""The engine: one event in, each interested step decides, actions out.
+
+A step that raises is isolated: its state changes are rolled back (a savepoint) and its
+actions dropped, the failure is logged, and the other steps still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cohortbot.playbook.actions import Action
+from cohortbot.playbook.commands import CommandSpec
+from cohortbot.playbook.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    ScheduleFired,
+    TimerFired,
+)
+from cohortbot.playbook.ports import (
+    Calendar,
+    Capabilities,
+    ChartRenderer,
+    Clock,
+    SentimentAnalyzer,
+    UnitOfWork,
+)
+from cohortbot.playbook.refs import CommunityRef, Platform
+from cohortbot.playbook.step import Command, Handler, LoadedPlaybook, Step, StepContext
+
+__all__ = ["Decision", "Engine", "PlaybookSet"]
+
+log = logging.getLogger("cohortbot.engine")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Decision:
+    actions: list[Action] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (step, error)
+    playbook: str | None = None
+
+
+class PlaybookSet:
+    """All loaded playbooks; picks the one a community runs."""
+
+    def __init__(self, playbooks: Sequence[LoadedPlaybook]) -> None:
+        defaults = [p for p in playbooks if p.community.default]
+        if len(defaults) > 1:
+            names = ", ".join(p.source for p in defaults)
+            raise ValueError(f"only one playbook may be the default, but these all are: {names}")
+        self.playbooks = list(playbooks)
+        self.default = defaults[0] if defaults else None
+
+    def for_community(self, community: CommunityRef) -> LoadedPlaybook | None:
+        for loaded in self.playbooks:
+            if loaded.community.applies_to(community):
+                return loaded
+        return self.default
+
+
+class Engine:
+    def __init__(
+        self,
+        playbooks: PlaybookSet,
+        steps: Sequence[Step[Any]],
+        *,
+        clock: Clock,
+        calendar: Calendar,
+        capabilities: Mapping[Platform, Capabilities],
+        sentiment: SentimentAnalyzer | None = None,
+        charts: ChartRenderer | None = None,
+    ) -> None:
+        self.playbooks = playbooks
+        self.steps = list(steps)
+        self.clock = clock
+        self.calendar = calendar
+        self.sentiment = sentiment
+        self.charts = charts
+        self.capabilities = dict(capabilities)
+        self._commands: dict[tuple[str, ...], tuple[Step[Any], Command]] = {}
+        self._catalogs: dict[int, list[CommandSpec]] = {}
+        for step in self.steps:
+            for command in step.commands:
+                if command.spec.path in self._commands:
+                    raise ValueError(f"two steps offer /cohort {command.spec.name}")
+                self._commands[command.spec.path] = (step, command)
+
+    def commands(self) -> list[CommandSpec]:
+        """The whole /cohort tree (adapters register it; Slack and console parse with it)."""
+        return [command.spec for _step, command in self._commands.values()]
+
+    async def handle(self, event: Event, uow: UnitOfWork) -> Decision:
+        loaded = self.playbooks.for_community(event.community)
+        if loaded is None:
+            log.info("no playbook applies to %s; event %s ignored", event.community, type(event).__name__)
+            return Decision()
+        actions: list[Action] = []
+        failures: list[tuple[str, str]] = []
+        for step, handler in self._route(event, loaded):
+            ctx = self._context(step, event, loaded, uow)
+            try:
+                async with uow.savepoint():
+                    await handler(event, ctx)
+            except Exception as exc:
+                log.exception("step %s failed on %s %s", step.name, type(event).__name__, event.event_id)
+                failures.append((step.name, f"{type(exc).__name__}: {exc}"))
+                continue
+            actions.extend(ctx.actions)
+        return Decision(actions=actions, failures=failures, playbook=loaded.name)
+
+    def _context(
+        self, step: Step[Any], event: Event, loaded: LoadedPlaybook, uow: UnitOfWork
+    ) -> StepContext[Any]:
+        config = loaded.steps.get(step.name) or step.config()
+        return StepContext(
+            event=event,
+            playbook=loaded.community,
+            config=config,
+            uow=uow,
+            clock=self.clock,
+            calendar=self.calendar,
+            sentiment=self.sentiment,
+            charts=self.charts,
+            capabilities=self.capabilities.get(event.community.platform, Capabilities()),
+            step=step.name,
+            loaded=loaded,
+            catalog=self._catalog(loaded),
+        )
+
+    def _active(self, step: Step[Any], loaded: LoadedPlaybook) -> bool:
+        return step.always_on or loaded.enabled(step.name)
+
+    def _catalog(self, loaded: LoadedPlaybook) -> list[CommandSpec]:
+        """The commands this playbook's enabled steps offer, computed once per playbook."""
+        key = id(loaded)  # playbooks live as long as the engine; LoadedPlaybook is unhashable
+        if key not in self._catalogs:
+            self._catalogs[key] = [
+                command.spec for step, command in self._commands.values() if self._active(step, loaded)
+            ]
+        return self._catalogs[key]
+
+    def _route(self, event: Event, loaded: LoadedPlaybook) -> Iterator[tuple[Step[Any], Handler]]:
+        if isinstance(event, CommandInvoked):
+            yield from self._route_command(event, loaded)
+            return
+        prefix: str | None = None
+        if isinstance(event, ButtonPressed):
+            prefix = event.action_id.split(":", 1)[0]
+        elif isinstance(event, FormSubmitted):
+            prefix = event.form_id.split(":", 1)[0]
+        elif isinstance(event, (TimerFired, ScheduleFired)):
+            name = event.kind if isinstance(event, TimerFired) else event.schedule
+            prefix = name.split(".", 1)[0]
+        for step in self.steps:
+            if prefix is not None and step.name != prefix:
+                continue
+            handler = step.handlers.get(type(event))
+            if handler is not None and self._active(step, loaded):
+                yield step, handler
+
+    def _route_command(
+        self, event: CommandInvoked, loaded: LoadedPlaybook
+    ) -> Iterator[tuple[Step[Any], Handler]]:
+        found = self._commands.get(event.path)
+        if found is None or not self._active(found[0], loaded):
+            yield self._core_step(), _unknown_command
+            return
+        step, command = found
+        if command.spec.moderator:
+            yield step, _moderators_only(command.handler)
+        else:
+            yield step, command.handler
+
+    def _core_step(self) -> Step[Any]:
+        return next(s for s in self.steps if s.always_on)
+
+
+async def _unknown_command(event: CommandInvoked, ctx: StepContext[Any]) -> None:
+    name = " ".join(event.path)
+    ctx.respond(event.interaction, f"`/cohort {name}` is not available here. Try `/cohort help`.")
+
+
+def _moderators_only(handler: Handler) -> Handler:
+    async def guarded(event: CommandInvoked, ctx: StepContext[Any]) -> None:
+        if not ctx.is_moderator(event.actor):
+            log.info("refused /cohort %s for non-moderator %s", " ".join(event.path), event.actor.user)
+            ctx.respond(
+                event.interaction,
+                f"Sorry, only moderators can use `/cohort {' '.join(event.path)}`.",
+            )
+            return
+        await handler(event, ctx)
+
+    return guarded

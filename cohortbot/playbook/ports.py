@@ -1,0 +1,289 @@
+"""What the engine needs from the outside world, as Protocols.
+
+The storage layer implements the repositories and the unit of work; the runtime supplies the
+clock; each adapter declares its capabilities. The records here are plain dataclasses so the
+engine never sees an ORM object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from cohortbot.playbook.actions import Action
+from cohortbot.playbook.charts import Chart
+from cohortbot.playbook.messages import Attachment
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, UserRef
+
+__all__ = [
+    "ActivityRecord",
+    "ActivityRepository",
+    "Calendar",
+    "Capabilities",
+    "ChartRenderer",
+    "ClaimRepository",
+    "Clock",
+    "CommunityRepository",
+    "InboxRepository",
+    "Member",
+    "MemberRepository",
+    "OutboxItem",
+    "OutboxRepository",
+    "OutboxStats",
+    "SentimentAnalyzer",
+    "StateRepository",
+    "Timer",
+    "TimerRepository",
+    "UnitOfWork",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Calendar(Protocol):
+    """Cron arithmetic in a community's zone (DST-correct); implemented outside the core."""
+
+    def occurrences(self, cron: str, zone: str, after: datetime, until: datetime) -> list[datetime]:
+        """Nominal times in (after, until], aware UTC."""
+        ...
+
+    def next(self, cron: str, zone: str, after: datetime) -> datetime | None:
+        """The first nominal time strictly after ``after``, aware UTC."""
+        ...
+
+
+class SentimentAnalyzer(Protocol):
+    """A lexicon model that works offline; the text is scored, never stored."""
+
+    def score(self, text: str) -> float:
+        """From -1 (very negative) to +1 (very positive)."""
+        ...
+
+
+class ChartRenderer(Protocol):
+    def render(self, chart: Chart) -> Attachment:
+        """A PNG attachment of the chart."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Capabilities:
+    """What a platform can do natively; the engine degrades deliberately where it can't."""
+
+    dms: bool = True
+    group_dms: bool = False
+    roles: bool = False  # Slack: user groups stand in when the workspace allows them
+    native_events: bool = False  # Discord Guild Scheduled Events
+    native_polls: bool = False
+    modals: bool = False
+    max_form_inputs: int = 5
+    threads: bool = False
+    reactions: bool = True
+    local_time: bool = False  # renders <t:UNIX> in each reader's own time zone
+
+
+# ---------------------------------------------------------------------------- records
+
+
+@dataclass(kw_only=True, slots=True)
+class Member:
+    """What the bot knows about one member of one community."""
+
+    community: CommunityRef
+    user: UserRef
+    display_name: str
+    is_bot: bool = False
+    pending: bool = False
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    join_count: int = 0
+    welcomed_at: datetime | None = None
+    onboarded_at: datetime | None = None  # accepted the guidelines (or welcomed, if none needed)
+    introduced_at: datetime | None = None
+    first_post_at: datetime | None = None
+    last_active_at: datetime | None = None
+    analytics_opt_out: bool = False
+    data: dict[str, Any] = field(default_factory=dict)  # per-step extras, keyed by step name
+
+    @property
+    def present(self) -> bool:
+        """Still in the community (``joined_at`` is None for members who predate the bot)."""
+        return self.left_at is None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Timer:
+    key: str  # unique; setting a timer with the same key replaces it
+    community: CommunityRef
+    due_at: datetime
+    kind: str  # "<step>.<what>", routes TimerFired to the step
+    subject: UserRef | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ActivityRecord:
+    """One message, reply or reaction. Never the message text (privacy by default)."""
+
+    community: CommunityRef
+    user: UserRef
+    channel: ChannelRef | None
+    at: datetime
+    kind: str  # "message" | "reply" | "reaction"
+    message_id: str = ""
+    thread_id: str = ""
+    reply_to: UserRef | None = None
+    length: int = 0
+    is_question: bool = False
+    sentiment: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OutboxItem:
+    id: int
+    action: Action
+    attempts: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OutboxStats:
+    pending: int
+    parked: int
+    delivered: int
+    last_errors: tuple[tuple[str, str, datetime], ...] = ()  # (action key, error, when)
+
+
+# ---------------------------------------------------------------------------- repositories
+
+
+class CommunityRepository(Protocol):
+    async def seen(self, community: CommunityRef, *, playbook: str, now: datetime) -> None: ...
+
+    async def list(self) -> list[tuple[CommunityRef, str]]: ...
+
+
+class MemberRepository(Protocol):
+    async def get(self, community: CommunityRef, user: UserRef) -> Member | None: ...
+
+    async def save(self, member: Member) -> None: ...
+
+    async def list(self, community: CommunityRef, *, present_only: bool = True) -> list[Member]: ...
+
+    async def delete(self, community: CommunityRef, user: UserRef) -> bool: ...
+
+
+class StateRepository(Protocol):
+    """Small JSON documents a step keeps per community (rotation positions, windows...)."""
+
+    async def get(self, community: CommunityRef, key: str) -> Any | None: ...
+
+    async def put(self, community: CommunityRef, key: str, value: Any) -> None: ...
+
+    async def delete(self, community: CommunityRef, key: str) -> None: ...
+
+
+class TimerRepository(Protocol):
+    async def set(self, timer: Timer) -> None: ...
+
+    async def cancel(self, key: str) -> None: ...
+
+    async def get(self, key: str) -> Timer | None: ...
+
+    async def due(self, now: datetime, *, limit: int = 100) -> list[Timer]: ...
+
+    async def claim(self, key: str, *, now: datetime) -> bool:
+        """Mark a due timer fired; False if another process (or a replay) already did."""
+        ...
+
+    async def next_due(self) -> datetime | None: ...
+
+
+class ActivityRepository(Protocol):
+    async def add(self, record: ActivityRecord) -> None: ...
+
+    async def list(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        user: UserRef | None = None,
+    ) -> list[ActivityRecord]: ...
+
+    async def delete_user(self, community: CommunityRef, user: UserRef) -> int: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, action: Action, *, now: datetime) -> bool:
+        """Record a decided action; False if its idempotency key is already there."""
+        ...
+
+    async def stats(self, community: CommunityRef) -> OutboxStats: ...
+
+    async def claim_due(self, now: datetime, *, limit: int, lease_seconds: float) -> list[OutboxItem]: ...
+
+    async def mark_delivered(self, item_id: int, *, now: datetime, result: dict[str, Any]) -> None: ...
+
+    async def mark_failed(
+        self, item_id: int, *, now: datetime, error: str, retry_at: datetime | None
+    ) -> None:
+        """A failed attempt: retried at ``retry_at``, or parked (kept, visible) when None."""
+        ...
+
+    async def next_due(self) -> datetime | None: ...
+
+    async def requeue_parked(self, community: CommunityRef, *, now: datetime) -> int: ...
+
+
+class InboxRepository(Protocol):
+    async def record(self, event_id: str, *, now: datetime) -> bool:
+        """Remember an event id; False if it was processed before (a duplicate)."""
+        ...
+
+
+class ClaimRepository(Protocol):
+    """Schedule occurrences, each claimed exactly once across processes."""
+
+    async def claim(
+        self, community: CommunityRef, schedule: str, occurrence: datetime, *, status: str, now: datetime
+    ) -> bool: ...
+
+    async def last(self, community: CommunityRef, schedule: str) -> datetime | None: ...
+
+    async def list(
+        self, community: CommunityRef, *, status: str | None = None, since: datetime | None = None
+    ) -> Sequence[tuple[str, datetime, str]]:
+        """(schedule, occurrence, status) rows, newest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: state changes and the actions they produced commit together."""
+
+    communities: CommunityRepository
+    members: MemberRepository
+    state: StateRepository
+    timers: TimerRepository
+    activity: ActivityRepository
+    outbox: OutboxRepository
+    inbox: InboxRepository
+    claims: ClaimRepository
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A nested transaction: leaving it with an exception undoes only what it did."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...

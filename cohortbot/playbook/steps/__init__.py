@@ -1,0 +1,34 @@
+"""The playbook steps, in the order they see each event (core bookkeeping first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cohortbot.playbook.step import Step
+from cohortbot.playbook.steps import (
+    activity,
+    champions,
+    core,
+    health,
+    intros,
+    privacy,
+    prompts,
+    sessions,
+    surveys,
+    welcome,
+)
+
+__all__ = ["STEPS"]
+
+STEPS: tuple[Step[Any], ...] = (
+    core.STEP,
+    activity.STEP,
+    privacy.STEP,
+    welcome.STEP,
+    intros.STEP,
+    prompts.STEP,
+    sessions.STEP,
+    surveys.STEP,
+    champions.STEP,
+    health.STEP,
+)

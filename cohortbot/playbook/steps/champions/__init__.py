@@ -1,0 +1,7 @@
+"""The champions step: see handlers.py for what it does."""
+
+from __future__ import annotations
+
+from cohortbot.playbook.steps.champions.handlers import STEP, ChampionsConfig
+
+__all__ = ["STEP", "ChampionsConfig"]

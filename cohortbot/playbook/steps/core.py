@@ -1,0 +1,144 @@
+"""Core bookkeeping every community gets: the member roster, ``/cohort status`` and ``help``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from cohortbot.playbook.commands import CommandSpec, usage
+from cohortbot.playbook.events import (
+    CommandInvoked,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    MessagePosted,
+    ReactionAdded,
+)
+from cohortbot.playbook.model import StepConfig
+from cohortbot.playbook.ports import Member
+from cohortbot.playbook.refs import UserRef
+from cohortbot.playbook.step import Command, Step, StepContext
+
+__all__ = ["STEP", "CoreConfig", "touch_member"]
+
+
+class CoreConfig(StepConfig):
+    """No settings: the core is always on."""
+
+
+Ctx = StepContext[CoreConfig]
+
+
+async def touch_member(ctx: StepContext[Any], user: UserRef, *, display_name: str = "") -> Member:
+    """The member's record, created on first sight (members who predate the bot)."""
+    member = await ctx.member(user)
+    if member is None:
+        member = Member(community=ctx.community, user=user, display_name=display_name or user.label)
+    return member
+
+
+async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
+    member = await ctx.member(event.member)
+    if member is None:
+        member = Member(community=ctx.community, user=event.member, display_name=event.display_name)
+    returning = member.left_at is not None or member.joined_at is None
+    if member.join_count == 0 or returning:
+        member.joined_at = event.occurred_at
+        member.left_at = None
+        member.join_count += 1
+    member.display_name = event.display_name
+    member.is_bot = event.is_bot
+    member.pending = event.pending
+    await ctx.uow.members.save(member)
+
+
+async def on_updated(event: MemberUpdated, ctx: Ctx) -> None:
+    member = await touch_member(ctx, event.member, display_name=event.display_name)
+    member.display_name = event.display_name
+    member.pending = event.pending
+    await ctx.uow.members.save(member)
+
+
+async def on_left(event: MemberLeft, ctx: Ctx) -> None:
+    member = await ctx.member(event.member)
+    if member is not None and member.left_at is None:
+        member.left_at = event.occurred_at
+        await ctx.uow.members.save(member)
+
+
+async def on_message(event: MessagePosted, ctx: Ctx) -> None:
+    if event.is_bot or event.is_direct:
+        return
+    member = await touch_member(ctx, event.author)
+    member.first_post_at = member.first_post_at or event.occurred_at
+    member.last_active_at = event.occurred_at
+    await ctx.uow.members.save(member)
+
+
+async def on_reaction(event: ReactionAdded, ctx: Ctx) -> None:
+    member = await touch_member(ctx, event.user)
+    member.last_active_at = event.occurred_at
+    await ctx.uow.members.save(member)
+
+
+async def status(event: CommandInvoked, ctx: Ctx) -> None:
+    loaded = ctx.loaded
+    stats = await ctx.uow.outbox.stats(ctx.community)
+    members = await ctx.uow.members.list(ctx.community)
+    humans = [m for m in members if not m.is_bot]
+    missed = await ctx.uow.claims.list(ctx.community, status="missed", since=ctx.now - timedelta(days=7))
+    steps = ", ".join(name for name, cfg in loaded.steps.items() if cfg.enabled) or "none"
+    lines = [
+        f"Playbook: **{loaded.name}** ({loaded.source})",
+        f"Steps enabled: {steps}",
+        f"Members: {len(humans)} present, {sum(1 for m in humans if m.welcomed_at)} welcomed, "
+        f"{sum(1 for m in humans if m.onboarded_at)} onboarded, "
+        f"{sum(1 for m in humans if m.introduced_at)} introduced",
+        f"Outbox: {stats.pending} pending, {stats.parked} parked, {stats.delivered} delivered",
+    ]
+    if stats.last_errors:
+        lines.append("Last errors:")
+        lines += [f"- {key}: {error} (<t:{int(when.timestamp())}>)" for key, error, when in stats.last_errors]
+    if missed:
+        lines.append(f"Missed schedule occurrences (7 days): {len(missed)}")
+        lines += [f"- {name} at <t:{int(when.timestamp())}>" for name, when, _ in list(missed)[:5]]
+    ctx.respond(
+        event.interaction,
+        "\n".join(lines),
+        title=f"cohortbot status: {ctx.playbook.display_name(ctx.community)}",
+    )
+
+
+async def help_(event: CommandInvoked, ctx: Ctx) -> None:
+    moderator = ctx.is_moderator(event.actor)
+    lines = [
+        f"`{usage(spec)}` — {spec.description}"
+        for spec in sorted(ctx.catalog, key=lambda s: s.path)
+        if moderator or not spec.moderator
+    ]
+    ctx.respond(event.interaction, "\n".join(lines), title="cohortbot commands")
+
+
+STEP = Step(
+    name="core",
+    config=CoreConfig,
+    always_on=True,
+    handlers={
+        MemberJoined: on_joined,
+        MemberUpdated: on_updated,
+        MemberLeft: on_left,
+        MessagePosted: on_message,
+        ReactionAdded: on_reaction,
+    },
+    commands=(
+        Command(
+            spec=CommandSpec(
+                path=("status",),
+                description="Steps enabled, the outbox (pending, parked), last errors",
+                moderator=True,
+            ),
+            handler=status,
+        ),
+        Command(spec=CommandSpec(path=("help",), description="What you can ask cohortbot"), handler=help_),
+    ),
+)

@@ -1,0 +1,66 @@
+"""The health step's playbook section: the weekly digest, goals, the newcomer first-reply watch."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cohortbot.playbook.durations import Duration
+from cohortbot.playbook.model import StepConfig
+from cohortbot.playbook.templates import Placeholders
+
+__all__ = ["Goal", "HealthConfig", "Metric", "NewcomerWatch"]
+
+# Keep in step with playbook.analytics_goals.GOAL_METRICS (a test checks they agree).
+Metric = Literal[
+    "members_joined",
+    "introductions",
+    "active_members",
+    "posters",
+    "messages",
+    "activation_rate",
+    "retention_rate",
+    "answered_rate",
+    "connections",
+]
+WATCH_TEXT = Annotated[str, Placeholders("member", "mention", "days", "when", "community")]
+
+
+class Goal(BaseModel):
+    """A key result: ``target`` of ``metric`` by the end of cohort week ``by_week``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=80)
+    metric: Metric
+    target: float = Field(gt=0)  # percentages (…_rate) are 0-100
+    by_week: int = Field(ge=1, le=104)
+
+
+class NewcomerWatch(BaseModel):
+    """A newcomer's question with no reply after ``unanswered_after`` pings the moderators once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    newcomer_for: Duration = timedelta(days=14)  # joined at most this long ago
+    unanswered_after: Duration = timedelta(hours=4)
+    channel: str = "moderators"  # a channel role of the playbook, or a channel name
+    message: WATCH_TEXT = (
+        "{mention} joined {days} day(s) ago and asked a question {when} that has no reply yet. "
+        "Could a champion or a moderator answer it?"
+    )
+
+
+class HealthConfig(StepConfig):
+    digest: str | None = "0 9 * * mon"  # cron in the community's zone; None: no weekly digest
+    channel: str = "moderators"  # where the digest goes: a channel role or a channel name
+    weeks: int = Field(8, ge=2, le=52)  # weeks of history in the charts
+    charts: bool = True  # PNG charts with the digest (text only when False or unavailable)
+    start: date | None = None  # the cohort's start; goals count weeks from it (default: first join)
+    goals: list[Goal] = Field(default_factory=list)
+    inactive_listed: int = Field(10, ge=0, le=50)  # recently inactive members named in the digest
+    newcomer_watch: NewcomerWatch = NewcomerWatch()
+    sentiment: Literal["show", "hide"] = "show"

@@ -1,0 +1,247 @@
+"""The ``/cohort session ...`` and ``/cohort deadline add`` commands of the sessions step.
+
+WHEN is ``YYYY-MM-DD HH:MM`` in the community's time zone. The option values are read as one
+line of words from the right (``... DATE TIME DURATION``), so WHEN may be quoted or not and a
+title may be several words on every platform.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+from cohortbot.playbook.actions import PostMessage
+from cohortbot.playbook.commands import CommandSpec, OptionSpec
+from cohortbot.playbook.durations import format_duration, parse_duration
+from cohortbot.playbook.events import CommandInvoked
+from cohortbot.playbook.messages import RichMessage, timestamp
+from cohortbot.playbook.step import Command, StepContext
+from cohortbot.playbook.steps.sessions.model import (
+    Deadline,
+    Session,
+    SessionsConfig,
+    WhenError,
+    deadline_id,
+    parse_local,
+    session_id,
+    slug,
+)
+from cohortbot.playbook.steps.sessions.ops import (
+    channel_for,
+    open_deadline,
+    open_session,
+    reminders_text,
+    set_reminders,
+    store,
+)
+
+__all__ = ["COMMANDS"]
+
+Ctx = StepContext[SessionsConfig]
+MAX_LENGTH = timedelta(days=1)
+LISTED = 15
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
+
+
+def _words(event: CommandInvoked, *names: str) -> list[str]:
+    """All option values as words: WHEN may be quoted or not, titles may be several words."""
+    return " ".join(str(event.options.get(n, "")) for n in names).split()
+
+
+def _parse_when(ctx: Ctx, text: str) -> str | None:
+    """None if fine, else the error to show."""
+    try:
+        moment = parse_local(text, ctx.playbook.zone)
+    except WhenError as exc:
+        return str(exc)
+    if moment <= ctx.now:
+        now = ctx.now.astimezone(ctx.playbook.zone).strftime("%Y-%m-%d %H:%M")
+        return f"{text} is in the past (it is {now} {ctx.playbook.timezone} now); pick a future time."
+    return None
+
+
+async def create(event: CommandInvoked, ctx: Ctx) -> None:
+    words = _words(event, "title", "when", "duration")
+    usage = 'Usage: `/cohort session create "TITLE" YYYY-MM-DD HH:MM DURATION`, e.g. 2026-03-05 18:00 1h'
+    if len(words) >= 3 and _CLOCK.match(words[-1]):
+        ctx.respond(event.interaction, f"DURATION is missing. {usage}")
+        return
+    if len(words) < 4:
+        ctx.respond(event.interaction, f"I need a title, a date and time, and a duration. {usage}")
+        return
+    title, when, length = " ".join(words[:-3]), " ".join(words[-3:-1]), words[-1]
+    problem = _parse_when(ctx, when)
+    if problem:
+        ctx.respond(event.interaction, problem)
+        return
+    try:
+        duration = parse_duration(length)
+    except ValueError:
+        ctx.respond(event.interaction, f"DURATION must look like 45m, 1h or 1h30m, not {length!r}.")
+        return
+    if not timedelta(0) < duration <= MAX_LENGTH:
+        ctx.respond(event.interaction, "DURATION must be longer than 0 and at most 1d.")
+        return
+    zone = ctx.playbook.zone
+    start = parse_local(when, zone)
+    sid = session_id(title, start, zone)
+    if await store(ctx).session(sid) is not None:
+        ctx.respond(event.interaction, f"**{title}** at that time already exists (id `{sid}`).")
+        return
+    session = Session(
+        id=sid,
+        name=slug(title),
+        title=title,
+        starts_at=start,
+        ends_at=start + duration,
+        location=ctx.config.location,
+    )
+    await open_session(ctx, session)
+    channel = channel_for(ctx, None)
+    where = f" and announced in <#{channel.label}>" if channel else " (no channel to announce it in)"
+    ctx.respond(event.interaction, f"Created **{title}** on {timestamp(start)}{where}. Its id: `{sid}`.")
+
+
+async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
+    cfg, sessions = ctx.config, store(ctx)
+    me = event.actor.user.id
+    stored = [s for s in await sessions.sessions() if s.ends_at > ctx.now]
+    known = {s.id for s in await sessions.sessions()}
+    rows: list[tuple[float, str]] = []
+    for s in stored:
+        mine = " · you're going" if me in s.going else ""
+        line = f"- **{s.title}** — {timestamp(s.starts_at)} · {len(s.going)} going{mine} · id `{s.id}`"
+        rows.append((s.starts_at.timestamp(), line))
+    for rs in cfg.sessions:  # occurrences not announced yet
+        until = ctx.now + cfg.list_ahead
+        for start in ctx.calendar.occurrences(rs.cron, ctx.playbook.timezone, ctx.now, until):
+            if session_id(rs.name, start, ctx.playbook.zone) not in known:
+                opens = start - rs.announce_before
+                rsvp = f"RSVP from {timestamp(opens)}" if opens > ctx.now else "RSVP opens soon"
+                rows.append((start.timestamp(), f"- **{rs.title}** — {timestamp(start)} · {rsvp}"))
+    rows.sort()
+    lines = [line for _, line in rows[:LISTED]] or ["No sessions planned."]
+    deadlines = [d for d in await sessions.deadlines() if d.due > ctx.now]
+    if deadlines:
+        lines += ["", "**Deadlines**"]
+        lines += [f"- **{d.title}** — closes {timestamp(d.due)}" for d in deadlines[:LISTED]]
+    ctx.respond(event.interaction, "\n".join(lines), title="Upcoming sessions")
+
+
+async def notes(event: CommandInvoked, ctx: Ctx) -> None:
+    sid, link = str(event.options["session"]), str(event.options["link"]).strip()
+    if not link.startswith(("https://", "http://")):
+        ctx.respond(event.interaction, f"LINK must start with https:// (got {link!r}).")
+        return
+    sessions = store(ctx)
+    session = await sessions.session(sid)
+    if session is None:
+        ctx.respond(event.interaction, f"No session with id `{sid}`. `/cohort session list` shows the ids.")
+        return
+    session.notes = link
+    await sessions.save(session)
+    if not session.followed_up:
+        ctx.respond(event.interaction, f"Saved: the follow-up after **{session.title}** will link it.")
+        return
+    digest = hashlib.sha256(link.encode()).hexdigest()[:12]
+    channel = channel_for(ctx, session.channel)
+    if channel is not None:
+        ctx.emit(
+            PostMessage(
+                key=f"session-notes:{ctx.community}:{session.id}:{digest}",
+                community=ctx.community,
+                channel=channel,
+                message=RichMessage(
+                    text=ctx.fill(
+                        ctx.config.notes, title=session.title, when=timestamp(session.starts_at), link=link
+                    )
+                ),
+            )
+        )
+    ctx.respond(event.interaction, f"Saved and posted the notes for **{session.title}**.")
+
+
+async def reminders(event: CommandInvoked, ctx: Ctx) -> None:
+    on = event.options.get("setting") == "on"
+    await set_reminders(ctx, event.actor.user, on)
+    ctx.respond(event.interaction, reminders_text(on))
+
+
+async def add_deadline(event: CommandInvoked, ctx: Ctx) -> None:
+    words = _words(event, "title", "when")
+    if len(words) < 3:
+        usage = 'Usage: `/cohort deadline add "TITLE" YYYY-MM-DD HH:MM`'
+        ctx.respond(event.interaction, f"I need a title and a date and time. {usage}")
+        return
+    title, when = " ".join(words[:-2]), " ".join(words[-2:])
+    problem = _parse_when(ctx, when)
+    if problem:
+        ctx.respond(event.interaction, problem)
+        return
+    zone = ctx.playbook.zone
+    due = parse_local(when, zone)
+    did = deadline_id(title, due, zone)
+    if await store(ctx).deadline(did) is not None:
+        ctx.respond(event.interaction, f"The deadline **{title}** at that time already exists.")
+        return
+    offsets = ctx.config.deadline_reminders
+    secs = [int(o.total_seconds()) for o in offsets]
+    await open_deadline(ctx, Deadline(id=did, title=title, due=due, remind_before=secs))
+    before = " and ".join(format_duration(o) for o in offsets)
+    ctx.respond(event.interaction, f"Added **{title}**, closing {timestamp(due)}. Reminders {before} before.")
+
+
+def _commands() -> tuple[Command, ...]:
+    def spec(path: str, description: str, *options: OptionSpec, moderator: bool = False) -> CommandSpec:
+        return CommandSpec(
+            path=tuple(path.split()), description=description, options=options, moderator=moderator
+        )
+
+    title = OptionSpec(name="title", description="What the session is called")
+    when = OptionSpec(name="when", description="YYYY-MM-DD HH:MM, the community's time zone")
+    return (
+        Command(
+            spec=spec(
+                "session create",
+                "Plan a live session and announce it with an RSVP",
+                title,
+                when,
+                OptionSpec(name="duration", description="How long: 45m, 1h, 1h30m", rest=True),
+                moderator=True,
+            ),
+            handler=create,
+        ),
+        Command(spec=spec("session list", "Upcoming sessions with RSVP counts"), handler=list_sessions),
+        Command(
+            spec=spec(
+                "session notes",
+                "Link a session's recording or notes (posted after it)",
+                OptionSpec(name="session", description="The session id (see /cohort session list)"),
+                OptionSpec(name="link", description="https://..."),
+                moderator=True,
+            ),
+            handler=notes,
+        ),
+        Command(
+            spec=spec(
+                "session reminders",
+                "Turn your session reminders off or on",
+                OptionSpec(name="setting", description="off or on", choices=("off", "on")),
+            ),
+            handler=reminders,
+        ),
+        Command(
+            spec=spec(
+                "deadline add",
+                "Add a deadline; reminders are posted before it closes",
+                OptionSpec(name="title", description="What closes"),
+                OptionSpec(name="when", description="YYYY-MM-DD HH:MM, the community's time zone", rest=True),
+                moderator=True,
+            ),
+            handler=add_deadline,
+        ),
+    )
+
+
+COMMANDS = _commands()

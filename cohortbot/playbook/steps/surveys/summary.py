@@ -1,0 +1,233 @@
+"""Survey results, pure: counts, means, distributions, NPS, charts and CSV from answer sets.
+
+An *answer set* is one member's finished survey as stored by the surveys step:
+``{"round": "2026-03-20", "answers": {"pace": "4", "nps": "9", ...}}`` plus ``member`` and
+``date`` for non-anonymous surveys only. The health step reuses :func:`survey_summary` for the
+"survey scores" in its digest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cohortbot.playbook.charts import Chart, Series
+from cohortbot.playbook.steps.surveys.model import ChoiceQuestion, NpsQuestion, Survey, TextQuestion
+
+__all__ = [
+    "QuestionSummary",
+    "SurveySummary",
+    "answers_csv",
+    "nps_score",
+    "summary_charts",
+    "summary_lines",
+    "survey_summary",
+]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QuestionSummary:
+    id: str
+    type: str
+    text: str
+    answered: int  # answer sets that answered this question (skips not counted)
+    distribution: tuple[tuple[str, int], ...] = ()  # value -> count, in the scale's/options' order
+    mean: float | None = None  # scale and nps
+    nps: float | None = None  # % promoters (9-10) minus % detractors (0-6)
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    texts: tuple[str, ...] = ()  # free-text answers (they are answers, not chat messages)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SurveySummary:
+    name: str
+    title: str
+    anonymous: bool
+    responses: int
+    invited: int | None = None
+    questions: tuple[QuestionSummary, ...] = field(default_factory=tuple)
+
+    @property
+    def rate(self) -> float | None:
+        """Responses per invitation, 0..1 (None when nobody was invited)."""
+        return self.responses / self.invited if self.invited else None
+
+    def question(self, qid: str) -> QuestionSummary | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
+    def headline(self) -> str:
+        """One line for a digest: responses, each scale mean, each NPS."""
+        parts = [f"{self.title}: {self.responses} response(s)"]
+        if self.rate is not None:
+            parts[0] += f" of {self.invited} ({self.rate:.0%})"
+        for q in self.questions:
+            if q.type == "scale" and q.mean is not None:
+                parts.append(f"{_short(q.text)} {q.mean:.1f}/5")
+            elif q.type == "nps" and q.nps is not None:
+                parts.append(f"NPS {q.nps:+.0f}")
+        return "; ".join(parts)
+
+
+def nps_score(scores: Iterable[int]) -> float | None:
+    """Net promoter score in percent: promoters (9-10) minus detractors (0-6)."""
+    values = list(scores)
+    if not values:
+        return None
+    promoters = sum(1 for v in values if v >= 9)
+    detractors = sum(1 for v in values if v <= 6)
+    return round(100.0 * (promoters - detractors) / len(values), 1)
+
+
+def _answer(answer_set: Mapping[str, Any], qid: str) -> str | None:
+    value = (answer_set.get("answers") or {}).get(qid)
+    return value if isinstance(value, str) and value != "" else None
+
+
+def survey_summary(
+    survey: Survey, answer_sets: Sequence[Mapping[str, Any]], *, invited: int | None = None
+) -> SurveySummary:
+    """Summarise finished answer sets (values outside the question's range are ignored)."""
+    questions = []
+    for q in survey.questions:
+        raw = [v for s in answer_sets if (v := _answer(s, q.id)) is not None]
+        if isinstance(q, TextQuestion):
+            questions.append(
+                QuestionSummary(id=q.id, type=q.type, text=q.text, answered=len(raw), texts=tuple(raw))
+            )
+            continue
+        known = [v for v in raw if v in q.values]
+        counts = tuple((value, known.count(value)) for value in q.values)
+        if isinstance(q, ChoiceQuestion):
+            questions.append(
+                QuestionSummary(id=q.id, type=q.type, text=q.text, answered=len(known), distribution=counts)
+            )
+            continue
+        numbers = [int(v) for v in known]
+        mean = round(sum(numbers) / len(numbers), 2) if numbers else None
+        extra: dict[str, Any] = {}
+        if isinstance(q, NpsQuestion):
+            extra = {
+                "nps": nps_score(numbers),
+                "promoters": sum(1 for n in numbers if n >= 9),
+                "passives": sum(1 for n in numbers if 7 <= n <= 8),
+                "detractors": sum(1 for n in numbers if n <= 6),
+            }
+        questions.append(
+            QuestionSummary(
+                id=q.id,
+                type=q.type,
+                text=q.text,
+                answered=len(known),
+                distribution=counts,
+                mean=mean,
+                **extra,
+            )
+        )
+    return SurveySummary(
+        name=survey.name,
+        title=survey.title,
+        anonymous=survey.anonymous,
+        responses=len(answer_sets),
+        invited=invited,
+        questions=tuple(questions),
+    )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def summary_lines(summary: SurveySummary, *, max_texts: int = 20) -> list[str]:
+    """The summary as readable lines (a moderator's results message)."""
+    head = f"**{summary.responses}** response(s)"
+    if summary.invited:
+        head += f" from {summary.invited} invited ({summary.rate or 0:.0%})"
+    lines = [head + (" — anonymous" if summary.anonymous else "")]
+    for q in summary.questions:
+        lines.append("")
+        lines.append(f"**{q.text}** ({q.answered} answer(s))")
+        spread = ", ".join(f"{value}: {count}" for value, count in q.distribution)
+        if q.type == "scale":
+            mean = f"{q.mean:.2f}" if q.mean is not None else "n/a"
+            lines.append(f"- mean {mean} / 5; distribution {spread}")
+        elif q.type == "nps":
+            score = f"{q.nps:+.0f}" if q.nps is not None else "n/a"
+            lines.append(
+                f"- NPS {score} ({q.promoters} promoter(s), {q.passives} passive(s), "
+                f"{q.detractors} detractor(s))"
+            )
+            if q.mean is not None:
+                lines.append(f"- mean {q.mean:.2f} / 10")
+        elif q.type == "choice":
+            lines += [f"- {value}: {count}" for value, count in q.distribution]
+        else:
+            lines += [f"- “{_short(' '.join(t.split()), 300)}”" for t in q.texts[:max_texts]]
+            if len(q.texts) > max_texts:
+                lines.append(f"- … and {len(q.texts) - max_texts} more (export the CSV)")
+    return lines
+
+
+def summary_charts(summary: SurveySummary, *, limit: int = 4) -> list[Chart]:
+    """Bar charts of the answers: one for all scale questions, one per NPS and choice question."""
+    charts: list[Chart] = []
+    scales = [q for q in summary.questions if q.type == "scale" and q.answered]
+    if scales:
+        charts.append(
+            Chart(
+                title=f"{summary.title}: ratings (1-5)",
+                labels=("1", "2", "3", "4", "5"),
+                series=tuple(
+                    Series(
+                        name=_short(q.text, 30),
+                        values=tuple(float(c) for _, c in q.distribution),
+                        style="bar",
+                    )
+                    for q in scales
+                ),
+                y_label="answers",
+                filename=f"survey-{summary.name}-ratings.png",
+                alt_text="; ".join(f"{q.text}: mean {q.mean}" for q in scales),
+            )
+        )
+    for q in summary.questions:
+        if q.type not in ("nps", "choice") or not q.answered:
+            continue
+        title = f"NPS {q.nps:+.0f}: {_short(q.text, 50)}" if q.type == "nps" and q.nps is not None else q.text
+        charts.append(
+            Chart(
+                title=_short(title, 70),
+                labels=tuple(_short(v, 20) for v, _ in q.distribution),
+                series=(
+                    Series(name="answers", values=tuple(float(c) for _, c in q.distribution), style="bar"),
+                ),
+                y_label="answers",
+                filename=f"survey-{summary.name}-{q.id}.png",
+                alt_text=", ".join(f"{v}: {c}" for v, c in q.distribution),
+            )
+        )
+    return charts[:limit]
+
+
+def answers_csv(
+    survey: Survey, answer_sets: Sequence[Mapping[str, Any]], *, names: Mapping[str, str] | None = None
+) -> str:
+    """One row per answer set; anonymous surveys have no member or date columns."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    ids = [q.id for q in survey.questions]
+    personal = not survey.anonymous
+    header = ["round", *(["date", "member_id", "member"] if personal else []), *ids]
+    writer.writerow(header)
+    for answer_set in answer_sets:
+        row = [str(answer_set.get("round", ""))]
+        if personal:
+            member = str(answer_set.get("member", ""))
+            row += [str(answer_set.get("date", "")), member, (names or {}).get(member, "")]
+        row += [_answer(answer_set, qid) or "" for qid in ids]
+        writer.writerow(row)
+    return buffer.getvalue()

@@ -1,0 +1,210 @@
+"""What members see of a survey, pure: the invitation, form pages, one-question messages.
+
+Two ways through a survey, chosen by the platform's capabilities:
+
+- **forms** (modals): questions in pages of at most ``max_form_inputs`` inputs (Discord: 5);
+  scale/NPS/choice questions are select inputs, free text a text input. After each page a
+  "Continue" button opens the next (a modal can only open in answer to an interaction).
+- **buttons** (no modals): one question per message, answered with buttons; a free-text
+  question is answered by the member's next direct message to the bot ("Skip" when optional).
+
+Button values and form ids carry ``survey|round[|question|value]``; names and rounds are
+slugs, so they fit Discord's 100-character component ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from cohortbot.playbook.messages import Button, ButtonStyle, Form, FormInput, RichMessage, SelectOption
+from cohortbot.playbook.steps.surveys.model import (
+    ChoiceQuestion,
+    NpsQuestion,
+    Question,
+    ScaleQuestion,
+    Survey,
+    TextQuestion,
+)
+
+__all__ = [
+    "ANSWER",
+    "FORM_PREFIX",
+    "SKIP",
+    "START",
+    "form_page",
+    "invitation",
+    "next_page",
+    "next_question",
+    "page_of",
+    "pages",
+    "parse_answer",
+    "parse_form",
+    "question_message",
+]
+
+START = "surveys:start"  # value: survey|round (also "Continue" and "Try again")
+ANSWER = "surveys:answer"  # value: survey|round|question|answer
+SKIP = "surveys:skip"  # value: survey|round|question
+FORM_PREFIX = "surveys:page:"  # form id: surveys:page:survey:round:page
+_LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})\b")
+
+
+def invitation(survey: Survey, round_id: str, text: str, *, started: bool = False) -> RichMessage:
+    privacy = (
+        "Anonymous: your answers are stored without your name."
+        if survey.anonymous
+        else "Your answers are stored with your name, for the facilitators."
+    )
+    label = "Continue" if started else "Start"
+    return RichMessage(
+        title=survey.title,
+        text=text,
+        buttons=(
+            Button(
+                label=label, action_id=START, value=f"{survey.name}|{round_id}", style=ButtonStyle.PRIMARY
+            ),
+        ),
+        footer=privacy,
+    )
+
+
+# ---------------------------------------------------------------------------- forms
+
+
+def pages(survey: Survey, per_page: int) -> list[list[Question]]:
+    size = max(1, per_page)
+    return [survey.questions[i : i + size] for i in range(0, len(survey.questions), size)]
+
+
+def next_page(survey: Survey, per_page: int, answers: Mapping[str, str]) -> int | None:
+    """The first page with a question not answered (or skipped) yet."""
+    for index, page in enumerate(pages(survey, per_page)):
+        if any(q.id not in answers for q in page):
+            return index
+    return None
+
+
+def page_of(survey: Survey, per_page: int, index: int) -> list[Question]:
+    all_pages = pages(survey, per_page)
+    return all_pages[index] if 0 <= index < len(all_pages) else []
+
+
+def _ends(q: Question) -> tuple[str, str]:
+    if isinstance(q, ScaleQuestion):
+        return q.low, q.high
+    return "not at all likely", "extremely likely"
+
+
+def _form_input(q: Question) -> FormInput:
+    placeholder = q.text if len(q.text) > 45 else ""
+    if isinstance(q, TextQuestion):
+        return FormInput(
+            input_id=q.id,
+            label=q.short,
+            placeholder=placeholder,
+            required=q.required,
+            multiline=True,
+            max_length=q.max_length,
+        )
+    if isinstance(q, ChoiceQuestion):
+        options = tuple(SelectOption(label=o, value=o[:100]) for o in q.options)
+    else:
+        low, high = _ends(q)
+        last = len(q.values) - 1
+        options = tuple(
+            SelectOption(label=v + (f" — {low}" if i == 0 else f" — {high}" if i == last else ""), value=v)
+            for i, v in enumerate(q.values)
+        )
+    return FormInput(
+        input_id=q.id,
+        label=q.short,
+        placeholder=placeholder or "Choose one",
+        required=q.required,
+        options=options,
+    )
+
+
+def form_page(survey: Survey, round_id: str, index: int, per_page: int) -> Form:
+    count = len(pages(survey, per_page))
+    suffix = f" ({index + 1}/{count})" if count > 1 else ""
+    title = survey.title if len(survey.title) + len(suffix) <= 45 else survey.title[: 44 - len(suffix)] + "…"
+    return Form(
+        form_id=f"{FORM_PREFIX}{survey.name}:{round_id}:{index}",
+        title=title + suffix,
+        inputs=tuple(_form_input(q) for q in page_of(survey, per_page, index)),
+        submit_label="Send" if index == count - 1 else "Next",
+    )
+
+
+def parse_answer(q: Question, raw: str) -> str | None:
+    """A typed or selected answer as stored ("" = skipped); None when it is not valid."""
+    text = raw.strip()
+    if not text:
+        return None if q.required else ""
+    if isinstance(q, TextQuestion):
+        return text[: q.max_length]
+    if isinstance(q, ChoiceQuestion):
+        for option in q.options:
+            if text.lower() in (option.lower(), option[:100].lower()):
+                return option
+        if text.isdigit() and 1 <= int(text) <= len(q.options):
+            return q.options[int(text) - 1]
+        return None
+    match = _LEADING_NUMBER.match(text)  # "4" or "4 — Too fast" (a select's label, typed)
+    if match is None:
+        return None
+    value = str(int(match.group(1)))
+    return value if value in q.values else None
+
+
+def parse_form(questions: Sequence[Question], values: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Answers from a submitted page, and what was wrong (errors name the question)."""
+    answers: dict[str, str] = {}
+    errors: list[str] = []
+    for q in questions:
+        parsed = parse_answer(q, values.get(q.id, ""))
+        if parsed is None:
+            errors.append(f"**{q.text}**: {_expected(q)}")
+        else:
+            answers[q.id] = parsed
+    return answers, errors
+
+
+def _expected(q: Question) -> str:
+    if isinstance(q, ChoiceQuestion):
+        return "choose one of " + ", ".join(q.options)
+    if isinstance(q, TextQuestion):
+        return "an answer is needed"
+    first, last = q.values[0], q.values[-1]
+    return f"a number from {first} to {last}"
+
+
+# ---------------------------------------------------------------------------- buttons
+
+
+def next_question(survey: Survey, answers: Mapping[str, str]) -> Question | None:
+    return next((q for q in survey.questions if q.id not in answers), None)
+
+
+def question_message(survey: Survey, round_id: str, q: Question) -> RichMessage:
+    position = survey.questions.index(q) + 1
+    ref = f"{survey.name}|{round_id}|{q.id}"
+    lines = [f"**{q.text}**"]
+    buttons: list[Button] = []
+    if isinstance(q, ChoiceQuestion):
+        buttons = [Button(label=o, action_id=ANSWER, value=f"{ref}|{i}") for i, o in enumerate(q.options, 1)]
+    elif isinstance(q, ScaleQuestion | NpsQuestion):
+        low, high = _ends(q)
+        lines.append(f"{q.values[0]} = {low} … {q.values[-1]} = {high}")
+        buttons = [Button(label=v, action_id=ANSWER, value=f"{ref}|{v}") for v in q.values]
+    else:
+        lines.append("Reply to me here, in this direct message, with your answer (one message).")
+    if not q.required:
+        buttons.append(Button(label="Skip", action_id=SKIP, value=ref))
+    return RichMessage(
+        title=survey.title,
+        text="\n".join(lines),
+        buttons=tuple(buttons),
+        footer=f"Question {position} of {len(survey.questions)}",
+    )

@@ -1,0 +1,264 @@
+"""Repositories for communities, members, per-community state, activity and the inbox.
+
+Each class implements one Protocol of ``playbook.ports`` over the unit of work's session.
+The outbox lives in :mod:`storage.outbox`; timers and schedule claims in
+:mod:`storage.scheduling`.
+
+References read back carry ids (and the names storage keeps: community name, member user
+name); ``CommunityRef``/``UserRef`` compare by (platform, id), names are for rendering only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, select, update
+
+from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
+from cohortbot.storage._sql import (
+    ACTIVITY,
+    COMMUNITIES,
+    INBOX,
+    MEMBERS,
+    STATE,
+    SqlRepository,
+    community_ref,
+    rowcount,
+    user_ref,
+)
+
+__all__ = [
+    "SqlActivityRepository",
+    "SqlCommunityRepository",
+    "SqlInboxRepository",
+    "SqlMemberRepository",
+    "SqlStateRepository",
+]
+
+
+class SqlCommunityRepository(SqlRepository):
+    async def seen(self, community: CommunityRef, *, playbook: str, now: datetime) -> None:
+        stmt = self._insert(COMMUNITIES).values(
+            platform=community.platform.value,
+            id=community.id,
+            name=community.name,
+            playbook=playbook,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[COMMUNITIES.c.platform, COMMUNITIES.c.id],
+            set_={
+                # A ref built from an id alone has no name: keep the one we already know.
+                "name": func.coalesce(func.nullif(stmt.excluded.name, ""), COMMUNITIES.c.name),
+                "playbook": stmt.excluded.playbook,
+                "last_seen_at": stmt.excluded.last_seen_at,
+            },
+        )
+        await self._session.execute(stmt)
+
+    async def list(self) -> list[tuple[CommunityRef, str]]:
+        rows = await self._session.execute(
+            select(COMMUNITIES.c.platform, COMMUNITIES.c.id, COMMUNITIES.c.name, COMMUNITIES.c.playbook)
+            .order_by(COMMUNITIES.c.platform, COMMUNITIES.c.id)
+        )
+        return [(community_ref(r.platform, r.id, r.name), r.playbook) for r in rows]
+
+
+_MEMBER_TIMES = (
+    "joined_at",
+    "left_at",
+    "welcomed_at",
+    "onboarded_at",
+    "introduced_at",
+    "first_post_at",
+    "last_active_at",
+)
+
+
+def _member_values(member: Member) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "platform": member.community.platform.value,
+        "community_id": member.community.id,
+        "user_id": member.user.id,
+        "user_name": member.user.name,
+        "display_name": member.display_name,
+        "is_bot": member.is_bot,
+        "pending": member.pending,
+        "join_count": member.join_count,
+        "analytics_opt_out": member.analytics_opt_out,
+        "data": member.data,
+    }
+    values.update({name: getattr(member, name) for name in _MEMBER_TIMES})
+    return values
+
+
+def _member(row: Row[Any], community: CommunityRef | None = None) -> Member:
+    return Member(
+        community=community or community_ref(row.platform, row.community_id),
+        user=user_ref(row.platform, row.user_id, row.user_name),
+        display_name=row.display_name,
+        is_bot=row.is_bot,
+        pending=row.pending,
+        join_count=row.join_count,
+        analytics_opt_out=row.analytics_opt_out,
+        data=dict(row.data or {}),
+        **{name: getattr(row, name) for name in _MEMBER_TIMES},
+    )
+
+
+def _of_community(table: Any, community: CommunityRef) -> Any:
+    return and_(table.c.platform == community.platform.value, table.c.community_id == community.id)
+
+
+class SqlMemberRepository(SqlRepository):
+    async def get(self, community: CommunityRef, user: UserRef) -> Member | None:
+        row = (
+            await self._session.execute(
+                select(MEMBERS).where(_of_community(MEMBERS, community), MEMBERS.c.user_id == user.id)
+            )
+        ).first()
+        return None if row is None else _member(row, community)
+
+    async def save(self, member: Member) -> None:
+        values = _member_values(member)
+        stmt = self._insert(MEMBERS).values(**values)
+        keys = ("platform", "community_id", "user_id")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[MEMBERS.c[k] for k in keys],
+            set_={name: stmt.excluded[name] for name in values if name not in keys},
+        )
+        await self._session.execute(stmt)
+
+    async def list(self, community: CommunityRef, *, present_only: bool = True) -> list[Member]:
+        stmt = select(MEMBERS).where(_of_community(MEMBERS, community))
+        if present_only:
+            # Present = not left (members who predate the bot have no joined_at but are present).
+            stmt = stmt.where(MEMBERS.c.left_at.is_(None))
+        rows = await self._session.execute(stmt.order_by(MEMBERS.c.id))
+        return [_member(row, community) for row in rows]
+
+    async def delete(self, community: CommunityRef, user: UserRef) -> bool:
+        deleted = await self._session.execute(
+            delete(MEMBERS)
+            .where(_of_community(MEMBERS, community), MEMBERS.c.user_id == user.id)
+            .returning(MEMBERS.c.id)
+        )
+        return deleted.first() is not None
+
+
+class SqlStateRepository(SqlRepository):
+    async def get(self, community: CommunityRef, key: str) -> Any | None:
+        return await self._session.scalar(
+            select(STATE.c.value).where(_of_community(STATE, community), STATE.c.key == key)
+        )
+
+    async def put(self, community: CommunityRef, key: str, value: Any) -> None:
+        stmt = self._insert(STATE).values(
+            platform=community.platform.value, community_id=community.id, key=key, value=value
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[STATE.c.platform, STATE.c.community_id, STATE.c.key],
+            set_={"value": stmt.excluded.value},
+        )
+        await self._session.execute(stmt)
+
+    async def delete(self, community: CommunityRef, key: str) -> None:
+        await self._session.execute(
+            delete(STATE).where(_of_community(STATE, community), STATE.c.key == key)
+        )
+
+
+def _activity(row: Row[Any], community: CommunityRef) -> ActivityRecord:
+    platform = Platform(row.platform)
+    channel = None
+    if row.channel_id or row.channel_name:
+        channel = ChannelRef(platform, row.channel_id or "", row.channel_name or "")
+    return ActivityRecord(
+        community=community,
+        user=UserRef(platform, row.user_id),
+        channel=channel,
+        at=row.at,
+        kind=row.kind,
+        message_id=row.message_id,
+        thread_id=row.thread_id,
+        reply_to=None if row.reply_to_user_id is None else UserRef(platform, row.reply_to_user_id),
+        length=row.length,
+        is_question=row.is_question,
+        sentiment=row.sentiment,
+    )
+
+
+class SqlActivityRepository(SqlRepository):
+    """Activity keeps ids only (no names, never text): privacy by default."""
+
+    async def add(self, record: ActivityRecord) -> None:
+        await self._session.execute(
+            ACTIVITY.insert().values(
+                platform=record.community.platform.value,
+                community_id=record.community.id,
+                user_id=record.user.id,
+                channel_id=record.channel.id if record.channel else None,
+                channel_name=record.channel.name if record.channel else None,
+                at=record.at,
+                kind=record.kind,
+                message_id=record.message_id,
+                thread_id=record.thread_id,
+                reply_to_user_id=record.reply_to.id if record.reply_to else None,
+                length=record.length,
+                is_question=record.is_question,
+                sentiment=record.sentiment,
+            )
+        )
+
+    async def list(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        user: UserRef | None = None,
+    ) -> list[ActivityRecord]:
+        """Records with ``since <= at < until`` (half-open, so windows tile), oldest first."""
+        stmt = select(ACTIVITY).where(_of_community(ACTIVITY, community))
+        if since is not None:
+            stmt = stmt.where(ACTIVITY.c.at >= since)
+        if until is not None:
+            stmt = stmt.where(ACTIVITY.c.at < until)
+        if user is not None:
+            stmt = stmt.where(ACTIVITY.c.user_id == user.id)
+        rows = await self._session.execute(stmt.order_by(ACTIVITY.c.at, ACTIVITY.c.id))
+        return [_activity(row, community) for row in rows]
+
+    async def delete_user(self, community: CommunityRef, user: UserRef) -> int:
+        """Erase a member's activity; returns how many of their records were deleted.
+
+        Other members' replies to them keep existing, but lose the pointer to the erased user.
+        """
+        in_community = _of_community(ACTIVITY, community)
+        await self._session.execute(
+            update(ACTIVITY)
+            .where(in_community, ACTIVITY.c.reply_to_user_id == user.id)
+            .values(reply_to_user_id=None)
+        )
+        deleted = await self._session.execute(
+            delete(ACTIVITY).where(in_community, ACTIVITY.c.user_id == user.id)
+        )
+        return rowcount(deleted)
+
+
+class SqlInboxRepository(SqlRepository):
+    async def record(self, event_id: str, *, now: datetime) -> bool:
+        stmt = (
+            self._insert(INBOX)
+            .values(event_id=event_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=[INBOX.c.event_id])
+            .returning(INBOX.c.event_id)
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
+    async def prune(self, *, before: datetime) -> int:
+        """Forget event ids received before ``before`` (platforms only replay recent events)."""
+        return rowcount(await self._session.execute(delete(INBOX).where(INBOX.c.received_at < before)))
