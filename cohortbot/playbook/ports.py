@@ -7,6 +7,7 @@ engine never sees an ORM object.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ __all__ = [
     "ChartRenderer",
     "ClaimRepository",
     "Clock",
+    "Erasure",
     "CommunityRepository",
     "InboxRepository",
     "Member",
@@ -33,11 +35,13 @@ __all__ = [
     "OutboxItem",
     "OutboxRepository",
     "OutboxStats",
+    "PrivacyRepository",
     "SentimentAnalyzer",
     "StateRepository",
     "Timer",
     "TimerRepository",
     "UnitOfWork",
+    "pseudonym",
 ]
 
 
@@ -90,6 +94,12 @@ class Capabilities:
 
 
 # ---------------------------------------------------------------------------- records
+
+
+def pseudonym(community: CommunityRef, user: UserRef) -> str:
+    """The stand-in id of a member who had their data deleted: stable, not reversible by lookup."""
+    digest = hashlib.sha256(f"cohortbot-erased:{community.platform}:{community.id}:{user.id}".encode())
+    return f"erased-{digest.hexdigest()[:24]}"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -188,6 +198,10 @@ class StateRepository(Protocol):
 
     async def delete(self, community: CommunityRef, key: str) -> None: ...
 
+    async def keys(self, community: CommunityRef, prefix: str) -> list[str]:
+        """The community's document keys starting with ``prefix``, sorted."""
+        ...
+
 
 class TimerRepository(Protocol):
     async def set(self, timer: Timer) -> None: ...
@@ -264,6 +278,41 @@ class ClaimRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Erasure:
+    """Whom storage must forget, and what stands in for them in records that stay."""
+
+    community: CommunityRef
+    user: UserRef
+    names: tuple[str, ...] = ()  # display and user names to scrub (3 characters or more)
+    pseudonym: str  # replaces the user id where a record must stay (see ``pseudonym()``)
+
+
+class PrivacyRepository(Protocol):
+    """Everything storage keeps about one member outside the steps' own documents.
+
+    Steps export and forget their documents through their privacy hooks; this covers the
+    tables every step shares (members, activity, timers, outbox, inbox).
+    """
+
+    async def export(self, community: CommunityRef, user: UserRef) -> dict[str, list[dict[str, Any]]]:
+        """Rows about the member, by table: activity, timers for them, messages to or about them."""
+        ...
+
+    async def forget(self, erasure: Erasure) -> dict[str, int]:
+        """Forget the member in every shared table; the rows touched, by table.
+
+        - ``members``: the row is deleted (the privacy step saves a pseudonymous one).
+        - ``activity``: their rows are deleted; others' replies to them lose the reply-to.
+        - ``timers``: timers about them (subject, or their id in the data) are deleted.
+        - ``outbox``: undelivered actions naming them are deleted; delivered and parked ones
+          keep their row (and idempotency key) with the id replaced by the pseudonym and
+          the names by ``[erased]``.
+        - ``inbox``: event ids that contain their id are deleted.
+        """
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the actions they produced commit together."""
 
@@ -275,6 +324,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     inbox: InboxRepository
     claims: ClaimRepository
+    privacy: PrivacyRepository
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A nested transaction: leaving it with an exception undoes only what it did."""
