@@ -200,6 +200,7 @@ class Deliverer:
                     event_id=f"delivered:{action.key}",
                     key=action.key,
                     kind=action.kind,
+                    step=action.origin,
                     message=result.message,
                     platform_id=result.platform_id,
                     fallback_used=fallback_used,

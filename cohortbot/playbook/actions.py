@@ -43,6 +43,7 @@ class Action:
     key: str
     community: CommunityRef
     notify: bool = False  # feed an ActionDelivered event back to the engine once delivered
+    origin: str = ""  # the step that decided it (set by StepContext.emit); ActionDelivered goes there
 
     @property
     def kind(self) -> str:

@@ -1,7 +1,9 @@
 """The engine: one event in, each interested step decides, actions out.
 
 A step that raises is isolated: its state changes are rolled back (a savepoint) and its
-actions dropped, the failure is logged, and the other steps still run.
+actions dropped, the failure is logged, and the other steps still run. Messages a step
+publishes (:class:`~cohortbot.playbook.step.StepMessage`) are handled right after it, in the
+same transaction, each subscriber isolated the same way.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from cohortbot.playbook.actions import Action
 from cohortbot.playbook.commands import CommandSpec
 from cohortbot.playbook.events import (
+    ActionDelivered,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -30,11 +35,13 @@ from cohortbot.playbook.ports import (
     UnitOfWork,
 )
 from cohortbot.playbook.refs import CommunityRef, Platform
-from cohortbot.playbook.step import Command, Handler, LoadedPlaybook, Step, StepContext
+from cohortbot.playbook.step import Command, Handler, LoadedPlaybook, Step, StepContext, StepMessage
 
 __all__ = ["Decision", "Engine", "PlaybookSet"]
 
 log = logging.getLogger("cohortbot.engine")
+
+MAX_MESSAGE_DEPTH = 4  # a message handled may publish more, this many levels deep at most
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -42,6 +49,17 @@ class Decision:
     actions: list[Action] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (step, error)
     playbook: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class _Run:
+    """One event's decision in the making."""
+
+    event: Event
+    loaded: LoadedPlaybook
+    uow: UnitOfWork
+    actions: list[Action] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
 
 class PlaybookSet:
@@ -98,19 +116,39 @@ class Engine:
         if loaded is None:
             log.info("no playbook applies to %s; event %s ignored", event.community, type(event).__name__)
             return Decision()
-        actions: list[Action] = []
-        failures: list[tuple[str, str]] = []
-        for step, handler in self._route(event, loaded):
-            ctx = self._context(step, event, loaded, uow)
-            try:
-                async with uow.savepoint():
-                    await handler(event, ctx)
-            except Exception as exc:
-                log.exception("step %s failed on %s %s", step.name, type(event).__name__, event.event_id)
-                failures.append((step.name, f"{type(exc).__name__}: {exc}"))
+        run = _Run(event=event, loaded=loaded, uow=uow)
+        for step, handler, argument in self._route(event, loaded):
+            await self._decide(run, step, handler, argument, depth=0)
+        return Decision(actions=run.actions, failures=run.failures, playbook=loaded.name)
+
+    async def _decide(
+        self, run: _Run, step: Step[Any], handler: Handler, argument: Any, *, depth: int
+    ) -> None:
+        ctx = self._context(step, run.event, run.loaded, run.uow)
+        try:
+            async with run.uow.savepoint():
+                await handler(argument, ctx)
+        except Exception as exc:
+            what = type(argument).__name__
+            log.exception("step %s failed on %s %s", step.name, what, run.event.event_id)
+            run.failures.append((step.name, f"{type(exc).__name__}: {exc}"))
+            return
+        run.actions.extend(ctx.actions)
+        for message in ctx.published:
+            if depth >= MAX_MESSAGE_DEPTH:
+                log.error("step %s: %s published too deep; dropped", step.name, type(message).__name__)
+                run.failures.append((step.name, f"message depth exceeded: {type(message).__name__}"))
                 continue
-            actions.extend(ctx.actions)
-        return Decision(actions=actions, failures=failures, playbook=loaded.name)
+            for subscriber, subscribed in self._subscribers(message, run.loaded):
+                await self._decide(run, subscriber, subscribed, message, depth=depth + 1)
+
+    def _subscribers(
+        self, message: StepMessage, loaded: LoadedPlaybook
+    ) -> Iterator[tuple[Step[Any], Handler]]:
+        for step in self.steps:
+            handler = step.handlers.get(type(message))
+            if handler is not None and self._active(step, loaded):
+                yield step, handler
 
     def _context(
         self, step: Step[Any], event: Event, loaded: LoadedPlaybook, uow: UnitOfWork
@@ -143,24 +181,48 @@ class Engine:
             ]
         return self._catalogs[key]
 
-    def _route(self, event: Event, loaded: LoadedPlaybook) -> Iterator[tuple[Step[Any], Handler]]:
+    def _route(self, event: Event, loaded: LoadedPlaybook) -> Iterator[tuple[Step[Any], Handler, Any]]:
         if isinstance(event, CommandInvoked):
-            yield from self._route_command(event, loaded)
+            for step, command_handler in self._route_command(event, loaded):
+                yield step, command_handler, event
             return
-        prefix: str | None = None
+        if isinstance(event, TimerFired):
+            yield from self._route_timer(event, loaded)
+            return
+        wanted: str | None = None
         if isinstance(event, ButtonPressed):
-            prefix = event.action_id.split(":", 1)[0]
+            wanted = event.action_id.split(":", 1)[0]
         elif isinstance(event, FormSubmitted):
-            prefix = event.form_id.split(":", 1)[0]
-        elif isinstance(event, (TimerFired, ScheduleFired)):
-            name = event.kind if isinstance(event, TimerFired) else event.schedule
-            prefix = name.split(".", 1)[0]
+            wanted = event.form_id.split(":", 1)[0]
+        elif isinstance(event, ScheduleFired):
+            wanted = event.schedule.split(".", 1)[0]
+        elif isinstance(event, ActionDelivered):
+            wanted = event.step
         for step in self.steps:
-            if prefix is not None and step.name != prefix:
+            if wanted is not None and step.name != wanted:
                 continue
             handler = step.handlers.get(type(event))
             if handler is not None and self._active(step, loaded):
-                yield step, handler
+                yield step, handler, event
+
+    def _route_timer(
+        self, event: TimerFired, loaded: LoadedPlaybook
+    ) -> Iterator[tuple[Step[Any], Handler, Any]]:
+        """A timer goes back to its step, to the handler for its payload class, payload validated."""
+        name = event.kind.split(".", 1)[0]
+        step = next((s for s in self.steps if s.name == name), None)
+        payload_type = step.timer_type(event.kind) if step is not None else None
+        if step is None or payload_type is None:
+            log.warning("timer %s of unknown kind %r skipped", event.key, event.kind)
+            return
+        if not self._active(step, loaded):
+            return
+        try:
+            payload = payload_type.model_validate(event.data)
+        except ValidationError as exc:
+            log.warning("timer %s skipped: data unfit for %s: %s", event.key, payload_type.__name__, exc)
+            return
+        yield step, step.timers[payload_type], payload
 
     def _route_command(
         self, event: CommandInvoked, loaded: LoadedPlaybook

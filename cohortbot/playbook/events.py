@@ -160,10 +160,14 @@ class TimerFired(Event):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ActionDelivered(Event):
-    """Fed back after delivering an action that asked for it (``Action.notify``)."""
+    """Fed back after delivering an action that asked for it (``Action.notify``).
+
+    It reaches only ``step``, the step that emitted the action.
+    """
 
     key: str
     kind: str
+    step: str = ""
     message: MessageRef | None = None
     platform_id: str = ""  # e.g. the scheduled event id a platform assigned
     fallback_used: bool = False

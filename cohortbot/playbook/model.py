@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
 
 __all__ = [
+    "CHANNEL_ROLES",
     "Channels",
     "CommunityPlaybook",
     "Guidelines",
@@ -62,6 +63,10 @@ class Channels(BaseModel):
     moderators: str | None = None
     announcements: str | None = None
     general: str | None = None
+
+
+CHANNEL_ROLES = frozenset(Channels.model_fields)
+"""The channel roles a playbook names (``channels: {intros: ...}``)."""
 
 
 class Moderators(BaseModel):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from cohortbot.playbook.actions import Action, RespondToInteraction
-from cohortbot.playbook.commands import CommandSpec
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cohortbot.playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
+from cohortbot.playbook.commands import CommandSpec, OptionSpec
 from cohortbot.playbook.events import Actor, Event
 from cohortbot.playbook.messages import RichMessage, channel_link
-from cohortbot.playbook.model import CommunityPlaybook, StepConfig
+from cohortbot.playbook.model import CHANNEL_ROLES, CommunityPlaybook, StepConfig
 from cohortbot.playbook.ports import (
     Calendar,
     Capabilities,
@@ -20,22 +23,34 @@ from cohortbot.playbook.ports import (
     Clock,
     Member,
     SentimentAnalyzer,
+    StateRepository,
     Timer,
     UnitOfWork,
+    pseudonym,
 )
-from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, UserRef
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, UserRef
 from cohortbot.playbook.templates import render
 
 __all__ = [
     "Command",
+    "Document",
+    "DocumentStore",
     "Handler",
     "LoadedPlaybook",
+    "MemberSection",
+    "PrivacyExport",
+    "PrivacyForget",
     "ScheduleSpec",
     "Step",
     "StepContext",
+    "StepMessage",
+    "TimerPayload",
+    "command",
 ]
 
 C = TypeVar("C", bound=StepConfig)
+D = TypeVar("D", bound="Document")
+S = TypeVar("S", bound="MemberSection")
 log = logging.getLogger("cohortbot.engine")
 
 
@@ -71,6 +86,35 @@ class LoadedPlaybook:
         return cfg is not None and cfg.enabled
 
 
+class Document(BaseModel):
+    """A step's typed state: one JSON document per community (and per ``id`` if it has many).
+
+    Stored under ``"<step>.<key>"`` or ``"<step>.<key>.<id>"``; read with ``ctx.load``/``ctx.find``,
+    written with ``ctx.store``. Unknown fields are ignored, so an older document still loads.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: ClassVar[str]
+
+
+class MemberSection(BaseModel):
+    """A step's typed part of one member's record (``Member.data[<step>]``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class TimerPayload(BaseModel):
+    """What a one-off timer carries back to its step; the step dispatches on the class."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepMessage:
+    """A typed message a step publishes to other steps, handled in the same transaction."""
+
+
 @dataclass(kw_only=True)
 class StepContext(Generic[C]):
     """Everything a step may use while deciding on one event."""
@@ -88,6 +132,7 @@ class StepContext(Generic[C]):
     loaded: LoadedPlaybook
     catalog: Sequence[CommandSpec] = ()
     actions: list[Action] = field(default_factory=list)
+    published: list[StepMessage] = field(default_factory=list)
 
     @property
     def community(self) -> CommunityRef:
@@ -97,12 +142,89 @@ class StepContext(Generic[C]):
     def now(self) -> datetime:
         return self.clock.now()
 
+    # ------------------------------------------------------------------ actions out
+
     def emit(self, *actions: Action) -> None:
-        self.actions.extend(actions)
+        """Decide actions; each remembers this step, so its ``ActionDelivered`` comes back here."""
+        self.actions.extend(a if a.origin else dataclasses.replace(a, origin=self.step) for a in actions)
+
+    def key(self, *parts: object) -> str:
+        """A deterministic idempotency key scoped to this step and community."""
+        return ":".join([self.step, str(self.community), *(str(p) for p in parts)])
+
+    def post(
+        self,
+        channel: ChannelRef,
+        message: RichMessage | str,
+        *,
+        key: str,
+        thread: MessageRef | None = None,
+        notify: bool = False,
+    ) -> None:
+        """Post in a channel (or in ``thread``); ``key`` as from :meth:`key`."""
+        body = RichMessage(text=message) if isinstance(message, str) else message
+        self.emit(
+            PostMessage(
+                key=key, community=self.community, channel=channel, message=body, thread=thread, notify=notify
+            )
+        )
+
+    def dm(
+        self,
+        to: UserRef,
+        message: RichMessage | str,
+        *,
+        key: str,
+        fallback: ChannelRef | None = None,
+        fallback_prefix: str = "",
+        notify: bool = False,
+    ) -> None:
+        """A direct message; where DMs are refused, a mention in ``fallback`` instead."""
+        body = RichMessage(text=message) if isinstance(message, str) else message
+        self.emit(
+            SendDirectMessage(
+                key=key,
+                community=self.community,
+                to=to,
+                message=body,
+                fallback_channel=fallback,
+                fallback_prefix=fallback_prefix,
+                notify=notify,
+            )
+        )
+
+    def respond(self, interaction: InteractionRef, text: str, *, ephemeral: bool = True, **kw: Any) -> None:
+        """Answer the interaction of the current event (one answer per interaction per step)."""
+        self.emit(
+            RespondToInteraction(
+                key=f"respond:{interaction.platform}:{interaction.id}:{self.step}",
+                community=self.community,
+                interaction=interaction,
+                message=RichMessage(text=text, **kw),
+                ephemeral=ephemeral,
+            )
+        )
+
+    def publish(self, message: StepMessage) -> None:
+        """Hand a typed message to the steps that handle its class, in this same transaction."""
+        self.published.append(message)
+
+    # ------------------------------------------------------------------ channels and text
 
     def channel(self, role: str) -> ChannelRef | None:
         """The playbook's channel for a role ("welcome", "intros", "moderators"...)."""
         return self.playbook.channel(role, self.community.platform)
+
+    def resolve(self, spec: str | None, *, default: str | None = None) -> ChannelRef | None:
+        """A channel named in config: a playbook role ("intros") or a channel name or id.
+
+        Without ``spec``, the playbook's channel for the ``default`` role (if any).
+        """
+        if spec:
+            name = spec.removeprefix("#")
+            role = self.channel(name) if name in CHANNEL_ROLES else None
+            return role or ChannelRef(self.community.platform, name=name)
+        return self.channel(default) if default else None
 
     def is_moderator(self, actor: Actor) -> bool:
         return self.playbook.moderators.includes(actor.user, actor.roles, is_admin=actor.is_admin)
@@ -124,39 +246,156 @@ class StepContext(Generic[C]):
         values.update(extra)
         return render(text, values)
 
-    def respond(self, interaction: InteractionRef, text: str, *, ephemeral: bool = True, **kw: Any) -> None:
-        """Answer the interaction of the current event (one answer per interaction per step)."""
-        self.emit(
-            RespondToInteraction(
-                key=f"respond:{interaction.platform}:{interaction.id}:{self.step}",
+    # ------------------------------------------------------------------ timers
+
+    async def set_timer(
+        self,
+        payload: TimerPayload,
+        due_at: datetime,
+        *,
+        name: str = "",
+        subject: UserRef | None = None,
+    ) -> None:
+        """A one-off timer: at ``due_at`` this step's handler for ``type(payload)`` gets it back.
+
+        The timer's identity is the payload class, ``name`` and ``subject``: setting the same
+        one again moves it instead of adding a second.
+        """
+        kind = f"{self.step}.{type(payload).__name__}"
+        parts = [kind + (f":{name}" if name else ""), str(self.community)]
+        if subject is not None:
+            parts.append(str(subject))
+        await self.uow.timers.set(
+            Timer(
+                key=":".join(parts),
                 community=self.community,
-                interaction=interaction,
-                message=RichMessage(text=text, **kw),
-                ephemeral=ephemeral,
+                due_at=due_at,
+                kind=kind,
+                subject=subject,
+                data=payload.model_dump(mode="json"),
             )
         )
 
-    async def set_timer(
-        self, name: str, due_at: datetime, *, subject: UserRef | None = None, **data: Any
+    async def cancel_timer(
+        self, payload_type: type[TimerPayload], *, name: str = "", subject: UserRef | None = None
     ) -> None:
-        """A one-off timer; fires ``TimerFired(kind="<step>.<name>")`` to this step."""
-        who = f":{subject}" if subject else ""
-        await self.uow.timers.set(
-            Timer(
-                key=f"{self.step}.{name}:{self.community}{who}",
-                community=self.community,
-                due_at=due_at,
-                kind=f"{self.step}.{name}",
-                subject=subject,
-                data=data,
-            )
-        )
+        kind = f"{self.step}.{payload_type.__name__}"
+        parts = [kind + (f":{name}" if name else ""), str(self.community)]
+        if subject is not None:
+            parts.append(str(subject))
+        await self.uow.timers.cancel(":".join(parts))
+
+    # ------------------------------------------------------------------ members
 
     async def member(self, user: UserRef) -> Member | None:
         return await self.uow.members.get(self.community, user)
 
+    async def touch_member(self, user: UserRef, *, display_name: str = "") -> Member:
+        """The member's record, created on first sight (members who predate the bot).
+
+        A member who had their data deleted comes back with what the bot must still honour:
+        they stay opted out of statistics and are not welcomed a second time.
+        """
+        member = await self.member(user)
+        if member is not None:
+            return member
+        member = Member(community=self.community, user=user, display_name=display_name or user.label)
+        stand_in = UserRef(user.platform, pseudonym(self.community, user))
+        erased = await self.uow.members.get(self.community, stand_in)
+        if erased is not None:
+            member.analytics_opt_out = erased.analytics_opt_out
+            member.joined_at, member.welcomed_at, member.onboarded_at = (
+                erased.joined_at,
+                erased.welcomed_at,
+                erased.onboarded_at,
+            )
+            member.join_count = erased.join_count
+        return member
+
+    def section(self, member: Member, model: type[S]) -> S:
+        """This step's typed part of the member's record (defaults when there is none yet)."""
+        raw = member.data.get(self.step)
+        if raw is None:
+            return model()
+        try:
+            return model.model_validate(raw)
+        except ValidationError:
+            log.warning("step %s: member section of %s unreadable; starting afresh", self.step, member.user)
+            return model()
+
+    def set_section(self, member: Member, value: MemberSection | None) -> None:
+        """Replace this step's part of the member's record (``None`` drops it); save the member after."""
+        if value is None:
+            member.data.pop(self.step, None)
+        else:
+            member.data[self.step] = value.model_dump(mode="json", exclude_defaults=True)
+
+    # ------------------------------------------------------------------ documents
+
+    @property
+    def docs(self) -> DocumentStore:
+        return DocumentStore(self.uow.state, self.community, self.step)
+
+    async def find(self, model: type[D], id: str = "") -> D | None:
+        """This step's stored document, or None."""
+        return await self.docs.find(model, id)
+
+    async def load(self, model: type[D], id: str = "") -> D:
+        """This step's stored document, or a fresh one with the model's defaults."""
+        return await self.docs.load(model, id)
+
+    async def store(self, doc: Document, id: str = "") -> None:
+        await self.docs.store(doc, id)
+
+    async def drop(self, model: type[Document], id: str = "") -> None:
+        await self.docs.drop(model, id)
+
+    async def ids(self, model: type[Document]) -> list[str]:
+        """The ids of this step's stored documents of a many-documents model, sorted."""
+        return await self.docs.ids(model)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentStore:
+    """One step's typed documents in one community (also for published read APIs and reports)."""
+
+    state: StateRepository
+    community: CommunityRef
+    step: str
+
+    def _key(self, model: type[Document], id: str) -> str:
+        return f"{self.step}.{model.key}" + (f".{id}" if id else "")
+
+    async def find(self, model: type[D], id: str = "") -> D | None:
+        raw = await self.state.get(self.community, self._key(model, id))
+        if raw is None:
+            return None
+        try:
+            return model.model_validate(raw)
+        except ValidationError:
+            log.warning("step %s: document %s unreadable; ignored", self.step, self._key(model, id))
+            return None
+
+    async def load(self, model: type[D], id: str = "") -> D:
+        found = await self.find(model, id)
+        return found if found is not None else model()
+
+    async def store(self, doc: Document, id: str = "") -> None:
+        await self.state.put(self.community, self._key(type(doc), id), doc.model_dump(mode="json"))
+
+    async def drop(self, model: type[Document], id: str = "") -> None:
+        await self.state.delete(self.community, self._key(model, id))
+
+    async def ids(self, model: type[Document]) -> list[str]:
+        prefix = self._key(model, "") + "."
+        return [k.removeprefix(prefix) for k in await self.state.keys(self.community, prefix)]
+
 
 Handler = Callable[[Any, StepContext[Any]], Awaitable[None]]
+PrivacyExport = Callable[[StepContext[Any], UserRef], Awaitable[dict[str, Any]]]
+"""What a step keeps about a member outside their member record, as JSON-able data."""
+PrivacyForget = Callable[[StepContext[Any], UserRef], Awaitable[None]]
+"""Remove the member from the step's documents (their id, and any name kept with it)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -165,19 +404,50 @@ class Command:
     handler: Handler
 
 
+def command(
+    path: str | tuple[str, ...],
+    description: str,
+    handler: Handler,
+    *options: OptionSpec,
+    moderator: bool = False,
+) -> Command:
+    """One ``/cohort`` command: ``command("session create", "...", handler, OptionSpec(...))``."""
+    parts = tuple(path.split()) if isinstance(path, str) else path
+    return Command(
+        spec=CommandSpec(path=parts, description=description, options=options, moderator=moderator),
+        handler=handler,
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Step(Generic[C]):
-    """One playbook step: its config section, its handlers, its commands, its schedules.
+    """One playbook step: its config section, handlers, timers, commands, schedules, privacy.
 
     Routing: ButtonPressed/FormSubmitted reach a step when their ``action_id``/``form_id``
-    starts with ``"<name>:"``; TimerFired when its kind starts with ``"<name>."``;
-    ScheduleFired when its schedule does; CommandInvoked by the command path; every other
-    event reaches each step that has a handler for its class.
+    starts with ``"<name>:"``; ScheduleFired when its schedule does; TimerFired goes to the
+    step that set the timer, to its handler for the payload's class (``timers``);
+    ActionDelivered goes to the step that emitted the action; CommandInvoked by the command
+    path; a :class:`StepMessage` another step published reaches every step with a handler for
+    its class; every other event reaches each step that has a handler for its class.
+
+    Privacy: a step that keeps anything about a member in its documents (``documents``)
+    implements ``export`` and ``forget``; its part of the member record (``Member.data``)
+    is exported and forgotten with the record.
     """
 
     name: str
     config: type[C]
-    handlers: Mapping[type[Event], Handler] = field(default_factory=dict)
+    handlers: Mapping[type[Event] | type[StepMessage], Handler] = field(default_factory=dict)
+    timers: Mapping[type[TimerPayload], Handler] = field(default_factory=dict)
     commands: Sequence[Command] = ()
     schedules: Callable[[C, CommunityPlaybook], list[ScheduleSpec]] | None = None
     always_on: bool = False  # runs even without a playbook section (core bookkeeping)
+    documents: Sequence[type[Document]] = ()
+    section: type[MemberSection] | None = None
+    export: PrivacyExport | None = None
+    forget: PrivacyForget | None = None
+
+    def timer_type(self, kind: str) -> type[TimerPayload] | None:
+        """The payload class a stored timer kind (``"<step>.<Class>"``) stands for."""
+        wanted = kind.removeprefix(f"{self.name}.")
+        return next((t for t in self.timers if t.__name__ == wanted), None)

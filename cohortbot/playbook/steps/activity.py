@@ -10,7 +10,6 @@ from cohortbot.playbook.events import MessagePosted, ReactionAdded
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.ports import ActivityRecord
 from cohortbot.playbook.step import Step, StepContext
-from cohortbot.playbook.steps.core import touch_member
 
 __all__ = ["STEP", "ActivityConfig", "is_question"]
 
@@ -29,7 +28,7 @@ def is_question(text: str) -> bool:
 async def on_message(event: MessagePosted, ctx: Ctx) -> None:
     if event.is_bot or event.is_direct:
         return
-    member = await touch_member(ctx, event.author)
+    member = await ctx.touch_member(event.author)
     if member.analytics_opt_out:
         return
     in_thread = event.thread is not None and event.thread.id != event.message.id
@@ -51,7 +50,7 @@ async def on_message(event: MessagePosted, ctx: Ctx) -> None:
 
 
 async def on_reaction(event: ReactionAdded, ctx: Ctx) -> None:
-    member = await touch_member(ctx, event.user)
+    member = await ctx.touch_member(event.user)
     if member.analytics_opt_out:
         return
     await ctx.uow.activity.add(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from cohortbot.playbook.commands import CommandSpec, usage
 from cohortbot.playbook.events import (
@@ -15,11 +14,9 @@ from cohortbot.playbook.events import (
     ReactionAdded,
 )
 from cohortbot.playbook.model import StepConfig
-from cohortbot.playbook.ports import Member
-from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import Command, Step, StepContext
 
-__all__ = ["STEP", "CoreConfig", "touch_member"]
+__all__ = ["STEP", "CoreConfig"]
 
 
 class CoreConfig(StepConfig):
@@ -29,18 +26,8 @@ class CoreConfig(StepConfig):
 Ctx = StepContext[CoreConfig]
 
 
-async def touch_member(ctx: StepContext[Any], user: UserRef, *, display_name: str = "") -> Member:
-    """The member's record, created on first sight (members who predate the bot)."""
-    member = await ctx.member(user)
-    if member is None:
-        member = Member(community=ctx.community, user=user, display_name=display_name or user.label)
-    return member
-
-
 async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
-    member = await ctx.member(event.member)
-    if member is None:
-        member = Member(community=ctx.community, user=event.member, display_name=event.display_name)
+    member = await ctx.touch_member(event.member, display_name=event.display_name)
     returning = member.left_at is not None or member.joined_at is None
     if member.join_count == 0 or returning:
         member.joined_at = event.occurred_at
@@ -53,7 +40,7 @@ async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
 
 
 async def on_updated(event: MemberUpdated, ctx: Ctx) -> None:
-    member = await touch_member(ctx, event.member, display_name=event.display_name)
+    member = await ctx.touch_member(event.member, display_name=event.display_name)
     member.display_name = event.display_name
     member.pending = event.pending
     await ctx.uow.members.save(member)
@@ -69,14 +56,14 @@ async def on_left(event: MemberLeft, ctx: Ctx) -> None:
 async def on_message(event: MessagePosted, ctx: Ctx) -> None:
     if event.is_bot or event.is_direct:
         return
-    member = await touch_member(ctx, event.author)
+    member = await ctx.touch_member(event.author)
     member.first_post_at = member.first_post_at or event.occurred_at
     member.last_active_at = event.occurred_at
     await ctx.uow.members.save(member)
 
 
 async def on_reaction(event: ReactionAdded, ctx: Ctx) -> None:
-    member = await touch_member(ctx, event.user)
+    member = await ctx.touch_member(event.user)
     member.last_active_at = event.occurred_at
     await ctx.uow.members.save(member)
 

@@ -12,7 +12,6 @@ from cohortbot.playbook.events import ButtonPressed, CommandInvoked
 from cohortbot.playbook.messages import Attachment, Button, ButtonStyle, RichMessage
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.step import Command, Step, StepContext
-from cohortbot.playbook.steps.core import touch_member
 from cohortbot.playbook.steps.intros.records import forget_member
 
 __all__ = ["STEP", "PrivacyConfig"]
@@ -28,7 +27,7 @@ Ctx = StepContext[PrivacyConfig]
 
 
 async def opt_out(event: CommandInvoked, ctx: Ctx) -> None:
-    member = await touch_member(ctx, event.actor.user)
+    member = await ctx.touch_member(event.actor.user)
     member.analytics_opt_out = True
     await ctx.uow.members.save(member)
     ctx.respond(
@@ -39,7 +38,7 @@ async def opt_out(event: CommandInvoked, ctx: Ctx) -> None:
 
 
 async def opt_in(event: CommandInvoked, ctx: Ctx) -> None:
-    member = await touch_member(ctx, event.actor.user)
+    member = await ctx.touch_member(event.actor.user)
     member.analytics_opt_out = False
     await ctx.uow.members.save(member)
     ctx.respond(event.interaction, "Thanks! Your activity counts toward community statistics again.")
@@ -102,7 +101,7 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
         await ctx.uow.members.delete(ctx.community, user)
         # Keep a bare record so the bot knows they are a member (and doesn't welcome them
         # again); it holds no history and keeps them opted out of analytics.
-        fresh = await touch_member(ctx, user)
+        fresh = await ctx.touch_member(user)
         fresh.joined_at, fresh.welcomed_at, fresh.join_count = (
             member.joined_at,
             member.welcomed_at,

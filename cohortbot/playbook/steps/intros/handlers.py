@@ -28,7 +28,6 @@ from cohortbot.playbook.events import (
 from cohortbot.playbook.messages import RichMessage, mention, timestamp
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.step import Command, Handler, Step, StepContext
-from cohortbot.playbook.steps.core import touch_member
 from cohortbot.playbook.steps.intros.config import IntrosConfig
 from cohortbot.playbook.steps.intros.connections import (
     MET,
@@ -80,7 +79,7 @@ def is_introduction(event: MessagePosted, ctx: Ctx) -> bool:
 async def on_message(event: MessagePosted, ctx: Ctx) -> None:
     if not is_introduction(event, ctx):
         return
-    member = await touch_member(ctx, event.author)
+    member = await ctx.touch_member(event.author)
     if member.introduced_at is not None:
         return
     member.introduced_at = event.occurred_at

@@ -32,7 +32,6 @@ from cohortbot.playbook.model import CommunityPlaybook
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import InteractionRef, UserRef
 from cohortbot.playbook.step import ScheduleSpec, Step, StepContext
-from cohortbot.playbook.steps.core import touch_member
 from cohortbot.playbook.steps.surveys.commands import COMMANDS
 from cohortbot.playbook.steps.surveys.model import ChoiceQuestion, Survey, SurveysConfig
 from cohortbot.playbook.steps.surveys.send import audience, remind, send_round
@@ -137,7 +136,7 @@ async def _open(
     if user.id in rnd.answered:
         ctx.respond(interaction, "You've already answered this survey. Thank you!")
         return None
-    return survey, rnd, await touch_member(ctx, user)
+    return survey, rnd, await ctx.touch_member(user)
 
 
 async def _advance(
