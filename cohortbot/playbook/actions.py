@@ -44,6 +44,7 @@ class Action:
     community: CommunityRef
     notify: bool = False  # feed an ActionDelivered event back to the engine once delivered
     origin: str = ""  # the step that decided it (set by StepContext.emit); ActionDelivered goes there
+    private: bool = False  # one member's personal data: once delivered the outbox keeps no payload
 
     @property
     def kind(self) -> str:

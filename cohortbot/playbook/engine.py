@@ -167,6 +167,7 @@ class Engine:
             step=step.name,
             loaded=loaded,
             catalog=self._catalog(loaded),
+            peers=self.steps,
         )
 
     def _active(self, step: Step[Any], loaded: LoadedPlaybook) -> bool:

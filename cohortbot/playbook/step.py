@@ -131,12 +131,28 @@ class StepContext(Generic[C]):
     step: str
     loaded: LoadedPlaybook
     catalog: Sequence[CommandSpec] = ()
+    peers: Sequence[Step[Any]] = ()  # every registered step (the privacy step visits them all)
     actions: list[Action] = field(default_factory=list)
     published: list[StepMessage] = field(default_factory=list)
 
     @property
     def community(self) -> CommunityRef:
         return self.event.community
+
+    def for_step(self, other: Step[Any]) -> StepContext[Any]:
+        """The same event and transaction seen as ``other`` (its name, its config section).
+
+        For the privacy step to run every step's export and forget hooks, enabled or not.
+        """
+        config: StepConfig | None = self.loaded.steps.get(other.name)
+        if config is None:
+            try:
+                config = other.config()
+            except ValidationError:  # a section with required fields the playbook doesn't have
+                config = other.config.model_construct()
+        seen: StepContext[Any] = dataclasses.replace(self, step=other.name, actions=[], published=[])
+        seen.config = config
+        return seen
 
     @property
     def now(self) -> datetime:
@@ -193,7 +209,15 @@ class StepContext(Generic[C]):
             )
         )
 
-    def respond(self, interaction: InteractionRef, text: str, *, ephemeral: bool = True, **kw: Any) -> None:
+    def respond(
+        self,
+        interaction: InteractionRef,
+        text: str,
+        *,
+        ephemeral: bool = True,
+        private: bool = False,
+        **kw: Any,
+    ) -> None:
         """Answer the interaction of the current event (one answer per interaction per step)."""
         self.emit(
             RespondToInteraction(
@@ -202,6 +226,7 @@ class StepContext(Generic[C]):
                 interaction=interaction,
                 message=RichMessage(text=text, **kw),
                 ephemeral=ephemeral,
+                private=private,
             )
         )
 
