@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Table
+from sqlalchemy import ColumnElement, CursorResult, Result, Table, and_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,7 @@ __all__ = [
     "SqlRepository",
     "UpsertInsert",
     "community_ref",
+    "in_community",
     "rowcount",
     "user_ref",
 ]
@@ -87,6 +88,11 @@ def community_ref(platform: str, community_id: str, name: str = "") -> Community
 
 def user_ref(platform: str, user_id: str, name: str | None = "") -> UserRef:
     return UserRef(Platform(platform), user_id, name or "")
+
+
+def in_community(table: Table, community: CommunityRef) -> ColumnElement[bool]:
+    """Rows of one community (every per-community table has ``platform`` and ``community_id``)."""
+    return and_(table.c.platform == community.platform.value, table.c.community_id == community.id)
 
 
 def rowcount(result: Result[Any]) -> int:

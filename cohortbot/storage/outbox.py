@@ -18,10 +18,18 @@ from sqlalchemy import and_, case, func, or_, select, update
 from cohortbot.playbook.actions import Action, action_from_json, action_to_json
 from cohortbot.playbook.ports import OutboxItem, OutboxStats
 from cohortbot.playbook.refs import CommunityRef
-from cohortbot.storage._sql import OUTBOX, SqlRepository, rowcount
+from cohortbot.storage._sql import OUTBOX, SqlRepository, in_community, rowcount
 from cohortbot.storage.types import UTCDateTime
 
-__all__ = ["DELIVERED", "PARKED", "PENDING", "SqlOutboxRepository"]
+__all__ = [
+    "DELIVERED",
+    "LAST_ERRORS",
+    "MAX_ERROR_LENGTH",
+    "PARKED",
+    "PENDING",
+    "SqlOutboxRepository",
+    "outbox_values",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,24 +52,29 @@ _AVAILABLE_AT = case(
 
 
 def _in(community: CommunityRef) -> Any:
-    return and_(OUTBOX.c.platform == community.platform.value, OUTBOX.c.community_id == community.id)
+    return in_community(OUTBOX, community)
+
+
+def outbox_values(action: Action, *, now: datetime) -> dict[str, Any]:
+    """The outbox row of a newly decided action: pending, due now."""
+    return {
+        "key": action.key,
+        "platform": action.community.platform.value,
+        "community_id": action.community.id,
+        "kind": action.kind,
+        "payload": action_to_json(action),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 class SqlOutboxRepository(SqlRepository):
     async def add(self, action: Action, *, now: datetime) -> bool:
         stmt = (
             self._insert(OUTBOX)
-            .values(
-                key=action.key,
-                platform=action.community.platform.value,
-                community_id=action.community.id,
-                kind=action.kind,
-                payload=action_to_json(action),
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+            .values(**outbox_values(action, now=now))
             .on_conflict_do_nothing(index_elements=[OUTBOX.c.key])
             .returning(OUTBOX.c.id)
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from cohortbot.playbook.ports import ActivityRecord, Member
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
@@ -25,6 +25,7 @@ from cohortbot.storage._sql import (
     STATE,
     SqlRepository,
     community_ref,
+    in_community,
     rowcount,
     user_ref,
 )
@@ -35,6 +36,10 @@ __all__ = [
     "SqlInboxRepository",
     "SqlMemberRepository",
     "SqlStateRepository",
+    "activity_from_row",
+    "activity_values",
+    "member_from_row",
+    "member_values",
 ]
 
 
@@ -78,7 +83,7 @@ _MEMBER_TIMES = (
 )
 
 
-def _member_values(member: Member) -> dict[str, Any]:
+def member_values(member: Member) -> dict[str, Any]:
     values: dict[str, Any] = {
         "platform": member.community.platform.value,
         "community_id": member.community.id,
@@ -95,7 +100,8 @@ def _member_values(member: Member) -> dict[str, Any]:
     return values
 
 
-def _member(row: Row[Any], community: CommunityRef | None = None) -> Member:
+def member_from_row(row: Any, community: CommunityRef | None = None) -> Member:
+    """A fresh Member from a members row (anything with the columns as attributes)."""
     return Member(
         community=community or community_ref(row.platform, row.community_id),
         user=user_ref(row.platform, row.user_id, row.user_name),
@@ -109,21 +115,17 @@ def _member(row: Row[Any], community: CommunityRef | None = None) -> Member:
     )
 
 
-def _of_community(table: Any, community: CommunityRef) -> Any:
-    return and_(table.c.platform == community.platform.value, table.c.community_id == community.id)
-
-
 class SqlMemberRepository(SqlRepository):
     async def get(self, community: CommunityRef, user: UserRef) -> Member | None:
         row = (
             await self._session.execute(
-                select(MEMBERS).where(_of_community(MEMBERS, community), MEMBERS.c.user_id == user.id)
+                select(MEMBERS).where(in_community(MEMBERS, community), MEMBERS.c.user_id == user.id)
             )
         ).first()
-        return None if row is None else _member(row, community)
+        return None if row is None else member_from_row(row, community)
 
     async def save(self, member: Member) -> None:
-        values = _member_values(member)
+        values = member_values(member)
         stmt = self._insert(MEMBERS).values(**values)
         keys = ("platform", "community_id", "user_id")
         stmt = stmt.on_conflict_do_update(
@@ -133,17 +135,17 @@ class SqlMemberRepository(SqlRepository):
         await self._session.execute(stmt)
 
     async def list(self, community: CommunityRef, *, present_only: bool = True) -> list[Member]:
-        stmt = select(MEMBERS).where(_of_community(MEMBERS, community))
+        stmt = select(MEMBERS).where(in_community(MEMBERS, community))
         if present_only:
             # Present = not left (members who predate the bot have no joined_at but are present).
             stmt = stmt.where(MEMBERS.c.left_at.is_(None))
         rows = await self._session.execute(stmt.order_by(MEMBERS.c.id))
-        return [_member(row, community) for row in rows]
+        return [member_from_row(row, community) for row in rows]
 
     async def delete(self, community: CommunityRef, user: UserRef) -> bool:
         deleted = await self._session.execute(
             delete(MEMBERS)
-            .where(_of_community(MEMBERS, community), MEMBERS.c.user_id == user.id)
+            .where(in_community(MEMBERS, community), MEMBERS.c.user_id == user.id)
             .returning(MEMBERS.c.id)
         )
         return deleted.first() is not None
@@ -152,7 +154,7 @@ class SqlMemberRepository(SqlRepository):
 class SqlStateRepository(SqlRepository):
     async def get(self, community: CommunityRef, key: str) -> Any | None:
         return await self._session.scalar(
-            select(STATE.c.value).where(_of_community(STATE, community), STATE.c.key == key)
+            select(STATE.c.value).where(in_community(STATE, community), STATE.c.key == key)
         )
 
     async def put(self, community: CommunityRef, key: str, value: Any) -> None:
@@ -167,11 +169,43 @@ class SqlStateRepository(SqlRepository):
 
     async def delete(self, community: CommunityRef, key: str) -> None:
         await self._session.execute(
-            delete(STATE).where(_of_community(STATE, community), STATE.c.key == key)
+            delete(STATE).where(in_community(STATE, community), STATE.c.key == key)
         )
 
+    async def keys(self, community: CommunityRef, prefix: str) -> list[str]:
+        """The community's document keys starting with ``prefix``, sorted by code point.
 
-def _activity(row: Row[Any], community: CommunityRef) -> ActivityRecord:
+        LIKE narrows the rows (it is case-insensitive on SQLite, so Python has the last word)
+        and the sort happens here, so the order never depends on a database collation.
+        """
+        rows = await self._session.scalars(
+            select(STATE.c.key).where(
+                in_community(STATE, community), STATE.c.key.startswith(prefix, autoescape=True)
+            )
+        )
+        return sorted(key for key in rows if key.startswith(prefix))
+
+
+def activity_values(record: ActivityRecord) -> dict[str, Any]:
+    """The activity row of a record (ids only: no names, never text)."""
+    return {
+        "platform": record.community.platform.value,
+        "community_id": record.community.id,
+        "user_id": record.user.id,
+        "channel_id": record.channel.id if record.channel else None,
+        "channel_name": record.channel.name if record.channel else None,
+        "at": record.at,
+        "kind": record.kind,
+        "message_id": record.message_id,
+        "thread_id": record.thread_id,
+        "reply_to_user_id": record.reply_to.id if record.reply_to else None,
+        "length": record.length,
+        "is_question": record.is_question,
+        "sentiment": record.sentiment,
+    }
+
+
+def activity_from_row(row: Any, community: CommunityRef) -> ActivityRecord:
     platform = Platform(row.platform)
     channel = None
     if row.channel_id or row.channel_name:
@@ -195,23 +229,7 @@ class SqlActivityRepository(SqlRepository):
     """Activity keeps ids only (no names, never text): privacy by default."""
 
     async def add(self, record: ActivityRecord) -> None:
-        await self._session.execute(
-            ACTIVITY.insert().values(
-                platform=record.community.platform.value,
-                community_id=record.community.id,
-                user_id=record.user.id,
-                channel_id=record.channel.id if record.channel else None,
-                channel_name=record.channel.name if record.channel else None,
-                at=record.at,
-                kind=record.kind,
-                message_id=record.message_id,
-                thread_id=record.thread_id,
-                reply_to_user_id=record.reply_to.id if record.reply_to else None,
-                length=record.length,
-                is_question=record.is_question,
-                sentiment=record.sentiment,
-            )
-        )
+        await self._session.execute(ACTIVITY.insert().values(**activity_values(record)))
 
     async def list(
         self,
@@ -222,7 +240,7 @@ class SqlActivityRepository(SqlRepository):
         user: UserRef | None = None,
     ) -> list[ActivityRecord]:
         """Records with ``since <= at < until`` (half-open, so windows tile), oldest first."""
-        stmt = select(ACTIVITY).where(_of_community(ACTIVITY, community))
+        stmt = select(ACTIVITY).where(in_community(ACTIVITY, community))
         if since is not None:
             stmt = stmt.where(ACTIVITY.c.at >= since)
         if until is not None:
@@ -230,21 +248,21 @@ class SqlActivityRepository(SqlRepository):
         if user is not None:
             stmt = stmt.where(ACTIVITY.c.user_id == user.id)
         rows = await self._session.execute(stmt.order_by(ACTIVITY.c.at, ACTIVITY.c.id))
-        return [_activity(row, community) for row in rows]
+        return [activity_from_row(row, community) for row in rows]
 
     async def delete_user(self, community: CommunityRef, user: UserRef) -> int:
         """Erase a member's activity; returns how many of their records were deleted.
 
         Other members' replies to them keep existing, but lose the pointer to the erased user.
         """
-        in_community = _of_community(ACTIVITY, community)
+        of_community = in_community(ACTIVITY, community)
         await self._session.execute(
             update(ACTIVITY)
-            .where(in_community, ACTIVITY.c.reply_to_user_id == user.id)
+            .where(of_community, ACTIVITY.c.reply_to_user_id == user.id)
             .values(reply_to_user_id=None)
         )
         deleted = await self._session.execute(
-            delete(ACTIVITY).where(in_community, ACTIVITY.c.user_id == user.id)
+            delete(ACTIVITY).where(of_community, ACTIVITY.c.user_id == user.id)
         )
         return rowcount(deleted)
 

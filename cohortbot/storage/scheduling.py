@@ -12,16 +12,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from cohortbot.playbook.ports import Timer
 from cohortbot.playbook.refs import CommunityRef
-from cohortbot.storage._sql import CLAIMS, TIMERS, SqlRepository, community_ref, user_ref
+from cohortbot.storage._sql import CLAIMS, TIMERS, SqlRepository, community_ref, in_community, user_ref
 
-__all__ = ["SqlClaimRepository", "SqlTimerRepository"]
+__all__ = ["SqlClaimRepository", "SqlTimerRepository", "timer_from_row", "timer_values"]
 
 
-def _timer(row: Row[Any]) -> Timer:
+def timer_values(timer: Timer) -> dict[str, Any]:
+    """The timers row of a timer, armed (not fired)."""
+    return {
+        "key": timer.key,
+        "platform": timer.community.platform.value,
+        "community_id": timer.community.id,
+        "due_at": timer.due_at,
+        "kind": timer.kind,
+        "subject_user_id": timer.subject.id if timer.subject else None,
+        "subject_user_name": timer.subject.name if timer.subject else None,
+        "data": timer.data,
+        "fired_at": None,
+    }
+
+
+def timer_from_row(row: Any) -> Timer:
+    """A Timer from a timers row (anything with the columns as attributes)."""
     return Timer(
         key=row.key,
         community=community_ref(row.platform, row.community_id),
@@ -37,32 +53,11 @@ def _timer(row: Row[Any]) -> Timer:
 class SqlTimerRepository(SqlRepository):
     async def set(self, timer: Timer) -> None:
         """Create or replace the timer with this key; a replaced timer is armed again."""
-        stmt = self._insert(TIMERS).values(
-            key=timer.key,
-            platform=timer.community.platform.value,
-            community_id=timer.community.id,
-            due_at=timer.due_at,
-            kind=timer.kind,
-            subject_user_id=timer.subject.id if timer.subject else None,
-            subject_user_name=timer.subject.name if timer.subject else None,
-            data=timer.data,
-            fired_at=None,
-        )
+        values = timer_values(timer)
+        stmt = self._insert(TIMERS).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[TIMERS.c.key],
-            set_={
-                name: stmt.excluded[name]
-                for name in (
-                    "platform",
-                    "community_id",
-                    "due_at",
-                    "kind",
-                    "subject_user_id",
-                    "subject_user_name",
-                    "data",
-                    "fired_at",
-                )
-            },
+            set_={name: stmt.excluded[name] for name in values if name != "key"},
         )
         await self._session.execute(stmt)
 
@@ -71,7 +66,7 @@ class SqlTimerRepository(SqlRepository):
 
     async def get(self, key: str) -> Timer | None:
         row = (await self._session.execute(select(TIMERS).where(TIMERS.c.key == key))).first()
-        return None if row is None else _timer(row)
+        return None if row is None else timer_from_row(row)
 
     async def due(self, now: datetime, *, limit: int = 100) -> list[Timer]:
         rows = await self._session.execute(
@@ -80,7 +75,7 @@ class SqlTimerRepository(SqlRepository):
             .order_by(TIMERS.c.due_at, TIMERS.c.id)
             .limit(limit)
         )
-        return [_timer(row) for row in rows]
+        return [timer_from_row(row) for row in rows]
 
     async def claim(self, key: str, *, now: datetime) -> bool:
         """Mark a due timer fired; False if another process (or a replay) already did."""
@@ -102,10 +97,6 @@ class SqlTimerRepository(SqlRepository):
 
 
 _CLAIM_KEY = ("platform", "community_id", "schedule", "occurrence")
-
-
-def _claims_of(community: CommunityRef) -> Any:
-    return and_(CLAIMS.c.platform == community.platform.value, CLAIMS.c.community_id == community.id)
 
 
 class SqlClaimRepository(SqlRepository):
@@ -132,7 +123,9 @@ class SqlClaimRepository(SqlRepository):
     async def last(self, community: CommunityRef, schedule: str) -> datetime | None:
         """The newest claimed occurrence (posted or recorded as missed) of a schedule."""
         last: datetime | None = await self._session.scalar(
-            select(func.max(CLAIMS.c.occurrence)).where(_claims_of(community), CLAIMS.c.schedule == schedule)
+            select(func.max(CLAIMS.c.occurrence)).where(
+                in_community(CLAIMS, community), CLAIMS.c.schedule == schedule
+            )
         )
         return last
 
@@ -140,7 +133,9 @@ class SqlClaimRepository(SqlRepository):
         self, community: CommunityRef, *, status: str | None = None, since: datetime | None = None
     ) -> Sequence[tuple[str, datetime, str]]:
         """(schedule, occurrence, status) rows, newest first; ``since`` is inclusive."""
-        stmt = select(CLAIMS.c.schedule, CLAIMS.c.occurrence, CLAIMS.c.status).where(_claims_of(community))
+        stmt = select(CLAIMS.c.schedule, CLAIMS.c.occurrence, CLAIMS.c.status).where(
+            in_community(CLAIMS, community)
+        )
         if status is not None:
             stmt = stmt.where(CLAIMS.c.status == status)
         if since is not None:

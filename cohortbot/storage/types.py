@@ -18,7 +18,20 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["JSONType", "UTCDateTime", "id_type"]
+__all__ = ["JSONType", "UTCDateTime", "id_type", "to_utc"]
+
+
+def to_utc(value: datetime) -> datetime:
+    """The aware UTC datetime storage keeps; naive datetimes are refused (they are bugs).
+
+    Shared by the column type and the in-memory store, so both refuse the same values.
+    """
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        # A naive value would silently be read back as UTC even if it meant local time.
+        raise ValueError("naive datetime given to storage; pass a timezone-aware UTC datetime")
+    return value.astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -30,12 +43,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if not isinstance(value, datetime):
-            raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        if value.tzinfo is None or value.utcoffset() is None:
-            # A naive value would silently be read back as UTC even if it meant local time.
-            raise ValueError("naive datetime given to storage; pass a timezone-aware UTC datetime")
-        value = value.astimezone(UTC)
+        value = to_utc(value)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value

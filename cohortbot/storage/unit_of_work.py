@@ -21,10 +21,12 @@ from cohortbot.playbook.ports import (
     InboxRepository,
     MemberRepository,
     OutboxRepository,
+    PrivacyRepository,
     StateRepository,
     TimerRepository,
 )
 from cohortbot.storage.outbox import SqlOutboxRepository
+from cohortbot.storage.privacy import SqlPrivacyRepository
 from cohortbot.storage.repositories import (
     SqlActivityRepository,
     SqlCommunityRepository,
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.outbox: OutboxRepository = SqlOutboxRepository(self._session, dialect=dialect)
         self.inbox: InboxRepository = SqlInboxRepository(self._session, dialect=dialect)
         self.claims: ClaimRepository = SqlClaimRepository(self._session, dialect=dialect)
+        self.privacy: PrivacyRepository = SqlPrivacyRepository(self._session, dialect=dialect)
         # Storage-only maintenance beyond the ports (see Database.prune_inbox).
         self.inbox_maintenance = SqlInboxRepository(self._session, dialect=dialect)
 
