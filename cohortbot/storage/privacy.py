@@ -118,7 +118,8 @@ class SqlPrivacyRepository(SqlRepository):
         of_community = in_community(ACTIVITY, community)
         unlinked = await self._session.execute(
             update(ACTIVITY)
-            .where(of_community, ACTIVITY.c.reply_to_user_id == user_id)
+            # Their own replies to themselves are deleted below: each row is counted once.
+            .where(of_community, ACTIVITY.c.reply_to_user_id == user_id, ACTIVITY.c.user_id != user_id)
             .values(reply_to_user_id=None)
         )
         deleted = await self._session.execute(
