@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from cohortbot.playbook.steps.champions.handlers import STEP, ChampionsConfig
+from cohortbot.playbook.steps.champions.config import ChampionsConfig
+from cohortbot.playbook.steps.champions.handlers import STEP
 
 __all__ = ["STEP", "ChampionsConfig"]

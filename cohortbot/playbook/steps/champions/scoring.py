@@ -43,7 +43,7 @@ CREDIT_KINDS: dict[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Credit:
     kind: str
-    giver: str  # member id of whom they helped / who thanked or reacted
+    giver: str  # member id of whom they helped / who thanked or reacted ("": a former member)
     at: int  # unix seconds
     points: float
 
@@ -78,7 +78,9 @@ def load_evidence(raw: Any) -> list[Credit]:
     """Evidence from its stored form ``[[kind, giver, unix, points], ...]`` (bad rows skipped)."""
     found: list[Credit] = []
     for row in raw if isinstance(raw, list) else []:
-        if isinstance(row, list) and len(row) == 4:
+        if isinstance(row, Credit):
+            found.append(row)
+        elif isinstance(row, list) and len(row) == 4:
             kind, giver, at, points = row
             found.append(Credit(str(kind), str(giver), int(at), float(points)))
     return found

@@ -10,39 +10,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from cohortbot.playbook.messages import TOKEN_PATTERN
+from cohortbot.playbook.steps.champions.model import (
+    ANSWERED,
+    INTRO,
+    NEWCOMER,
+    QUESTION,
+    REPLY,
+    RecentPosts,
+    Tracked,
+)
 
 __all__ = [
-    "ANSWERED",
-    "INTRO",
-    "NEWCOMER",
-    "QUESTION",
-    "REPLY",
     "Award",
     "Post",
-    "RecentPosts",
-    "Tracked",
     "credits_for_post",
     "credits_for_reaction",
     "mentioned_ids",
     "thanks_pattern",
 ]
 
-QUESTION, NEWCOMER, ANSWERED, INTRO, REPLY = 1, 2, 4, 8, 16
 MAX_THANKED = 3  # "thanks @a @b @c @d..." credits at most this many
-
-
-@dataclass(frozen=True, slots=True)
-class Tracked:
-    author: str
-    at: int  # unix seconds
-    flags: int
-    channel: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,45 +60,6 @@ class Post:
     newcomer: bool = False  # the author joined recently
     in_intros: bool = False  # posted in the introductions channel
     track: bool = True  # False: the author opted out of analytics; nothing about them is kept
-
-
-class RecentPosts:
-    """The bounded memory of recent posts, stored as ``{"m": {id: [author, unix, flags, channel]}}``."""
-
-    def __init__(self, raw: Any = None) -> None:
-        self.posts: dict[str, Tracked] = {}
-        rows = raw.get("m", {}) if isinstance(raw, dict) else {}
-        for key, row in rows.items() if isinstance(rows, dict) else ():
-            if isinstance(row, list) and len(row) == 4:
-                self.posts[str(key)] = Tracked(str(row[0]), int(row[1]), int(row[2]), str(row[3]))
-
-    def get(self, message: str) -> Tracked | None:
-        return self.posts.get(message)
-
-    def latest_by(self, author: str, channel: str, *, before: int) -> tuple[str, Tracked] | None:
-        found = [
-            (key, t)
-            for key, t in self.posts.items()
-            if t.author == author and t.channel == channel and t.at <= before
-        ]
-        return max(found, key=lambda kt: kt[1].at) if found else None
-
-    def intro_of(self, author: str) -> Tracked | None:
-        intros = [t for t in self.posts.values() if t.author == author and t.flags & INTRO]
-        return max(intros, key=lambda t: t.at) if intros else None
-
-    def add(self, message: str, tracked: Tracked) -> None:
-        self.posts[message] = tracked
-
-    def mark(self, message: str, flag: int) -> None:
-        if message in self.posts:
-            t = self.posts[message]
-            self.posts[message] = replace(t, flags=t.flags | flag)
-
-    def dump(self, now: datetime, *, keep: timedelta, limit: int) -> dict[str, Any]:
-        oldest = now.timestamp() - keep.total_seconds()
-        fresh = sorted(((k, t) for k, t in self.posts.items() if t.at >= oldest), key=lambda kt: kt[1].at)
-        return {"m": {k: [t.author, t.at, t.flags, t.channel] for k, t in fresh[-limit:]}}
 
 
 @lru_cache(maxsize=16)

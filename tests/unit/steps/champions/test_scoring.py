@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cohortbot.playbook.steps.champions.model import INTRO, QUESTION, RecentPosts, Tracked
 from cohortbot.playbook.steps.champions.scoring import (
     Credit,
     Rules,
@@ -15,12 +16,8 @@ from cohortbot.playbook.steps.champions.scoring import (
     score,
 )
 from cohortbot.playbook.steps.champions.tracking import (
-    INTRO,
-    QUESTION,
     Award,
     Post,
-    RecentPosts,
-    Tracked,
     credits_for_post,
     credits_for_reaction,
     mentioned_ids,
@@ -199,6 +196,8 @@ def test_the_memory_of_recent_posts_is_bounded_by_age_and_count() -> None:
     for n in range(20):
         recent.add(f"m{n}", Tracked("ana", unix(NOW) + n, QUESTION, "general"))
     recent.add("old", Tracked("ana", unix(NOW - timedelta(days=8)), QUESTION, "general"))
-    dumped = recent.dump(NOW + timedelta(minutes=1), keep=timedelta(days=7), limit=5)
+    kept = recent.pruned(NOW + timedelta(minutes=1), keep=timedelta(days=7), limit=5)
+    dumped = kept.model_dump(mode="json")
     assert sorted(dumped["m"]) == ["m15", "m16", "m17", "m18", "m19"]
-    assert RecentPosts(dumped).get("m19") == Tracked("ana", unix(NOW) + 19, QUESTION, "general")
+    loaded = RecentPosts.model_validate(dumped)
+    assert loaded.get("m19") == Tracked("ana", unix(NOW) + 19, QUESTION, "general")

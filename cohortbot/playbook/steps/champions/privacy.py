@@ -1,0 +1,92 @@
+"""What the champions step keeps about a member outside their own record, exported and forgotten.
+
+A member appears in the recent-posts memory (their own posts) and in other members' champion
+parts: as the giver of credits there (whom someone helped, who thanked or reacted) and as the
+moderator who approved a champion. Their own part (``Member.data["champions"]``) is exported
+with their member record; ``forget`` drops it too, so the hook is complete on its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cohortbot.playbook.ports import Member
+from cohortbot.playbook.refs import UserRef
+from cohortbot.playbook.steps.champions.model import FLAG_NAMES, ChampionsSection, RecentPosts
+
+if TYPE_CHECKING:
+    from cohortbot.playbook.step import StepContext
+    from cohortbot.playbook.steps.champions.config import ChampionsConfig
+
+    Ctx = StepContext[ChampionsConfig]
+
+__all__ = ["export", "forget"]
+
+# A credit someone else earned, as the member who gave it would read it.
+GIVEN = {
+    "answer": "they answered your question",
+    "newcomer_reply": "they were the first to reply to you as a newcomer",
+    "thanks": "you thanked them",
+    "reaction": "you reacted to their reply",
+    "intro_welcome": "they welcomed your introduction",
+}
+
+
+async def _others(ctx: Ctx, user: UserRef) -> list[tuple[Member, ChampionsSection]]:
+    """Every other member (present or not) who has a champions part."""
+    return [
+        (m, ctx.section(m, ChampionsSection))
+        for m in await ctx.uow.members.list(ctx.community, present_only=False)
+        if m.user != user and ctx.step in m.data
+    ]
+
+
+async def export(ctx: Ctx, user: UserRef) -> dict[str, Any]:
+    """The member's remembered posts, the credits they gave others, the champions they approved."""
+    recent = await ctx.load(RecentPosts)
+    posts = [
+        {
+            "message": message,
+            "channel": t.channel,
+            "at": t.at,
+            "kinds": [name for bit, name in FLAG_NAMES.items() if t.flags & bit],
+        }
+        for message, t in recent.by_author(user.id)
+    ]
+    given: list[dict[str, Any]] = []
+    approved: list[dict[str, Any]] = []
+    for member, part in await _others(ctx, user):
+        given += [
+            {
+                "to": member.user.id,
+                "credit": c.kind,
+                "meaning": GIVEN.get(c.kind, c.kind),
+                "at": c.when.isoformat(),
+                "points": c.points,
+            }
+            for c in part.credits_from(user.id)
+        ]
+        if part.approved_by == user.id and part.since is not None:
+            approved.append({"champion": member.user.id, "since": part.since.isoformat()})
+    return {"recent_posts": posts, "credits_given": given, "champions_approved": approved}
+
+
+async def forget(ctx: Ctx, user: UserRef) -> None:
+    """Remove the member from the memory, their own part, and every other member's part.
+
+    Credits they gave others keep their points but lose the giver (see
+    :meth:`ChampionsSection.forget_giver`); approvals they made lose the approver.
+    """
+    recent = await ctx.find(RecentPosts)
+    if recent is not None:
+        kept = recent.without(user.id)
+        if kept.posts != recent.posts:
+            await ctx.store(kept)
+    own = await ctx.member(user)
+    if own is not None and ctx.step in own.data:
+        ctx.set_section(own, None)
+        await ctx.uow.members.save(own)
+    for member, part in await _others(ctx, user):
+        if part.forget_giver(user.id):
+            ctx.set_section(member, part)
+            await ctx.uow.members.save(member)
