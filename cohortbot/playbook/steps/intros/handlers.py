@@ -5,58 +5,38 @@
 - **Acknowledge**: a reaction (where the platform has reactions) and a reply from a
   template (in the intro's thread where there are threads, else a post mentioning them),
   and optionally an alert in the moderators' channel so a human says hello too.
-- **Interests** from the intro's keywords and ``/cohort interests ...``
-  (:mod:`playbook.intros_interests`).
-- **Connections**: match rounds, follow-ups and ``/cohort match ...``
-  (:mod:`playbook.intros_connections`, algorithm in :mod:`playbook.matching`).
+- **Interests** from the intro's keywords (:mod:`.interests`) and ``/cohort interests ...``.
+- **Connections**: match rounds and their follow-ups (:mod:`.connections`, algorithm in
+  :mod:`.matching`), ``/cohort match ...`` (:mod:`.commands`).
 - **Nudges** for members who have not introduced themselves, at most ``nudges.max``.
-- **Key results**: ``/cohort intros stats`` (:func:`playbook.intros_records.intro_stats`).
+- **Key results**: ``/cohort intros stats`` (:func:`.stats.intro_stats`).
+- **Privacy**: the member's part of the record is :class:`.model.IntrosMember`; the match
+  rounds name members by id, so :func:`export` and :func:`forget` cover them.
 """
 
 from __future__ import annotations
 
-from cohortbot.playbook.actions import AddReaction, PostMessage, SendDirectMessage
-from cohortbot.playbook.commands import CommandSpec, OptionSpec
-from cohortbot.playbook.events import (
-    ButtonPressed,
-    CommandInvoked,
-    MemberJoined,
-    MessagePosted,
-    ScheduleFired,
-    TimerFired,
-)
-from cohortbot.playbook.messages import RichMessage, mention, timestamp
+from typing import Any
+
+from cohortbot.playbook.actions import AddReaction
+from cohortbot.playbook.events import ButtonPressed, MemberJoined, MessagePosted, ScheduleFired
+from cohortbot.playbook.messages import mention
 from cohortbot.playbook.ports import Member
-from cohortbot.playbook.step import Command, Handler, Step, StepContext
+from cohortbot.playbook.refs import UserRef
+from cohortbot.playbook.step import Step, StepContext
+from cohortbot.playbook.steps.intros.commands import COMMANDS, INTERESTS_SELECT, on_interests_selected
 from cohortbot.playbook.steps.intros.config import IntrosConfig
 from cohortbot.playbook.steps.intros.connections import (
     MET,
-    match_group,
-    match_history,
-    match_now,
-    match_optin,
-    match_optout,
-    match_snooze,
-    on_follow_up,
+    on_ask_if_met,
     on_match_schedule,
     on_met,
     schedules,
 )
-from cohortbot.playbook.steps.intros.interests import (
-    INTERESTS_SELECT,
-    add_interests,
-    interests_add,
-    interests_choose,
-    interests_in,
-    interests_list,
-    interests_of,
-    interests_remove,
-    intros_data,
-    on_interests_selected,
-)
-from cohortbot.playbook.steps.intros.records import intro_stats, load_rounds
+from cohortbot.playbook.steps.intros.interests import interests_in
+from cohortbot.playbook.steps.intros.model import STEP_NAME, AskIfMet, Cadence, IntrosMember, Nudge, Rounds
 
-__all__ = ["STEP", "IntrosConfig", "is_introduction"]
+__all__ = ["STEP", "IntrosConfig", "export", "forget", "is_introduction"]
 
 Ctx = StepContext[IntrosConfig]
 
@@ -83,20 +63,24 @@ async def on_message(event: MessagePosted, ctx: Ctx) -> None:
     if member.introduced_at is not None:
         return
     member.introduced_at = event.occurred_at
+    mine = ctx.section(member, IntrosMember)
     if ctx.config.interests_from_intro:
-        add_interests(member, interests_in(event.text, ctx.config.interests))
+        mine.add_interests(interests_in(event.text, ctx.config.interests))
+        ctx.set_section(member, mine)
     await ctx.uow.members.save(member)
-    _acknowledge(event, ctx, member)
+    _acknowledge(event, ctx, member, mine)
 
 
-def _acknowledge(event: MessagePosted, ctx: Ctx, member: Member) -> None:
+def _acknowledge(event: MessagePosted, ctx: Ctx, member: Member, mine: IntrosMember) -> None:
     cfg = ctx.config.acknowledge
-    key = f"{ctx.community}:{event.message.id}"
-    interests = ", ".join(interests_of(member))
+    interests = ", ".join(mine.interests)
     if cfg.reaction and ctx.capabilities.reactions:
         ctx.emit(
             AddReaction(
-                key=f"intros-react:{key}", community=ctx.community, message=event.message, emoji=cfg.reaction
+                key=ctx.key("react", event.message.id),
+                community=ctx.community,
+                message=event.message,
+                emoji=cfg.reaction,
             )
         )
     if cfg.reply:
@@ -104,28 +88,13 @@ def _acknowledge(event: MessagePosted, ctx: Ctx, member: Member) -> None:
         thread = event.message if ctx.capabilities.threads else None
         if thread is None and mention(member.user) not in text:
             text = f"{mention(member.user)} {text}"  # a plain post must say whom it answers
-        ctx.emit(
-            PostMessage(
-                key=f"intros-reply:{key}",
-                community=ctx.community,
-                channel=event.channel,
-                message=RichMessage(text=text),
-                thread=thread,
-            )
-        )
+        ctx.post(event.channel, text, key=ctx.key("reply", event.message.id), thread=thread)
     moderators = ctx.channel("moderators")
     if cfg.alert_moderators and moderators is not None:
         text = ctx.fill(cfg.alert, member=member, interests=interests)
         if interests:
             text += f"\nInterests: {interests}"
-        ctx.emit(
-            PostMessage(
-                key=f"intros-alert:{key}",
-                community=ctx.community,
-                channel=moderators,
-                message=RichMessage(text=text),
-            )
-        )
+        ctx.post(moderators, text, key=ctx.key("alert", event.message.id))
 
 
 # ---------------------------------------------------------------------------- nudges
@@ -140,41 +109,36 @@ async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
     for index in range(nudges.max):
         due = event.occurred_at + nudges.after + index * nudges.every
         if due > ctx.now:  # joins replayed long after the fact get no overdue nudges
-            await ctx.set_timer(f"nudge{index}", due, subject=member.user, join=member.join_count)
+            await ctx.set_timer(
+                Nudge(member=member.user.id, join=member.join_count),
+                due,
+                name=f"nudge{index}",
+                subject=member.user,
+            )
 
 
-async def _nudge(event: TimerFired, ctx: Ctx) -> None:
+async def on_nudge(timer: Nudge, ctx: Ctx) -> None:
     nudges = ctx.config.nudges
-    member = await ctx.member(event.subject) if event.subject else None
+    member = await ctx.member(UserRef(ctx.community.platform, timer.member))
     if nudges is None or member is None or member.is_bot or member.pending or not member.present:
         return
-    data = intros_data(member)
-    sent = int(data.get("nudges", 0))
+    mine = ctx.section(member, IntrosMember)
+    sent = mine.nudges
     if member.introduced_at is not None or sent >= nudges.max:
         return
-    if event.data.get("join", member.join_count) != member.join_count:
+    if timer.join != member.join_count:
         return  # a timer from an earlier membership
-    data["nudges"] = sent + 1
+    mine.nudges = sent + 1
+    ctx.set_section(member, mine)
     await ctx.uow.members.save(member)
     days = str((ctx.now - member.joined_at).days) if member.joined_at else ""
-    ctx.emit(
-        SendDirectMessage(
-            key=f"intros-nudge:{ctx.community}:{member.user.id}:{sent}",
-            community=ctx.community,
-            to=member.user,
-            message=RichMessage(text=ctx.fill(nudges.message, member=member, days=days)),
-            fallback_channel=ctx.channel("welcome"),
-            fallback_prefix=f"{mention(member.user)} ",
-        )
+    ctx.dm(
+        member.user,
+        ctx.fill(nudges.message, member=member, days=days),
+        key=ctx.key("nudge", member.user.id, sent),
+        fallback=ctx.channel("welcome"),
+        fallback_prefix=f"{mention(member.user)} ",
     )
-
-
-async def on_timer(event: TimerFired, ctx: Ctx) -> None:
-    name = event.kind.removeprefix("intros.")
-    if name.startswith("nudge"):
-        await _nudge(event, ctx)
-    elif name.startswith("followup"):
-        await on_follow_up(event, ctx)
 
 
 async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
@@ -184,86 +148,36 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
         await on_met(event, ctx)
 
 
-# ---------------------------------------------------------------------------- key results
+# ---------------------------------------------------------------------------- privacy
 
 
-async def stats(event: CommandInvoked, ctx: Ctx) -> None:
-    members = await ctx.uow.members.list(ctx.community, present_only=False)
-    rounds = await load_rounds(ctx.uow, ctx.community)
-    result = intro_stats(members, rounds, now=ctx.now, zone=ctx.playbook.zone)
-    lines = [f"Introductions: **{result.introductions}**"]
-    if result.per_week:
-        lines.append("Per week since the first join:")
-        lines += [
-            f"- week {i + 1} (from {start.isoformat()}): {n}" for i, (start, n) in enumerate(result.per_week)
-        ]
-    lines.append(
-        f"Matches made: **{result.matches}** in {result.rounds} round(s); confirmed met: "
-        f"**{result.confirmed_met}** ({result.met_rate:.0%})"
-    )
-    ctx.respond(
-        event.interaction,
-        "\n".join(lines),
-        title="Introductions and connections",
-        footer=f"as of {timestamp(ctx.now)}",
-    )
+async def export(ctx: StepContext[Any], user: UserRef) -> dict[str, Any]:
+    """The member's matches: the rounds they were in, whom they met, their answers."""
+    rounds = (await ctx.load(Rounds)).about(user.id)
+    return {"rounds": rounds} if rounds else {}
 
 
-def _command(
-    path: tuple[str, ...],
-    description: str,
-    handler: Handler,
-    *,
-    moderator: bool = False,
-    options: tuple[OptionSpec, ...] = (),
-) -> Command:
-    return Command(
-        spec=CommandSpec(path=path, description=description, options=options, moderator=moderator),
-        handler=handler,
-    )
+async def forget(ctx: StepContext[Any], user: UserRef) -> None:
+    """The member leaves the match history (the pairs they were in stay counted, without them)."""
+    rounds = await ctx.load(Rounds)
+    if rounds.forget(user.id):
+        await ctx.store(rounds)
 
-
-_INTERESTS = OptionSpec(name="interests", description="Interests, separated by commas", rest=True)
 
 STEP = Step(
-    name="intros",
+    name=STEP_NAME,
     config=IntrosConfig,
     handlers={
         MessagePosted: on_message,
         MemberJoined: on_joined,
-        TimerFired: on_timer,
         ButtonPressed: on_button,
         ScheduleFired: on_match_schedule,
     },
-    commands=(
-        _command(("interests", "choose"), "Choose your interests from a list", interests_choose),
-        _command(
-            ("interests", "add"),
-            "Add interests (e.g. python, statistics)",
-            interests_add,
-            options=(_INTERESTS,),
-        ),
-        _command(("interests", "remove"), "Remove interests", interests_remove, options=(_INTERESTS,)),
-        _command(("interests", "list"), "Your interests and the ones you can choose", interests_list),
-        _command(
-            ("match", "snooze"),
-            "No match rounds for a while (e.g. 2w)",
-            match_snooze,
-            options=(OptionSpec(name="duration", description="How long, e.g. 1w or 2w"),),
-        ),
-        _command(("match", "optout"), "Leave the match rounds", match_optout),
-        _command(("match", "optin"), "Join the match rounds (again)", match_optin),
-        _command(
-            ("match", "group"),
-            "Choose your match group (e.g. mentor, mentee; none to leave)",
-            match_group,
-            options=(OptionSpec(name="name", description="The group's name, or none"),),
-        ),
-        _command(("match", "now"), "Run a match round now", match_now, moderator=True),
-        _command(("match", "history"), "Recent match rounds and who met", match_history, moderator=True),
-        _command(
-            ("intros", "stats"), "Introductions per week, matches made, confirmed met", stats, moderator=True
-        ),
-    ),
+    timers={Nudge: on_nudge, AskIfMet: on_ask_if_met},
+    commands=COMMANDS,
     schedules=schedules,
+    documents=(Rounds, Cadence),
+    section=IntrosMember,
+    export=export,
+    forget=forget,
 )

@@ -11,8 +11,11 @@ import pytest
 from cohortbot.config.playbook import PlaybookError, load_playbook
 from cohortbot.playbook.actions import SendDirectMessage, SendGroupMessage
 from cohortbot.playbook.ports import Capabilities
-from cohortbot.playbook.steps.intros.records import forget_member, load_rounds
+from cohortbot.playbook.steps import intros
+from cohortbot.playbook.steps.intros.handlers import export, forget
+from cohortbot.playbook.steps.intros.model import Rounds
 from tests.harness import Harness
+from tests.unit.steps.contexts import step_context
 
 PLAYBOOK = """
 name: Test cohort
@@ -265,11 +268,66 @@ def test_a_bad_cron_or_an_unknown_cross_group_is_reported_with_its_line(tmp_path
     assert "bad cron expression '0 25 * * mon'" in issue.message
 
 
+async def test_export_gives_the_member_their_matches_and_answers(bot: Harness) -> None:
+    await bot.advance("1h")
+    await bot.advance("5d")
+    await bot.click("alice", bot.dms_to("alice")[0].message.buttons[0])
+    async with bot.database.unit_of_work() as uow:
+        ctx = step_context(bot, intros.STEP, uow)
+        alice = await export(ctx, bot.user("alice"))
+        nobody = await export(ctx, bot.user("frank"))
+    [entry] = alice["rounds"]
+    assert entry["matched_with"] == ["bob"] and entry["shared_interests"] == ["python"]
+    assert entry["met"] == "yes" and entry["manual"] is False
+    assert nobody == {}
+
+
 async def test_a_deleted_member_is_forgotten_in_the_round_history(bot: Harness) -> None:
     await bot.advance("1h")
+    await bot.advance("5d")
+    await bot.click("alice", bot.dms_to("alice")[0].message.buttons[0])
+    await bot.click("bob", bot.dms_to("bob")[0].message.buttons[1])
     async with bot.database.unit_of_work() as uow:
-        await forget_member(uow, bot.community, "alice")
+        await forget(step_context(bot, intros.STEP, uow), bot.user("alice"))
         await uow.commit()
     async with bot.database.unit_of_work() as uow:
-        [record] = await load_rounds(uow, bot.community)
-    assert [m.members for m in record.matches] == [["deleted", "bob"], ["carol", "dave"]]
+        ctx = step_context(bot, intros.STEP, uow)
+        [record] = (await ctx.load(Rounds)).rounds
+        raw = await uow.state.get(bot.community, "intros.rounds")
+        assert await export(ctx, bot.user("alice")) == {}
+    assert "alice" not in str(raw)
+    assert [m.members for m in record.matches] == [["bob"], ["carol", "dave"]]
+    assert record.matches[0].met == {"bob": "no"}  # bob's answer stays
+    stats = await bot.command("mod", "intros stats")
+    assert stats is not None and "Matches made: **2** in 1 round(s)" in stats.message.text
+    history = await bot.command("mod", "match history")
+    assert history is not None and "- <@bob> and a former member (python)" in history.message.text
+
+
+async def test_a_member_whose_partner_was_forgotten_is_not_asked_whether_they_met(bot: Harness) -> None:
+    await bot.advance("1h")
+    async with bot.database.unit_of_work() as uow:
+        await forget(step_context(bot, intros.STEP, uow), bot.user("alice"))
+        await uow.commit()
+    await bot.advance("5d")
+    assert bot.dms_to("bob") == [] and len(bot.dms_to("carol")) == 1
+
+
+async def test_rounds_stored_before_typed_documents_still_load(bot: Harness) -> None:
+    old = [
+        {
+            "id": "r1",
+            "at": "2026-03-02T09:00:00+00:00",
+            "matches": [{"members": ["x", "y"], "met": {"x": "yes"}}],
+        }
+    ]
+    async with bot.database.unit_of_work() as uow:
+        await uow.state.put(bot.community, "intros.rounds", old)
+        await uow.state.put(bot.community, "intros.cadence", "2026-02-27T09:00:00+00:00")
+        await uow.commit()
+    stats = await bot.command("mod", "intros stats")
+    assert (
+        stats is not None and "Matches made: **1** in 1 round(s); confirmed met: **1**" in stats.message.text
+    )
+    await bot.advance("1h")  # Monday 10:00: a round ran three days ago, so not yet
+    assert bot.of(SendGroupMessage) == []
