@@ -1,5 +1,9 @@
 """Fixtures: every storage test runs on SQLite (a temp file) and on PostgreSQL.
 
+Tests of port behaviour take ``store`` instead of ``db``: they run on the in-memory store
+too (``storage.memory``), so the stand-in the engine's unit tests use is held to exactly the
+same expectations as the databases. SQL-only matters (migrations, WAL, processes) keep ``db``.
+
 PostgreSQL comes from ``COHORTBOT_TEST_POSTGRES_URL`` (default: local trust auth). When it is
 unreachable the PostgreSQL cases are skipped with the reason, unless
 ``COHORTBOT_REQUIRE_POSTGRES=1`` (CI), in which case they fail.
@@ -18,16 +22,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from cohortbot.playbook.refs import CommunityRef, Platform, UserRef
 from cohortbot.storage import Database
+from cohortbot.storage._sql import OUTBOX
+from cohortbot.storage.memory import MemoryStore
 
 PG_URL = os.environ.get("COHORTBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("COHORTBOT_REQUIRE_POSTGRES") == "1"
@@ -82,11 +88,9 @@ async def _admin_connection() -> AsyncIterator[AsyncConnection]:
         await engine.dispose()
 
 
-@pytest.fixture(
-    params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "sqlite":
+@asynccontextmanager
+async def _backend(name: str, tmp_path: Path) -> AsyncIterator[Backend]:
+    if name == "sqlite":
         yield Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'cohortbot.db'}")
         return
     schema = f"cohortbot_test_{uuid.uuid4().hex[:12]}"
@@ -98,12 +102,61 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
             await admin.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-@pytest.fixture
-async def db(backend: Backend) -> AsyncIterator[Database]:
-    """A migrated, empty database on the parametrized backend."""
+@asynccontextmanager
+async def _migrated(backend: Backend) -> AsyncIterator[Database]:
     database = backend.database()
     await database.upgrade()
     try:
         yield database
     finally:
         await database.dispose()
+
+
+SQL_BACKENDS = [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    async with _backend(request.param, tmp_path) as found:
+        yield found
+
+
+@pytest.fixture
+async def db(backend: Backend) -> AsyncIterator[Database]:
+    """A migrated, empty database on the parametrized backend."""
+    async with _migrated(backend) as database:
+        yield database
+
+
+class Store(Protocol):
+    """What ``Database`` and ``MemoryStore`` share: units of work, and inbox pruning."""
+
+    def unit_of_work(self) -> Any: ...
+
+    async def prune_inbox(self, *, before: datetime) -> int: ...
+
+
+@pytest.fixture(params=[pytest.param("memory"), *SQL_BACKENDS])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """An empty store on each backend: in memory, SQLite, PostgreSQL."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    async with _backend(request.param, tmp_path) as found, _migrated(found) as database:
+        yield database
+
+
+async def set_outbox_kind(store: Store, key: str, kind: str) -> None:
+    """Change a stored action's kind behind the repositories' back (an older/newer version wrote it)."""
+    if isinstance(store, MemoryStore):
+        uow = store.unit_of_work()
+        async with uow:
+            transaction = await uow._begin()
+            [row] = [r for r in transaction.read("outbox").values() if r.key == key]
+            transaction.write("outbox")[row.id] = type(row)(row, kind=kind)
+            await uow.commit()
+        return
+    assert isinstance(store, Database)
+    async with store.unit_of_work() as sql:
+        await sql._session.execute(update(OUTBOX).where(OUTBOX.c.key == key).values(kind=kind))
+        await sql.commit()

@@ -1,4 +1,8 @@
-"""The Database handle and the unit of work: transactions, savepoints, migrations, URLs."""
+"""The Database handle and the unit of work: transactions, savepoints, migrations, URLs.
+
+Transaction and savepoint semantics are the port's: those tests run on every store,
+the in-memory one included.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from sqlalchemy import Connection, text
 from cohortbot.playbook.actions import GrantRole
 from cohortbot.storage import Database
 from cohortbot.storage.tables import metadata
-from tests.storage.conftest import ADA, COMMUNITY, T0, Backend
+from tests.storage.conftest import ADA, COMMUNITY, T0, Backend, Store
 
 
 def grant(key: str) -> GrantRole:
@@ -25,45 +29,45 @@ def grant(key: str) -> GrantRole:
 # ------------------------------------------------------------------------- transactions
 
 
-async def test_committed_work_is_visible_to_the_next_unit_of_work(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_committed_work_is_visible_to_the_next_unit_of_work(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.state.put(COMMUNITY, "rotation", {"next": 3})
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "rotation") == {"next": 3}
 
 
-async def test_leaving_without_commit_rolls_back_state_and_actions_together(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_leaving_without_commit_rolls_back_state_and_actions_together(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.state.put(COMMUNITY, "rotation", {"next": 3})
         assert await uow.outbox.add(grant("k1"), now=T0)
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "rotation") is None
         assert (await uow.outbox.stats(COMMUNITY)).pending == 0
 
 
-async def test_an_exception_in_the_block_rolls_back(db: Database) -> None:
+async def test_an_exception_in_the_block_rolls_back(store: Store) -> None:
     with pytest.raises(RuntimeError):
-        async with db.unit_of_work() as uow:
+        async with store.unit_of_work() as uow:
             await uow.state.put(COMMUNITY, "rotation", 1)
             raise RuntimeError("step crashed")
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "rotation") is None
 
 
-async def test_explicit_rollback_discards_uncommitted_work(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_explicit_rollback_discards_uncommitted_work(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.state.put(COMMUNITY, "a", 1)
         await uow.rollback()
         await uow.state.put(COMMUNITY, "b", 2)
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "a") is None
         assert await uow.state.get(COMMUNITY, "b") == 2
 
 
-async def test_a_unit_of_work_is_single_use(db: Database) -> None:
-    uow = db.unit_of_work()
+async def test_a_unit_of_work_is_single_use(store: Store) -> None:
+    uow = store.unit_of_work()
     async with uow:
         pass
     with pytest.raises(RuntimeError, match="single-use"):
@@ -74,8 +78,8 @@ async def test_a_unit_of_work_is_single_use(db: Database) -> None:
 # ---------------------------------------------------------------------------- savepoints
 
 
-async def test_a_failed_savepoint_undoes_only_the_nested_work(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_a_failed_savepoint_undoes_only_the_nested_work(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.inbox.record("evt-1", now=T0)
         await uow.state.put(COMMUNITY, "welcome", "kept")
         with pytest.raises(RuntimeError):
@@ -88,7 +92,7 @@ async def test_a_failed_savepoint_undoes_only_the_nested_work(db: Database) -> N
             await uow.outbox.add(grant("prompts:kept"), now=T0)
         await uow.commit()
 
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "welcome") == "kept"
         assert await uow.state.get(COMMUNITY, "intros") is None
         assert not await uow.inbox.record("evt-1", now=T0)    # the outer work committed
@@ -110,8 +114,8 @@ async def test_a_database_error_inside_a_savepoint_leaves_the_transaction_usable
         assert await uow.state.get(COMMUNITY, "after") == 2
 
 
-async def test_savepoints_nest(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_savepoints_nest(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         async with uow.savepoint():
             await uow.state.put(COMMUNITY, "outer", 1)
             with pytest.raises(KeyError):
@@ -119,7 +123,7 @@ async def test_savepoints_nest(db: Database) -> None:
                     await uow.state.put(COMMUNITY, "inner", 2)
                     raise KeyError("inner")
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "outer") == 1
         assert await uow.state.get(COMMUNITY, "inner") is None
 
@@ -210,19 +214,19 @@ async def test_the_password_never_shows_in_repr_logs_or_errors(caplog: pytest.Lo
     assert secret not in str(unsupported.value)
 
 
-async def test_naive_datetimes_are_refused(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_naive_datetimes_are_refused(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         with pytest.raises(Exception, match="naive datetime"):
             await uow.inbox.record("evt", now=T0.replace(tzinfo=None))
 
 
-async def test_datetimes_in_other_zones_are_stored_as_utc(db: Database) -> None:
+async def test_datetimes_in_other_zones_are_stored_as_utc(store: Store) -> None:
     paris_summer = timezone(timedelta(hours=2))
     local = T0.astimezone(paris_summer).replace(microsecond=123456)
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         await uow.claims.claim(COMMUNITY, "weekly", local, status="posted", now=local)
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         [(_, occurrence, _)] = await uow.claims.list(COMMUNITY)
     assert occurrence == local and occurrence.tzinfo is not None
     assert occurrence.utcoffset() == timedelta(0) and occurrence.microsecond == 123456

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cohortbot.playbook.ports import Timer
-from cohortbot.storage import Database
-from tests.storage.conftest import ADA, COMMUNITY, OTHER_COMMUNITY, T0
+from tests.storage.conftest import ADA, COMMUNITY, OTHER_COMMUNITY, T0, Store
 
 
 def timer(key: str, due_in: timedelta, **data: object) -> Timer:
@@ -23,24 +22,24 @@ def timer(key: str, due_in: timedelta, **data: object) -> Timer:
 # -------------------------------------------------------------------------------- timers
 
 
-async def test_a_timer_round_trips(db: Database) -> None:
+async def test_a_timer_round_trips(store: Store) -> None:
     t = timer("welcome:guild-1:ada:day-3", timedelta(days=3), step=2)
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         await uow.timers.set(t)
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         got = await uow.timers.get(t.key)
         assert await uow.timers.get("nope") is None
     assert got == t and got.subject is not None and got.subject.name == "ada"
 
 
-async def test_due_lists_unfired_timers_due_by_now_in_due_order(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_due_lists_unfired_timers_due_by_now_in_due_order(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         for key, minutes in [("c", 3), ("a", 1), ("future", 60), ("b", 2)]:
             await uow.timers.set(timer(key, timedelta(minutes=minutes)))
         await uow.commit()
     now = T0 + timedelta(minutes=3)
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert [t.key for t in await uow.timers.due(now)] == ["a", "b", "c"]
         assert [t.key for t in await uow.timers.due(now, limit=2)] == ["a", "b"]
         assert await uow.timers.claim("a", now=now)
@@ -48,35 +47,35 @@ async def test_due_lists_unfired_timers_due_by_now_in_due_order(db: Database) ->
         assert await uow.timers.next_due() == T0 + timedelta(minutes=2)
 
 
-async def test_a_timer_is_claimed_exactly_once(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_a_timer_is_claimed_exactly_once(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.timers.set(timer("k", timedelta(0)))
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.timers.claim("k", now=T0)
         assert not await uow.timers.claim("k", now=T0)          # a replay in the same transaction
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert not await uow.timers.claim("k", now=T0)          # another process, later
         assert not await uow.timers.claim("missing", now=T0)
         assert await uow.timers.due(T0 + timedelta(days=1)) == []
         assert await uow.timers.next_due() is None
 
 
-async def test_setting_a_timer_again_replaces_it_and_rearms_it(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_setting_a_timer_again_replaces_it_and_rearms_it(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.timers.set(timer("k", timedelta(0), v=1))
         assert await uow.timers.claim("k", now=T0)
         await uow.timers.set(timer("k", timedelta(hours=1), v=2))
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         [due] = await uow.timers.due(T0 + timedelta(hours=1))
         assert (due.due_at, due.data) == (T0 + timedelta(hours=1), {"v": 2})
         assert await uow.timers.claim("k", now=T0)
 
 
-async def test_a_cancelled_timer_never_fires(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_a_cancelled_timer_never_fires(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.timers.set(timer("k", timedelta(0)))
         await uow.timers.cancel("k")
         await uow.timers.cancel("never-existed")
@@ -87,19 +86,19 @@ async def test_a_cancelled_timer_never_fires(db: Database) -> None:
 # ---------------------------------------------------------------------- schedule claims
 
 
-async def test_an_occurrence_is_claimed_once_and_the_loser_carries_on(db: Database) -> None:
+async def test_an_occurrence_is_claimed_once_and_the_loser_carries_on(store: Store) -> None:
     occurrence = T0.replace(hour=9, minute=0)
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.claims.claim(COMMUNITY, "weekly-prompt", occurrence, status="posted", now=T0)
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert not await uow.claims.claim(COMMUNITY, "weekly-prompt", occurrence, status="missed", now=T0)
         await uow.state.put(COMMUNITY, "loser-transaction", "still usable")
         # The same occurrence is independent per schedule and per community.
         assert await uow.claims.claim(COMMUNITY, "daily-standup", occurrence, status="posted", now=T0)
         assert await uow.claims.claim(OTHER_COMMUNITY, "weekly-prompt", occurrence, status="posted", now=T0)
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "loser-transaction") == "still usable"
         assert await uow.claims.list(COMMUNITY) == [      # ties: the later claim first
             ("daily-standup", occurrence, "posted"),
@@ -107,9 +106,9 @@ async def test_an_occurrence_is_claimed_once_and_the_loser_carries_on(db: Databa
         ]
 
 
-async def test_last_is_the_newest_occurrence_of_a_schedule(db: Database) -> None:
+async def test_last_is_the_newest_occurrence_of_a_schedule(store: Store) -> None:
     week = timedelta(days=7)
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert await uow.claims.last(COMMUNITY, "weekly") is None
         await uow.claims.claim(COMMUNITY, "weekly", T0 + week, status="posted", now=T0)
         await uow.claims.claim(COMMUNITY, "weekly", T0, status="missed", now=T0)
@@ -118,13 +117,13 @@ async def test_last_is_the_newest_occurrence_of_a_schedule(db: Database) -> None
         assert await uow.claims.last(OTHER_COMMUNITY, "weekly") is None
 
 
-async def test_claims_list_newest_first_filtered_by_status_and_since(db: Database) -> None:
+async def test_claims_list_newest_first_filtered_by_status_and_since(store: Store) -> None:
     day = timedelta(days=1)
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         for n, status in enumerate(["posted", "missed", "posted", "posted"]):
             await uow.claims.claim(COMMUNITY, "daily", T0 + n * day, status=status, now=T0)
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert [o for _, o, _ in await uow.claims.list(COMMUNITY)] == [T0 + n * day for n in (3, 2, 1, 0)]
         assert await uow.claims.list(COMMUNITY, status="missed") == [("daily", T0 + day, "missed")]
         assert [o for _, o, _ in await uow.claims.list(COMMUNITY, status="posted", since=T0 + 2 * day)] == [
@@ -136,29 +135,29 @@ async def test_claims_list_newest_first_filtered_by_status_and_since(db: Databas
 # --------------------------------------------------------------------------------- inbox
 
 
-async def test_the_inbox_recognises_an_event_it_has_processed(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_the_inbox_recognises_an_event_it_has_processed(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         assert await uow.inbox.record("discord:msg:1", now=T0)
         assert not await uow.inbox.record("discord:msg:1", now=T0)
         await uow.commit()
-    async with db.unit_of_work() as uow:
+    async with store.unit_of_work() as uow:
         assert not await uow.inbox.record("discord:msg:1", now=T0 + timedelta(hours=1))
         assert await uow.inbox.record("discord:msg:2", now=T0)
 
 
-async def test_an_event_from_a_rolled_back_transaction_is_not_remembered(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_an_event_from_a_rolled_back_transaction_is_not_remembered(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         assert await uow.inbox.record("evt", now=T0)
-    async with db.unit_of_work() as uow:    # the handling failed: a redelivery gets processed
+    async with store.unit_of_work() as uow:    # the handling failed: a redelivery gets processed
         assert await uow.inbox.record("evt", now=T0)
 
 
-async def test_pruning_the_inbox_forgets_only_old_event_ids(db: Database) -> None:
-    async with db.unit_of_work() as uow:
+async def test_pruning_the_inbox_forgets_only_old_event_ids(store: Store) -> None:
+    async with store.unit_of_work() as uow:
         await uow.inbox.record("old", now=T0 - timedelta(days=8))
         await uow.inbox.record("recent", now=T0)
         await uow.commit()
-    assert await db.prune_inbox(before=T0 - timedelta(days=7)) == 1
-    async with db.unit_of_work() as uow:
+    assert await store.prune_inbox(before=T0 - timedelta(days=7)) == 1
+    async with store.unit_of_work() as uow:
         assert await uow.inbox.record("old", now=T0)
         assert not await uow.inbox.record("recent", now=T0)
