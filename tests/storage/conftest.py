@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from sqlalchemy import make_url, text, update
+from sqlalchemy import make_url, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -34,6 +34,7 @@ from cohortbot.playbook.refs import CommunityRef, Platform, UserRef
 from cohortbot.storage import Database
 from cohortbot.storage._sql import OUTBOX
 from cohortbot.storage.memory import MemoryStore
+from cohortbot.storage.memory_repositories import decoded
 
 PG_URL = os.environ.get("COHORTBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("COHORTBOT_REQUIRE_POSTGRES") == "1"
@@ -160,3 +161,19 @@ async def set_outbox_kind(store: Store, key: str, kind: str) -> None:
     async with store.unit_of_work() as sql:
         await sql._session.execute(update(OUTBOX).where(OUTBOX.c.key == key).values(kind=kind))
         await sql.commit()
+
+
+async def outbox_rows(store: Store) -> list[dict[str, Any]]:
+    """Every outbox row as stored (key, status, payload, last_error, result), oldest first."""
+    if isinstance(store, MemoryStore):
+        uow = store.unit_of_work()
+        async with uow:
+            rows = (await uow._begin()).read("outbox").values()
+            found = [dict(decoded(row)) for row in sorted(rows, key=lambda r: r.id)]
+    else:
+        assert isinstance(store, Database)
+        async with store.unit_of_work() as sql:
+            result = await sql._session.execute(select(OUTBOX).order_by(OUTBOX.c.id))
+            found = [dict(row) for row in result.mappings()]
+    columns = ("key", "status", "payload", "last_error", "result")
+    return [{name: row[name] for name in columns} for row in found]

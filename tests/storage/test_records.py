@@ -116,6 +116,48 @@ async def test_state_documents_are_per_community_json(store: Store) -> None:
         assert await uow.state.get(COMMUNITY, "counter") is None
 
 
+async def test_state_keys_are_the_communitys_keys_with_the_prefix_sorted(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        for key in ["surveys.round.b", "surveys.round.a", "surveys.roundup", "surveys", "intros.round.1"]:
+            await uow.state.put(COMMUNITY, key, {"k": key})
+        await uow.state.put(OTHER_COMMUNITY, "surveys.round.z", 1)
+        await uow.state.put(COMMUNITY, "surveys.round.null", None)     # a null document is a key too
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.state.keys(COMMUNITY, "surveys.round.") == [
+            "surveys.round.a",
+            "surveys.round.b",
+            "surveys.round.null",
+        ]
+        assert await uow.state.keys(COMMUNITY, "surveys.round") == [
+            "surveys.round.a",
+            "surveys.round.b",
+            "surveys.round.null",
+            "surveys.roundup",
+        ]
+        assert await uow.state.keys(OTHER_COMMUNITY, "surveys") == ["surveys.round.z"]
+        assert await uow.state.keys(COMMUNITY, "nothing") == []
+        assert len(await uow.state.keys(COMMUNITY, "")) == 6
+        await uow.state.delete(COMMUNITY, "surveys.round.a")
+        assert await uow.state.keys(COMMUNITY, "surveys.round.") == ["surveys.round.b", "surveys.round.null"]
+
+
+async def test_state_key_prefixes_are_literal_and_case_sensitive(store: Store) -> None:
+    # LIKE wildcards in a prefix mean themselves; SQLite's LIKE ignores case, keys() must not.
+    keys = ["a%b.1", "axb.1", "a_b.1", "aXb.2", "A%b.3", "Zeta", "zeta", "a\\b", "a/b", "é.1", "e.1"]
+    async with store.unit_of_work() as uow:
+        for key in keys:
+            await uow.state.put(COMMUNITY, key, 0)
+        assert await uow.state.keys(COMMUNITY, "a%") == ["a%b.1"]
+        assert await uow.state.keys(COMMUNITY, "a_") == ["a_b.1"]
+        assert await uow.state.keys(COMMUNITY, "a\\") == ["a\\b"]
+        assert await uow.state.keys(COMMUNITY, "a/") == ["a/b"]
+        assert await uow.state.keys(COMMUNITY, "z") == ["zeta"]
+        assert await uow.state.keys(COMMUNITY, "é") == ["é.1"]
+        # Code point order everywhere: uppercase before lowercase, ASCII before accents.
+        assert await uow.state.keys(COMMUNITY, "") == sorted(keys)
+
+
 # ------------------------------------------------------------------------------ activity
 
 
