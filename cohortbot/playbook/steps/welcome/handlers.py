@@ -1,0 +1,269 @@
+"""Welcome: a personal DM for every new member, guidelines, follow-ups, join-burst grouping.
+
+- **Welcome**: a DM with the welcome card (:mod:`.card`) once per membership; a member
+  still in the platform's own onboarding is welcomed once it is done; a rejoin gets nothing,
+  a "welcome back" or the welcome again (``rejoin``); joins older than ``catch_up`` (seen on
+  reconnect) are recorded, not welcomed.
+- **Guidelines**: an accept button that onboards the member (and grants a role).
+- **Follow-ups**: DMs after a delay, unless the member did what they nudge.
+- **Report**: once a day, moderators get the list of members not onboarded in time.
+- **Join bursts**: beyond ``burst.max_joins`` joins within ``burst.window``, newcomers are
+  queued and welcomed in one channel post when the window closes.
+- **Privacy**: the member's part of the record is :class:`.model.WelcomeMember`; the burst
+  queue names members by id, so :func:`export` and :func:`forget` cover it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from cohortbot.playbook.actions import GrantRole
+from cohortbot.playbook.events import ButtonPressed, MemberJoined, MemberUpdated
+from cohortbot.playbook.messages import RichMessage, mention
+from cohortbot.playbook.ports import Member
+from cohortbot.playbook.refs import UserRef
+from cohortbot.playbook.step import Step, StepContext
+from cohortbot.playbook.steps.welcome.card import ACCEPT, card, send
+from cohortbot.playbook.steps.welcome.commands import COMMANDS
+from cohortbot.playbook.steps.welcome.config import WelcomeConfig
+from cohortbot.playbook.steps.welcome.model import (
+    STEP_NAME,
+    BurstEnds,
+    BurstQueue,
+    FollowUpDue,
+    ReportDue,
+    WelcomeMember,
+)
+
+__all__ = ["STEP", "export", "forget"]
+
+Ctx = StepContext[WelcomeConfig]
+
+
+async def _save(ctx: Ctx, member: Member, mine: WelcomeMember) -> None:
+    ctx.set_section(member, mine)
+    await ctx.uow.members.save(member)
+
+
+async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
+    cfg = ctx.config
+    if event.is_bot and cfg.skip_bots:
+        return
+    member = await ctx.member(event.member)
+    if member is None:  # the core step records every join first
+        return
+    mine = ctx.section(member, WelcomeMember)
+    if ctx.now - event.occurred_at > cfg.catch_up:
+        if member.welcomed_at is None and not mine.predates:
+            mine.predates = True  # joined long before we saw it: not a newcomer
+            await _save(ctx, member, mine)
+        return
+    if member.welcomed_at is not None:
+        if mine.welcomed_join == member.join_count:
+            return  # the same join seen twice (replay, catch-up)
+        if cfg.rejoin == "never":
+            return
+        if cfg.rejoin == "welcome_back":
+            mine.welcomed_join = member.join_count
+            await _save(ctx, member, mine)
+            text = ctx.fill(cfg.welcome_back, member=member)
+            send(ctx, member, text, key=ctx.key("back", member.user.id, member.join_count))
+            return
+    mine.welcomed_join = member.join_count
+    if event.pending and cfg.wait_for_onboarding:
+        mine.waiting = True
+        await _save(ctx, member, mine)
+        return
+    ctx.set_section(member, mine)
+    await _welcome_or_group(ctx, member)
+
+
+async def on_updated(event: MemberUpdated, ctx: Ctx) -> None:
+    member = await ctx.member(event.member)
+    if member is None or event.pending or member.welcomed_at is not None:
+        return
+    if ctx.section(member, WelcomeMember).waiting:
+        await _welcome_or_group(ctx, member)
+
+
+async def _welcome_or_group(ctx: Ctx, member: Member) -> None:
+    """Welcome now, or queue the member for the grouped welcome while joins come in a burst."""
+    burst = ctx.config.burst
+    queue = await ctx.load(BurstQueue)
+    joins = queue.count_join(ctx.now, burst.window)
+    if joins <= burst.max_joins and not queue.pending:
+        await ctx.store(queue)
+        await _welcome(ctx, member)
+        return
+    if not queue.pending:
+        await ctx.set_timer(BurstEnds(), ctx.now + burst.window, name="burst")
+    queue.pending.append(member.user.id)
+    await ctx.store(queue)
+    await ctx.uow.members.save(member)
+
+
+async def _welcome(ctx: Ctx, member: Member, *, grouped: bool = False) -> None:
+    """Mark welcomed, DM the card (unless grouped) and plan the follow-ups."""
+    cfg = ctx.config
+    if not grouped:
+        send(ctx, member, card(ctx, member), key=ctx.key(member.user.id, member.join_count))
+    member.welcomed_at = ctx.now
+    if not cfg.guidelines.required:
+        member.onboarded_at = member.onboarded_at or ctx.now
+    mine = ctx.section(member, WelcomeMember)
+    mine.waiting = False
+    await _save(ctx, member, mine)
+    start = ctx.now
+    for index, follow_up in enumerate(cfg.follow_ups):
+        await ctx.set_timer(
+            FollowUpDue(member=member.user.id, index=index, join=member.join_count),
+            start + follow_up.after,
+            name=f"followup{index}",
+            subject=member.user,
+        )
+    if cfg.report_unonboarded_after is not None and cfg.guidelines.required:
+        # One list a day (at report_time, local): everyone who crossed the line that day.
+        due = _report_moment(ctx, start + cfg.report_unonboarded_after)
+        await ctx.set_timer(ReportDue(), due, name=f"report-{due.date().isoformat()}")
+
+
+def _report_moment(ctx: Ctx, overdue_at: datetime) -> datetime:
+    """The first daily report time (community zone) at or after ``overdue_at``."""
+    zone = ctx.playbook.zone
+    local = overdue_at.astimezone(zone)
+    hour, minute = ctx.config.report_time
+    day = local.date()
+    candidate = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    if candidate < local:
+        candidate = datetime.combine(day + timedelta(days=1), time(hour, minute), tzinfo=zone)
+    return candidate.astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------- timers
+
+
+async def on_burst_ends(timer: BurstEnds, ctx: Ctx) -> None:
+    """Welcome the queued members: each is marked welcomed, and one post greets them all."""
+    queue = await ctx.load(BurstQueue)
+    members = [
+        m
+        for uid in queue.pending
+        if (m := await ctx.member(UserRef(ctx.community.platform, uid))) is not None and m.present
+    ]
+    queue.pending = []
+    await ctx.store(queue)
+    if not members:
+        return
+    for member in members:
+        await _welcome(ctx, member, grouped=True)
+    channel = ctx.channel("welcome")
+    if channel is None:
+        return
+    names = ", ".join(mention(m.user) for m in members)
+    text = ctx.fill(ctx.config.burst.message, members=names, count=str(len(members)))
+    message = RichMessage(text=text, buttons=card(ctx, members[0]).buttons)
+    ctx.post(channel, message, key=ctx.key("group", ctx.now.isoformat()))
+
+
+async def on_follow_up(timer: FollowUpDue, ctx: Ctx) -> None:
+    member = await ctx.member(UserRef(ctx.community.platform, timer.member))
+    if member is None or not member.present or timer.index >= len(ctx.config.follow_ups):
+        return
+    if timer.join != member.join_count:
+        return  # a timer from an earlier membership
+    follow_up = ctx.config.follow_ups[timer.index]
+    done = {
+        "introduced": member.introduced_at,
+        "onboarded": member.onboarded_at,
+        "posted": member.first_post_at,
+    }[follow_up.unless]
+    if done is not None:
+        return
+    text = ctx.fill(follow_up.message, member=member)
+    send(ctx, member, text, key=ctx.key("followup", member.user.id, member.join_count, timer.index))
+
+
+async def on_report_due(timer: ReportDue, ctx: Ctx) -> None:
+    """Moderators get one list of the members who were not onboarded in time (each once)."""
+    after = ctx.config.report_unonboarded_after
+    channel = ctx.channel("moderators")
+    if after is None or channel is None:
+        return
+    overdue = [
+        m
+        for m in await ctx.uow.members.list(ctx.community)
+        if not m.is_bot
+        and m.welcomed_at is not None
+        and m.onboarded_at is None
+        and _report_moment(ctx, m.welcomed_at + after) <= ctx.now
+        and not ctx.section(m, WelcomeMember).reported
+    ]
+    if not overdue:
+        return
+    for member in overdue:
+        mine = ctx.section(member, WelcomeMember)
+        mine.reported = True
+        await _save(ctx, member, mine)
+    names = ", ".join(f"{m.display_name} ({mention(m.user)})" for m in overdue)
+    ids = ",".join(sorted(m.user.id for m in overdue))
+    text = ctx.fill(ctx.config.report_message, members=names, count=str(len(overdue)), days=str(after.days))
+    ctx.post(channel, text, key=ctx.key("report", ids))
+
+
+# ---------------------------------------------------------------------------- guidelines
+
+
+async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
+    if event.action_id != ACCEPT:
+        return
+    cfg = ctx.config.guidelines
+    member = await ctx.touch_member(event.actor.user)
+    if member.onboarded_at is not None:
+        ctx.respond(event.interaction, "You have already accepted the guidelines. Thank you!")
+        return
+    member.onboarded_at = ctx.now
+    await ctx.uow.members.save(member)
+    if cfg.role and ctx.capabilities.roles:
+        ctx.emit(
+            GrantRole(
+                key=ctx.key("role", member.user.id, cfg.role),
+                community=ctx.community,
+                member=member.user,
+                role=cfg.role,
+            )
+        )
+    ctx.respond(event.interaction, ctx.fill(cfg.thanks, member=member))
+
+
+# ---------------------------------------------------------------------------- privacy
+
+
+async def export(ctx: StepContext[Any], user: UserRef) -> dict[str, Any]:
+    """Whether the member waits in the join-burst queue (the step's only document naming anyone)."""
+    queue = await ctx.load(BurstQueue)
+    return {"join_burst": {"waiting_for_grouped_welcome": True}} if user.id in queue.pending else {}
+
+
+async def forget(ctx: StepContext[Any], user: UserRef) -> None:
+    """Take the member out of the join-burst queue."""
+    queue = await ctx.load(BurstQueue)
+    if queue.forget(user.id):
+        await ctx.store(queue)
+
+
+STEP = Step(
+    name=STEP_NAME,
+    config=WelcomeConfig,
+    handlers={
+        MemberJoined: on_joined,
+        MemberUpdated: on_updated,
+        ButtonPressed: on_button,
+    },
+    timers={FollowUpDue: on_follow_up, ReportDue: on_report_due, BurstEnds: on_burst_ends},
+    commands=COMMANDS,
+    documents=(BurstQueue,),
+    section=WelcomeMember,
+    export=export,
+    forget=forget,
+)
