@@ -42,7 +42,10 @@ async def _others(ctx: Ctx, user: UserRef) -> list[tuple[Member, ChampionsSectio
 
 
 async def export(ctx: Ctx, user: UserRef) -> dict[str, Any]:
-    """The member's remembered posts, the credits they gave others, the champions they approved."""
+    """The member's remembered posts, the credits they gave others, the champions they approved.
+
+    Only what there is: an empty dict when the step keeps nothing about them.
+    """
     recent = await ctx.load(RecentPosts)
     posts = [
         {
@@ -68,7 +71,8 @@ async def export(ctx: Ctx, user: UserRef) -> dict[str, Any]:
         ]
         if part.approved_by == user.id and part.since is not None:
             approved.append({"champion": member.user.id, "since": part.since.isoformat()})
-    return {"recent_posts": posts, "credits_given": given, "champions_approved": approved}
+    found = {"recent_posts": posts, "credits_given": given, "champions_approved": approved}
+    return {name: rows for name, rows in found.items() if rows}
 
 
 async def forget(ctx: Ctx, user: UserRef) -> None:
