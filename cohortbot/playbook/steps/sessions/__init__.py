@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from cohortbot.playbook.steps.sessions.handlers import STEP, SessionsConfig
+from cohortbot.playbook.steps.sessions.config import SessionsConfig
+from cohortbot.playbook.steps.sessions.handlers import STEP
 
 __all__ = ["STEP", "SessionsConfig"]

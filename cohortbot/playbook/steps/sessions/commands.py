@@ -11,30 +11,22 @@ import hashlib
 import re
 from datetime import timedelta
 
-from cohortbot.playbook.actions import PostMessage
-from cohortbot.playbook.commands import CommandSpec, OptionSpec
+from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.durations import format_duration, parse_duration
 from cohortbot.playbook.events import CommandInvoked
-from cohortbot.playbook.messages import RichMessage, timestamp
-from cohortbot.playbook.step import Command, StepContext
-from cohortbot.playbook.steps.sessions.model import (
-    Deadline,
-    Session,
-    SessionsConfig,
-    WhenError,
-    deadline_id,
-    parse_local,
-    session_id,
-    slug,
-)
-from cohortbot.playbook.steps.sessions.ops import (
-    channel_for,
+from cohortbot.playbook.messages import timestamp
+from cohortbot.playbook.step import Command, StepContext, command
+from cohortbot.playbook.steps.sessions.config import SessionsConfig
+from cohortbot.playbook.steps.sessions.lifecycle import (
+    all_deadlines,
+    all_sessions,
     open_deadline,
     open_session,
-    reminders_text,
     set_reminders,
-    store,
 )
+from cohortbot.playbook.steps.sessions.model import Deadline, Session, deadline_id, session_id, slug
+from cohortbot.playbook.steps.sessions.ui import channel_for, reminders_text
+from cohortbot.playbook.steps.sessions.when import WhenError, parse_local
 
 __all__ = ["COMMANDS"]
 
@@ -86,7 +78,7 @@ async def create(event: CommandInvoked, ctx: Ctx) -> None:
     zone = ctx.playbook.zone
     start = parse_local(when, zone)
     sid = session_id(title, start, zone)
-    if await store(ctx).session(sid) is not None:
+    if await ctx.find(Session, sid) is not None:
         ctx.respond(event.interaction, f"**{title}** at that time already exists (id `{sid}`).")
         return
     session = Session(
@@ -104,12 +96,14 @@ async def create(event: CommandInvoked, ctx: Ctx) -> None:
 
 
 async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
-    cfg, sessions = ctx.config, store(ctx)
+    cfg = ctx.config
     me = event.actor.user.id
-    stored = [s for s in await sessions.sessions() if s.ends_at > ctx.now]
-    known = {s.id for s in await sessions.sessions()}
+    stored = await all_sessions(ctx)
+    known = {s.id for s in stored}
     rows: list[tuple[float, str]] = []
     for s in stored:
+        if s.ends_at <= ctx.now:
+            continue
         mine = " · you're going" if me in s.going else ""
         line = f"- **{s.title}** — {timestamp(s.starts_at)} · {len(s.going)} going{mine} · id `{s.id}`"
         rows.append((s.starts_at.timestamp(), line))
@@ -122,7 +116,7 @@ async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
                 rows.append((start.timestamp(), f"- **{rs.title}** — {timestamp(start)} · {rsvp}"))
     rows.sort()
     lines = [line for _, line in rows[:LISTED]] or ["No sessions planned."]
-    deadlines = [d for d in await sessions.deadlines() if d.due > ctx.now]
+    deadlines = [d for d in await all_deadlines(ctx) if d.due > ctx.now]
     if deadlines:
         lines += ["", "**Deadlines**"]
         lines += [f"- **{d.title}** — closes {timestamp(d.due)}" for d in deadlines[:LISTED]]
@@ -134,31 +128,20 @@ async def notes(event: CommandInvoked, ctx: Ctx) -> None:
     if not link.startswith(("https://", "http://")):
         ctx.respond(event.interaction, f"LINK must start with https:// (got {link!r}).")
         return
-    sessions = store(ctx)
-    session = await sessions.session(sid)
+    session = await ctx.find(Session, sid)
     if session is None:
         ctx.respond(event.interaction, f"No session with id `{sid}`. `/cohort session list` shows the ids.")
         return
     session.notes = link
-    await sessions.save(session)
+    await ctx.store(session, session.id)
     if not session.followed_up:
         ctx.respond(event.interaction, f"Saved: the follow-up after **{session.title}** will link it.")
         return
     digest = hashlib.sha256(link.encode()).hexdigest()[:12]
     channel = channel_for(ctx, session.channel)
     if channel is not None:
-        ctx.emit(
-            PostMessage(
-                key=f"session-notes:{ctx.community}:{session.id}:{digest}",
-                community=ctx.community,
-                channel=channel,
-                message=RichMessage(
-                    text=ctx.fill(
-                        ctx.config.notes, title=session.title, when=timestamp(session.starts_at), link=link
-                    )
-                ),
-            )
-        )
+        text = ctx.fill(ctx.config.notes, title=session.title, when=timestamp(session.starts_at), link=link)
+        ctx.post(channel, text, key=ctx.key("notes", session.id, digest))
     ctx.respond(event.interaction, f"Saved and posted the notes for **{session.title}**.")
 
 
@@ -182,7 +165,7 @@ async def add_deadline(event: CommandInvoked, ctx: Ctx) -> None:
     zone = ctx.playbook.zone
     due = parse_local(when, zone)
     did = deadline_id(title, due, zone)
-    if await store(ctx).deadline(did) is not None:
+    if await ctx.find(Deadline, did) is not None:
         ctx.respond(event.interaction, f"The deadline **{title}** at that time already exists.")
         return
     offsets = ctx.config.deadline_reminders
@@ -192,56 +175,40 @@ async def add_deadline(event: CommandInvoked, ctx: Ctx) -> None:
     ctx.respond(event.interaction, f"Added **{title}**, closing {timestamp(due)}. Reminders {before} before.")
 
 
-def _commands() -> tuple[Command, ...]:
-    def spec(path: str, description: str, *options: OptionSpec, moderator: bool = False) -> CommandSpec:
-        return CommandSpec(
-            path=tuple(path.split()), description=description, options=options, moderator=moderator
-        )
+_TITLE = OptionSpec(name="title", description="What the session is called")
+_WHEN = OptionSpec(name="when", description="YYYY-MM-DD HH:MM, the community's time zone")
 
-    title = OptionSpec(name="title", description="What the session is called")
-    when = OptionSpec(name="when", description="YYYY-MM-DD HH:MM, the community's time zone")
-    return (
-        Command(
-            spec=spec(
-                "session create",
-                "Plan a live session and announce it with an RSVP",
-                title,
-                when,
-                OptionSpec(name="duration", description="How long: 45m, 1h, 1h30m", rest=True),
-                moderator=True,
-            ),
-            handler=create,
-        ),
-        Command(spec=spec("session list", "Upcoming sessions with RSVP counts"), handler=list_sessions),
-        Command(
-            spec=spec(
-                "session notes",
-                "Link a session's recording or notes (posted after it)",
-                OptionSpec(name="session", description="The session id (see /cohort session list)"),
-                OptionSpec(name="link", description="https://..."),
-                moderator=True,
-            ),
-            handler=notes,
-        ),
-        Command(
-            spec=spec(
-                "session reminders",
-                "Turn your session reminders off or on",
-                OptionSpec(name="setting", description="off or on", choices=("off", "on")),
-            ),
-            handler=reminders,
-        ),
-        Command(
-            spec=spec(
-                "deadline add",
-                "Add a deadline; reminders are posted before it closes",
-                OptionSpec(name="title", description="What closes"),
-                OptionSpec(name="when", description="YYYY-MM-DD HH:MM, the community's time zone", rest=True),
-                moderator=True,
-            ),
-            handler=add_deadline,
-        ),
-    )
-
-
-COMMANDS = _commands()
+COMMANDS: tuple[Command, ...] = (
+    command(
+        "session create",
+        "Plan a live session and announce it with an RSVP",
+        create,
+        _TITLE,
+        _WHEN,
+        OptionSpec(name="duration", description="How long: 45m, 1h, 1h30m", rest=True),
+        moderator=True,
+    ),
+    command("session list", "Upcoming sessions with RSVP counts", list_sessions),
+    command(
+        "session notes",
+        "Link a session's recording or notes (posted after it)",
+        notes,
+        OptionSpec(name="session", description="The session id (see /cohort session list)"),
+        OptionSpec(name="link", description="https://..."),
+        moderator=True,
+    ),
+    command(
+        "session reminders",
+        "Turn your session reminders off or on",
+        reminders,
+        OptionSpec(name="setting", description="off or on", choices=("off", "on")),
+    ),
+    command(
+        "deadline add",
+        "Add a deadline; reminders are posted before it closes",
+        add_deadline,
+        OptionSpec(name="title", description="What closes"),
+        OptionSpec(name="when", description="YYYY-MM-DD HH:MM, the community's time zone", rest=True),
+        moderator=True,
+    ),
+)

@@ -8,7 +8,8 @@
   ``RsvpChanged`` for its platform id (learnt from ``ActionDelivered``); elsewhere an RSVP
   card with buttons is posted.
 - The attendees are the members who RSVPed yes: only they get reminders (unless they turned
-  them off), and only they get the feedback request after the session.
+  them off), and only they get the feedback request after the session: a DM with a link, or
+  a survey of the surveys step (a ``SurveyRequested`` message, see ``steps/surveys/api.py``).
 """
 
 from __future__ import annotations
@@ -16,46 +17,40 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from cohortbot.playbook.actions import CreateLiveSession
 from cohortbot.playbook.durations import format_duration
-from cohortbot.playbook.events import (
-    ActionDelivered,
-    ButtonPressed,
-    RsvpChanged,
-    ScheduleFired,
-    TimerFired,
-)
+from cohortbot.playbook.events import ActionDelivered, ButtonPressed, RsvpChanged, ScheduleFired
 from cohortbot.playbook.messages import timestamp
 from cohortbot.playbook.model import CommunityPlaybook
-from cohortbot.playbook.step import Handler, ScheduleSpec, Step, StepContext
+from cohortbot.playbook.step import ScheduleSpec, Step, StepContext
+from cohortbot.playbook.steps.sessions import privacy
 from cohortbot.playbook.steps.sessions.commands import COMMANDS
-from cohortbot.playbook.steps.sessions.model import (
-    Deadline,
-    Session,
-    SessionsConfig,
-    WhenError,
-    deadline_id,
-    parse_local,
-    session_id,
-)
-from cohortbot.playbook.steps.sessions.ops import (
-    NO,
-    REMINDERS_OFF,
-    REMINDERS_ON,
-    YES,
-    FeedbackRequest,
+from cohortbot.playbook.steps.sessions.config import SessionsConfig
+from cohortbot.playbook.steps.sessions.lifecycle import (
     follow_up,
+    forget_old,
     open_deadline,
     open_session,
     remind,
     remind_deadline,
-    reminders_text,
     reminders_wanted,
-    request_feedback,
     set_reminders,
-    store,
 )
+from cohortbot.playbook.steps.sessions.model import (
+    Deadline,
+    EventLink,
+    FollowUp,
+    Remind,
+    RemindDeadline,
+    Session,
+    SessionsMember,
+    deadline_id,
+    session_id,
+)
+from cohortbot.playbook.steps.sessions.ui import NO, REMINDERS_OFF, REMINDERS_ON, YES, reminders_text
+from cohortbot.playbook.steps.sessions.when import WhenError, parse_local
 
-__all__ = ["STEP", "SessionsConfig", "build_step"]
+__all__ = ["STEP"]
 
 log = logging.getLogger("cohortbot.sessions")
 Ctx = StepContext[SessionsConfig]
@@ -74,15 +69,13 @@ def schedules(cfg: SessionsConfig, community: CommunityPlaybook) -> list[Schedul
 # ---------------------------------------------------------------------------- planning
 
 
-async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
-    if event.schedule != "sessions.plan":
-        return
-    cfg, zone, sessions = ctx.config, ctx.playbook.zone, store(ctx)
+async def _plan_recurring(ctx: Ctx) -> None:
+    cfg, zone = ctx.config, ctx.playbook.zone
     for rs in cfg.sessions:
         horizon = ctx.now + max(rs.announce_before, PLAN_EVERY)
         for start in ctx.calendar.occurrences(rs.cron, ctx.playbook.timezone, ctx.now, horizon):
             sid = session_id(rs.name, start, zone)
-            if await sessions.session(sid) is not None:
+            if await ctx.find(Session, sid) is not None:
                 continue  # announced by an earlier run
             session = Session(
                 id=sid,
@@ -98,16 +91,18 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
             await open_session(ctx, session)
             if rs.deadline is not None:
                 offsets = rs.deadline.remind_before or cfg.deadline_reminders
-                await open_deadline(
-                    ctx,
-                    Deadline(
-                        id=f"dl-{sid}",
-                        title=rs.deadline.title,
-                        due=session.ends_at + rs.deadline.after,
-                        channel=rs.channel,
-                        remind_before=[int(o.total_seconds()) for o in offsets],
-                    ),
+                deadline = Deadline(
+                    id=f"dl-{sid}",
+                    title=rs.deadline.title,
+                    due=session.ends_at + rs.deadline.after,
+                    channel=rs.channel,
+                    remind_before=[int(o.total_seconds()) for o in offsets],
                 )
+                await open_deadline(ctx, deadline)
+
+
+async def _plan_deadlines(ctx: Ctx) -> None:
+    cfg, zone = ctx.config, ctx.playbook.zone
     for dc in cfg.deadlines:
         try:
             due = parse_local(dc.due, zone)
@@ -115,71 +110,54 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
             log.warning("deadline %r skipped: %s", dc.title, exc)
             continue
         did = deadline_id(dc.title, due, zone)
-        if due <= ctx.now or await sessions.deadline(did) is not None:
+        if due <= ctx.now or await ctx.find(Deadline, did) is not None:
             continue
         offsets = dc.remind_before or cfg.deadline_reminders
-        await open_deadline(
-            ctx,
-            Deadline(
-                id=did,
-                title=dc.title,
-                due=due,
-                channel=dc.channel,
-                remind_before=[int(o.total_seconds()) for o in offsets],
-            ),
+        deadline = Deadline(
+            id=did,
+            title=dc.title,
+            due=due,
+            channel=dc.channel,
+            remind_before=[int(o.total_seconds()) for o in offsets],
         )
-    await sessions.forget_old(ctx.now)
+        await open_deadline(ctx, deadline)
 
 
-def _on_timer(request: FeedbackRequest) -> Handler:
-    async def on_timer(event: TimerFired, ctx: Ctx) -> None:
-        what, data = event.data.get("what"), event.data
-        if what == "remind":
-            await remind(ctx, str(data["session"]), int(data["offset"]))
-        elif what == "follow_up":
-            await follow_up(ctx, str(data["session"]), request)
-        elif what == "deadline":
-            await remind_deadline(ctx, str(data["deadline"]), int(data["offset"]))
-
-    return on_timer
+async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
+    if event.schedule != "sessions.plan":
+        return
+    await _plan_recurring(ctx)
+    await _plan_deadlines(ctx)
+    await forget_old(ctx, ctx.now)
 
 
 # ---------------------------------------------------------------------------- RSVPs
 
 
-def _rsvp(session: Session, user_id: str, attending: bool) -> bool:
-    """Record a yes or a no; False if it changes nothing."""
-    before = (user_id in session.going, user_id in session.declined)
-    session.going = [u for u in session.going if u != user_id]
-    session.declined = [u for u in session.declined if u != user_id]
-    (session.going if attending else session.declined).append(user_id)
-    return before != (attending, not attending)
-
-
 async def on_delivered(event: ActionDelivered, ctx: Ctx) -> None:
     """The native event exists: remember its platform id so its RSVPs find our session."""
-    if not event.key.startswith("session-event:") or not event.platform_id:
+    prefix = ctx.key("event", "")
+    if event.kind != CreateLiveSession.__name__ or not event.key.startswith(prefix) or not event.platform_id:
         return
-    sessions = store(ctx)
-    session = await sessions.session(event.key.rpartition(":")[2])
+    session = await ctx.find(Session, event.key.removeprefix(prefix))
     if session is None:
         return
     session.platform_id = event.platform_id
-    await sessions.save(session)
-    await sessions.link_event(event.platform_id, session.id)
+    await ctx.store(session, session.id)
+    await ctx.store(EventLink(session=session.id), event.platform_id)
 
 
 async def on_rsvp(event: RsvpChanged, ctx: Ctx) -> None:
-    sessions = store(ctx)
-    session = await sessions.by_event(event.session_id)
+    link = await ctx.find(EventLink, event.session_id)
+    session = await ctx.find(Session, link.session) if link is not None else None
     if session is None:
         log.info("RSVP for unknown scheduled event %s ignored", event.session_id)
         return
     if event.attending:
-        _rsvp(session, event.user.id, True)
+        session.rsvp(event.user.id, True)
     else:  # "not interested any more": no longer an attendee (not a declared no)
-        session.going = [u for u in session.going if u != event.user.id]
-    await sessions.save(session)
+        session.withdraw(event.user.id)
+    await ctx.store(session, session.id)
 
 
 async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
@@ -190,8 +168,7 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
         return
     if event.action_id not in (YES, NO):
         return
-    sessions = store(ctx)
-    session = await sessions.session(event.value)
+    session = await ctx.find(Session, event.value)
     if session is None:
         ctx.respond(event.interaction, "This session is no longer on the calendar.")
         return
@@ -199,36 +176,35 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
         ctx.respond(event.interaction, f"**{session.title}** has already taken place.")
         return
     attending = event.action_id == YES
-    changed = _rsvp(session, event.actor.user.id, attending)
-    await sessions.save(session)
+    changed = session.rsvp(event.actor.user.id, attending)
+    await ctx.store(session, session.id)
     when = timestamp(session.starts_at)
     if not attending:
         ctx.respond(event.interaction, "Thanks for letting us know. Maybe next time!")
         return
     text = f"Great, see you at **{session.title}** on {when}!" if changed else "You're already on the list."
     offsets = [o for o in ctx.config.reminders if session.starts_at - o > ctx.now]
-    if not reminders_wanted(await ctx.member(event.actor.user)):
+    if not reminders_wanted(ctx, await ctx.member(event.actor.user)):
         text += " (Session reminders are off for you: `/cohort session reminders on` turns them on.)"
     elif offsets:
         text += f" I'll remind you {' and '.join(format_duration(o) for o in offsets)} before."
     ctx.respond(event.interaction, text)
 
 
-def build_step(*, feedback: FeedbackRequest = request_feedback) -> Step[SessionsConfig]:
-    """The step; ``feedback`` is how attendees are asked for feedback (the surveys seam)."""
-    return Step(
-        name="sessions",
-        config=SessionsConfig,
-        handlers={
-            ScheduleFired: on_schedule,
-            TimerFired: _on_timer(feedback),
-            ActionDelivered: on_delivered,
-            RsvpChanged: on_rsvp,
-            ButtonPressed: on_button,
-        },
-        commands=COMMANDS,
-        schedules=schedules,
-    )
-
-
-STEP = build_step()
+STEP = Step(
+    name="sessions",
+    config=SessionsConfig,
+    handlers={
+        ScheduleFired: on_schedule,
+        ActionDelivered: on_delivered,
+        RsvpChanged: on_rsvp,
+        ButtonPressed: on_button,
+    },
+    timers={Remind: remind, FollowUp: follow_up, RemindDeadline: remind_deadline},
+    commands=COMMANDS,
+    schedules=schedules,
+    documents=(Session, Deadline, EventLink),
+    section=SessionsMember,
+    export=privacy.export,
+    forget=privacy.forget,
+)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cohortbot.playbook.actions import SendDirectMessage
-from cohortbot.playbook.commands import CommandSpec, OptionSpec
+from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.events import CommandInvoked
 from cohortbot.playbook.messages import Attachment, RichMessage
-from cohortbot.playbook.step import Command, StepContext
-from cohortbot.playbook.steps.surveys.model import Survey, SurveysConfig
-from cohortbot.playbook.steps.surveys.send import audience, send_round, today
-from cohortbot.playbook.steps.surveys.store import answer_sets, load_summary, rounds
-from cohortbot.playbook.steps.surveys.summary import answers_csv, summary_charts, summary_lines
+from cohortbot.playbook.step import Command, StepContext, command
+from cohortbot.playbook.steps.surveys.config import Survey, SurveysConfig
+from cohortbot.playbook.steps.surveys.rounds import load_answers, load_summary, rounds_of
+from cohortbot.playbook.steps.surveys.sending import audience, send_round, today
+from cohortbot.playbook.steps.surveys.summary import answers_csv, shown, summary_charts, summary_lines
 
 __all__ = ["COMMANDS"]
 
@@ -40,8 +38,8 @@ async def results(event: CommandInvoked, ctx: Ctx) -> None:
     survey = await _named(ctx, event)
     if survey is None:
         return
-    round_id = event.options.get("round") or None
-    summary = await load_summary(ctx.uow, ctx.community, survey, round_id=round_id)
+    round_id = str(event.options.get("round") or "") or None
+    summary = await load_summary(ctx.docs, survey, minimum=ctx.config.minimum(survey), round_id=round_id)
     attachments: tuple[Attachment, ...] = ()
     if ctx.charts is not None and summary.responses:
         attachments = tuple(ctx.charts.render(chart) for chart in summary_charts(summary))
@@ -58,25 +56,28 @@ async def export(event: CommandInvoked, ctx: Ctx) -> None:
     survey = await _named(ctx, event)
     if survey is None:
         return
-    sets = await answer_sets(ctx.uow, ctx.community, survey.name)
+    minimum = ctx.config.minimum(survey)
+    sets, held = shown([s.model_dump() for s in (await load_answers(ctx.docs, survey.name)).sets], minimum)
     names: dict[str, str] = {}
     if not survey.anonymous:
-        names = {
-            m.user.id: m.display_name for m in await ctx.uow.members.list(ctx.community, present_only=False)
-        }
+        members = await ctx.uow.members.list(ctx.community, present_only=False)
+        names = {m.user.id: m.display_name for m in members}
+    text = f"**{survey.title}**: {len(sets)} answer set(s)"
+    text += " (anonymous: no names, no times)." if survey.anonymous else "."
+    if held:
+        text += (
+            f" Not included: {sum(h.responses for h in held)} answer set(s) of round(s) with fewer "
+            f"than {minimum} responses ({', '.join(h.round for h in held)})."
+        )
     data = answers_csv(survey, sets, names=names).encode()
+    csv_file = Attachment(filename=f"survey-{survey.name}.csv", content_type="text/csv", data=data)
     ctx.emit(
         SendDirectMessage(
-            key=f"surveys-export:{ctx.community}:{survey.name}:{event.actor.user.id}:{event.event_id}",
+            key=ctx.key("export", survey.name, event.actor.user.id, event.event_id),
             community=ctx.community,
             to=event.actor.user,
-            message=RichMessage(
-                text=f"**{survey.title}**: {len(sets)} answer set(s)"
-                + (" (anonymous: no names, no times)." if survey.anonymous else "."),
-                attachments=(
-                    Attachment(filename=f"survey-{survey.name}.csv", content_type="text/csv", data=data),
-                ),
-            ),
+            message=RichMessage(text=text, attachments=(csv_file,)),
+            private=True,  # members' answers (and names): the outbox keeps no copy once sent
         )
     )
     ctx.respond(event.interaction, f"I've sent you the CSV of **{survey.title}** in a direct message.")
@@ -85,9 +86,9 @@ async def export(event: CommandInvoked, ctx: Ctx) -> None:
 async def list_(event: CommandInvoked, ctx: Ctx) -> None:
     lines = []
     for survey in ctx.config.surveys:
-        sent = await rounds(ctx.uow, ctx.community, survey.name)
+        sent = await rounds_of(ctx.docs, survey.name)
         answered = sum(len(r.answered) for r in sent)
-        invited = sum(len(r.invited) for r in sent)
+        invited = sum(r.invited_count for r in sent)
         how = f"cron `{survey.schedule}`" if survey.schedule else "on demand"
         kind = "anonymous" if survey.anonymous else "named"
         lines.append(
@@ -97,22 +98,19 @@ async def list_(event: CommandInvoked, ctx: Ctx) -> None:
     ctx.respond(event.interaction, "\n".join(lines) or "No surveys in this playbook.", title="Surveys")
 
 
-def _cmd(path: tuple[str, ...], description: str, handler: Any, *options: OptionSpec) -> Command:
-    return Command(
-        spec=CommandSpec(path=path, description=description, options=options, moderator=True), handler=handler
-    )
-
-
 NAME = OptionSpec(name="name", description="The survey's name in the playbook")
 COMMANDS: tuple[Command, ...] = (
-    _cmd(("survey", "list"), "The playbook's surveys, their rounds and responses", list_),
-    _cmd(("survey", "send"), "Send a survey now to every present member, by DM", send, NAME),
-    _cmd(
-        ("survey", "results"),
+    command("survey list", "The playbook's surveys, their rounds and responses", list_, moderator=True),
+    command("survey send", "Send a survey now to every present member, by DM", send, NAME, moderator=True),
+    command(
+        "survey results",
         "A survey's results: response rate, means, NPS, choices, texts, charts",
         results,
         NAME,
         OptionSpec(name="round", description="Only this round (e.g. 2026-03-20)", required=False),
+        moderator=True,
     ),
-    _cmd(("survey", "export"), "A survey's answers as a CSV file, sent to you by DM", export, NAME),
+    command(
+        "survey export", "A survey's answers as a CSV file, sent to you by DM", export, NAME, moderator=True
+    ),
 )

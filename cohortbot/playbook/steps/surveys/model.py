@@ -1,156 +1,177 @@
-"""The surveys step's playbook section: named surveys, their questions, their schedule.
+"""What the surveys step keeps, typed.
 
-Pure pydantic models, shared by the surveys step and anyone summarising survey answers
-(the health step's digest).
+Kept apart on purpose, so that an anonymous survey's answers are linked to no one:
+
+- a **round** (:class:`Round`, ``surveys.round.<survey>:<round>``): one sending of a survey;
+  who was invited and who has answered (member ids, sorted), so the single reminder reaches
+  only non-responders and nobody answers twice. It holds no answers.
+- the **answers** (:class:`Answers`, ``surveys.answers.<survey>``): finished answer sets. An
+  anonymous set is ``{"round", "answers"}`` only — no member id, no date — and the list is
+  kept sorted by a hash of each set's content, so its order says nothing about who answered
+  when. A named set adds ``member`` and ``date``.
+- a **draft** (:class:`Draft`, ``surveys.draft.<token>``): the unfinished answers of an
+  anonymous survey (page 1 of a multi-page form...). Its id is a random token that only the
+  conversation carries (the "Continue" button, the next form's id); nothing the bot keeps
+  about the member points to it, and it goes the moment the survey is finished (or after
+  :data:`DRAFT_DAYS` days, a :class:`DropDraft` timer, due on a day boundary).
+- the member's part (:class:`SurveysMember`, ``Member.data["surveys"]``): unfinished answers
+  of **named** surveys only (their answers carry the member id anyway), and, where there are
+  no forms, which question their next DM answers.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated, Any, Literal
+import hashlib
+import json
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
-from cohortbot.playbook.durations import Duration
-from cohortbot.playbook.model import StepConfig, repeated
-from cohortbot.playbook.templates import Placeholders
+from cohortbot.playbook.step import Document, MemberSection, TimerPayload
 
 __all__ = [
-    "ChoiceQuestion",
-    "NpsQuestion",
-    "Question",
-    "ScaleQuestion",
-    "Survey",
-    "SurveysConfig",
-    "TextQuestion",
+    "DRAFT_DAYS",
+    "STEP_NAME",
+    "AnswerSet",
+    "Answers",
+    "Draft",
+    "DropDraft",
+    "RemindRound",
+    "Round",
+    "SurveysMember",
+    "progress_ref",
 ]
 
-SURVEY_TEXT = Annotated[str, Placeholders("member", "community", "title", "count")]
-NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
-ID_PATTERN = r"^([a-z0-9][a-z0-9_]{0,23})?$"
+STEP_NAME = "surveys"
+DRAFT_DAYS = 14  # an anonymous draft nobody finished is dropped after this many days
 
 
-class _Question(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field("", pattern=ID_PATTERN)  # filled as q1, q2... from the position when empty
-    text: str = Field(min_length=1, max_length=300)
-    label: str = Field("", max_length=45)  # a short form label (Discord labels hold 45 characters)
-    required: bool = True
-
-    @property
-    def short(self) -> str:
-        return self.label or (self.text if len(self.text) <= 45 else self.text[:44].rstrip() + "…")
+def progress_ref(survey: str, round_id: str, question: str = "") -> str:
+    """``survey|round`` (``|question``): how the member's part refers to a round (a question)."""
+    return f"{survey}|{round_id}" + (f"|{question}" if question else "")
 
 
-class ScaleQuestion(_Question):
-    """1 to 5, with words for the two ends."""
+class Round(Document):
+    """One sending of a survey (a schedule occurrence, a moderator's send, a live session)."""
 
-    type: Literal["scale"]
-    low: str = Field("Not at all", max_length=40)
-    high: str = Field("Very much", max_length=40)
+    key = "round"  # id: "<survey>:<round>"
+
+    survey: str
+    round: str
+    sent_on: str  # local date, ISO
+    reason: str = ""
+    invited: list[str] = Field(default_factory=list)  # member ids
+    answered: list[str] = Field(default_factory=list)  # member ids, sorted (never in answer order)
+    reminded: bool = False
+    erased: int = 0  # invited members who since had their data deleted (still count as invited)
 
     @property
-    def values(self) -> tuple[str, ...]:
-        return ("1", "2", "3", "4", "5")
-
-
-class NpsQuestion(_Question):
-    """Net promoter: 0 (not at all likely) to 10 (extremely likely)."""
-
-    type: Literal["nps"]
-    text: str = Field("How likely are you to recommend this community to a friend?", max_length=300)
+    def id(self) -> str:
+        return f"{self.survey}:{self.round}"
 
     @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(str(v) for v in range(11))
+    def invited_count(self) -> int:
+        return len(self.invited) + self.erased
+
+    def waiting(self) -> list[str]:
+        done = set(self.answered)
+        return [uid for uid in self.invited if uid not in done]
+
+    def mark_answered(self, member_id: str) -> None:
+        self.answered = sorted({*self.answered, member_id})
+
+    def forget(self, member_id: str) -> bool:
+        """Take the member off both lists (counted in ``erased``); True if they were on one."""
+        if member_id not in self.invited and member_id not in self.answered:
+            return False
+        if member_id in self.invited:
+            self.erased += 1
+        self.invited = [u for u in self.invited if u != member_id]
+        self.answered = [u for u in self.answered if u != member_id]
+        return True
 
 
-class ChoiceQuestion(_Question):
-    """One option out of a few (buttons hold 80 characters each)."""
+class AnswerSet(BaseModel):
+    """One member's finished survey; for an anonymous survey only ``round`` and ``answers``."""
 
-    type: Literal["choice"]
-    options: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(min_length=2, max_length=10)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(self.options)
+    round: str
+    answers: dict[str, str]  # question id -> answer ("" = skipped)
+    member: str | None = None  # named surveys only
+    date: str | None = None  # named surveys only: the local date it was finished
+    part: bool = False  # anonymous, without forms: a free-text answer kept apart from its set
 
-    @model_validator(mode="after")
-    def _distinct(self) -> ChoiceQuestion:
-        if len({o.lower() for o in self.options}) != len(self.options):
-            raise ValueError("choice options must be distinct")
-        return self
+    @model_serializer(mode="wrap")
+    def _only_what_is_there(self, handler: Any) -> dict[str, Any]:
+        # An anonymous set is stored as {"round", "answers"}: no empty member or date keys.
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None and v is not False}
 
-
-class TextQuestion(_Question):
-    """Free text; optional unless ``required: true``."""
-
-    type: Literal["text"]
-    required: bool = False
-    max_length: int = Field(1000, ge=1, le=4000)
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        return ()
+    def order(self) -> str:
+        """A hash of the content: anonymous sets are kept in this order, not in arrival order."""
+        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
 
 
-Question = Annotated[ScaleQuestion | NpsQuestion | ChoiceQuestion | TextQuestion, Field(discriminator="type")]
+class Answers(Document):
+    """A survey's finished answer sets, all rounds."""
 
+    key = "answers"  # id: the survey's name
 
-class Survey(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=NAME_PATTERN)  # used in commands: /cohort survey send NAME
-    title: str = Field(min_length=1, max_length=80)
-    intro: SURVEY_TEXT = (
-        "Hi {member}! We'd love your feedback on {community}: {count} short question(s), "
-        "about a minute. Press **Start** whenever you're ready."
-    )
-    anonymous: bool = True
-    schedule: str | None = None  # cron in the community's zone, e.g. "0 17 20 3 *" (end of week 3)
-    grace: Duration = timedelta(hours=12)  # after downtime, still send this late; later: recorded missed
-    remind: bool = True  # remind non-responders once, after the step's remind_after
-    questions: list[Question] = Field(min_length=1, max_length=25)
+    sets: list[AnswerSet] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
-    def _number_questions(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("questions"), list):
-            numbered = []
-            for index, question in enumerate(data["questions"], start=1):
-                if isinstance(question, dict) and not question.get("id"):
-                    question = {**question, "id": f"q{index}"}
-                numbered.append(question)
-            data = {**data, "questions": numbered}
-        return data
+    def _from_a_plain_list(cls, value: Any) -> Any:
+        # Stored as a bare JSON list of answer sets before documents were typed.
+        return {"sets": value} if isinstance(value, list) else value
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Survey:
-        doubled = repeated(q.id for q in self.questions)
-        if doubled:
-            raise ValueError(f"question ids must be unique; repeated: {', '.join(doubled)}")
-        return self
+    def add(self, answer_set: AnswerSet) -> None:
+        # Anonymous sets in content order: no arrival order to line up with anything else.
+        anonymous = sorted((s for s in [*self.sets, answer_set] if s.member is None), key=AnswerSet.order)
+        self.sets = anonymous + [s for s in [*self.sets, answer_set] if s.member is not None]
 
-    def question(self, qid: str) -> Question | None:
-        return next((q for q in self.questions if q.id == qid), None)
+    def of_round(self, round_id: str | None) -> list[AnswerSet]:
+        return [s for s in self.sets if round_id is None or s.round == round_id]
+
+    def named(self, member_id: str) -> list[AnswerSet]:
+        return [s for s in self.sets if s.member == member_id]
+
+    def forget(self, member_id: str) -> bool:
+        """Remove the member's named answer sets; True if there were any."""
+        kept = [s for s in self.sets if s.member != member_id]
+        changed = len(kept) != len(self.sets)
+        self.sets = kept
+        return changed
 
 
-class SurveysConfig(StepConfig):
-    remind_after: Duration | None = timedelta(days=2)  # None: never remind
-    reminder: SURVEY_TEXT = (
-        "A gentle reminder, {member}: we'd still love your answers to **{title}**. It takes about a minute."
-    )
-    thanks: SURVEY_TEXT = "Thank you, {member}! Your answers to **{title}** are in."
-    surveys: list[Survey] = Field(default_factory=list)
+class Draft(Document):
+    """An anonymous survey's unfinished answers, under a random token only the conversation knows."""
 
-    @field_validator("surveys")
-    @classmethod
-    def _unique_names(cls, surveys: list[Survey]) -> list[Survey]:
-        doubled = repeated(s.name for s in surveys)
-        if doubled:
-            raise ValueError(f"survey names must be unique; repeated: {', '.join(doubled)}")
-        return surveys
+    key = "draft"  # id: the token
 
-    def survey(self, name: str) -> Survey | None:
-        return next((s for s in self.surveys if s.name == name.strip().lower()), None)
+    survey: str
+    round: str
+    answers: dict[str, str] = Field(default_factory=dict)
+    apart: list[str] = Field(default_factory=list)  # text questions answered by DM, kept apart
+
+
+class SurveysMember(MemberSection):
+    """The surveys step's part of a member's record (never an anonymous survey's answers)."""
+
+    progress: dict[str, dict[str, str]] = Field(default_factory=dict)  # "survey|round" -> named answers
+    awaiting: str | None = None  # "survey|round|question" their next DM answers (no forms)
+    given: str | None = None  # "survey|round|question" answered by DM, kept apart (anonymous)
+
+
+class RemindRound(TimerPayload):
+    """The single reminder of a round, to members who haven't answered."""
+
+    survey: str
+    round: str
+
+
+class DropDraft(TimerPayload):
+    """An anonymous draft nobody finished: drop it."""
+
+    draft: str

@@ -2,8 +2,12 @@
 
 An *answer set* is one member's finished survey as stored by the surveys step:
 ``{"round": "2026-03-20", "answers": {"pace": "4", "nps": "9", ...}}`` plus ``member`` and
-``date`` for non-anonymous surveys only. The health step reuses :func:`survey_summary` for the
-"survey scores" in its digest.
+``date`` for non-anonymous surveys only (``"part": true`` marks a free-text answer an
+anonymous survey kept apart from its set: it counts for its question, not as a response).
+
+Anonymous surveys have a minimum: a round's answers are shown only once the round has that
+many responses (:func:`shown`). Rounds below it are *held back*: the results say how many
+more answers each needs and show nothing of them, no breakdown, no chart, no CSV row.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cohortbot.playbook.charts import Chart, Series
-from cohortbot.playbook.steps.surveys.model import ChoiceQuestion, NpsQuestion, Survey, TextQuestion
+from cohortbot.playbook.steps.surveys.config import ChoiceQuestion, NpsQuestion, Survey, TextQuestion
 
 __all__ = [
+    "HeldRound",
     "QuestionSummary",
     "SurveySummary",
     "answers_csv",
     "nps_score",
+    "shown",
     "summary_charts",
     "summary_lines",
     "survey_summary",
@@ -44,13 +50,29 @@ class QuestionSummary:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class HeldRound:
+    """An anonymous round with fewer responses than the minimum: nothing of it is shown."""
+
+    round: str
+    responses: int
+    needed: int  # more responses before it is shown
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class SurveySummary:
     name: str
     title: str
     anonymous: bool
-    responses: int
+    responses: int  # all finished answer sets, held-back rounds included (a count shows no answer)
     invited: int | None = None
-    questions: tuple[QuestionSummary, ...] = field(default_factory=tuple)
+    questions: tuple[QuestionSummary, ...] = field(default_factory=tuple)  # shown rounds only
+    minimum: int | None = None  # anonymous: responses a round needs before it is shown
+    held: tuple[HeldRound, ...] = ()
+
+    @property
+    def shown(self) -> bool:
+        """Whether any answers are shown (False: every round is below the minimum)."""
+        return self.minimum is None or self.responses > sum(h.responses for h in self.held)
 
     @property
     def rate(self) -> float | None:
@@ -65,6 +87,8 @@ class SurveySummary:
         parts = [f"{self.title}: {self.responses} response(s)"]
         if self.rate is not None:
             parts[0] += f" of {self.invited} ({self.rate:.0%})"
+        if not self.shown:
+            parts.append(f"scores from {self.minimum} responses per round")
         for q in self.questions:
             if q.type == "scale" and q.mean is not None:
                 parts.append(f"{_short(q.text)} {q.mean:.1f}/5")
@@ -88,13 +112,49 @@ def _answer(answer_set: Mapping[str, Any], qid: str) -> str | None:
     return value if isinstance(value, str) and value != "" else None
 
 
+def _responses(answer_sets: Sequence[Mapping[str, Any]]) -> int:
+    return sum(1 for s in answer_sets if not s.get("part"))
+
+
+def shown(
+    answer_sets: Sequence[Mapping[str, Any]], minimum: int | None
+) -> tuple[list[Mapping[str, Any]], list[HeldRound]]:
+    """The answer sets that may be shown, and the rounds held back below ``minimum``.
+
+    Per round, not overall: otherwise the results of all rounds minus those of a shown round
+    would give away a held-back round's answers.
+    """
+    if minimum is None:
+        return list(answer_sets), []
+    by_round: dict[str, list[Mapping[str, Any]]] = {}
+    for s in answer_sets:
+        by_round.setdefault(str(s.get("round", "")), []).append(s)
+    visible: list[Mapping[str, Any]] = []
+    held = []
+    for rid, sets in sorted(by_round.items()):
+        count = _responses(sets)
+        if count >= minimum:
+            visible += sets
+        else:
+            held.append(HeldRound(round=rid, responses=count, needed=minimum - count))
+    return visible, held
+
+
 def survey_summary(
-    survey: Survey, answer_sets: Sequence[Mapping[str, Any]], *, invited: int | None = None
+    survey: Survey,
+    answer_sets: Sequence[Mapping[str, Any]],
+    *,
+    invited: int | None = None,
+    minimum: int | None = None,
 ) -> SurveySummary:
-    """Summarise finished answer sets (values outside the question's range are ignored)."""
+    """Summarise finished answer sets (values outside the question's range are ignored).
+
+    ``minimum``: only rounds with at least that many responses are summarised (anonymous).
+    """
+    visible, held = shown(answer_sets, minimum)
     questions = []
     for q in survey.questions:
-        raw = [v for s in answer_sets if (v := _answer(s, q.id)) is not None]
+        raw = [v for s in visible if (v := _answer(s, q.id)) is not None]
         if isinstance(q, TextQuestion):
             questions.append(
                 QuestionSummary(id=q.id, type=q.type, text=q.text, answered=len(raw), texts=tuple(raw))
@@ -132,9 +192,11 @@ def survey_summary(
         name=survey.name,
         title=survey.title,
         anonymous=survey.anonymous,
-        responses=len(answer_sets),
+        responses=_responses(answer_sets),
         invited=invited,
         questions=tuple(questions),
+        minimum=minimum,
+        held=tuple(held),
     )
 
 
@@ -148,6 +210,9 @@ def summary_lines(summary: SurveySummary, *, max_texts: int = 20) -> list[str]:
     if summary.invited:
         head += f" from {summary.invited} invited ({summary.rate or 0:.0%})"
     lines = [head + (" — anonymous" if summary.anonymous else "")]
+    lines += _held_lines(summary)
+    if not summary.shown:
+        return lines
     for q in summary.questions:
         lines.append("")
         lines.append(f"**{q.text}** ({q.answered} answer(s))")
@@ -172,8 +237,25 @@ def summary_lines(summary: SurveySummary, *, max_texts: int = 20) -> list[str]:
     return lines
 
 
+def _held_lines(summary: SurveySummary) -> list[str]:
+    """What is held back below the minimum, and how many more answers it needs."""
+    minimum = summary.minimum
+    if minimum is None or (summary.shown and not summary.held):
+        return []
+    why = f"Anonymous results are shown once a round has {minimum} responses, so no answer can be traced."
+    if not summary.held:  # nothing sent or answered yet
+        return ["", f"{why} {minimum} more needed."]
+    if len(summary.held) == 1 and not summary.shown:
+        return ["", f"{why} {summary.held[0].needed} more needed."]
+    lines = ["", why + (" Not included yet:" if summary.shown else "")]
+    lines += [f"- round {h.round}: {h.responses} response(s), {h.needed} more needed" for h in summary.held]
+    return lines
+
+
 def summary_charts(summary: SurveySummary, *, limit: int = 4) -> list[Chart]:
     """Bar charts of the answers: one for all scale questions, one per NPS and choice question."""
+    if not summary.shown:
+        return []
     charts: list[Chart] = []
     scales = [q for q in summary.questions if q.type == "scale" and q.answered]
     if scales:
@@ -216,7 +298,10 @@ def summary_charts(summary: SurveySummary, *, limit: int = 4) -> list[Chart]:
 def answers_csv(
     survey: Survey, answer_sets: Sequence[Mapping[str, Any]], *, names: Mapping[str, str] | None = None
 ) -> str:
-    """One row per answer set; anonymous surveys have no member or date columns."""
+    """One row per answer set; anonymous surveys have no member or date columns.
+
+    Pass only the sets that may be shown (:func:`shown`).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     ids = [q.id for q in survey.questions]

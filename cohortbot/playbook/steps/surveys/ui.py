@@ -8,17 +8,22 @@ Two ways through a survey, chosen by the platform's capabilities:
 - **buttons** (no modals): one question per message, answered with buttons; a free-text
   question is answered by the member's next direct message to the bot ("Skip" when optional).
 
-Button values and form ids carry ``survey|round[|question|value]``; names and rounds are
-slugs, so they fit Discord's 100-character component ids.
+Button values carry ``survey|round[|draft]`` (Start, Continue) or
+``survey|round|question|value[|draft]`` (an answer, Skip, Next); form ids
+``surveys:page:survey:round:page[:draft]``. ``draft`` is the random token of an anonymous
+survey's unfinished answers (see ``model.Draft``): the conversation carries it, the bot keeps
+no link from the member to it. Names and rounds are slugs and the token 16 characters, so all
+fit Discord's 100-character component ids.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from cohortbot.playbook.messages import Button, ButtonStyle, Form, FormInput, RichMessage, SelectOption
-from cohortbot.playbook.steps.surveys.model import (
+from cohortbot.playbook.steps.surveys.config import (
     ChoiceQuestion,
     NpsQuestion,
     Question,
@@ -30,8 +35,12 @@ from cohortbot.playbook.steps.surveys.model import (
 __all__ = [
     "ANSWER",
     "FORM_PREFIX",
+    "NEXT",
     "SKIP",
     "START",
+    "ButtonRef",
+    "FormRef",
+    "continue_button",
     "form_page",
     "invitation",
     "next_page",
@@ -43,11 +52,67 @@ __all__ = [
     "question_message",
 ]
 
-START = "surveys:start"  # value: survey|round (also "Continue" and "Try again")
-ANSWER = "surveys:answer"  # value: survey|round|question|answer
-SKIP = "surveys:skip"  # value: survey|round|question
-FORM_PREFIX = "surveys:page:"  # form id: surveys:page:survey:round:page
+START = "surveys:start"  # value: survey|round[|draft] (also "Continue" and "Try again")
+ANSWER = "surveys:answer"  # value: survey|round|question|answer[|draft]
+SKIP = "surveys:skip"  # value: survey|round|question|[|draft] (no answer value)
+NEXT = "surveys:next"  # value: survey|round|question|[|draft] (anonymous free text, given by DM)
+FORM_PREFIX = "surveys:page:"  # form id: surveys:page:survey:round:page[:draft]
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonRef:
+    """What a survey button's value says (older buttons lack the trailing parts)."""
+
+    survey: str
+    round: str
+    question: str = ""
+    value: str = ""
+    draft: str = ""
+
+    @classmethod
+    def parse(cls, action_id: str, value: str) -> ButtonRef | None:
+        parts = value.split("|")
+        if len(parts) < 2:
+            return None
+        if action_id == START:
+            return cls(parts[0], parts[1], draft=parts[2] if len(parts) > 2 else "")
+        if len(parts) < 3:
+            return None
+        padded = [*parts, "", ""]
+        return cls(parts[0], parts[1], question=parts[2], value=padded[3], draft=padded[4])
+
+    def start(self) -> str:
+        return "|".join(p for p in (self.survey, self.round, self.draft) if p)
+
+    def question_value(self, question: str, value: str = "") -> str:
+        tail = f"|{self.draft}" if self.draft else ""
+        return f"{self.survey}|{self.round}|{question}|{value}{tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class FormRef:
+    survey: str
+    round: str
+    page: int
+    draft: str = ""
+
+    @classmethod
+    def parse(cls, form_id: str) -> FormRef | None:
+        if not form_id.startswith(FORM_PREFIX):
+            return None
+        parts = form_id.removeprefix(FORM_PREFIX).split(":")
+        if len(parts) not in (3, 4) or not parts[2].isdigit():
+            return None
+        return cls(parts[0], parts[1], int(parts[2]), parts[3] if len(parts) == 4 else "")
+
+    def form_id(self) -> str:
+        tail = f":{self.draft}" if self.draft else ""
+        return f"{FORM_PREFIX}{self.survey}:{self.round}:{self.page}{tail}"
+
+
+def continue_button(ref: ButtonRef, label: str = "Continue") -> Button:
+    return Button(label=label, action_id=START, value=ref.start(), style=ButtonStyle.PRIMARY)
 
 
 def invitation(survey: Survey, round_id: str, text: str, *, started: bool = False) -> RichMessage:
@@ -60,11 +125,7 @@ def invitation(survey: Survey, round_id: str, text: str, *, started: bool = Fals
     return RichMessage(
         title=survey.title,
         text=text,
-        buttons=(
-            Button(
-                label=label, action_id=START, value=f"{survey.name}|{round_id}", style=ButtonStyle.PRIMARY
-            ),
-        ),
+        buttons=(continue_button(ButtonRef(survey.name, round_id), label),),
         footer=privacy,
     )
 
@@ -125,12 +186,12 @@ def _form_input(q: Question) -> FormInput:
     )
 
 
-def form_page(survey: Survey, round_id: str, index: int, per_page: int) -> Form:
+def form_page(survey: Survey, round_id: str, index: int, per_page: int, *, draft: str = "") -> Form:
     count = len(pages(survey, per_page))
     suffix = f" ({index + 1}/{count})" if count > 1 else ""
     title = survey.title if len(survey.title) + len(suffix) <= 45 else survey.title[: 44 - len(suffix)] + "…"
     return Form(
-        form_id=f"{FORM_PREFIX}{survey.name}:{round_id}:{index}",
+        form_id=FormRef(survey.name, round_id, index, draft).form_id(),
         title=title + suffix,
         inputs=tuple(_form_input(q) for q in page_of(survey, per_page, index)),
         submit_label="Send" if index == count - 1 else "Next",
@@ -187,21 +248,35 @@ def next_question(survey: Survey, answers: Mapping[str, str]) -> Question | None
     return next((q for q in survey.questions if q.id not in answers), None)
 
 
-def question_message(survey: Survey, round_id: str, q: Question) -> RichMessage:
+def question_message(survey: Survey, round_id: str, q: Question, *, draft: str = "") -> RichMessage:
+    """One question, answered with buttons (free text: by the member's next DM).
+
+    An anonymous survey's free-text answer is kept apart from the member's other answers
+    (nothing may link them to the member while the DM is waited for), so its message has a
+    **Next** button to go on with the rest.
+    """
     position = survey.questions.index(q) + 1
-    ref = f"{survey.name}|{round_id}|{q.id}"
+    ref = ButtonRef(survey.name, round_id, draft=draft)
     lines = [f"**{q.text}**"]
     buttons: list[Button] = []
     if isinstance(q, ChoiceQuestion):
-        buttons = [Button(label=o, action_id=ANSWER, value=f"{ref}|{i}") for i, o in enumerate(q.options, 1)]
+        buttons = [
+            Button(label=o, action_id=ANSWER, value=ref.question_value(q.id, str(i)))
+            for i, o in enumerate(q.options, 1)
+        ]
     elif isinstance(q, ScaleQuestion | NpsQuestion):
         low, high = _ends(q)
         lines.append(f"{q.values[0]} = {low} … {q.values[-1]} = {high}")
-        buttons = [Button(label=v, action_id=ANSWER, value=f"{ref}|{v}") for v in q.values]
+        buttons = [Button(label=v, action_id=ANSWER, value=ref.question_value(q.id, v)) for v in q.values]
+    elif survey.anonymous:
+        lines.append(
+            "Reply to me here, in this direct message, with your answer (one message), then press **Next**."
+        )
+        buttons.append(Button(label="Next", action_id=NEXT, value=ref.question_value(q.id)))
     else:
         lines.append("Reply to me here, in this direct message, with your answer (one message).")
     if not q.required:
-        buttons.append(Button(label="Skip", action_id=SKIP, value=ref))
+        buttons.append(Button(label="Skip", action_id=SKIP, value=ref.question_value(q.id)))
     return RichMessage(
         title=survey.title,
         text="\n".join(lines),

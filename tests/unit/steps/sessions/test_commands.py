@@ -13,7 +13,7 @@ from cohortbot.config.playbook import PlaybookError, load_playbooks
 from cohortbot.playbook.actions import PostMessage, RespondToInteraction
 from cohortbot.playbook.messages import timestamp
 from tests.harness import Harness
-from tests.unit.test_sessions import FIRST, FIRST_ID, PEOPLE, SESSION_STEPS
+from tests.unit.steps.sessions.test_sessions import FIRST, FIRST_ID, PEOPLE, SESSION_STEPS
 
 PLAYBOOK = """
 name: Test cohort
@@ -92,7 +92,7 @@ async def test_titles_need_no_quotes_and_short_notice_skips_the_early_reminder(b
     click = await bot.click("bob", card.message.buttons[0])
     assert said(click).endswith("I'll remind you 15m before.")
     await bot.advance("1d")
-    reminders = [dm for dm in bot.dms_to("bob") if dm.key.startswith("session-reminder:")]
+    reminders = [dm for dm in bot.dms_to("bob") if ":reminder:" in dm.key]
     assert [dm.key.split(":")[-2] for dm in reminders] == ["900"]
 
 

@@ -16,7 +16,7 @@ from cohortbot.playbook.messages import timestamp
 from cohortbot.playbook.ports import Capabilities
 from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import STEPS
-from cohortbot.playbook.steps.sessions.handlers import STEP
+from cohortbot.playbook.steps.sessions import STEP
 from tests.harness import Harness
 
 SESSION_STEPS: list[Step[Any]] = [*(s for s in STEPS if s.name != "sessions"), STEP]

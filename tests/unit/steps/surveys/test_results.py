@@ -6,23 +6,26 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
 from cohortbot.config.playbook import PlaybookError, load_playbooks
-from cohortbot.playbook.actions import SendDirectMessage
-from cohortbot.playbook.ports import Timer
 from cohortbot.playbook.steps import STEPS
-from cohortbot.playbook.steps.surveys.handlers import survey_summary
-from cohortbot.playbook.steps.surveys.model import Survey, SurveysConfig
-from cohortbot.playbook.steps.surveys.summary import answers_csv, nps_score, summary_charts
+from cohortbot.playbook.steps.surveys.config import Survey, SurveysConfig
+from cohortbot.playbook.steps.surveys.summary import answers_csv, nps_score, summary_charts, survey_summary
 from tests.harness import Harness
-from tests.unit.test_surveys import PLAYBOOK, WEEK3, answer_with_forms, invites, started, state
-
-REMINDERS = "surveys-remind"
+from tests.unit.steps.surveys.support import (
+    PLAYBOOK,
+    WEEK3,
+    answer_with_forms,
+    ask,
+    documents,
+    invites,
+    reminders,
+    started,
+)
 
 
 @pytest.fixture
@@ -30,10 +33,6 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     harness = await started(tmp_path)
     yield harness
     await harness.close()
-
-
-def reminders(bot: Harness, name: str) -> list[SendDirectMessage]:
-    return [dm for dm in bot.dms_to(name) if dm.key.startswith(REMINDERS)]
 
 
 # ---------------------------------------------------------------------------- anonymity and reminders
@@ -45,7 +44,7 @@ async def test_anonymous_answers_are_stored_without_any_member_id(bot: Harness) 
     bob = {**WEEK3, "pace": "2", "nps": "6", "best": "Prompts", "wish": "Shorter videos", "more": "All good"}
     await answer_with_forms(bot, "bob", invites(bot, "bob")[0], bob)
 
-    stored = await state(bot, "surveys.answers:week3")
+    stored = (await documents(bot, "surveys.answers."))["surveys.answers.week3"]["sets"]
     assert sorted(json.dumps(s["answers"], sort_keys=True) for s in stored) == sorted(
         json.dumps(a, sort_keys=True) for a in (WEEK3, bob)
     )
@@ -55,13 +54,14 @@ async def test_anonymous_answers_are_stored_without_any_member_id(bot: Harness) 
     for who in ("alice", "bob", "carol", "memory:"):
         assert who not in dump
     # Who answered is a separate record, sorted, with no answers in it.
-    rnd = await state(bot, "surveys.round:week3:manual-2026-03-02")
+    rnd = (await documents(bot, "surveys.round."))["surveys.round.week3:manual-2026-03-02"]
     assert rnd["answered"] == ["alice", "bob"] and rnd["invited"] == ["alice", "bob", "carol"]
     assert "More examples" not in json.dumps(rnd)
-    # The finished progress left the member records.
+    # Nothing of the survey was ever kept in the member records, and the drafts are gone.
     for name in ("alice", "bob"):
         member = await bot.member(name)
-        assert member is not None and member.data["surveys"]["progress"] == {}
+        assert member is not None and "surveys" not in member.data
+    assert await documents(bot, "surveys.draft.") == {}
 
 
 async def test_the_answer_order_does_not_follow_who_answered_first(tmp_path: Path) -> None:
@@ -74,7 +74,8 @@ async def test_the_answer_order_does_not_follow_who_answered_first(tmp_path: Pat
             answers = {"alice": WEEK3, "bob": {**WEEK3, "pace": "1", "wish": "Slower"}}
             for name in (first, second):
                 await answer_with_forms(bot, name, invites(bot, name)[0], answers[name])
-            orders.append([s["answers"]["pace"] for s in await state(bot, "surveys.answers:week3")])
+            stored = (await documents(bot, "surveys.answers."))["surveys.answers.week3"]["sets"]
+            orders.append([s["answers"]["pace"] for s in stored])
         finally:
             await bot.close()
     assert orders[0] == orders[1]
@@ -105,43 +106,22 @@ async def test_a_member_who_left_gets_no_reminder(bot: Harness) -> None:
     assert reminders(bot, "carol") == [] and len(reminders(bot, "bob")) == 1
 
 
-# ---------------------------------------------------------------------------- the live-sessions seam
+# ------------------------------------------------------------ another step asks (api.SurveyRequested)
 
 
-async def set_timer(bot: Harness, key: str, due_in: timedelta, **data: object) -> None:
-    async with bot.database.unit_of_work() as uow:
-        await uow.timers.set(
-            Timer(
-                key=key,
-                community=bot.community,
-                due_at=bot.clock.now() + due_in,
-                kind="surveys.send",
-                data=data,
-            )
-        )
-        await uow.commit()
-
-
-async def test_a_surveys_send_timer_invites_exactly_the_attendees(bot: Harness) -> None:
+async def test_a_survey_request_invites_exactly_the_members_named(bot: Harness) -> None:
     await bot.join("helperbot", is_bot=True)
-    data = {
-        "survey": "session",
-        "members": ["alice", "bob", "helperbot"],
-        "reason": "after Week 1 live session",
-    }
-    await set_timer(bot, "sessions.feedback:week1", timedelta(hours=1), round="week1", **data)
-    await bot.advance("59m")
-    assert invites(bot, "alice", "Session feedback") == []
-    await bot.advance("2m")
+    await ask(bot, "session", "alice", "bob", "helperbot", round="week1", reason="after Week 1 live session")
     assert len(invites(bot, "alice", "Session feedback")) == 1
     assert len(invites(bot, "bob", "Session feedback")) == 1
     assert invites(bot, "carol", "Session feedback") == [] and bot.dms_to("helperbot") == []
     [invite] = invites(bot, "alice", "Session feedback")
     assert invite.message.footer.startswith("Your answers are stored with your name")
+    await ask(bot, "session", "alice", "bob", round="week1")  # the same round: nobody twice
+    assert len(invites(bot, "alice", "Session feedback")) == 1
 
     # The next session is a new round: attendees are asked again, about that session.
-    await set_timer(bot, "sessions.feedback:week2", timedelta(hours=1), **data)  # no round given
-    await bot.advance("2h")
+    await ask(bot, "session", "alice", "bob", round="session-office-hours-20260310-1700")
     assert len(invites(bot, "alice", "Session feedback")) == 2
     await bot.advance("5d")  # remind: false for this survey
     assert reminders(bot, "alice") == []
@@ -150,11 +130,12 @@ async def test_a_surveys_send_timer_invites_exactly_the_attendees(bot: Harness) 
         listing.message.text
     )
     assert "2 round(s), 0/4 answered" in listing.message.text
+    rounds = await documents(bot, "surveys.round.session:")
+    assert sorted(rounds) == ["surveys.round.session:session-office-560b8712", "surveys.round.session:week1"]
 
 
-async def test_a_timer_for_an_unknown_survey_does_nothing(bot: Harness) -> None:
-    await set_timer(bot, "sessions.feedback:x", timedelta(minutes=5), survey="nope", members=["alice"])
-    await bot.advance("10m")
+async def test_a_request_for_an_unknown_survey_does_nothing(bot: Harness) -> None:
+    await ask(bot, "nope", "alice", round="x")
     assert bot.dms_to("alice") == []
 
 
@@ -224,10 +205,7 @@ async def test_csv_export_of_an_anonymous_survey_has_no_names(bot: Harness) -> N
 
 
 async def test_csv_export_of_a_named_survey_says_who_answered(bot: Harness) -> None:
-    await set_timer(
-        bot, "sessions.feedback:w1", timedelta(minutes=1), survey="session", members=["alice"], round="w1"
-    )
-    await bot.advance("2m")
+    await ask(bot, "session", "alice", round="w1")
     await answer_with_forms(
         bot, "alice", invites(bot, "alice", "Session feedback")[0], {"rating": "5", "comment": "More Q&A"}
     )

@@ -1,64 +1,27 @@
-"""The surveys step, as a facilitator would describe it."""
+"""The surveys step, as a facilitator would describe it: sending and answering."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cohortbot.playbook.actions import OpenForm, RespondToInteraction, SendDirectMessage
-from cohortbot.playbook.events import FormSubmitted
-from cohortbot.playbook.messages import Button
-from cohortbot.playbook.ports import Capabilities, Timer
-from cohortbot.playbook.refs import InteractionRef, Platform
-from cohortbot.playbook.steps import STEPS
+from cohortbot.playbook.actions import OpenForm
 from tests.harness import Harness
-
-PLAYBOOK = """
-name: Test cohort
-default: true
-community_name: Test Cohort
-timezone: Europe/Berlin
-channels: {welcome: welcome, moderators: mod-team, general: general}
-moderators: {users: [mod], platform_admins: false}
-steps:
-  surveys:
-    remind_after: 2d
-    surveys:
-      - name: week3
-        title: Week 3 check-in
-        anonymous: true
-        schedule: "0 17 20 3 *"   # Friday of week 3, 17:00 Berlin
-        questions:
-          - {id: pace, type: scale, text: "How is the pace?", low: Too slow, high: Too fast}
-          - {id: useful, type: scale, text: "How useful are the live sessions?"}
-          - {id: nps, type: nps}
-          - {id: best, type: choice, text: "What helped most?", options: [Live sessions, Prompts, Peers]}
-          - {id: wish, type: text, text: "One thing we should change?", required: true}
-          - {id: more, type: text, text: "Anything else?"}
-      - name: session
-        title: Session feedback
-        anonymous: false
-        remind: false
-        questions:
-          - {id: rating, type: scale, text: "How was today's session?"}
-          - {id: comment, type: text, text: "What should we do differently?"}
-"""
-
-DISCORD_LIKE = Capabilities(roles=True, modals=True, max_form_inputs=5, threads=True)
-NO_MODALS = Capabilities(roles=False, modals=False)
-WEEK3 = {"pace": "4", "useful": "5", "nps": "9", "best": "Peers", "wish": "More examples", "more": ""}
-
-
-async def started(tmp_path: Path, capabilities: Capabilities = DISCORD_LIKE, *, members: int = 3) -> Harness:
-    bot = await Harness.start(tmp_path, PLAYBOOK, steps=list(STEPS), capabilities=capabilities)
-    for name in ["alice", "bob", "carol"][:members]:
-        await bot.join(name)
-    return bot
+from tests.unit.steps.surveys.support import (
+    NAMED,
+    NO_MODALS,
+    WEEK3,
+    ask,
+    documents,
+    invites,
+    last_form,
+    start_button,
+    started,
+    submit,
+)
 
 
 @pytest.fixture
@@ -66,55 +29,6 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     harness = await started(tmp_path)
     yield harness
     await harness.close()
-
-
-def invites(bot: Harness, name: str, title: str = "Week 3 check-in") -> list[SendDirectMessage]:
-    return [
-        dm for dm in bot.dms_to(name) if dm.message.title == title and dm.key.startswith("surveys-invite")
-    ]
-
-
-def start_button(dm: SendDirectMessage) -> Button:
-    [button] = dm.message.buttons
-    return button
-
-
-def last_form(bot: Harness) -> OpenForm:
-    form = bot.of(OpenForm)[-1]
-    assert isinstance(form, OpenForm)
-    return form
-
-
-async def submit(bot: Harness, name: str, form: OpenForm, **values: str) -> RespondToInteraction:
-    interaction = InteractionRef(Platform.MEMORY, f"form-{uuid.uuid4().hex[:8]}", token="tok")
-    await bot.send(
-        FormSubmitted,
-        actor=bot.actor(name),
-        interaction=interaction,
-        form_id=form.form.form_id,
-        values=values,
-    )
-    answer = bot.answer(interaction)
-    assert answer is not None
-    return answer
-
-
-async def answer_with_forms(
-    bot: Harness, name: str, invite: SendDirectMessage, answers: dict[str, str]
-) -> str:
-    """Start, fill each page, continue: the way a Discord member answers. Returns the last reply."""
-    await bot.click(name, start_button(invite))
-    while True:
-        form = last_form(bot)
-        reply = await submit(bot, name, form, **{i.input_id: answers[i.input_id] for i in form.form.inputs})
-        if not reply.message.buttons:
-            return reply.message.text
-        await bot.click(name, reply.message.buttons[0])
-
-
-async def state(bot: Harness, key: str) -> Any:
-    async with bot.database.unit_of_work() as uow:
-        return await uow.state.get(bot.community, key)
 
 
 # ---------------------------------------------------------------------------- sending
@@ -156,7 +70,7 @@ async def test_a_scheduled_survey_missed_by_downtime_goes_out_late_within_its_gr
         await bot.runtime.scheduler.run_due()
         await bot.runtime.settle()
         assert len(invites(bot, "alice")) == 1
-        assert (await state(bot, "surveys.rounds:week3")) == ["2026-03-20"]
+        assert list(await documents(bot, "surveys.round.week3:")) == ["surveys.round.week3:2026-03-20"]
     finally:
         await bot.close()
 
@@ -202,8 +116,11 @@ async def test_on_discord_a_six_question_survey_pages_through_two_forms(bot: Har
     [cont] = reply.message.buttons
     assert cont.label == "Continue"
 
-    # Continue later: the invitation's Start now opens the second page.
+    # Anonymous: nothing about alice points to her first page, so the invitation starts afresh...
     await bot.click("alice", start_button(invites(bot, "alice")[0]))
+    assert last_form(bot).form.title == "Week 3 check-in (1/2)"
+    # ... and the Continue button she was given carries her draft to the second page.
+    await bot.click("alice", cont)
     second = last_form(bot)
     assert second.form.title == "Week 3 check-in (2/2)" and [i.input_id for i in second.form.inputs] == [
         "more"
@@ -213,6 +130,39 @@ async def test_on_discord_a_six_question_survey_pages_through_two_forms(bot: Har
     assert done.message.text == "Thank you, alice! Your answers to **Week 3 check-in** are in."
     again = await bot.click("alice", start_button(invites(bot, "alice")[0]))
     assert again is not None and again.message.text == "You've already answered this survey. Thank you!"
+    again = await bot.click("alice", cont)
+    assert again is not None and again.message.text == "You've already answered this survey. Thank you!"
+
+
+async def test_a_named_survey_continues_later_from_the_invitation(tmp_path: Path) -> None:
+    bot = await started(tmp_path, playbook=NAMED)
+    try:
+        await bot.command("mod", "survey send week3")
+        await bot.click("alice", start_button(invites(bot, "alice")[0]))
+        page1 = {k: WEEK3[k] for k in ("pace", "useful", "nps", "best", "wish")}
+        reply = await submit(bot, "alice", last_form(bot), **page1)
+        assert reply.message.text == "Saved. Page 2 of 2 is next."
+        member = await bot.member("alice")
+        assert member is not None and member.data["surveys"]["progress"] == {"week3|manual-2026-03-02": page1}
+        # Continue later: the invitation's Start now opens the second page.
+        await bot.click("alice", start_button(invites(bot, "alice")[0]))
+        second = last_form(bot)
+        assert second.form.title == "Week 3 check-in (2/2)"
+        done = await submit(bot, "alice", second, more="See you")
+        assert done.message.text == "Thank you, alice! Your answers to **Week 3 check-in** are in."
+        member = await bot.member("alice")
+        assert member is not None and "surveys" not in member.data
+        stored = await documents(bot, "surveys.answers.")
+        assert stored["surveys.answers.week3"]["sets"] == [
+            {
+                "round": "manual-2026-03-02",
+                "member": "alice",
+                "date": "2026-03-02",
+                "answers": {**WEEK3, "more": "See you"},
+            }
+        ]
+    finally:
+        await bot.close()
 
 
 async def test_invalid_form_answers_are_explained_and_nothing_is_saved(bot: Harness) -> None:
@@ -227,6 +177,7 @@ async def test_invalid_form_answers_are_explained_and_nothing_is_saved(bot: Harn
     assert [b.label for b in reply.message.buttons] == ["Try again"]
     member = await bot.member("alice")
     assert member is not None and member.data.get("surveys", {}).get("progress", {}) == {}
+    assert await documents(bot, "surveys.draft.") == {}
 
 
 async def test_only_invited_members_can_answer(bot: Harness) -> None:
@@ -241,7 +192,7 @@ async def test_only_invited_members_can_answer(bot: Harness) -> None:
 
 
 async def test_without_modals_members_answer_one_question_per_message(tmp_path: Path) -> None:
-    bot = await started(tmp_path, NO_MODALS)
+    bot = await started(tmp_path, NO_MODALS, playbook=NAMED)
     try:
         await bot.command("mod", "survey send week3")
         q1 = await bot.click("alice", start_button(invites(bot, "alice")[0]))
@@ -271,8 +222,10 @@ async def test_without_modals_members_answer_one_question_per_message(tmp_path: 
         await bot.post("alice", "dm-alice", "thanks!", is_direct=True)  # plain chat afterwards: ignored
         assert bot.dms_to("alice")[-1] is q6
 
-        sets = await state(bot, "surveys.answers:week3")
-        assert sets == [{"round": "manual-2026-03-02", "answers": WEEK3}]
+        sets = (await documents(bot, "surveys.answers."))["surveys.answers.week3"]["sets"]
+        assert sets == [
+            {"round": "manual-2026-03-02", "member": "alice", "date": "2026-03-02", "answers": WEEK3}
+        ]
     finally:
         await bot.close()
 
@@ -289,15 +242,15 @@ async def test_a_members_chat_in_dms_is_not_taken_as_an_answer_unless_asked(tmp_
         await bot.close()
 
 
-async def test_without_modals_a_member_continues_later_from_the_reminder(tmp_path: Path) -> None:
-    bot = await started(tmp_path, NO_MODALS)
+async def test_without_modals_a_named_survey_continues_later_from_the_reminder(tmp_path: Path) -> None:
+    bot = await started(tmp_path, NO_MODALS, playbook=NAMED)
     try:
         await bot.command("mod", "survey send week3")
         q1 = await bot.click("bob", start_button(invites(bot, "bob")[0]))
         assert q1 is not None
         await bot.click("bob", q1.message.buttons[0])  # pace 1, then bob stops
         await bot.advance("2d")
-        [reminder] = [dm for dm in bot.dms_to("bob") if dm.key.startswith("surveys-remind")]
+        [reminder] = [dm for dm in bot.dms_to("bob") if ":remind:" in dm.key]
         assert start_button(reminder).label == "Continue"
         q2 = await bot.click("bob", start_button(reminder))
         assert q2 is not None and q2.message.text.startswith("**How useful are the live sessions?**")
@@ -308,19 +261,7 @@ async def test_without_modals_a_member_continues_later_from_the_reminder(tmp_pat
 async def test_without_modals_a_last_text_answer_by_dm_finishes_the_survey(tmp_path: Path) -> None:
     bot = await started(tmp_path, NO_MODALS)
     try:
-        data = {"survey": "session", "members": ["alice"], "round": "w1"}
-        async with bot.database.unit_of_work() as uow:
-            await uow.timers.set(
-                Timer(
-                    key="s:w1",
-                    community=bot.community,
-                    due_at=bot.clock.now(),
-                    kind="surveys.send",
-                    data=data,
-                )
-            )
-            await uow.commit()
-        await bot.advance("1m")
+        await ask(bot, "session", "alice", round="w1")
         q1 = await bot.click("alice", start_button(invites(bot, "alice", "Session feedback")[0]))
         assert q1 is not None
         q2 = await bot.click("alice", q1.message.buttons[4])
@@ -328,7 +269,8 @@ async def test_without_modals_a_last_text_answer_by_dm_finishes_the_survey(tmp_p
         await bot.post("alice", "dm-alice", "  More time for questions  ", is_direct=True)
         thanks = bot.dms_to("alice")[-1]
         assert thanks.message.text == "Thank you, alice! Your answers to **Session feedback** are in."
-        assert await state(bot, "surveys.answers:session") == [
+        stored = await documents(bot, "surveys.answers.")
+        assert stored["surveys.answers.session"]["sets"] == [
             {
                 "round": "w1",
                 "member": "alice",

@@ -1,0 +1,86 @@
+"""What members see of a session: the announcement card, links, buttons, texts."""
+
+from __future__ import annotations
+
+from cohortbot.playbook.durations import format_duration
+from cohortbot.playbook.messages import Button, ButtonStyle, Field, RichMessage, timestamp
+from cohortbot.playbook.refs import ChannelRef
+from cohortbot.playbook.step import StepContext
+from cohortbot.playbook.steps.sessions.config import SessionsConfig
+from cohortbot.playbook.steps.sessions.model import Session
+
+__all__ = [
+    "NO",
+    "REMINDERS_OFF",
+    "REMINDERS_ON",
+    "YES",
+    "announcement",
+    "channel_for",
+    "fill",
+    "link_button",
+    "reminder",
+    "reminders_text",
+]
+
+Ctx = StepContext[SessionsConfig]
+
+YES = "sessions:yes"  # value: the session id
+NO = "sessions:no"
+REMINDERS_OFF = "sessions:reminders-off"
+REMINDERS_ON = "sessions:reminders-on"
+
+
+def channel_for(ctx: Ctx, name: str | None) -> ChannelRef | None:
+    """The session's own channel, else the step's, else announcements (else general)."""
+    return ctx.resolve(name or ctx.config.channel, default="announcements") or ctx.channel("general")
+
+
+def _is_link(location: str) -> bool:
+    return location.startswith(("https://", "http://"))
+
+
+def link_button(url: str, label: str) -> tuple[Button, ...]:
+    return (Button(label=label, action_id="sessions:link", url=url),) if _is_link(url) else ()
+
+
+def fill(ctx: Ctx, text: str, session: Session, *, link: str | None = None) -> str:
+    when = timestamp(session.starts_at)
+    filled = ctx.fill(text, title=session.title, when=when, link=session.location if link is None else link)
+    return filled.strip()  # "{link}" at the end of a template may be empty
+
+
+def announcement(ctx: Ctx, session: Session) -> RichMessage:
+    """The card: with RSVP buttons, or (native events carry the RSVP) just the join link."""
+    cfg = ctx.config
+    length = format_duration(session.ends_at - session.starts_at)
+    fields = [Field(name="When", value=f"{timestamp(session.starts_at)} ({length})")]
+    if session.location:
+        fields.append(Field(name="Where", value=session.location))
+    link = link_button(session.location, "Join link")
+    if ctx.capabilities.native_events:
+        text, buttons = fill(ctx, cfg.native_announcement, session), link
+    else:
+        rsvp = (
+            Button(label="I'll be there", action_id=YES, value=session.id, style=ButtonStyle.SUCCESS),
+            Button(label="Can't make it", action_id=NO, value=session.id),
+        )
+        text, buttons = fill(ctx, cfg.announcement, session), rsvp + link
+    if session.description:
+        text = f"{text}\n\n{session.description}"
+    return RichMessage(title=session.title, text=text, fields=tuple(fields), buttons=buttons)
+
+
+def reminder(ctx: Ctx, session: Session) -> RichMessage:
+    return RichMessage(
+        text=fill(ctx, ctx.config.reminder, session),
+        buttons=(
+            *link_button(session.location, "Join link"),
+            Button(label="Turn off session reminders", action_id=REMINDERS_OFF),
+        ),
+    )
+
+
+def reminders_text(on: bool) -> str:
+    if on:
+        return "Session reminders are on: you'll get a DM before sessions you said you'd attend."
+    return "Session reminders are off. `/cohort session reminders on` turns them back on."
