@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from cohortbot.playbook.analytics.split import (
     Interval,
+    PromptEngagement,
     PromptStats,
     VariantStats,
     prompt_summary,
@@ -36,6 +37,7 @@ __all__ = [
     "ChannelStats",
     "Interval",
     "ParticipationMix",
+    "PromptEngagement",
     "PromptStats",
     "QuestionOutcome",
     "Rate",

@@ -14,17 +14,31 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from cohortbot.playbook.steps.prompts.records import PromptEngagement
-
 __all__ = [
     "T95",
     "Interval",
+    "PromptEngagement",
     "PromptStats",
     "VariantStats",
     "prompt_summary",
     "t_interval",
     "variant_engagement",
 ]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PromptEngagement:
+    """How one posted prompt did: replies and distinct repliers (counts, never who or what)."""
+
+    schedule: str
+    key: str
+    question_id: str | None  # None for announcements
+    posted_at: datetime
+    replies: int
+    repliers: int
+    manual: bool = False
+    late: bool = False
+    variant: str = ""  # the split-test variant posted ("" when the schedule has none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,51 +3,33 @@ construction (see ``tests/unit/synthetic.py`` for who does what, when)."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from cohortbot.playbook.analytics.goals import GOAL_METRICS, cohort_week, goal_progress, goal_values
 from cohortbot.playbook.analytics.metrics import (
     ChannelStats,
     ParticipationMix,
     Rate,
     activation,
     channel_engagement,
-    counted,
     daily_active,
     day_start,
     introductions,
     median_first_reply,
     participation_mix,
-    prompt_summary,
     question_outcomes,
     recently_inactive,
     retention,
     rolling_weekly_active,
     stickiness,
-    t_interval,
-    variant_engagement,
     weekly,
 )
-from cohortbot.playbook.steps.prompts.records import PromptEngagement
-from tests.unit.synthetic import START, Community, build, day
+from tests.unit.synthetic import START, Community, day
 
 UTC_ZONE = UTC
 D0 = START.date()
-
-
-@pytest.fixture(scope="module")
-def community() -> Community:
-    return build()
-
-
-@pytest.fixture(scope="module")
-def records(community: Community):
-    return counted(community.records, community.members)
 
 
 def week(w: int) -> tuple[datetime, datetime]:
@@ -205,118 +187,3 @@ def test_local_days_follow_the_zone_across_dst() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     assert day_start(date(2026, 3, 29), berlin) == datetime(2026, 3, 28, 23, tzinfo=UTC)
     assert day_start(date(2026, 3, 30), berlin) == datetime(2026, 3, 29, 22, tzinfo=UTC)
-
-
-# ---------------------------------------------------------------------------- prompts and split tests
-
-
-def prompt(variant: str, replies: int, repliers: int, d: int, *, manual: bool = False) -> PromptEngagement:
-    return PromptEngagement(
-        schedule="weekly",
-        key=f"k{variant}{d}",
-        question_id="q",
-        posted_at=day(d, 9),
-        replies=replies,
-        repliers=repliers,
-        variant=variant,
-        manual=manual,
-    )
-
-
-SPLIT = [
-    prompt("short", 2, 2, 0),
-    prompt("short", 4, 3, 7),
-    prompt("short", 6, 4, 14),
-    prompt("long", 5, 1, 1),
-    prompt("long", 7, 1, 8),
-    prompt("long", 9, 4, 15),
-    prompt("long", 11, 6, 22),
-    prompt("long", 50, 50, 23, manual=True),  # by hand: not randomised, not counted
-    prompt("", 3, 3, 2),  # no variants
-]
-
-
-def test_engagement_per_prompt_schedule() -> None:
-    stats = prompt_summary(SPLIT, START, day(14))
-    assert len(stats) == 1
-    only = stats[0]
-    # posted before day 14: short 2, 4; long 5, 7; the plain one 3
-    assert (only.prompts, only.replies, only.repliers) == (5, 2 + 4 + 5 + 7 + 3, 2 + 3 + 1 + 1 + 3)
-    assert only.mean_replies == pytest.approx(21 / 5)
-
-
-def test_split_test_variants_get_95_percent_t_intervals() -> None:
-    long, short = variant_engagement(SPLIT)
-    assert (short.variant, short.prompts, short.mean_replies) == ("short", 3, 4.0)
-    # replies 2, 4, 6: sd 2, t(0.975, df 2) = 4.303 -> 4 ± 4.303 * 2 / sqrt(3)
-    half = 4.303 * 2 / math.sqrt(3)
-    assert (short.replies_ci.low, short.replies_ci.high) == pytest.approx((4 - half, 4 + half))
-    # repliers 2, 3, 4: sd 1 -> 3 ± 4.303 / sqrt(3)
-    assert short.mean_repliers == 3.0
-    assert short.repliers_ci.high == pytest.approx(3 + 4.303 / math.sqrt(3))
-    # long: replies 5, 7, 9, 11 (the manual 50 left out): mean 8, sd sqrt(20/3), t(df 3) = 3.182
-    assert (long.variant, long.prompts, long.mean_replies) == ("long", 4, 8.0)
-    half = 3.182 * math.sqrt(20 / 3) / 2
-    assert (long.replies_ci.low, long.replies_ci.high) == pytest.approx((8 - half, 8 + half))
-    week2 = variant_engagement(SPLIT, since=day(7), until=day(14))
-    assert [(v.variant, v.prompts, v.replies_ci) for v in week2] == [("long", 1, None), ("short", 1, None)]
-
-
-def test_t_interval_edges() -> None:
-    assert t_interval([3.0]) is None
-    same = t_interval([2.0, 2.0, 2.0])
-    assert same is not None and (same.low, same.high) == (2.0, 2.0)
-    # df 35 lies between 30 and 40: the df-30 value (2.042) is used, conservatively
-    values = [float(i % 2) for i in range(36)]
-    interval = t_interval(values)
-    sd = math.sqrt(sum((v - 0.5) ** 2 for v in values) / 35)
-    assert interval is not None and interval.high == pytest.approx(0.5 + 2.042 * sd / 6)
-    big = t_interval([float(i % 2) for i in range(200)])
-    assert big is not None and big.high == pytest.approx(0.5 + 1.96 * math.sqrt(50 / 199) / math.sqrt(200))
-
-
-# ---------------------------------------------------------------------------- goals
-
-
-@dataclass(frozen=True)
-class Goal:
-    name: str
-    metric: str
-    target: float
-    by_week: int
-
-
-def test_goal_metric_values(community: Community, records) -> None:
-    values = goal_values(records, community.members, start=START, now=day(35), extra={"connections": 4})
-    assert set(values) == set(GOAL_METRICS)
-    assert values["members_joined"] == 40
-    assert values["introductions"] == 25
-    assert values["active_members"] == 30  # the core, days 28..34
-    assert values["posters"] == 120 + 40
-    assert values["messages"] == 840 + (870 + 20) + 330 + 300 + 210
-    assert values["activation_rate"] == pytest.approx(100 * 30 / 40)
-    assert values["retention_rate"] == pytest.approx(100 * 20 / 30)
-    assert values["answered_rate"] == pytest.approx(100 * 17 / 20)
-    assert values["connections"] == 4
-
-
-def test_goals_progress_against_their_timelines(community: Community, records) -> None:
-    values = goal_values(records, community.members, start=START, now=day(35))
-    week_now = cohort_week(D0, on(35))
-    assert week_now == 6
-    goals = [
-        Goal("Members invited", "members_joined", 20, 3),  # 40 >= 20
-        Goal("Introductions", "introductions", 30, 6),  # 25 < 30 * 6/6
-        Goal("Introductions by term end", "introductions", 40, 12),  # 25 >= 40 * 6/12 = 20
-        Goal("Chatty", "messages", 10_000, 4),  # week 6 > 4, not reached
-        Goal("Answered", "answered_rate", 90, 8),  # 85% < 90%, week 8 not over
-    ]
-    progress = goal_progress(goals, values, week=week_now)
-    assert [(p.name, p.value, p.status) for p in progress] == [
-        ("Members invited", 40, "met"),
-        ("Introductions", 25, "behind"),
-        ("Introductions by term end", 25, "on track"),
-        ("Chatty", 2570, "missed"),
-        ("Answered", pytest.approx(85.0), "below target"),
-    ]
-    assert cohort_week(D0, D0) == 1 and cohort_week(D0, on(6)) == 1 and cohort_week(D0, on(7)) == 2
