@@ -6,13 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from cohortbot.playbook.actions import PostMessage
-from cohortbot.playbook.events import Event
 from cohortbot.playbook.messages import Button
-from cohortbot.playbook.ports import UnitOfWork
 from cohortbot.playbook.refs import MessageRef
-from cohortbot.playbook.step import StepContext
 from cohortbot.playbook.steps import STEPS
-from cohortbot.playbook.steps.champions import STEP
 from tests.harness import Harness
 
 __all__ = [
@@ -24,7 +20,6 @@ __all__ = [
     "button",
     "evidence",
     "helpful_days",
-    "hook_context",
     "kinds",
     "listing",
     "nominations",
@@ -117,21 +112,3 @@ def button(post: PostMessage, label: str) -> Button:
 
 def quiet_flags(bot: Harness) -> list[PostMessage]:
     return [p for p in bot.posts_in("mods") if p.message.title.startswith("Quiet champion")]
-
-
-def hook_context(bot: Harness, uow: UnitOfWork) -> StepContext[Any]:
-    """The champions step's context outside any event, to call its privacy hooks directly."""
-    engine = bot.runtime.engine
-    loaded = engine.playbooks.for_community(bot.community)
-    assert loaded is not None
-    return StepContext(
-        event=Event(community=bot.community, occurred_at=bot.clock.now(), event_id="hook"),
-        playbook=loaded.community,
-        config=loaded.steps[STEP.name],
-        uow=uow,
-        clock=bot.clock,
-        calendar=engine.calendar,
-        capabilities=bot.adapter.capabilities,
-        step=STEP.name,
-        loaded=loaded,
-    )

@@ -15,11 +15,11 @@ from tests.unit.steps.champions.scenario import (
     button,
     evidence,
     helpful_days,
-    hook_context,
     kinds,
     listing,
     nominations,
 )
+from tests.unit.steps.contexts import step_context
 
 DISPLAY_NAME = "Alice Liddell"
 
@@ -40,7 +40,7 @@ async def alice_helps_and_is_helped(bot: Harness) -> dict[str, MessageRef]:
 
 async def run(bot: Harness, hook: Any, name: str) -> Any:
     async with bot.database.unit_of_work() as uow:
-        result = await hook(hook_context(bot, uow), bot.user(name))
+        result = await hook(step_context(bot, STEP, uow), bot.user(name))
         await uow.commit()
     return result
 
