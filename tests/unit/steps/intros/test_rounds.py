@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -302,6 +303,19 @@ async def test_a_deleted_member_is_forgotten_in_the_round_history(bot: Harness) 
     assert stats is not None and "Matches made: **2** in 1 round(s)" in stats.message.text
     history = await bot.command("mod", "match history")
     assert history is not None and "- <@bob> and a former member (python)" in history.message.text
+
+
+async def test_the_privacy_step_exports_and_forgets_the_member_s_matches(bot: Harness) -> None:
+    await bot.advance("1h")
+    await bot.command("alice", "privacy export")
+    [sent] = [dm for dm in bot.dms_to("alice") if dm.message.attachments]
+    document = json.loads(sent.message.attachments[0].data)
+    assert document["steps"]["intros"]["rounds"][0]["matched_with"] == ["bob"]
+    await bot.click("alice", "privacy:delete")
+    async with bot.database.unit_of_work() as uow:
+        raw = await uow.state.get(bot.community, "intros.rounds")
+    assert raw is not None and "alice" not in json.dumps(raw)
+    assert [m["members"] for m in raw["rounds"][0]["matches"]] == [["bob"], ["carol", "dave"]]
 
 
 async def test_a_member_whose_partner_was_forgotten_is_not_asked_whether_they_met(bot: Harness) -> None:
