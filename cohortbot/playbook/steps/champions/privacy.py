@@ -33,11 +33,11 @@ GIVEN = {
 
 
 async def _others(ctx: Ctx, user: UserRef) -> list[tuple[Member, ChampionsSection]]:
-    """Every other member (present or not) who has a champions part."""
+    """Every other member (present or not), with their champions part (empty if they have none)."""
     return [
         (m, ctx.section(m, ChampionsSection))
         for m in await ctx.uow.members.list(ctx.community, present_only=False)
-        if m.user != user and ctx.step in m.data
+        if m.user != user
     ]
 
 
@@ -87,7 +87,7 @@ async def forget(ctx: Ctx, user: UserRef) -> None:
         if kept.posts != recent.posts:
             await ctx.store(kept)
     own = await ctx.member(user)
-    if own is not None and ctx.step in own.data:
+    if own is not None:
         ctx.set_section(own, None)
         await ctx.uow.members.save(own)
     for member, part in await _others(ctx, user):
