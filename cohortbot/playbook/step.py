@@ -41,6 +41,7 @@ __all__ = [
     "PrivacyExport",
     "PrivacyForget",
     "ScheduleSpec",
+    "StateError",
     "Step",
     "StepContext",
     "StepMessage",
@@ -86,14 +87,20 @@ class LoadedPlaybook:
         return cfg is not None and cfg.enabled
 
 
+class StateError(ValueError):
+    """Stored state that no longer fits its model: the step fails (and is rolled back) rather
+    than overwrite it with defaults, so nothing is lost while someone looks."""
+
+
 class Document(BaseModel):
     """A step's typed state: one JSON document per community (and per ``id`` if it has many).
 
     Stored under ``"<step>.<key>"`` or ``"<step>.<key>.<id>"``; read with ``ctx.load``/``ctx.find``,
-    written with ``ctx.store``. Unknown fields are ignored, so an older document still loads.
+    written with ``ctx.store``. Unknown fields are ignored, so an older document still loads;
+    fields may keep short stored spellings with aliases (read by name or alias, written by alias).
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", validate_by_name=True, serialize_by_alias=True)
 
     key: ClassVar[str]
 
@@ -101,7 +108,7 @@ class Document(BaseModel):
 class MemberSection(BaseModel):
     """A step's typed part of one member's record (``Member.data[<step>]``)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", validate_by_name=True, serialize_by_alias=True)
 
 
 class TimerPayload(BaseModel):
@@ -344,9 +351,8 @@ class StepContext(Generic[C]):
             return model()
         try:
             return model.model_validate(raw)
-        except ValidationError:
-            log.warning("step %s: member section of %s unreadable; starting afresh", self.step, member.user)
-            return model()
+        except ValidationError as exc:
+            raise StateError(f"{self.step}: member section of {member.user} is unreadable: {exc}") from None
 
     def set_section(self, member: Member, value: MemberSection | None) -> None:
         """Replace this step's part of the member's record (``None`` drops it); save the member after."""
@@ -397,9 +403,8 @@ class DocumentStore:
             return None
         try:
             return model.model_validate(raw)
-        except ValidationError:
-            log.warning("step %s: document %s unreadable; ignored", self.step, self._key(model, id))
-            return None
+        except ValidationError as exc:
+            raise StateError(f"{self.step}: document {self._key(model, id)} is unreadable: {exc}") from None
 
     async def load(self, model: type[D], id: str = "") -> D:
         found = await self.find(model, id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from cohortbot.playbook.step import (
     Document,
     LoadedPlaybook,
     MemberSection,
+    StateError,
     Step,
     StepContext,
     command,
@@ -93,14 +93,16 @@ async def test_documents_are_scoped_to_their_step() -> None:
         assert await _ctx(uow, step="two").find(Round) is None
 
 
-async def test_an_unreadable_document_is_logged_and_treated_as_missing(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+async def test_unreadable_state_fails_the_step_instead_of_being_overwritten() -> None:
     async with MemoryStore().unit_of_work() as uow:
         await uow.state.put(COMMUNITY, "demo.round", {"pairs": "not a list"})
-        with caplog.at_level(logging.WARNING, "cohortbot.engine"):
-            assert await _ctx(uow).find(Round) is None
-    assert "demo.round unreadable" in caplog.text
+        ctx = _ctx(uow)
+        with pytest.raises(StateError, match=r"demo\.round is unreadable"):
+            await ctx.load(Round)
+        member = Member(community=COMMUNITY, user=ALICE, display_name="a", data={"demo": {"muted": "loud"}})
+        with pytest.raises(StateError, match=r"member section of .* is unreadable"):
+            ctx.section(member, Prefs)
+        assert await uow.state.get(COMMUNITY, "demo.round") == {"pairs": "not a list"}
 
 
 async def test_a_member_section_is_typed_and_keyed_by_the_step() -> None:
