@@ -1,7 +1,7 @@
 """``cohortbot report``: the health report as files (HTML with embedded charts, PNGs, CSV).
 
 It reads the database and the playbooks like the bot does and builds the very report the
-weekly digest shows (``playbook.health_data.load_report``), for the local days
+weekly digest shows (the health step's ``api.load_report``), for the local days
 ``since..until`` (both included) of each community.
 """
 
@@ -23,10 +23,8 @@ from cohortbot.bot.charts import MatplotlibCharts
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.playbook.messages import TOKEN_PATTERN
 from cohortbot.playbook.refs import CommunityRef
-from cohortbot.playbook.steps.health.config import HealthConfig
-from cohortbot.playbook.steps.health.data import load_report
-from cohortbot.playbook.steps.health.handlers import STEP as HEALTH
-from cohortbot.playbook.steps.health.report import HealthReport
+from cohortbot.playbook.steps.health.api import STEP_NAME as HEALTH
+from cohortbot.playbook.steps.health.api import HealthConfig, HealthReport, load_report
 from cohortbot.storage.database import Database
 
 __all__ = ["FORMATS", "ReportInputError", "write_reports"]
@@ -142,7 +140,7 @@ async def _read_reports(
                 progress(f"skipping {ref}: no playbook applies to it")
                 continue
             progress(f"reading {ref} ({since} to {until})...")
-            cfg = loaded.steps.get(HEALTH.name)
+            cfg = loaded.steps.get(HEALTH)
             cfg = cfg if isinstance(cfg, HealthConfig) else HealthConfig()
             async with database.unit_of_work() as uow:
                 report = await load_report(

@@ -1,7 +1,8 @@
-"""The health step: see handlers.py for what it does."""
+"""The health step: a weekly digest, the report on demand, the newcomer watch (handlers.py)."""
 
 from __future__ import annotations
 
-from cohortbot.playbook.steps.health.handlers import STEP, HealthConfig
+from cohortbot.playbook.steps.health.config import HealthConfig
+from cohortbot.playbook.steps.health.handlers import STEP
 
 __all__ = ["STEP", "HealthConfig"]

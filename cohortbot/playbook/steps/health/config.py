@@ -13,7 +13,7 @@ from cohortbot.playbook.templates import Placeholders
 
 __all__ = ["Goal", "HealthConfig", "Metric", "NewcomerWatch"]
 
-# Keep in step with playbook.analytics_goals.GOAL_METRICS (a test checks they agree).
+# Keep in step with playbook.analytics.goals.GOAL_METRICS (a test checks they agree).
 Metric = Literal[
     "members_joined",
     "introductions",

@@ -1,5 +1,6 @@
 """Gathering what the health report needs, through the storage ports (shared by the step and
-``cohortbot report``): activity, members, the prompt log, survey headlines, intro connections."""
+``cohortbot report``): activity and members, and from the other steps only what their
+published APIs give: prompt engagement, survey headlines, confirmed intro connections."""
 
 from __future__ import annotations
 
@@ -11,27 +12,14 @@ from cohortbot.playbook.refs import CommunityRef
 from cohortbot.playbook.step import LoadedPlaybook
 from cohortbot.playbook.steps.health.config import HealthConfig
 from cohortbot.playbook.steps.health.report import HealthInputs, HealthReport, build_report
-from cohortbot.playbook.steps.intros.records import load_rounds
-from cohortbot.playbook.steps.prompts.records import POSTED_STATE, prompt_engagement
-from cohortbot.playbook.steps.surveys.model import SurveysConfig
-from cohortbot.playbook.steps.surveys.store import load_summary
+from cohortbot.playbook.steps.intros.api import confirmed_connections
+from cohortbot.playbook.steps.prompts.api import engagement
+from cohortbot.playbook.steps.surveys.api import survey_headlines
 
-__all__ = ["load_report", "survey_headlines"]
+__all__ = ["load_report"]
 
 LOOKBACK = timedelta(days=35)  # 28-day actives and recently-inactive members need this much before
-
-
-async def survey_headlines(uow: UnitOfWork, community: CommunityRef, loaded: LoadedPlaybook) -> list[str]:
-    """One line per survey with answers (responses, rate, scale means, NPS), via survey_summary."""
-    cfg = loaded.steps.get("surveys")
-    if not isinstance(cfg, SurveysConfig) or not cfg.enabled:
-        return []
-    lines = []
-    for survey in cfg.surveys:
-        summary = await load_summary(uow, community, survey)
-        if summary.responses:
-            lines.append(f"- {summary.headline()}")
-    return lines
+INTROS = "intros"  # the playbook section whose step counts connections
 
 
 async def load_report(
@@ -51,16 +39,12 @@ async def load_report(
     records = await uow.activity.list(
         community, since=day_start(earliest, zone), until=day_start(until, zone)
     )
-    connections = None
-    if loaded.enabled("intros"):
-        rounds = await load_rounds(uow, community)
-        connections = sum(1 for r in rounds for m in r.matches if m.confirmed)
     inputs = HealthInputs(
         records=records,
         members=await uow.members.list(community, present_only=False),
-        prompts=prompt_engagement(await uow.state.get(community, POSTED_STATE)),
+        prompts=await engagement(uow, community),
         surveys=await survey_headlines(uow, community, loaded),
-        connections=connections,
+        connections=await confirmed_connections(uow, community) if loaded.enabled(INTROS) else None,
         zone=zone,
     )
     return build_report(

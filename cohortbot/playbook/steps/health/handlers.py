@@ -12,106 +12,55 @@ Newcomer watch: when a member who joined recently asks a question (a top-level m
 question mark), a timer is set; when it fires, the activity records decide whether anyone
 replied (in the thread, or answering the asker in that channel). If not, the moderators'
 channel hears about it, once per question.
+
+The step keeps nothing about members beyond the watch's timer (about the asker, so storage
+forgets it with them): no documents, no member section, no privacy hooks needed.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from cohortbot.playbook.actions import PostMessage
 from cohortbot.playbook.analytics.metrics import question_outcomes
-from cohortbot.playbook.commands import CommandSpec, OptionKind, OptionSpec
-from cohortbot.playbook.events import CommandInvoked, MessagePosted, ScheduleFired, TimerFired
-from cohortbot.playbook.messages import Attachment, Field, RichMessage, channel_link, timestamp
-from cohortbot.playbook.model import Channels, CommunityPlaybook
-from cohortbot.playbook.refs import ChannelRef
-from cohortbot.playbook.step import Command, ScheduleSpec, Step, StepContext
+from cohortbot.playbook.events import MessagePosted, ScheduleFired
+from cohortbot.playbook.messages import Field, RichMessage, channel_link, timestamp
+from cohortbot.playbook.model import CommunityPlaybook
+from cohortbot.playbook.refs import UserRef
+from cohortbot.playbook.step import ScheduleSpec, Step
 from cohortbot.playbook.steps.activity import is_question
-from cohortbot.playbook.steps.health.config import Goal, HealthConfig, NewcomerWatch
-from cohortbot.playbook.steps.health.data import load_report
-from cohortbot.playbook.steps.health.report import HealthReport
+from cohortbot.playbook.steps.health.commands import COMMANDS
+from cohortbot.playbook.steps.health.config import HealthConfig
+from cohortbot.playbook.steps.health.digest import Ctx, chart_files, moderators_channel, recent_report
+from cohortbot.playbook.steps.health.model import STEP_NAME, UnansweredQuestion
 
-__all__ = ["STEP", "Goal", "HealthConfig", "NewcomerWatch"]
+__all__ = ["STEP"]
 
 log = logging.getLogger("cohortbot.health")
-Ctx = StepContext[HealthConfig]
-ROLES = frozenset(Channels.model_fields)
-WATCH = "unanswered:"
+DIGEST = "digest"
 
 
 def schedules(cfg: HealthConfig, community: CommunityPlaybook) -> list[ScheduleSpec]:
     if cfg.digest is None:
         return []
-    return [ScheduleSpec(name="digest", cron=cfg.digest, grace=timedelta(hours=12), where=("digest",))]
-
-
-def _channel(ctx: Ctx, spec: str) -> ChannelRef | None:
-    name = spec.removeprefix("#")
-    if name in ROLES:
-        return ctx.channel(name)  # None when the playbook has no such channel
-    return ChannelRef(ctx.community.platform, name=name)
-
-
-async def _report(ctx: Ctx, *, weeks: int, with_today: bool) -> HealthReport:
-    """Seven local days with ``weeks`` of history in the charts: the full days before today
-    (the digest), or the last seven including today so far (on demand)."""
-    until = ctx.now.astimezone(ctx.playbook.zone).date() + timedelta(days=1 if with_today else 0)
-    return await load_report(
-        ctx.uow,
-        ctx.community,
-        ctx.loaded,
-        ctx.config,
-        since=until - timedelta(days=7),
-        until=until,
-        history_from=until - timedelta(weeks=weeks),
-        newcomers_from=until - timedelta(weeks=4),
-    )
-
-
-def _charts(ctx: Ctx, report: HealthReport) -> tuple[Attachment, ...]:
-    if ctx.charts is None or not ctx.config.charts:
-        return ()
-    return tuple(ctx.charts.render(chart) for chart in report.charts)
+    return [ScheduleSpec(name=DIGEST, cron=cfg.digest, grace=timedelta(hours=12), where=("digest",))]
 
 
 async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
-    if event.schedule != "health.digest":
+    if event.schedule != f"{STEP_NAME}.{DIGEST}":
         return
-    channel = _channel(ctx, ctx.config.channel)
+    channel = moderators_channel(ctx, ctx.config.channel)
     if channel is None:
         log.warning("health digest for %s: the playbook has no %s channel", ctx.community, ctx.config.channel)
         return
-    report = await _report(ctx, weeks=ctx.config.weeks, with_today=False)
-    ctx.emit(
-        PostMessage(
-            key=f"health-digest:{ctx.community}:{event.occurrence.isoformat()}",
-            community=ctx.community,
-            channel=channel,
-            message=RichMessage(
-                title=report.title,
-                text=report.text(),
-                attachments=_charts(ctx, report),
-                footer="Weekly health digest. /cohort health shows it any time.",
-            ),
-        )
-    )
-
-
-async def health(event: CommandInvoked, ctx: Ctx) -> None:
-    weeks = int(event.options.get("weeks") or ctx.config.weeks)
-    if not 1 <= weeks <= 52:
-        ctx.respond(event.interaction, "weeks must be between 1 and 52.")
-        return
-    report = await _report(ctx, weeks=weeks, with_today=True)
-    ctx.respond(
-        event.interaction,
-        report.text(),
+    report = await recent_report(ctx, weeks=ctx.config.weeks, with_today=False)
+    message = RichMessage(
         title=report.title,
-        attachments=_charts(ctx, report),
-        footer=f"as of {timestamp(ctx.now)}",
+        text=report.text(),
+        attachments=chart_files(ctx, report),
+        footer="Weekly health digest. /cohort health shows it any time.",
     )
+    ctx.post(channel, message, key=ctx.key(DIGEST, event.occurrence.isoformat()))
 
 
 # ---------------------------------------------------------------------------- newcomer watch
@@ -130,66 +79,41 @@ async def on_message(event: MessagePosted, ctx: Ctx) -> None:
     if event.occurred_at - member.joined_at > watch.newcomer_for:
         return
     await ctx.set_timer(
-        f"{WATCH}{event.message.id}",
+        UnansweredQuestion(message=event.message.id, asked=event.occurred_at, asker=event.author.id),
         event.occurred_at + watch.unanswered_after,
+        name=event.message.id,
         subject=event.author,
-        message=event.message.id,
-        asked=event.occurred_at.isoformat(),
     )
 
 
-async def on_timer(event: TimerFired, ctx: Ctx) -> None:
-    if not event.kind.startswith(f"health.{WATCH}") or event.subject is None:
-        return
-    message_id = str(event.data.get("message", ""))
-    asked = datetime.fromisoformat(str(event.data["asked"]))
+async def on_unanswered(timer: UnansweredQuestion, ctx: Ctx) -> None:
+    """Nobody replied to the newcomer's question yet: tell the moderators, once."""
+    asked = timer.asked
     records = await ctx.uow.activity.list(ctx.community, since=asked, until=ctx.now + timedelta(seconds=1))
     outcome = next(
-        (o for o in question_outcomes(records, asked, ctx.now) if o.question.message_id == message_id), None
+        (o for o in question_outcomes(records, asked, ctx.now) if o.question.message_id == timer.message),
+        None,
     )
     if outcome is None or outcome.first_reply_at is not None:
         return  # answered (or the record is gone: the member opted out or deleted their data)
-    member = await ctx.member(event.subject)
-    channel = _channel(ctx, ctx.config.newcomer_watch.channel)
+    member = await ctx.member(UserRef(ctx.community.platform, timer.asker))
+    channel = moderators_channel(ctx, ctx.config.newcomer_watch.channel)
     if member is None or channel is None or member.joined_at is None:
         return
     days = str(max(0, (asked - member.joined_at).days))
     text = ctx.fill(ctx.config.newcomer_watch.message, member=member, days=days, when=timestamp(asked))
     where = outcome.question.channel
-    ctx.emit(
-        PostMessage(
-            key=f"health-unanswered:{ctx.community}:{message_id}",
-            community=ctx.community,
-            channel=channel,
-            message=RichMessage(
-                text=text,
-                fields=(Field(name="Where", value=channel_link(where) if where else "a channel"),),
-            ),
-        )
+    message = RichMessage(
+        text=text, fields=(Field(name="Where", value=channel_link(where) if where else "a channel"),)
     )
-
-
-def _command(handler: Any) -> Command:
-    spec = CommandSpec(
-        path=("health",),
-        description="Community health: participation, newcomers, questions, channels, goals (with charts)",
-        options=(
-            OptionSpec(
-                name="weeks",
-                description="weeks of history in the charts",
-                kind=OptionKind.INTEGER,
-                required=False,
-            ),
-        ),
-        moderator=True,
-    )
-    return Command(spec=spec, handler=handler)
+    ctx.post(channel, message, key=ctx.key("unanswered", timer.message))
 
 
 STEP = Step(
-    name="health",
+    name=STEP_NAME,
     config=HealthConfig,
-    handlers={ScheduleFired: on_schedule, TimerFired: on_timer, MessagePosted: on_message},
-    commands=(_command(health),),
+    handlers={ScheduleFired: on_schedule, MessagePosted: on_message},
+    timers={UnansweredQuestion: on_unanswered},
+    commands=COMMANDS,
     schedules=schedules,
 )

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from cohortbot.playbook.analytics.goals import cohort_week, goal_progress, goal_values
 from cohortbot.playbook.analytics.metrics import (
     ChannelStats,
+    PromptEngagement,
     WeekStats,
     activation,
     channel_engagement,
@@ -37,7 +38,6 @@ from cohortbot.playbook.ports import ActivityRecord, Member
 from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.steps.health.charts import channel_chart, participation_chart, sentiment_chart
 from cohortbot.playbook.steps.health.config import HealthConfig
-from cohortbot.playbook.steps.prompts.records import PromptEngagement
 
 __all__ = ["Headline", "HealthInputs", "HealthReport", "build_report", "format_delay"]
 
@@ -47,7 +47,7 @@ class HealthInputs:
     records: Sequence[ActivityRecord]  # from before the history to the end of the period
     members: Sequence[Member]  # including members who left
     prompts: Sequence[PromptEngagement] = ()
-    surveys: Sequence[str] = ()  # one headline per survey (from surveys_summary.survey_summary)
+    surveys: Sequence[str] = ()  # one headline per survey (surveys.api.survey_headlines)
     connections: int | None = None  # intros: matches confirmed met, when the intros step runs
     zone: tzinfo
 

@@ -1,7 +1,8 @@
-"""The prompts step: see handlers.py for what it does."""
+"""The prompts step: questions and announcements on schedules, replies counted (handlers.py)."""
 
 from __future__ import annotations
 
-from cohortbot.playbook.steps.prompts.handlers import STEP, PromptsConfig
+from cohortbot.playbook.steps.prompts.config import PromptsConfig
+from cohortbot.playbook.steps.prompts.handlers import STEP
 
 __all__ = ["STEP", "PromptsConfig"]

@@ -1,20 +1,21 @@
 """Question banks: rotate without repeats until used up, then reshuffle or stop.
 
-Pure: the rotation lives in a small JSON document (``uow.state``) that :class:`Rotation`
-loads and dumps. Questions are known by a stable id (a hash of their text), so reordering or
-extending the playbook's bank never repeats a question inside a round, and questions added by
-moderators join the current round.
+Pure: the rotation is the step's ``Rotation`` document (one per schedule, see model.py);
+:class:`Bank` moves it on. Questions are known by a stable id (a hash of their text), so
+reordering or extending the playbook's bank never repeats a question inside a round, and
+questions added by moderators join the current round.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
-__all__ = ["Bank", "Rotation", "question_id"]
+from cohortbot.playbook.steps.prompts.model import Rotation
+
+__all__ = ["Bank", "question_id"]
 
 Exhausted = Literal["reshuffle", "stop"]
 
@@ -22,40 +23,6 @@ Exhausted = Literal["reshuffle", "stop"]
 def question_id(text: str) -> str:
     """A stable id for a question (whitespace-insensitive)."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
-
-
-@dataclass(kw_only=True)
-class Rotation:
-    """One schedule's rotation: the round, its order, what was asked or skipped in it."""
-
-    round: int = 1
-    order: list[str] = field(default_factory=list)  # this round's order (empty: as written)
-    used: list[str] = field(default_factory=list)  # asked or skipped this round
-    skipped: list[str] = field(default_factory=list)  # skipped this round (a subset of used)
-    last: str | None = None  # the last question taken (never first in the next round)
-    added: list[str] = field(default_factory=list)  # questions moderators added
-
-    @classmethod
-    def load(cls, doc: Mapping[str, Any] | None) -> Rotation:
-        doc = doc or {}
-        return cls(
-            round=int(doc.get("round", 1)),
-            order=list(doc.get("order", [])),
-            used=list(doc.get("used", [])),
-            skipped=list(doc.get("skipped", [])),
-            last=doc.get("last"),
-            added=list(doc.get("added", [])),
-        )
-
-    def dump(self) -> dict[str, Any]:
-        return {
-            "round": self.round,
-            "order": self.order,
-            "used": self.used,
-            "skipped": self.skipped,
-            "last": self.last,
-            "added": self.added,
-        }
 
 
 class Bank:

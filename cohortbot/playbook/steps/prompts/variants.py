@@ -2,7 +2,7 @@
 
 The choice is random but reproducible: a SHA-256 of ``community|schedule|occurrence`` picks
 the variant, so a retry, a replay or a second process posts the same one. The chosen name is
-recorded with the posted prompt (``prompts_log``); ``playbook.analytics.variant_engagement``
+recorded with the posted prompt (``PostedLog``); ``analytics.split.variant_engagement``
 compares the variants' replies per prompt.
 """
 

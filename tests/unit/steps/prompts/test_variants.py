@@ -13,12 +13,13 @@ import pytest
 from cohortbot.config.playbook import PlaybookError, load_playbook
 from cohortbot.playbook.actions import PostMessage
 from cohortbot.playbook.analytics.metrics import variant_engagement
+from cohortbot.playbook.analytics.split import PromptEngagement
 from cohortbot.playbook.refs import MessageRef
 from cohortbot.playbook.steps import STEPS
 from cohortbot.playbook.steps.prompts.config import PromptVariant
-from cohortbot.playbook.steps.prompts.records import POSTED_STATE, PromptEngagement, prompt_engagement
 from cohortbot.playbook.steps.prompts.variants import choose_variant
 from tests.harness import Harness
+from tests.unit.steps.prompts.support import posted
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUNDAY = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -57,9 +58,7 @@ def expected_variant(bot: Harness, occurrence: datetime) -> str:
 
 
 async def logged(bot: Harness) -> list[PromptEngagement]:
-    async with bot.database.unit_of_work() as uow:
-        doc = await uow.state.get(bot.community, POSTED_STATE)
-    return list(reversed(prompt_engagement(doc)))
+    return await posted(bot)
 
 
 def message_of(bot: Harness, action: PostMessage) -> MessageRef:

@@ -1,78 +1,14 @@
 """The prompts step, as a facilitator would describe it: questions on a schedule, in the
-community's time zone, rotating without repeats, opening threads, replies counted."""
+community's time zone, rotating without repeats, after downtime, as surprises, around quiet
+hours and gaps; announcements."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
-
-from cohortbot.config.playbook import PlaybookError, load_playbook
-from cohortbot.playbook.actions import PostMessage, StartThread
-from cohortbot.playbook.ports import Capabilities
-from cohortbot.playbook.refs import ChannelRef, MessageRef, Platform
-from cohortbot.playbook.steps import STEPS
-from cohortbot.playbook.steps.prompts.records import POSTED_STATE, PromptEngagement, prompt_engagement
-from tests.harness import Harness
-
-BERLIN = ZoneInfo("Europe/Berlin")
-ALL_STEPS = list(STEPS)  # prompts is registered
-
-
-def playbook(prompts: str) -> str:
-    return (
-        """
-name: Prompts cohort
-default: true
-timezone: Europe/Berlin
-channels: {general: general, moderators: mod-team, announcements: news}
-moderators: {users: [mod], platform_admins: false}
-steps:
-  prompts:
-"""
-        + "\n".join("    " + line for line in prompts.strip().splitlines())
-        + "\n"
-    )
-
-
-DAILY = """
-schedules:
-  - name: daily
-    cron: "0 9 * * *"
-    bank: ["What did you learn today?", "What are you stuck on?", "What will you try next?"]
-"""
-
-
-async def started(tmp_path: Path, prompts: str, start: datetime, **kw: Any) -> Harness:
-    bot = await Harness.start(tmp_path, playbook(prompts), steps=ALL_STEPS, start=start, **kw)
-    await bot.join("alice")  # the community becomes known to the scheduler
-    return bot
-
-
-def local(when: datetime) -> str:
-    return when.astimezone(BERLIN).strftime("%a %d %b %H:%M")
-
-
-def prompts_in(bot: Harness, channel: str = "general") -> list[str]:
-    return [p.message.text for p in bot.posts_in(channel)]
-
-
-async def posted(bot: Harness) -> list[PromptEngagement]:
-    """The step's own log of what it posted, oldest first."""
-    async with bot.database.unit_of_work() as uow:
-        doc = await uow.state.get(bot.community, POSTED_STATE)
-    return list(reversed(prompt_engagement(doc)))
-
-
-def delivered(bot: Harness, action: PostMessage | StartThread) -> MessageRef:
-    """The reference the (memory) platform gave the action when it performed it."""
-    index = next(i for i, a in enumerate(bot.performed) if a is action)
-    channel = action.channel if isinstance(action, PostMessage) else ChannelRef(Platform.MEMORY, id="dm")
-    return MessageRef(channel, str(index + 1))
-
+from cohortbot.playbook.actions import StartThread
+from tests.unit.steps.prompts.support import BERLIN, DAILY, local, posted, prompts_in, started
 
 # ---------------------------------------------------------------------------- rotation and DST
 
@@ -205,47 +141,7 @@ schedules:
         await again.close()
 
 
-# ---------------------------------------------------------------------------- threads and replies
-
-
-async def test_each_prompt_opens_a_thread_and_replies_there_are_counted(tmp_path: Path) -> None:
-    bot = await started(tmp_path, DAILY, datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
-    try:
-        await bot.advance("1h")
-        [prompt] = bot.posts_in("general")
-        [thread] = bot.of(StartThread)
-        assert isinstance(thread, StartThread)
-        assert thread.message == delivered(bot, prompt) and thread.name == "What did you learn today?"
-        parent = delivered(bot, prompt)
-        await bot.post("alice", "general", "I learned about joins", thread=parent)  # Slack: thread_ts
-        await bot.post("alice", "general", "and window functions", thread=parent)
-        thread_ref = delivered(bot, thread)  # Discord: the thread has its own id
-        await bot.post("bob", "general", "Stuck on pandas", thread=MessageRef(parent.channel, thread_ref.id))
-        await bot.post("carol", "general", "Unrelated chat")
-        await bot.post("alice", "general", "a reply elsewhere", thread=MessageRef(parent.channel, "x1"))
-        await bot.post("helper", "general", "bot noise", thread=parent, is_bot=True)
-        [engagement] = await posted(bot)
-        assert (engagement.replies, engagement.repliers) == (3, 2)
-        stats = await bot.command("mod", "prompt stats")
-        assert stats is not None
-        assert "**daily**: What did you learn today? — 3 replies from 2 members" in stats.message.text
-    finally:
-        await bot.close()
-
-
-async def test_without_threads_the_prompt_is_a_plain_post_and_platform_replies_count(tmp_path: Path) -> None:
-    bot = await started(
-        tmp_path, DAILY, datetime(2026, 5, 4, 6, 0, tzinfo=UTC), capabilities=Capabilities(threads=False)
-    )
-    try:
-        await bot.advance("1h")
-        [prompt] = bot.posts_in("general")
-        assert prompt.thread is None and bot.of(StartThread) == []
-        await bot.post("alice", "general", "My answer", reply_to_message=delivered(bot, prompt))
-        [engagement] = await posted(bot)
-        assert (engagement.replies, engagement.repliers) == (1, 1)
-    finally:
-        await bot.close()
+# ---------------------------------------------------------------------------- announcements
 
 
 async def test_an_announcement_posts_its_text_and_may_skip_the_thread(tmp_path: Path) -> None:
@@ -309,93 +205,3 @@ schedules:
         }
     finally:
         await bot.close()
-
-
-# ---------------------------------------------------------------------------- moderator commands
-
-
-async def test_moderators_add_list_skip_and_post_questions(tmp_path: Path) -> None:
-    bot = await started(tmp_path, DAILY, datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
-    try:
-        await bot.advance("1h")  # "What did you learn today?" posted
-        added = await bot.command("mod", 'prompt add daily "What surprised you this week?"')
-        assert added is not None and "4 questions" in added.message.text
-        skipped = await bot.command("mod", "prompt skip daily")
-        assert skipped is not None and skipped.message.text.startswith("Skipped: What are you stuck on?")
-        listing = await bot.command("mod", "prompt list daily")
-        assert listing is not None
-        text = listing.message.text
-        assert "1. What will you try next?\n2. What surprised you this week?" in text
-        assert "Skipped this round: What are you stuck on?" in text
-        assert "What did you learn today? — 0 replies from 0 members" in text
-        assert "Then: a reshuffled new round." in text
-        now = await bot.command("mod", "prompt post daily")
-        assert now is not None and now.message.text == "Posted in <#general>: What will you try next?"
-        await bot.advance("1d")
-        assert prompts_in(bot) == [
-            "What did you learn today?",
-            "What will you try next?",
-            "What surprised you this week?",
-        ]
-        unknown = await bot.command("mod", "prompt list weekly")
-        assert (
-            unknown is not None
-            and "no prompt schedule named `weekly`. Schedules: daily." in unknown.message.text
-        )
-    finally:
-        await bot.close()
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        'prompt add daily "Sneaky?"',
-        "prompt list daily",
-        "prompt skip daily",
-        "prompt post daily",
-        "prompt stats",
-    ],
-)
-async def test_members_cannot_manage_prompts(tmp_path: Path, command: str) -> None:
-    bot = await started(tmp_path, DAILY, datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
-    try:
-        answer = await bot.command("alice", command)
-        assert answer is not None and answer.message.text.startswith("Sorry, only moderators can use")
-        assert prompts_in(bot) == []
-        await bot.advance("1h")
-        assert prompts_in(bot) == ["What did you learn today?"]  # the bank is untouched
-    finally:
-        await bot.close()
-
-
-# ---------------------------------------------------------------------------- configuration
-
-
-@pytest.mark.parametrize(
-    ("prompts", "field", "message"),
-    [
-        (
-            'schedules: [{name: w, cron: "0 9 * * mon", kind: announcement}]',
-            "steps.prompts.schedules[0]",
-            "needs its text",
-        ),
-        (
-            'schedules: [{name: w, cron: "0 25 * * mon", bank: ["Hi?"]}]',
-            "steps.prompts.schedules[0].cron",
-            "bad cron",
-        ),
-        (
-            'schedules: [{name: w, cron: "0 9 * * *", message: "{nickname}"}]',
-            "steps.prompts.schedules[0].message",
-            "{nickname}",
-        ),
-        ('quiet_hours: "late"', "steps.prompts.quiet_hours", "like 22:00-08:00"),
-    ],
-)
-def test_playbook_errors_name_the_field(tmp_path: Path, prompts: str, field: str, message: str) -> None:
-    file = tmp_path / "p.yaml"
-    file.write_text(playbook(prompts))
-    with pytest.raises(PlaybookError) as caught:
-        load_playbook(file, ALL_STEPS)
-    [issue] = caught.value.issues
-    assert issue.field == field and message in issue.message and issue.line is not None
