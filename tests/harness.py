@@ -1,4 +1,7 @@
-"""A few-lines test bot (errbot's ``testbot`` idea): the real runtime, SQLite, a memory platform.
+"""A few-lines test bot (errbot's ``testbot`` idea): the real runtime, a memory platform.
+
+Storage is the in-memory unit of work by default (fast, no migrations: the unit layer); pass
+``url=sqlite_url(tmp_path)`` or a PostgreSQL URL for the same scenario on a real database.
 
 bot = await Harness.start(tmp_path, PLAYBOOK_YAML)
 await bot.join("alice")
@@ -43,15 +46,21 @@ from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, Me
 from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import STEPS
 from cohortbot.storage.database import Database
+from cohortbot.storage.memory import MemoryStore
 
-__all__ = ["START", "Harness"]
+__all__ = ["START", "Harness", "sqlite_url"]
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, before Europe's DST change
 
 
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite database file in the test's temp folder (``bot.db``)."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
 class Harness:
     def __init__(
-        self, runtime: Runtime, database: Database, adapter: MemoryAdapter, clock: ManualClock
+        self, runtime: Runtime, database: Database | MemoryStore, adapter: MemoryAdapter, clock: ManualClock
     ) -> None:
         self.runtime = runtime
         self.database = database
@@ -79,7 +88,7 @@ class Harness:
         adapter = MemoryAdapter()
         if capabilities is not None:
             adapter.capabilities = capabilities
-        database = Database(url or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+        database: Database | MemoryStore = MemoryStore() if url is None else Database(url)
         await database.upgrade()
         engine = Engine(
             playbooks,
