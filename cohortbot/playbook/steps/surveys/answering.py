@@ -10,6 +10,9 @@ Unfinished answers are kept where the survey's privacy allows:
   the invitation begins afresh; **Continue** in the conversation picks the draft up. When the
   survey is finished the answer set joins the others (no id, no date) and the draft goes.
 
+On Slack an interaction names the member, so every answer that carries a draft's token is
+``private``: once delivered, the outbox keeps no copy of it.
+
 Without forms a free-text answer is the member's next DM, so their record says which
 question they are on (never an answer). For an anonymous survey that DM cannot be joined to
 the draft (only the member could link them), so the text is kept at once with the round's
@@ -206,9 +209,14 @@ async def _advance(ctx: Ctx, a: Answering) -> RichMessage:
     return question_message(a.survey, a.rnd.round, q, draft=a.draft)
 
 
-def _reply(ctx: Ctx, interaction: InteractionRef, message: RichMessage) -> None:
+def _reply(ctx: Ctx, interaction: InteractionRef, message: RichMessage, *, private: bool) -> None:
     ctx.respond(
-        interaction, message.text, title=message.title, buttons=message.buttons, footer=message.footer
+        interaction,
+        message.text,
+        title=message.title,
+        buttons=message.buttons,
+        footer=message.footer,
+        private=private,
     )
 
 
@@ -222,10 +230,11 @@ async def _start(ctx: Ctx, interaction: InteractionRef, a: Answering) -> None:
                 community=ctx.community,
                 interaction=interaction,
                 form=form_page(a.survey, a.rnd.round, page, per_page, draft=a.draft),
+                private=a.survey.anonymous,
             )
         )
         return
-    _reply(ctx, interaction, await _advance(ctx, a))
+    _reply(ctx, interaction, await _advance(ctx, a), private=a.survey.anonymous)
 
 
 async def _given_apart(ctx: Ctx, a: Answering, q: Question) -> str | None:
@@ -274,10 +283,10 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
                 buttons=again.buttons,
                 footer=again.footer,
             )
-        _reply(ctx, event.interaction, again)
+        _reply(ctx, event.interaction, again, private=survey.anonymous)
         return
     a.answers[q.id] = value
-    _reply(ctx, event.interaction, await _advance(ctx, a))
+    _reply(ctx, event.interaction, await _advance(ctx, a), private=survey.anonymous)
 
 
 async def on_form(event: FormSubmitted, ctx: Ctx) -> None:
@@ -297,10 +306,11 @@ async def on_form(event: FormSubmitted, ctx: Ctx) -> None:
             event.interaction,
             "Some answers need another look:\n" + "\n".join(f"- {e}" for e in errors),
             buttons=(retry,),
+            private=survey.anonymous,
         )
         return
     a.answers.update(given)
-    _reply(ctx, event.interaction, await _advance(ctx, a))
+    _reply(ctx, event.interaction, await _advance(ctx, a), private=survey.anonymous)
 
 
 async def on_direct_message(event: MessagePosted, ctx: Ctx) -> None:
