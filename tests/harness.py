@@ -47,6 +47,7 @@ from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import STEPS
 from cohortbot.storage.database import Database
 from cohortbot.storage.memory import MemoryStore
+from tests.dump import stored_text
 
 __all__ = ["START", "Harness", "sqlite_url"]
 
@@ -233,6 +234,10 @@ class Harness:
 
     def of(self, kind: type[Action]) -> Sequence[Action]:
         return self.adapter.of(kind)
+
+    async def stored_text(self) -> str:
+        """Everything the store holds, every table and every row, as one text to search in."""
+        return await stored_text(self.database)
 
     async def member(self, name: str) -> Member | None:
         async with self.database.unit_of_work() as uow:

@@ -243,7 +243,11 @@ class OutboxRepository(Protocol):
 
     async def claim_due(self, now: datetime, *, limit: int, lease_seconds: float) -> list[OutboxItem]: ...
 
-    async def mark_delivered(self, item_id: int, *, now: datetime, result: dict[str, Any]) -> None: ...
+    async def mark_delivered(
+        self, item_id: int, *, now: datetime, result: dict[str, Any], erase: bool = False
+    ) -> None:
+        """Delivered. ``erase`` (a private action): keep neither its payload nor its plain key."""
+        ...
 
     async def mark_failed(
         self, item_id: int, *, now: datetime, error: str, retry_at: datetime | None

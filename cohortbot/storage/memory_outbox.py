@@ -40,6 +40,7 @@ from cohortbot.storage.outbox import (
     MAX_ERROR_LENGTH,
     PARKED,
     PENDING,
+    erased_key,
     outbox_values,
 )
 from cohortbot.storage.types import to_utc
@@ -111,7 +112,19 @@ class MemoryOutboxRepository(Repository):
         txn.write("outbox")[item_id] = Row(row, **changes)
         return 1
 
-    async def mark_delivered(self, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
+    async def mark_delivered(
+        self, item_id: int, *, now: datetime, result: dict[str, Any], erase: bool = False
+    ) -> None:
+        txn = await self._begin()
+        row = txn.read("outbox").get(item_id)
+        if row is None:
+            return
+        if erase:
+            keys = txn.write("outbox_keys")
+            del keys[row.key]
+            keys[erased_key(row.key)] = item_id
+            await self._update(item_id, key=erased_key(row.key), payload=dump({}), result=dump({}))
+            result = {}
         await self._update(item_id, status=DELIVERED, result=dump(result), delivered_at=to_utc(now),
                            claimed_until=None)
 

@@ -9,6 +9,7 @@ duplicate of the same action collapse at insert time.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,11 @@ _AVAILABLE_AT = case(
     ),
     else_=OUTBOX.c.next_attempt_at,
 )
+
+
+def erased_key(key: str) -> str:
+    """What stays of a private action's key once delivered: unique, but naming nobody."""
+    return "erased:" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 def _in(community: CommunityRef) -> Any:
@@ -148,12 +154,17 @@ class SqlOutboxRepository(SqlRepository):
             items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts))
         return items
 
-    async def mark_delivered(self, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
-        await self._session.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id == item_id)
-            .values(status=DELIVERED, result=result, delivered_at=now, claimed_until=None)
-        )
+    async def mark_delivered(
+        self, item_id: int, *, now: datetime, result: dict[str, Any], erase: bool = False
+    ) -> None:
+        values: dict[str, Any] = {
+            "status": DELIVERED, "result": result, "delivered_at": now, "claimed_until": None
+        }
+        if erase:
+            key = (await self._session.execute(select(OUTBOX.c.key).where(OUTBOX.c.id == item_id))).scalar()
+            if key is not None:
+                values |= {"key": erased_key(key), "payload": {}, "result": {}}
+        await self._session.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(**values))
 
     async def mark_failed(
         self, item_id: int, *, now: datetime, error: str, retry_at: datetime | None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.harness import Harness
 from tests.unit.steps.champions.scenario import answer, ask, evidence, kinds, listing
 
@@ -114,12 +112,13 @@ async def test_opted_out_members_are_neither_scored_nor_credit_others(bot: Harne
     assert await evidence(bot, "cleo") == []
 
 
-async def test_no_message_text_is_kept(bot: Harness, tmp_path: Path) -> None:
+async def test_no_message_text_is_kept(bot: Harness) -> None:
     question = await ask(bot, "ana", "Zanzibar-quokka: why does my loop never end?")
     await answer(bot, "helen", question, "ana", text="Quokka-zebra: you never increment i")
     await bot.post("ana", "general", "Thanks <@helen>, marmoset-lantern!")
     await bot.runtime.settle()
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*"))
+    stored = await bot.stored_text()
     assert await kinds(bot, "helen") == [("answer", "ana"), ("thanks", "ana")]
-    for phrase in (b"Zanzibar", b"Quokka-zebra", b"marmoset"):
+    assert "helen" in stored  # the dump is real: it holds the records just made
+    for phrase in ("Zanzibar", "Quokka-zebra", "marmoset"):
         assert phrase not in stored
