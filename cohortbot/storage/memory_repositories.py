@@ -3,8 +3,10 @@
 Rows are dicts with the SQL columns, mapped to the port's records by the *same* functions the
 SQL repositories use (``member_from_row``, ``timer_from_row``...). JSON columns are kept as
 JSON text, so values round-trip like on a database: a tuple comes back a list, a caller
-mutating what it got (or what it saved) never changes the store, and a value that SQL could
-not store is refused here too. Datetimes go through ``to_utc`` like the column type.
+mutating what it got (or what it saved) never changes the store, and a value a database
+could not store is refused here too (NaN included, as on PostgreSQL). Objects keep their key
+order, as on SQLite (PostgreSQL's JSONB reorders keys: never rely on it). Datetimes go
+through ``to_utc`` like the column type.
 
 A stored row is never modified in place (it is replaced), and a table is copied before its
 first write in a transaction or savepoint, so a snapshot is just the dict of tables. The
@@ -87,7 +89,8 @@ def stored(values: dict[str, Any], **more: Any) -> Row:
 
 
 def dump(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    """JSON text as strict as the strictest backend: PostgreSQL's JSONB refuses NaN and infinities."""
+    return None if value is None else json.dumps(value, allow_nan=False)
 
 
 def decoded(row: Row) -> Row:
@@ -175,7 +178,7 @@ class MemoryStateRepository(Repository):
         return None if text is None else json.loads(text)
 
     async def put(self, community: CommunityRef, key: str, value: Any) -> None:
-        text = json.dumps(value)   # before touching the table: an unstorable value changes nothing
+        text = dump(value)   # before touching the table: an unstorable value changes nothing
         (await self._begin()).write("state")[member_key(community, key)] = text
 
     async def delete(self, community: CommunityRef, key: str) -> None:

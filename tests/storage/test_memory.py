@@ -80,6 +80,14 @@ async def test_a_value_json_cannot_hold_is_refused(store: Store) -> None:
         assert await uow.state.get(COMMUNITY, "when") is None
 
 
+async def test_the_memory_store_refuses_nan_like_postgresql() -> None:
+    # SQLite would keep NaN in its JSON text; PostgreSQL's JSONB refuses it: so does memory.
+    async with MemoryStore().unit_of_work() as uow:
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            await uow.state.put(COMMUNITY, "ratio", {"mean": float("nan")})
+        assert await uow.state.get(COMMUNITY, "ratio") is None
+
+
 # -------------------------------------------------------------------- transactions
 
 
