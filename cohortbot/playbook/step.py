@@ -51,6 +51,7 @@ __all__ = [
 
 C = TypeVar("C", bound=StepConfig)
 D = TypeVar("D", bound="Document")
+M = TypeVar("M", bound=BaseModel)
 S = TypeVar("S", bound="MemberSection")
 log = logging.getLogger("cohortbot.engine")
 
@@ -183,12 +184,19 @@ class StepContext(Generic[C]):
         key: str,
         thread: MessageRef | None = None,
         notify: bool = False,
+        private: bool = False,
     ) -> None:
         """Post in a channel (or in ``thread``); ``key`` as from :meth:`key`."""
         body = RichMessage(text=message) if isinstance(message, str) else message
         self.emit(
             PostMessage(
-                key=key, community=self.community, channel=channel, message=body, thread=thread, notify=notify
+                key=key,
+                community=self.community,
+                channel=channel,
+                message=body,
+                thread=thread,
+                notify=notify,
+                private=private,
             )
         )
 
@@ -201,8 +209,13 @@ class StepContext(Generic[C]):
         fallback: ChannelRef | None = None,
         fallback_prefix: str = "",
         notify: bool = False,
+        private: bool = False,
     ) -> None:
-        """A direct message; where DMs are refused, a mention in ``fallback`` instead."""
+        """A direct message; where DMs are refused, a mention in ``fallback`` instead.
+
+        ``private``: it carries one member's personal data (an export): once delivered, the
+        outbox keeps no payload.
+        """
         body = RichMessage(text=message) if isinstance(message, str) else message
         self.emit(
             SendDirectMessage(
@@ -213,6 +226,7 @@ class StepContext(Generic[C]):
                 fallback_channel=fallback,
                 fallback_prefix=fallback_prefix,
                 notify=notify,
+                private=private,
             )
         )
 
@@ -419,6 +433,22 @@ class DocumentStore:
     async def ids(self, model: type[Document]) -> list[str]:
         prefix = self._key(model, "") + "."
         return [k.removeprefix(prefix) for k in await self.state.keys(self.community, prefix)]
+
+    async def find_untyped(self, model: type[M], key: str) -> M | None:
+        """A document stored before typed state under ``"<step>.<key>"``, read as ``model``.
+
+        For moving old data over: store it as its typed document, then ``drop_untyped(key)``.
+        """
+        raw = await self.state.get(self.community, f"{self.step}.{key}")
+        if raw is None:
+            return None
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            raise StateError(f"{self.step}: document {self.step}.{key} is unreadable: {exc}") from None
+
+    async def drop_untyped(self, key: str) -> None:
+        await self.state.delete(self.community, f"{self.step}.{key}")
 
 
 Handler = Callable[[Any, StepContext[Any]], Awaitable[None]]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import asdict
 from typing import Any
 
-from cohortbot.playbook.actions import SendDirectMessage
 from cohortbot.playbook.events import ButtonPressed, CommandInvoked
 from cohortbot.playbook.messages import Attachment, Button, ButtonStyle, RichMessage
 from cohortbot.playbook.model import StepConfig
@@ -91,19 +91,16 @@ async def export(event: CommandInvoked, ctx: Ctx) -> None:
     document = await export_document(ctx, user)
     data = json.dumps(document, indent=2, sort_keys=True).encode()
     activity = len(document["records"].get("activity", []))
-    ctx.emit(
-        SendDirectMessage(
-            key=ctx.key("export", user.id, event.event_id),
-            community=ctx.community,
-            to=user,
-            message=RichMessage(
-                text=f"Here is everything cohortbot keeps about you ({activity} activity records).",
-                attachments=(
-                    Attachment(filename="my-cohortbot-data.json", content_type="application/json", data=data),
-                ),
+    ctx.dm(
+        user,
+        RichMessage(
+            text=f"Here is everything cohortbot keeps about you ({activity} activity records).",
+            attachments=(
+                Attachment(filename="my-cohortbot-data.json", content_type="application/json", data=data),
             ),
-            private=True,
-        )
+        ),
+        key=ctx.key("export", user.id, event.event_id),
+        private=True,
     )
     ctx.respond(event.interaction, "I've sent your data to you in a direct message.")
 
@@ -124,7 +121,9 @@ async def erase(ctx: Ctx, user: UserRef) -> dict[str, int]:
     for step in ctx.peers:
         if step.forget is not None:
             await step.forget(ctx.for_step(step), user)
-    names = {n.strip() for n in (member.display_name if member else "", user.name or "")}
+    names: set[str] = set()
+    for name in (member.display_name if member else "", user.name or ""):
+        names |= {name.strip(), *re.split(r"\W+", name)}  # "Zoë O'Hara": also "Zoë", "Hara"
     stand_in = pseudonym(ctx.community, user)
     counts = await ctx.uow.privacy.forget(
         Erasure(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cohortbot.playbook.actions import SendDirectMessage
 from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.events import CommandInvoked
 from cohortbot.playbook.messages import Attachment, RichMessage
@@ -71,14 +70,11 @@ async def export(event: CommandInvoked, ctx: Ctx) -> None:
         )
     data = answers_csv(survey, sets, names=names).encode()
     csv_file = Attachment(filename=f"survey-{survey.name}.csv", content_type="text/csv", data=data)
-    ctx.emit(
-        SendDirectMessage(
-            key=ctx.key("export", survey.name, event.actor.user.id, event.event_id),
-            community=ctx.community,
-            to=event.actor.user,
-            message=RichMessage(text=text, attachments=(csv_file,)),
-            private=True,  # members' answers (and names): the outbox keeps no copy once sent
-        )
+    ctx.dm(
+        event.actor.user,
+        RichMessage(text=text, attachments=(csv_file,)),
+        key=ctx.key("export", survey.name, event.actor.user.id, event.event_id),
+        private=True,  # members' answers (and names): the outbox keeps no copy once sent
     )
     ctx.respond(event.interaction, f"I've sent you the CSV of **{survey.title}** in a direct message.")
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date
-from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from cohortbot.playbook.step import Document, DocumentStore
+from cohortbot.playbook.step import DocumentStore
 from cohortbot.playbook.steps.surveys.config import Survey
 from cohortbot.playbook.steps.surveys.model import Answers, AnswerSet, Round
 from cohortbot.playbook.steps.surveys.summary import SurveySummary, survey_summary
@@ -31,7 +30,6 @@ __all__ = [
     "store_round",
 ]
 
-D = TypeVar("D", bound=Document)
 _ROUND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,23}$")
 
 
@@ -52,7 +50,9 @@ def round_id(hint: str) -> str:
 # ---------------------------------------------------------------------------- before typed documents
 
 
-class _LegacyRounds(Document):
+class _OldRoundIds(BaseModel):
+    """The old layout's list of a survey's round ids (a plain JSON list)."""
+
     rounds: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -61,29 +61,17 @@ class _LegacyRounds(Document):
         return {"rounds": value} if isinstance(value, list) else value
 
 
-@cache
-def _legacy(model: type[D], key: str) -> type[D]:
-    """``model`` stored under an untyped key of the old layout (``"surveys." + key``)."""
-    return type(f"Legacy{model.__name__}", (model,), {"key": key})
-
-
-async def _old(docs: DocumentStore, model: type[D], key: str) -> D | None:
-    """A document of the old layout, as ``model`` (so that storing it uses the typed key)."""
-    found = await docs.find(_legacy(model, key))
-    return model.model_validate(found.model_dump()) if found is not None else None
-
-
 # ---------------------------------------------------------------------------- rounds
 
 
 async def load_round(docs: DocumentStore, survey: str, rid: str) -> Round | None:
     found = await docs.find(Round, f"{survey}:{rid}")
-    return found or await _old(docs, Round, f"round:{survey}:{rid}")
+    return found or await docs.find_untyped(Round, f"round:{survey}:{rid}")
 
 
 async def store_round(docs: DocumentStore, rnd: Round) -> None:
     await docs.store(rnd, rnd.id)
-    await docs.drop(_legacy(Round, f"round:{rnd.survey}:{rnd.round}"))
+    await docs.drop_untyped(f"round:{rnd.survey}:{rnd.round}")
 
 
 async def rounds_of(docs: DocumentStore, survey: str) -> list[Round]:
@@ -92,9 +80,9 @@ async def rounds_of(docs: DocumentStore, survey: str) -> list[Round]:
     for rid in await docs.ids(Round):
         if rid.startswith(f"{survey}:") and (rnd := await docs.find(Round, rid)):
             found[rnd.round] = rnd
-    old = await _old(docs, _LegacyRounds, f"rounds:{survey}")
+    old = await docs.find_untyped(_OldRoundIds, f"rounds:{survey}")
     for rid in old.rounds if old else []:
-        if rid not in found and (rnd := await _old(docs, Round, f"round:{survey}:{rid}")):
+        if rid not in found and (rnd := await docs.find_untyped(Round, f"round:{survey}:{rid}")):
             found[rid] = rnd
     return sorted(found.values(), key=lambda r: (r.sent_on, r.round))
 
@@ -104,12 +92,12 @@ async def rounds_of(docs: DocumentStore, survey: str) -> list[Round]:
 
 async def load_answers(docs: DocumentStore, survey: str) -> Answers:
     found = await docs.find(Answers, survey)
-    return found or await _old(docs, Answers, f"answers:{survey}") or Answers()
+    return found or await docs.find_untyped(Answers, f"answers:{survey}") or Answers()
 
 
 async def store_answers(docs: DocumentStore, survey: str, answers: Answers) -> None:
     await docs.store(answers, survey)
-    await docs.drop(_legacy(Answers, f"answers:{survey}"))
+    await docs.drop_untyped(f"answers:{survey}")
 
 
 async def record_answers(
