@@ -69,6 +69,7 @@ class Harness:
         self.clock = clock
         self.community = CommunityRef(Platform.MEMORY, "c1", "Test Community")
         self.roles: dict[str, set[str]] = {}
+        self._owns_database = True
         self._seq = 0
 
     @classmethod
@@ -78,6 +79,7 @@ class Harness:
         playbook_yaml: str,
         *,
         url: str | None = None,
+        database: Database | MemoryStore | None = None,
         capabilities: Capabilities | None = None,
         start: datetime = START,
         steps: Sequence[Step[Any]] = STEPS,
@@ -89,7 +91,9 @@ class Harness:
         adapter = MemoryAdapter()
         if capabilities is not None:
             adapter.capabilities = capabilities
-        database: Database | MemoryStore = MemoryStore() if url is None else Database(url)
+        owned = database is None
+        if database is None:
+            database = MemoryStore() if url is None else Database(url)
         await database.upgrade()
         engine = Engine(
             playbooks,
@@ -107,10 +111,13 @@ class Harness:
             clock=clock,
         )
         await adapter.start(runtime.submit, engine.commands())
-        return cls(runtime, database, adapter, clock)
+        harness = cls(runtime, database, adapter, clock)
+        harness._owns_database = owned
+        return harness
 
     async def close(self) -> None:
-        await self.database.dispose()
+        if self._owns_database:
+            await self.database.dispose()
 
     # ------------------------------------------------------------------ refs and events
 
@@ -142,11 +149,12 @@ class Harness:
         is_bot: bool = False,
         event_id: str | None = None,
         settle: bool = True,
+        display_name: str | None = None,
     ) -> None:
         await self.send(
             MemberJoined,
             member=self.user(name),
-            display_name=name,
+            display_name=display_name or name,
             pending=pending,
             is_bot=is_bot,
             event_id=event_id,
