@@ -7,7 +7,7 @@ from pathlib import Path
 
 import discord
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def test_the_invite_permissions_integer_matches_the_listed_permissions() -> None:
