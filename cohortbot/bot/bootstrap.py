@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from pydantic_settings import BaseSettings
+
+from cohortbot.adapters import registry
 from cohortbot.adapters.base import PlatformAdapter
+from cohortbot.adapters.platform import PlatformSpec, Wiring
 from cohortbot.bot.charts import MatplotlibCharts
 from cohortbot.bot.clock import OffsetClock, SystemClock
 from cohortbot.bot.runtime import Runtime
 from cohortbot.bot.scheduler import CronCalendar
 from cohortbot.bot.sentiment import VaderSentiment
 from cohortbot.config.playbook import load_playbooks
-from cohortbot.config.settings import Settings
+from cohortbot.config.settings import Settings, secret_values
 from cohortbot.playbook.engine import Engine, PlaybookSet
 from cohortbot.playbook.ports import Clock
-from cohortbot.playbook.refs import CommunityRef, Platform
+from cohortbot.playbook.refs import Platform
 from cohortbot.playbook.steps import STEPS
 from cohortbot.storage.database import Database
 
@@ -58,98 +63,133 @@ class _Redact(logging.Filter):
         return True
 
 
-def install_logging(settings: Settings, *, stream: TextIO | None = None) -> None:
+def install_logging(
+    settings: Settings,
+    platform_settings: Mapping[Platform, BaseSettings] | None = None,
+    *,
+    platforms: Sequence[PlatformSpec[Any]] | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Log to stderr, never showing a secret: the SecretStr values of the core settings and of
+    every registered platform's settings (read from the environment unless given)."""
+    specs = _registered(platforms)
+    loaded = _platform_settings(specs, platform_settings)
+    secrets = secret_values(settings) + [s for one in loaded.values() for s in secret_values(one)]
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    secrets = [
-        s.get_secret_value()
-        for s in (
-            settings.discord_token,
-            settings.slack_bot_token,
-            settings.slack_app_token,
-            settings.slack_signing_secret,
-        )
-        if s is not None
-    ]
     handler.addFilter(_Redact(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "apscheduler", "alembic"):
+    libraries = [name for spec in specs for name in spec.loggers]
+    for noisy in (*libraries, "aiosqlite", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
-def _platform_adapters(settings: Settings) -> dict[Platform, PlatformAdapter]:
-    adapters: dict[Platform, PlatformAdapter] = {}
-    if settings.discord_token is not None:
-        from cohortbot.adapters.discord.adapter import DiscordAdapter, DiscordConfig
+def _registered(platforms: Sequence[PlatformSpec[Any]] | None) -> Sequence[PlatformSpec[Any]]:
+    # Read at call time, so a platform added to the registry is seen everywhere.
+    return registry.PLATFORMS if platforms is None else platforms
 
-        adapters[Platform.DISCORD] = DiscordAdapter(
-            DiscordConfig(
-                token=settings.discord_token.get_secret_value(),
-                api_base_url=settings.discord_api_base_url,
-                gateway_url=settings.discord_gateway_url,
-                shard_ids=settings.discord_shard_ids,
-                shard_count=settings.discord_shard_count,
-                command_sync=settings.discord_command_sync,
-            )
-        )
-    if settings.slack_bot_token is not None:
-        from cohortbot.adapters.slack.adapter import SlackAdapter, SlackConfig
 
-        mode = settings.slack_mode or ("socket" if settings.slack_app_token else "http")
-        adapters[Platform.SLACK] = SlackAdapter(
-            SlackConfig(
-                bot_token=settings.slack_bot_token.get_secret_value(),
-                app_token=settings.slack_app_token.get_secret_value() if settings.slack_app_token else None,
-                signing_secret=(
-                    settings.slack_signing_secret.get_secret_value()
-                    if settings.slack_signing_secret
-                    else None
-                ),
-                api_url=settings.slack_api_url,
-                mode=mode,
-                http_host=settings.slack_http_host,
-                http_port=settings.slack_http_port,
-                community_channel=settings.slack_community_channel,
-            )
-        )
-    return adapters
+def _platform_settings(
+    specs: Sequence[PlatformSpec[Any]], given: Mapping[Platform, BaseSettings] | None
+) -> dict[Platform, BaseSettings]:
+    given = given or {}
+    return {spec.name: given[spec.name] if spec.name in given else spec.load() for spec in specs}
+
+
+def _choose_adapters(
+    specs: Sequence[PlatformSpec[Any]],
+    loaded: Mapping[Platform, BaseSettings],
+    wiring: Wiring,
+    given: Mapping[Platform, PlatformAdapter] | None,
+) -> dict[Platform, PlatformAdapter]:
+    """The given adapters, else every configured platform's; the fallbacks' when there are none."""
+
+    def build(*, fallback: bool) -> dict[Platform, PlatformAdapter]:
+        built = {
+            spec.name: spec.build(loaded[spec.name], wiring) for spec in specs if spec.fallback is fallback
+        }
+        return {name: adapter for name, adapter in built.items() if adapter is not None}
+
+    chosen = dict(given) if given is not None else build(fallback=False)
+    return chosen or build(fallback=True)
+
+
+def _clock_for(running: Sequence[PlatformSpec[Any]], loaded: Mapping[Platform, BaseSettings]) -> Clock:
+    """A movable clock if a running platform plays in simulated time (the console), else real time."""
+    for spec in running:
+        if spec.simulated_time is not None:
+            clock = OffsetClock()
+            start = spec.simulated_time(loaded[spec.name])
+            if start is not None:
+                clock.set(start)
+            return clock
+    return SystemClock()
+
+
+class _LateRuntime:
+    """The runtime, for factories called before it exists (the console drives it later)."""
+
+    def __init__(self) -> None:
+        self._runtime: Runtime | None = None
+
+    def bind(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    @property
+    def _bound(self) -> Runtime:
+        if self._runtime is None:
+            raise RuntimeError("the runtime is not built yet")
+        return self._runtime
+
+    @property
+    def clock(self) -> Clock:
+        return self._bound.clock
+
+    async def settle(self) -> None:
+        await self._bound.settle()
+
+    async def advance(self, delta: timedelta) -> int:
+        return await self._bound.advance(delta)
+
+    def request_stop(self) -> None:
+        self._bound.request_stop()
 
 
 def build_app(
     settings: Settings,
     *,
+    platform_settings: Mapping[Platform, BaseSettings] | None = None,
+    platforms: Sequence[PlatformSpec[Any]] | None = None,
     playbook_paths: Sequence[Path] = (),
     clock: Clock | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     adapters: dict[Platform, PlatformAdapter] | None = None,
 ) -> App:
-    """Everything wired, nothing started. Raises PlaybookError for a broken playbook."""
+    """Everything wired, nothing started. Raises PlaybookError for a broken playbook.
+
+    Platforms come from the registry (``platforms`` replaces it), each with its settings from
+    ``platform_settings`` or the environment; ``adapters`` replaces the configured ones.
+    """
     paths = list(playbook_paths) or ([settings.playbook] if settings.playbook else [default_playbook_path()])
     playbooks = load_playbooks(paths)
-    chosen = dict(adapters) if adapters is not None else _platform_adapters(settings)
-    console = not chosen
-    if clock is None and console:
-        simulated = OffsetClock()
-        if settings.console_start is not None:
-            simulated.set(settings.console_start)
-        clock = simulated
-    elif clock is None:
-        clock = SystemClock()
+    specs = _registered(platforms)
+    loaded = _platform_settings(specs, platform_settings)
+    control = _LateRuntime()
+    wiring = Wiring(playbooks=playbooks, control=control, stdin=stdin, stdout=stdout)
+    chosen = _choose_adapters(specs, loaded, wiring, adapters)
+    running = [spec for spec in specs if spec.name in chosen]
+    if clock is None:
+        clock = _clock_for(running, loaded)
     database = Database(settings.database_url)
-    capabilities = {p: a.capabilities for p, a in chosen.items()}
-    if console:
-        from cohortbot.adapters.console import ConsoleAdapter
-
-        capabilities[Platform.CONSOLE] = ConsoleAdapter.capabilities
     engine = Engine(
         playbooks,
         STEPS,
         clock=clock,
         calendar=CronCalendar(),
-        capabilities=capabilities,
+        capabilities={p: a.capabilities for p, a in chosen.items()},
         sentiment=VaderSentiment(),
         charts=MatplotlibCharts(),
     )
@@ -160,13 +200,7 @@ def build_app(
         clock=clock,
         deliver=settings.delivery == "on",
     )
-    if console:
-        community = CommunityRef(Platform.CONSOLE, "local", "console community")
-        loaded = playbooks.for_community(community)
-        zone = loaded.community.timezone if loaded else "UTC"
-        name = loaded.community.community_name if loaded else None
-        community = CommunityRef(Platform.CONSOLE, "local", name or "console community")
-        runtime.add_adapter(
-            ConsoleAdapter(runtime, stdin=stdin, stdout=stdout, community=community, timezone=zone)
-        )
+    control.bind(runtime)
+    for spec in running:
+        runtime.deliverer.pace(spec.name, spec.requests_per_second)
     return App(runtime=runtime, database=database, playbooks=playbooks)

@@ -10,9 +10,12 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings
 
 from cohortbot.config.playbook import PlaybookError, check_files, load_playbook, playbook_files
 from cohortbot.config.settings import Settings
+from cohortbot.playbook.refs import Platform
 
 __all__ = ["app", "main"]
 
@@ -29,14 +32,28 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-def _settings() -> Settings:
+def _settings() -> tuple[Settings, dict[Platform, BaseSettings]]:
+    """The core settings and every registered platform's; any bad value is bad input."""
+    from cohortbot.adapters import registry
+
+    errors: list[ErrorDetails] = []
+    core: Settings | None = None
+    platforms: dict[Platform, BaseSettings] = {}
     try:
-        return Settings()
+        core = Settings()
     except ValidationError as exc:
-        for err in exc.errors():
-            # Never echo the input: it may be a token.
-            typer.echo(f"error: setting {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
-        raise typer.Exit(BAD_INPUT) from None
+        errors += exc.errors()
+    for spec in registry.PLATFORMS:
+        try:
+            platforms[spec.name] = spec.load()
+        except ValidationError as exc:
+            errors += exc.errors()
+    for err in errors:
+        # Never echo the input: it may be a token.
+        typer.echo(f"error: setting {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
+    if core is None or errors:
+        raise typer.Exit(BAD_INPUT)
+    return core, platforms
 
 
 PlaybookOption = Annotated[
@@ -55,10 +72,10 @@ def run(playbook: PlaybookOption = None) -> None:
     """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
     from cohortbot.bot.bootstrap import build_app, install_logging
 
-    settings = _settings()
-    install_logging(settings)
+    settings, platforms = _settings()
+    install_logging(settings, platforms)
     try:
-        built = build_app(settings, playbook_paths=playbook or [])
+        built = build_app(settings, platform_settings=platforms, playbook_paths=playbook or [])
     except PlaybookError as exc:
         for issue in exc.issues:
             typer.echo(f"error: {issue}", err=True)
@@ -106,7 +123,7 @@ def db_upgrade() -> None:
     """Apply the database migrations (also done automatically by `run`)."""
     from cohortbot.storage.database import Database
 
-    settings = _settings()
+    settings, _ = _settings()
 
     async def upgrade() -> None:
         database = Database(settings.database_url)
@@ -157,7 +174,7 @@ def report(
     except ValueError as exc:
         typer.echo(f"error: dates are YYYY-MM-DD: {exc}", err=True)
         raise typer.Exit(BAD_INPUT) from None
-    settings = _settings()
+    settings, _ = _settings()
     paths = list(playbook or []) or ([settings.playbook] if settings.playbook else [default_playbook_path()])
     try:
         written = write_reports(

@@ -78,6 +78,7 @@ class Deliverer:
         lease_seconds: float = 120.0,
         max_attempts: int = 8,
         poll_seconds: float = 2.0,
+        rates: Mapping[Platform, float] | None = None,
     ) -> None:
         self._uow = unit_of_work
         self.adapters = dict(adapters)
@@ -93,13 +94,24 @@ class Deliverer:
         # background loop must not both work on a row (a simulated clock jump could
         # otherwise expire a lease while its delivery is still in flight).
         self._round = asyncio.Lock()
-        self._pacers = {
-            platform: Pacer(rate)
-            for platform, adapter in self.adapters.items()
-            if (rate := getattr(adapter, "requests_per_second", None))
-        }
+        # Each platform's rate comes from its registration (cohortbot/adapters/registry.py).
+        self._pacers: dict[Platform, Pacer] = {}
+        for platform, rate in (rates or {}).items():
+            self.pace(platform, rate)
         self.delivered = 0
         self.failed = 0
+
+    def pace(self, platform: Platform, rate: float | None) -> None:
+        """Let at most ``rate`` requests per second through to ``platform`` (None: unpaced)."""
+        if rate:
+            self._pacers[platform] = Pacer(rate)
+        else:
+            self._pacers.pop(platform, None)
+
+    def rate(self, platform: Platform) -> float | None:
+        """The requests per second let through to ``platform`` (None: unpaced)."""
+        pacer = self._pacers.get(platform)
+        return pacer.rate if pacer is not None else None
 
     def wake(self) -> None:
         self._wake.set()

@@ -15,13 +15,24 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
+from pydantic_settings import BaseSettings
 
+from cohortbot.adapters import registry
 from cohortbot.adapters.discord import DiscordAdapter, DiscordConfig
+from cohortbot.config.settings import Settings
 from cohortbot.playbook.commands import CommandSpec, OptionKind, OptionSpec
 from cohortbot.playbook.events import Event
+from cohortbot.playbook.refs import Platform
 from tests.contract.fakes.discord_fake import FakeDiscord
 
-__all__ = ["DISCORD_CATALOG", "DiscordHarness", "RecordingSink", "discord_config", "eventually"]
+__all__ = [
+    "DISCORD_CATALOG",
+    "DiscordHarness",
+    "RecordingSink",
+    "discord_config",
+    "eventually",
+    "run_settings",
+]
 
 E = TypeVar("E", bound=Event)
 
@@ -47,6 +58,13 @@ DISCORD_CATALOG = [
     ),
     CommandSpec(path=("privacy", "export"), description="Export your data"),
 ]
+
+
+def run_settings(**env: Any) -> tuple[Settings, dict[Platform, BaseSettings]]:
+    """What ``cohortbot run`` reads when ``env`` is its environment (and there is no ``.env``):
+    the core settings and every registered platform's, for ``build_app``."""
+    platforms = {spec.name: spec.load(_env_file=None, **env) for spec in registry.PLATFORMS}
+    return Settings(_env_file=None, **env), platforms
 
 
 async def eventually(check: Callable[[], Any], *, within: float = 3.0, interval: float = 0.01) -> Any:

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic_settings import BaseSettings
 
 from cohortbot.bot.bootstrap import App, build_app
 from cohortbot.config.settings import Settings
-from tests.contract.conftest import eventually
+from cohortbot.playbook.refs import Platform
+from tests.contract.conftest import eventually, run_settings
 from tests.contract.fakes.discord_fake import FakeDiscord
 
 PLAYBOOK = """
@@ -51,9 +53,8 @@ class Running:
         return self.fake.messages_in(str(self.fake.channel_named(name)["id"]))
 
 
-def settings_for(fake: FakeDiscord, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
+def settings_for(fake: FakeDiscord, tmp_path: Path) -> tuple[Settings, dict[Platform, BaseSettings]]:
+    return run_settings(
         COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         DISCORD_TOKEN=fake.token,
         DISCORD_API_BASE_URL=fake.base_url,
@@ -65,7 +66,8 @@ def settings_for(fake: FakeDiscord, tmp_path: Path) -> Settings:
 async def start(fake: FakeDiscord, tmp_path: Path) -> Running:
     file = tmp_path / "playbook.yaml"
     file.write_text(textwrap.dedent(PLAYBOOK))
-    app = build_app(settings_for(fake, tmp_path), playbook_paths=[file])
+    settings, platforms = settings_for(fake, tmp_path)
+    app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
     await app.database.upgrade()
     task = asyncio.create_task(app.runtime.run())
     await eventually(lambda: fake.sessions, within=10)  # IDENTIFY accepted

@@ -15,8 +15,8 @@ import pytest
 from cohortbot.adapters.slack import SlackAdapter
 from cohortbot.bot.bootstrap import build_app
 from cohortbot.bot.runtime import Runtime
-from cohortbot.config.settings import Settings
 from cohortbot.playbook.refs import Platform
+from tests.contract.conftest import run_settings
 from tests.contract.fakes.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.contract.slack_fixtures import load_payload, slack_fake
 
@@ -64,8 +64,7 @@ async def bot(request: pytest.FixtureRequest, slack_fake: FakeSlack, tmp_path: P
     """What ``cohortbot run`` builds from these settings, with SLACK_API_URL at the fake."""
     file = tmp_path / "playbook.yaml"
     file.write_text(textwrap.dedent(PLAYBOOK))
-    settings = Settings(
-        _env_file=None,
+    settings, platforms = run_settings(
         COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_APP_TOKEN=APP_TOKEN if request.param == "socket" else None,
@@ -75,7 +74,7 @@ async def bot(request: pytest.FixtureRequest, slack_fake: FakeSlack, tmp_path: P
         SLACK_HTTP_HOST="127.0.0.1",
         SLACK_HTTP_PORT=0,
     )
-    app = build_app(settings, playbook_paths=[file])
+    app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
     await app.database.upgrade()
     adapter = app.runtime.adapters[Platform.SLACK]
     assert isinstance(adapter, SlackAdapter)

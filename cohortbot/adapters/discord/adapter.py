@@ -59,7 +59,6 @@ class DiscordConfig:
     dm_breaker_window: float = 60.0  # ... within this many seconds ...
     dm_breaker_cooldown: float = 600.0  # ... pause DMs for this long
     defer_after: float = 2.0  # acknowledge unanswered interactions after this
-    requests_per_second: float = 45.0  # under Discord's global 50/s, for the deliverer
 
 
 def intents() -> discord.Intents:
@@ -89,8 +88,6 @@ class DiscordAdapter:
 
     def __init__(self, config: DiscordConfig) -> None:
         self.config = config
-        # A DM costs two requests the first time (open the channel, send), one when cached.
-        self.requests_per_second = config.requests_per_second
         self._client: discord.Client | None = None
         self._tree: RegistrationTree | None = None
         self._task: asyncio.Task[None] | None = None

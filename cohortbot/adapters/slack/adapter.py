@@ -13,13 +13,8 @@ Two modes:
   verified with the signing secret (bolt's AsyncRequestVerification: a bad signature or a
   timestamp older than 5 minutes gets 401). Several processes can run behind a load balancer.
 
-Pacing: ``requests_per_second = 2.0`` (global, in Web API requests). Slack limits per method
-and workspace: chat.postMessage about one message per second *per channel* (welcome DMs each
-go to their own channel), conversations.open Tier 3 (50+/minute), usergroups.* Tier 2
-(20+/minute). The deliverer charges a DM two requests (open + post), so two requests a second
-is at most one new DM a second, inside Tier 3 for conversations.open over any minute, and a
-post every half second spread over channels. The rarer Tier 2 bursts (role grants are three
-calls) are absorbed by the 429 handler, which honours Retry-After.
+Pacing (two Web API requests a second, and why) is part of the platform's registration in
+``__init__.py``: the deliverer paces, not the adapter.
 """
 
 from __future__ import annotations
@@ -96,7 +91,6 @@ class SlackAdapter:
         reactions=True,
         local_time=True,  # <!date^...> renders in each reader's time zone
     )
-    requests_per_second = 2.0
 
     def __init__(self, config: SlackConfig, *, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config

@@ -1,0 +1,39 @@
+"""The console community: play a small community in the terminal, no tokens needed.
+
+``grammar.py`` reads a line into a command, ``render.py`` turns actions into printed lines,
+``adapter.py`` does the I/O. Registered as the fallback: it starts when no other platform is
+configured, on a simulated clock starting at ``COHORTBOT_CONSOLE_START`` (or now).
+"""
+
+from __future__ import annotations
+
+from cohortbot.adapters.base import PlatformAdapter
+from cohortbot.adapters.platform import PlatformSpec, Wiring
+from cohortbot.playbook.refs import CommunityRef, Platform
+
+from .adapter import ConsoleAdapter, ConsoleControl
+from .grammar import HELP
+from .settings import ConsoleSettings
+
+__all__ = ["HELP", "PLATFORM", "ConsoleAdapter", "ConsoleControl", "ConsoleSettings"]
+
+
+def _build(settings: ConsoleSettings, wiring: Wiring) -> PlatformAdapter:
+    # The community's name and time zone come from the playbook that runs it.
+    community = CommunityRef(Platform.CONSOLE, "local", "console community")
+    loaded = wiring.playbooks.for_community(community)
+    zone = loaded.community.timezone if loaded else "UTC"
+    name = loaded.community.community_name if loaded else None
+    community = CommunityRef(Platform.CONSOLE, "local", name or "console community")
+    return ConsoleAdapter(
+        wiring.control, stdin=wiring.stdin, stdout=wiring.stdout, community=community, timezone=zone
+    )
+
+
+PLATFORM = PlatformSpec(
+    name=Platform.CONSOLE,
+    settings=ConsoleSettings,
+    build=_build,
+    fallback=True,
+    simulated_time=lambda settings: settings.start,
+)

@@ -1,0 +1,235 @@
+"""The console's input language: one line -> one :data:`Command`. Pure: no I/O, no state.
+
+Input grammar (one command per line; also works with piped stdin, for scripts):
+
+    /join NAME                 NAME joins the community
+    /leave NAME                NAME leaves
+    #CHANNEL                   switch to a channel (messages below go there)
+    NAME: TEXT                 NAME posts TEXT in the current channel
+    NAME: /cohort SUB ARGS     NAME runs a /cohort command
+    /reply NAME TEXT           NAME answers the channel's latest post (the bot's or a member's), in its thread
+    /react NAME EMOJI          NAME reacts to the last message in the current channel
+    /click NAME LABEL          NAME presses a button the bot showed them (label prefix is enough)
+    /select NAME v1,v2         NAME chooses from the latest menu the bot showed them
+    /submit NAME key=value...  NAME submits the form the bot opened for them
+    /role NAME ROLE            give NAME a role (e.g. Moderators)
+    /dms NAME off|on           NAME refuses (or accepts) direct messages from the bot
+    /advance 2d                move the simulated clock (schedules and follow-ups fire)
+    /time                      show the simulated time
+    /help                      this text
+    /quit                      stop (pending deliveries finish first)
+
+The bot's actions print as ``[DM -> alice] ...``, ``[#intros] ...``, ``[to alice, only you] ...``
+(see ``render.py``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cohortbot.playbook.durations import parse_duration
+
+__all__ = [
+    "COMMENT",
+    "HELP",
+    "QUIT",
+    "Advance",
+    "Click",
+    "Command",
+    "Help",
+    "Join",
+    "Leave",
+    "NotUnderstood",
+    "Post",
+    "React",
+    "Reply",
+    "Role",
+    "RunCommand",
+    "Select",
+    "SetDms",
+    "ShowTime",
+    "Submit",
+    "SwitchChannel",
+    "Unknown",
+    "parse",
+]
+
+# The grammar above is also the /help text.
+HELP = __doc__.split("Input grammar", 1)[1].split("The bot's", 1)[0] if __doc__ else ""
+QUIT = ("/quit", "/exit")  # the whole line; the session ends once pending deliveries are done
+COMMENT = "//"  # a line starting with this is skipped (comments in scripts)
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchChannel:
+    name: str | None  # None ("#" alone): stay where you are
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunCommand:
+    """``NAME: /cohort SUB ARGS``: ``text`` is what follows ``/cohort``."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    name: str
+    text: str  # as typed (not shell-split)
+
+
+@dataclass(frozen=True, slots=True)
+class React:
+    name: str
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    name: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    name: str
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetDms:
+    name: str
+    accepts: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    text: str  # as typed, echoed back
+    delta: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTime:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A /command that does not exist or lacks arguments."""
+
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotUnderstood:
+    """Neither a /command, a #channel nor ``NAME: TEXT``."""
+
+    line: str
+
+
+Command = (
+    SwitchChannel
+    | Post
+    | RunCommand
+    | Join
+    | Leave
+    | Reply
+    | React
+    | Click
+    | Select
+    | Submit
+    | Role
+    | SetDms
+    | Advance
+    | ShowTime
+    | Help
+    | Unknown
+    | NotUnderstood
+)
+
+
+def parse(line: str) -> Command:
+    """One stripped, non-empty input line -> its command.
+
+    Raises ``ValueError`` for unbalanced quotes and for an ``/advance`` duration it cannot
+    read (the console prints the error and carries on).
+    """
+    if line.startswith("#"):
+        return SwitchChannel(line[1:].strip() or None)
+    if line.startswith("/"):
+        return _control(line)
+    name, sep, text = line.partition(":")
+    name, text = name.strip(), text.strip()
+    if not sep or not name or " " in name:
+        return NotUnderstood(line)
+    if text.startswith("/cohort"):
+        return RunCommand(name, text.removeprefix("/cohort").strip())
+    return Post(name, text)
+
+
+def _control(line: str) -> Command:
+    words = shlex.split(line)
+    verb, args = words[0].lower(), words[1:]
+    if verb == "/help":
+        return Help()
+    if verb == "/time":
+        return ShowTime()
+    if verb == "/join" and len(args) == 1:
+        return Join(args[0])
+    if verb == "/leave" and len(args) == 1:
+        return Leave(args[0])
+    if verb == "/reply" and len(args) >= 2:
+        return Reply(args[0], line.split(None, 2)[2])
+    if verb == "/react" and len(args) == 2:
+        return React(args[0], args[1])
+    if verb == "/click" and len(args) >= 2:
+        return Click(args[0], " ".join(args[1:]))
+    if verb == "/select" and len(args) >= 2:
+        values = " ".join(args[1:]).split(",")
+        return Select(args[0], tuple(v.strip() for v in values if v.strip()))
+    if verb == "/submit" and args:
+        return Submit(args[0], dict(p.partition("=")[::2] for p in args[1:]))
+    if verb == "/role" and len(args) == 2:
+        return Role(args[0], args[1])
+    if verb == "/dms" and len(args) == 2 and args[1] in ("on", "off"):
+        return SetDms(args[0], accepts=args[1] == "on")
+    if verb == "/advance" and len(args) == 1:
+        return Advance(args[0], parse_duration(args[0]))
+    return Unknown(line)

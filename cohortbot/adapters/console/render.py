@@ -1,0 +1,138 @@
+"""Neutral actions -> the console's printed lines. Pure: the adapter decides *where* and *who*.
+
+Every action prints as a :class:`Block`: ``[where] head`` then its body lines indented by
+four spaces (``[DM -> alice] Welcome!``, ``[#welcome] ...``, ``[to alice, only you] ...``,
+``[role] Member -> alice``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from cohortbot.playbook.actions import (
+    AddReaction,
+    GrantRole,
+    OpenForm,
+    PinMessage,
+    PostMessage,
+    RevokeRole,
+    SendDirectMessage,
+    SendGroupMessage,
+    StartThread,
+)
+from cohortbot.playbook.messages import TOKEN_PATTERN, RichMessage
+
+__all__ = [
+    "Block",
+    "direct_message_where",
+    "form",
+    "group_message_where",
+    "local_time",
+    "message",
+    "pin",
+    "post_where",
+    "reaction",
+    "response_where",
+    "role",
+    "text",
+    "thread",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    where: str
+    head: str
+    body: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        lines = [f"[{self.where}] {self.head}\n"]
+        lines += [f"    {line}\n" if line else "\n" for line in self.body]
+        return "".join(lines)
+
+
+def local_time(when: datetime, zone: ZoneInfo) -> str:
+    """``Wed 04 Mar 2026 10:00 CET``: how the console shows a moment."""
+    return when.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def text(value: str, zone: ZoneInfo) -> str:
+    """Message text with mention, channel and time tokens written out for the terminal."""
+
+    def token(match: re.Match[str]) -> str:
+        kind, found = match.group("kind"), match.group("value")
+        if kind == "@":
+            return f"@{found}"
+        if kind == "#":
+            return f"#{found}"
+        return local_time(datetime.fromtimestamp(int(found), tz=zone), zone)
+
+    return TOKEN_PATTERN.sub(token, value)
+
+
+def message(where: str, shown: RichMessage, zone: ZoneInfo) -> Block:
+    """A rich message: the title (or first line) as head; text, fields, buttons, menus below."""
+    body = [text(line, zone) for line in shown.text.splitlines()]
+    body += [f"{f.name}: {text(f.value, zone)}" for f in shown.fields]
+    if shown.buttons:
+        body.append("  ".join(f"[ {b.label} ]" + (f" ({b.url})" if b.url else "") for b in shown.buttons))
+    for select in shown.selects:
+        options = ", ".join(o.value for o in select.options)
+        body.append(f"[ {select.placeholder}: {options} ] (choose with /select NAME value,value)")
+    body += [f"(attachment: {a.filename})" for a in shown.attachments]
+    if shown.footer:
+        body.append(f"({text(shown.footer, zone)})")
+    head = text(shown.title, zone) if shown.title else (body.pop(0) if body else "")
+    return Block(where, head, tuple(body))
+
+
+def direct_message_where(action: SendDirectMessage) -> str:
+    return f"DM -> {action.to.id}"
+
+
+def group_message_where(action: SendGroupMessage) -> str:
+    return f"group DM -> {', '.join(u.id for u in action.to)}"
+
+
+def post_where(action: PostMessage) -> str:
+    name = action.channel.label
+    return f"#{name} > thread" if action.thread else f"#{name}"
+
+
+def response_where(who: str, *, ephemeral: bool, channel: str) -> str:
+    """An interaction's answer: private to ``who``, or public in the ``channel`` they used."""
+    return f"to {who}, only you" if ephemeral else f"#{channel}"
+
+
+def form(action: OpenForm, who: str) -> Block:
+    """A form is printed with its inputs and the ``/submit`` line that answers it."""
+    inputs = action.form.inputs
+    fields = " ".join(f"{i.input_id}=..." for i in inputs)
+    lines = [
+        f"{i.input_id}: {i.label}"
+        + ("" if i.required else " (optional)")
+        + (f" [{', '.join(o.value for o in i.options)}]" if i.options else "")
+        for i in inputs
+    ]
+    return Block(f"form for {who}", action.form.title, (*lines, f"answer with: /submit {who} {fields}"))
+
+
+def reaction(action: AddReaction) -> Block:
+    on = action.message
+    return Block("reaction", f"{action.emoji} on message {on.id} in #{on.channel.label}")
+
+
+def thread(action: StartThread) -> Block:
+    return Block(f"#{action.message.channel.label}", f"thread started: {action.name}")
+
+
+def pin(action: PinMessage) -> Block:
+    return Block(f"#{action.message.channel.label}", f"pinned message {action.message.id}")
+
+
+def role(action: GrantRole | RevokeRole) -> Block:
+    change = "->" if isinstance(action, GrantRole) else "removed from"
+    return Block("role", f"{action.role} {change} {action.member.id}")
