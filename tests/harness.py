@@ -11,21 +11,23 @@ await bot.advance("3d")
 
 from __future__ import annotations
 
+import struct
 import textwrap
 import uuid
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cohortbot.adapters.memory import MemoryAdapter
-from cohortbot.bot.charts import MatplotlibCharts
 from cohortbot.bot.clock import ManualClock
 from cohortbot.bot.runtime import Runtime
 from cohortbot.bot.scheduler import CronCalendar
 from cohortbot.bot.sentiment import VaderSentiment
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
+from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.commands import parse_command_text
 from cohortbot.playbook.durations import parse_duration
 from cohortbot.playbook.engine import Engine
@@ -40,7 +42,7 @@ from cohortbot.playbook.events import (
     MessagePosted,
     ReactionAdded,
 )
-from cohortbot.playbook.messages import Button
+from cohortbot.playbook.messages import Attachment, Button
 from cohortbot.playbook.ports import Capabilities, Member
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, Platform, UserRef
 from cohortbot.playbook.step import Step
@@ -52,6 +54,35 @@ from tests.dump import stored_text
 __all__ = ["START", "Harness", "sqlite_url"]
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, before Europe's DST change
+
+
+def _tiny_png() -> bytes:
+    """A valid 1x1 PNG."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1x1, 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(
+        b"IEND", b""
+    )
+
+
+class RecordingCharts:
+    """The ChartRenderer port for the unit layer: keeps each chart asked for, answers a tiny PNG.
+
+    What a step decides to chart (titles, labels, series) is what its tests look at;
+    drawing it is matplotlib's job, specified once in tests/unit/bot/test_charts.py.
+    """
+
+    PNG = _tiny_png()
+
+    def __init__(self) -> None:
+        self.charts: list[Chart] = []
+
+    def render(self, chart: Chart) -> Attachment:
+        self.charts.append(chart)
+        return Attachment(filename=chart.filename, content_type="image/png", data=self.PNG)
 
 
 def sqlite_url(tmp_path: Path) -> str:
@@ -102,7 +133,7 @@ class Harness:
             calendar=CronCalendar(),
             capabilities={Platform.MEMORY: adapter.capabilities},
             sentiment=VaderSentiment(),
-            charts=MatplotlibCharts(),
+            charts=RecordingCharts(),
         )
         runtime = Runtime(
             engine=engine,
