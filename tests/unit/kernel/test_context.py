@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,19 +22,7 @@ from cohortbot.playbook.step import (
     command,
 )
 from cohortbot.storage.memory import MemoryStore
-
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-COMMUNITY = CommunityRef(Platform.MEMORY, "c1", "Test")
-ALICE = UserRef(Platform.MEMORY, "alice", "alice")
-
-
-class Clock:
-    def now(self) -> datetime:
-        return NOW
-
-
-class Config(StepConfig):
-    pass
+from tests.unit.kernel.support import ALICE, COMMUNITY, NOW, Config, clock
 
 
 class NeedsValue(StepConfig):
@@ -62,7 +50,7 @@ def _ctx(uow: UnitOfWork, *, step: str = "demo", peers: tuple[Step[Any], ...] = 
         playbook=playbook,
         config=Config(),
         uow=uow,
-        clock=Clock(),
+        clock=clock(),
         calendar=CronCalendar(),
         capabilities=Capabilities(),
         step=step,

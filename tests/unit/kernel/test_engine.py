@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,9 +16,9 @@ from cohortbot.bot.scheduler import CronCalendar
 from cohortbot.playbook.actions import PostMessage
 from cohortbot.playbook.engine import Engine, PlaybookSet
 from cohortbot.playbook.events import ActionDelivered, Event, MemberJoined, TimerFired
-from cohortbot.playbook.model import CommunityPlaybook, StepConfig
+from cohortbot.playbook.model import CommunityPlaybook
 from cohortbot.playbook.ports import Capabilities
-from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
+from cohortbot.playbook.refs import ChannelRef, Platform
 from cohortbot.playbook.step import (
     Document,
     LoadedPlaybook,
@@ -28,19 +28,7 @@ from cohortbot.playbook.step import (
     TimerPayload,
 )
 from cohortbot.storage.memory import MemoryStore
-
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-COMMUNITY = CommunityRef(Platform.MEMORY, "c1", "Test")
-ALICE = UserRef(Platform.MEMORY, "alice", "alice")
-
-
-class Clock:
-    def now(self) -> datetime:
-        return NOW
-
-
-class Config(StepConfig):
-    pass
+from tests.unit.kernel.support import ALICE, COMMUNITY, NOW, Config, clock
 
 
 class Seen(Document):
@@ -75,7 +63,7 @@ def _engine(*steps: Step[Any]) -> Engine:
     return Engine(
         PlaybookSet([loaded]),
         steps,
-        clock=Clock(),
+        clock=clock(),
         calendar=CronCalendar(),
         capabilities={Platform.MEMORY: Capabilities()},
     )
