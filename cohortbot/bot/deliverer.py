@@ -200,7 +200,7 @@ class Deliverer:
         if result.message is not None:
             record["message"] = {"channel": result.message.channel.id, "id": result.message.id}
         async with self._uow() as uow:
-            await uow.outbox.mark_delivered(item.id, now=now, result=record)
+            await uow.outbox.mark_delivered(item.id, now=now, result=record, erase=item.action.private)
             await uow.commit()
         self.delivered += 1
         action = item.action
