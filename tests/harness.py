@@ -21,16 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from cohortbot.adapters.memory import MemoryAdapter
+from cohortbot.bot.bootstrap import wire
 from cohortbot.bot.clock import ManualClock
 from cohortbot.bot.runtime import Runtime
-from cohortbot.bot.scheduler import CronCalendar
-from cohortbot.bot.sentiment import VaderSentiment
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.playbook.actions import Action, PostMessage, RespondToInteraction, SendDirectMessage
 from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.commands import parse_command_text
 from cohortbot.playbook.durations import parse_duration
-from cohortbot.playbook.engine import Engine
 from cohortbot.playbook.events import (
     Actor,
     ButtonPressed,
@@ -126,22 +124,15 @@ class Harness:
         if database is None:
             database = MemoryStore() if url is None else Database(url)
         await database.upgrade()
-        engine = Engine(
+        runtime = wire(
             playbooks,
-            steps,
+            adapters={Platform.MEMORY: adapter},
+            unit_of_work=database.unit_of_work,
             clock=clock,
-            calendar=CronCalendar(),
-            capabilities={Platform.MEMORY: adapter.capabilities},
-            sentiment=VaderSentiment(),
+            steps=steps,
             charts=RecordingCharts(),
         )
-        runtime = Runtime(
-            engine=engine,
-            unit_of_work=database.unit_of_work,
-            adapters={Platform.MEMORY: adapter},
-            clock=clock,
-        )
-        await adapter.start(runtime.submit, engine.commands())
+        await adapter.start(runtime.submit, runtime.engine.commands())
         harness = cls(runtime, database, adapter, clock)
         harness._owns_database = owned
         return harness

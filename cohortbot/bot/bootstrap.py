@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings
 from cohortbot.adapters import registry
 from cohortbot.adapters.base import PlatformAdapter
 from cohortbot.adapters.platform import PlatformSpec, Wiring
-from cohortbot.bot.charts import MatplotlibCharts
 from cohortbot.bot.clock import OffsetClock, SystemClock
 from cohortbot.bot.runtime import Runtime
 from cohortbot.bot.scheduler import CronCalendar
@@ -24,12 +23,13 @@ from cohortbot.bot.sentiment import VaderSentiment
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.config.settings import Settings, secret_values
 from cohortbot.playbook.engine import Engine, PlaybookSet
-from cohortbot.playbook.ports import Clock
+from cohortbot.playbook.ports import ChartRenderer, Clock
 from cohortbot.playbook.refs import Platform
+from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import STEPS
 from cohortbot.storage.database import Database
 
-__all__ = ["App", "build_app", "default_playbook_path", "install_logging"]
+__all__ = ["App", "build_app", "default_playbook_path", "install_logging", "wire"]
 
 log = logging.getLogger("cohortbot")
 
@@ -157,6 +157,42 @@ class _LateRuntime:
         self._bound.request_stop()
 
 
+def wire(
+    playbooks: PlaybookSet,
+    *,
+    adapters: Mapping[Platform, PlatformAdapter],
+    unit_of_work: Callable[[], Any],
+    clock: Clock,
+    steps: Sequence[Step[Any]] = STEPS,
+    charts: ChartRenderer | None = None,
+    pacing: Mapping[Platform, float | None] | None = None,
+    deliver: bool = True,
+) -> Runtime:
+    """The engine and the runtime around it: what ``build_app`` and the test harness share.
+
+    ``charts`` defaults to matplotlib; ``pacing`` is each platform's requests per second.
+    """
+    if charts is None:
+        from cohortbot.bot.charts import MatplotlibCharts  # matplotlib takes a second to import
+
+        charts = MatplotlibCharts()
+    engine = Engine(
+        playbooks,
+        steps,
+        clock=clock,
+        calendar=CronCalendar(),
+        capabilities={p: a.capabilities for p, a in adapters.items()},
+        sentiment=VaderSentiment(),
+        charts=charts,
+    )
+    runtime = Runtime(
+        engine=engine, unit_of_work=unit_of_work, adapters=adapters, clock=clock, deliver=deliver
+    )
+    for platform, rate in (pacing or {}).items():
+        runtime.deliverer.pace(platform, rate)
+    return runtime
+
+
 def build_app(
     settings: Settings,
     *,
@@ -184,23 +220,13 @@ def build_app(
     if clock is None:
         clock = _clock_for(running, loaded)
     database = Database(settings.database_url)
-    engine = Engine(
+    runtime = wire(
         playbooks,
-        STEPS,
-        clock=clock,
-        calendar=CronCalendar(),
-        capabilities={p: a.capabilities for p, a in chosen.items()},
-        sentiment=VaderSentiment(),
-        charts=MatplotlibCharts(),
-    )
-    runtime = Runtime(
-        engine=engine,
-        unit_of_work=database.unit_of_work,
         adapters=chosen,
+        unit_of_work=database.unit_of_work,
         clock=clock,
+        pacing={spec.name: spec.requests_per_second for spec in running},
         deliver=settings.delivery == "on",
     )
     control.bind(runtime)
-    for spec in running:
-        runtime.deliverer.pace(spec.name, spec.requests_per_second)
     return App(runtime=runtime, database=database, playbooks=playbooks)
