@@ -1,8 +1,9 @@
 """The console community: play a small community in the terminal, no tokens needed.
 
-``grammar.py`` reads a line into a command, ``render.py`` turns actions into printed lines,
-``adapter.py`` does the I/O. Registered as the fallback: it starts when no other platform is
-configured, on a simulated clock starting at ``COHORTBOT_CONSOLE_START`` (or now).
+``grammar.py`` reads a line into a command and ``render.py`` turns actions into printed lines
+(both pure); ``inbound.py`` turns commands into events, ``adapter.py`` does the I/O, and
+``session.py`` is what they remember. Registered as the fallback: it starts when no other
+platform is configured, on a simulated clock starting at ``COHORTBOT_CONSOLE_START`` (or now).
 """
 
 from __future__ import annotations
