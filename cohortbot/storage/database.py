@@ -14,17 +14,17 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from cohortbot.storage.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["MIGRATIONS_DIR", "Database", "alembic_config"]
 
@@ -37,8 +37,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 _PG_MIGRATION_LOCK = 0x636F686F7274   # "cohort"
 
 
+# Alembic is imported where it is used: it takes half a second, and only migrating needs it.
+
+
 def alembic_config() -> Config:
     """An Alembic config pointing at the packaged migrations; no alembic.ini needed."""
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolates "%": escape it in case the install path contains one.
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -46,12 +51,16 @@ def alembic_config() -> Config:
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection   # env.py runs on this connection
     command.upgrade(config, revision)
 
 
 def _current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
