@@ -29,6 +29,7 @@ from cohortbot.playbook.actions import Action, PostMessage, RespondToInteraction
 from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.commands import parse_command_text
 from cohortbot.playbook.durations import parse_duration
+from cohortbot.playbook.engine import PlaybookSet
 from cohortbot.playbook.events import (
     Actor,
     ButtonPressed,
@@ -83,6 +84,21 @@ class RecordingCharts:
         return Attachment(filename=chart.filename, content_type="image/png", data=self.PNG)
 
 
+# Validated playbooks are immutable, and reading YAML with line numbers is slow in pure Python:
+# a playbook text is loaded once per test session (kept with the very step objects it was
+# validated against).
+_PLAYBOOKS: dict[tuple[str, tuple[int, ...]], tuple[Sequence[Step[Any]], PlaybookSet]] = {}
+
+
+def _loaded(tmp_path: Path, text: str, steps: Sequence[Step[Any]]) -> PlaybookSet:
+    key = (text, tuple(id(step) for step in steps))
+    if key not in _PLAYBOOKS:
+        file = tmp_path / f"playbook-{uuid.uuid4().hex[:6]}.yaml"
+        file.write_text(text)
+        _PLAYBOOKS[key] = (tuple(steps), load_playbooks([file], steps))
+    return _PLAYBOOKS[key][1]
+
+
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite database file in the test's temp folder (``bot.db``)."""
     return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
@@ -113,9 +129,7 @@ class Harness:
         start: datetime = START,
         steps: Sequence[Step[Any]] = STEPS,
     ) -> Harness:
-        file = tmp_path / f"playbook-{uuid.uuid4().hex[:6]}.yaml"
-        file.write_text(textwrap.dedent(playbook_yaml))
-        playbooks = load_playbooks([file], steps)
+        playbooks = _loaded(tmp_path, textwrap.dedent(playbook_yaml), steps)
         clock = ManualClock(start)
         adapter = MemoryAdapter()
         if capabilities is not None:

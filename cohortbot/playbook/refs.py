@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 __all__ = [
     "ChannelRef",
@@ -15,11 +18,47 @@ __all__ = [
 ]
 
 
-class Platform(StrEnum):
-    DISCORD = "discord"
-    SLACK = "slack"
-    CONSOLE = "console"
-    MEMORY = "memory"
+class Platform(str):
+    """A platform's name: ``"discord"``, ``"slack"``, ``"console"``...
+
+    An open set on purpose: the platforms there are are the ones registered in
+    ``adapters/registry.py``, so adding one changes nothing here. The built-in names are
+    spelled as constants for convenience (``Platform.DISCORD``).
+    """
+
+    __slots__ = ()
+
+    DISCORD: ClassVar[Platform]
+    SLACK: ClassVar[Platform]
+    CONSOLE: ClassVar[Platform]
+    MEMORY: ClassVar[Platform]  # the in-memory platform of tests and benchmarks
+
+    def __new__(cls, name: str) -> Platform:
+        if not name or not name.isascii() or not name.replace("-", "").isalnum() or name != name.lower():
+            raise ValueError(f"a platform name is lower-case letters, digits and dashes, not {name!r}")
+        return super().__new__(cls, name)
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"Platform({str.__repr__(self)})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            cls, core_schema.str_schema(), serialization=core_schema.plain_serializer_function_ser_schema(str)
+        )
+
+
+Platform.DISCORD = Platform("discord")
+Platform.SLACK = Platform("slack")
+Platform.CONSOLE = Platform("console")
+Platform.MEMORY = Platform("memory")
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,7 @@ def test_an_anonymous_survey_is_answered_reminded_and_summarised(tmp_path: Path)
         "/join alice",
         "/join bob",
         "/join carol",
+        "/join dave",
         "facilitator: /cohort survey send week3",
         "/click alice Start",
         '/submit alice pace=4 clarity=5 nps=9 "helped=Live sessions" "change=More worked examples"',
@@ -99,6 +100,11 @@ def test_an_anonymous_survey_is_answered_reminded_and_summarised(tmp_path: Path)
         "/click carol Continue",
         '/submit carol "else=Thanks Ada!"',
         "bob: /cohort survey results week3",
+        "facilitator: /cohort survey results week3",  # two answers: held back (three at least)
+        "/click dave Start",
+        '/submit dave pace=4 clarity=4 nps=10 helped=Materials "change=More exercises"',
+        "/click dave Continue",
+        "/submit dave else=",
         "facilitator: /cohort survey results week3",
     )
     assert "[form for alice] Week 3 check-in (1/2)" in out
@@ -106,9 +112,12 @@ def test_an_anonymous_survey_is_answered_reminded_and_summarised(tmp_path: Path)
     assert "A gentle reminder, bob" in out and "A gentle reminder, carol" in out
     assert "A gentle reminder, alice" not in out
     assert "[to bob, only you] Sorry, only moderators can use `/cohort survey results`." in out
-    assert "**2** response(s) from 3 invited (67%) — anonymous" in out
-    assert "- NPS +100 (2 promoter(s), 0 passive(s), 0 detractor(s))" in out
-    assert "(attachment: survey-week3-ratings.png)" in out
+    before_dave, after_dave = out.split("Thank you, dave!")
+    assert "shown once a round has 3 responses, so no answer can be traced. 1 more needed." in before_dave
+    assert "NPS" not in before_dave and "survey-week3-ratings.png" not in before_dave
+    assert "**3** response(s) from 4 invited (75%) — anonymous" in after_dave
+    assert "- NPS +100 (3 promoter(s), 0 passive(s), 0 detractor(s))" in after_dave
+    assert "(attachment: survey-week3-ratings.png)" in after_dave
 
 
 def test_a_helpful_member_is_nominated_approved_and_granted_the_champion_role(tmp_path: Path) -> None:

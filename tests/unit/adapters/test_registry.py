@@ -298,10 +298,10 @@ async def test_a_registered_platform_gets_its_adapter_built_and_paced_instead_of
     app = build_app(core)
     try:
         [(name, adapter)] = app.runtime.adapters.items()
-        assert name == Platform.MEMORY
+        assert name == Platform("fakechat")
         assert isinstance(adapter, FakechatAdapter)
         assert (adapter.token, adapter.room) == ("fake-token-123", "hall")
-        assert app.runtime.deliverer.rate(Platform.MEMORY) == 7.0
+        assert app.runtime.deliverer.rate(Platform("fakechat")) == 7.0
         assert isinstance(app.runtime.clock, SystemClock)
     finally:
         await app.database.dispose()

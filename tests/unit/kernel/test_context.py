@@ -172,3 +172,12 @@ def test_the_command_builder_splits_the_path_and_keeps_options_and_rights() -> N
     assert built.spec.path == ("session", "create")
     assert built.spec.moderator is True
     assert built.handler is handler
+
+
+def test_a_platform_is_any_lower_case_name_the_registry_knows_not_a_closed_enum() -> None:
+    assert Platform("matrix") == "matrix" and str(Platform("matrix")) == "matrix"
+    assert Platform("discord") == Platform.DISCORD and hash(Platform.DISCORD) == hash("discord")
+    assert UserRef(Platform("matrix"), "u1") != UserRef(Platform.SLACK, "u1")
+    for bad in ("", "Matrix", "ma trix", "ma:trix"):
+        with pytest.raises(ValueError, match="lower-case letters"):
+            Platform(bad)
