@@ -4,6 +4,7 @@ deliverer) with the Slack adapter, slack-bolt talking to the fake Slack in both 
 
 from __future__ import annotations
 
+import logging
 import textwrap
 import time
 from collections.abc import AsyncIterator
@@ -116,3 +117,8 @@ async def test_moderator_commands_follow_the_playbooks_user_group(bot: Bot) -> N
     assert answers["member"]["response_type"] == "ephemeral"
     assert "only moderators" in answers["member"]["text"]
     assert "only moderators" not in answers["mod"]["text"]
+
+
+async def test_starting_slack_leaves_cohortbots_own_log_levels_alone(bot: Bot) -> None:
+    # slack-bolt configures the logger named after the app; it must not be our package's.
+    assert logging.getLogger("cohortbot").level == logging.NOTSET

@@ -121,7 +121,9 @@ class SlackAdapter:
         self._sink, self._commands = sink, tuple(commands)
         await self._identify()
         app = AsyncApp(
-            name="cohortbot",
+            # Bolt sets the level of the logger named after the app to the root's at that
+            # moment: not "cohortbot", or every cohortbot.* logger would follow it.
+            name="cohortbot-slack",
             client=self.api.client,
             signing_secret=self.config.signing_secret or "",
             request_verification_enabled=True,  # 401 on bad signature / stale timestamp
