@@ -119,6 +119,13 @@ async def test_moderator_commands_follow_the_playbooks_user_group(bot: Bot) -> N
     assert "only moderators" not in answers["mod"]["text"]
 
 
-async def test_starting_slack_leaves_cohortbots_own_log_levels_alone(bot: Bot) -> None:
-    # slack-bolt configures the logger named after the app; it must not be our package's.
+async def test_handling_slack_requests_leaves_cohortbots_own_log_levels_alone(bot: Bot) -> None:
+    # slack-bolt sets the level of the logger named after the app on every request; if that
+    # were "cohortbot", every cohortbot.* logger would follow the root's level of the moment.
+    command = load_payload("slash_command") | {
+        "trigger_id": "t-log",
+        "response_url": bot.fake.response_url("x"),
+    }
+    assert await bot.deliver(command, kind="slash_commands") == 200
+    await bot.handled(1)
     assert logging.getLogger("cohortbot").level == logging.NOTSET
