@@ -53,7 +53,10 @@ __all__ = [
     "stored",
 ]
 
-TABLES = ("communities", "members", "state", "timers", "activity", "outbox", "outbox_keys", "inbox", "claims")
+TABLES = (
+    "communities", "members", "state", "timers", "activity", "outbox", "outbox_keys", "inbox", "claims",
+    "claims_last",  # (platform, community, schedule) -> its latest occurrence: the scheduler asks often
+)
 _JSON_COLUMNS = ("data", "value", "payload", "result")
 _TIME_COLUMNS = (
     *("joined_at", "left_at", "welcomed_at", "onboarded_at", "introduced_at", "first_post_at"),
@@ -301,11 +304,15 @@ class MemoryClaimRepository(Repository):
             platform=key[0], community_id=key[1], schedule=schedule, occurrence=occurrence,
             status=status, claimed_at=now, id=txn.next_id("claims"),
         )
+        latest = txn.write("claims_last")
+        if key[:3] not in latest or latest[key[:3]] < occurrence:
+            latest[key[:3]] = occurrence
         return True
 
     async def last(self, community: CommunityRef, schedule: str) -> datetime | None:
-        rows = of_community(community, (await self._begin()).read("claims").values())
-        return max((r.occurrence for r in rows if r.schedule == schedule), default=None)
+        latest = (await self._begin()).read("claims_last")
+        found: datetime | None = latest.get((community.platform.value, community.id, schedule))
+        return found
 
     async def list(
         self, community: CommunityRef, *, status: str | None = None, since: datetime | None = None
