@@ -188,7 +188,7 @@ Command = (
 def parse(line: str) -> Command:
     """One stripped, non-empty input line -> its command.
 
-    Raises ``ValueError`` for unbalanced quotes and for an ``/advance`` duration it cannot
+    Raises ``ValueError`` for an unclosed double quote and for an ``/advance`` duration it cannot
     read (the console prints the error and carries on).
     """
     if line.startswith("#"):
@@ -204,8 +204,23 @@ def parse(line: str) -> Command:
     return Post(name, text)
 
 
+def _words(line: str) -> list[str]:
+    """Split on spaces; double quotes group words. An apostrophe is a letter (``/join o'brien``)."""
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        raise ValueError('a " quote is not closed, e.g. /submit alice "change=more examples"') from None
+
+
 def _control(line: str) -> Command:
-    words = shlex.split(line)
+    raw = line.split(None, 2)
+    if raw[0].lower() == "/reply":  # the text is a member's message, quotes and all
+        return Reply(raw[1], raw[2]) if len(raw) == 3 else Unknown(line)
+    words = _words(line)
     verb, args = words[0].lower(), words[1:]
     if verb == "/help":
         return Help()
@@ -215,8 +230,6 @@ def _control(line: str) -> Command:
         return Join(args[0])
     if verb == "/leave" and len(args) == 1:
         return Leave(args[0])
-    if verb == "/reply" and len(args) >= 2:
-        return Reply(args[0], line.split(None, 2)[2])
     if verb == "/react" and len(args) == 2:
         return React(args[0], args[1])
     if verb == "/click" and len(args) >= 2:

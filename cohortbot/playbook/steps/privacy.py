@@ -121,9 +121,9 @@ async def erase(ctx: Ctx, user: UserRef) -> dict[str, int]:
     for step in ctx.peers:
         if step.forget is not None:
             await step.forget(ctx.for_step(step), user)
-    names: set[str] = set()
-    for name in (member.display_name if member else "", user.name or ""):
-        names |= {name.strip(), *re.split(r"\W+", name)}  # "Zoë O'Hara": also "Zoë", "Hara"
+    # Their names as the bot wrote them (templates use the whole display name). Not their
+    # parts: scrubbing "Data" for a "Data Fan" would rewrite everyone's history.
+    names = {n.strip() for n in (member.display_name if member else "", user.name or "")}
     stand_in = pseudonym(ctx.community, user)
     counts = await ctx.uow.privacy.forget(
         Erasure(

@@ -98,7 +98,7 @@ def test_an_unknown_or_incomplete_command_is_reported_as_typed(line: str) -> Non
 
 
 def test_unbalanced_quotes_and_unreadable_durations_are_errors() -> None:
-    with pytest.raises(ValueError, match="quotation"):
+    with pytest.raises(ValueError, match="quote is not closed"):
         parse('/click alice "I accept')
     with pytest.raises(ValueError, match="expected a duration"):
         parse("/advance soon")
@@ -132,3 +132,18 @@ def test_the_help_text_is_the_grammar() -> None:
         "    /quit                      stop (pending deliveries finish first)\n"
         "\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/join o'brien", Join("o'brien")),
+        ("/leave d'arcy", Leave("d'arcy")),
+        ('/click alice "I\'ll be there"', Click("alice", "I'll be there")),
+        ("/click alice Can't make it", Click("alice", "Can't make it")),
+        ('/submit bo "change=Nothing, it\'s great"', Submit("bo", {"change": "Nothing, it's great"})),
+        ('/reply bob he said "hi and left', Reply("bob", 'he said "hi and left')),
+    ],
+)
+def test_apostrophes_are_letters_and_a_reply_is_taken_as_typed(line: str, expected: object) -> None:
+    assert parse(line) == expected
