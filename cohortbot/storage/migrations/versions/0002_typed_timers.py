@@ -16,23 +16,26 @@ and subject); fired ones are history and stay as they are. Timers already in tod
 builds now, so when the step sets the same timer again it replaces it instead of adding a
 second one. What each 0.1 kind becomes:
 
-=================================  =====================================================
-0.1 kind (data)                    today (name; data)
-=================================  =====================================================
-welcome.followup<i> ({join})       welcome.FollowUpDue (followup<i>; member, index, join)
-welcome.report-<date> ({})         welcome.ReportDue (report-<date>)
-welcome.burst ({})                 welcome.BurstEnds (burst)
-intros.nudge<i> ({join})           intros.Nudge (nudge<i>; member, join)
-intros.followup-<round> ({round})  intros.AskIfMet (<round>; round)
-prompts.post:<schedule>:<occ>      prompts.PostPrompt (<schedule>:<occ>; schedule,
-({schedule, occurrence, late})     occurrence, late)
-sessions.r:<id>:<secs> (what=remind)   sessions.Remind (<id>:<secs>; session, offset)
-sessions.f:<id> (what=follow_up)       sessions.FollowUp (<id>; session)
-sessions.d:<id>:<secs> (what=deadline) sessions.RemindDeadline (<id>:<secs>; deadline, offset)
-surveys.remind ({survey, round})   surveys.RemindRound (<survey>:<round>; survey, round)
-health.unanswered:<message>        health.UnansweredQuestion (<message>; message, asked,
-({message, asked})                 asker = the subject)
-=================================  =====================================================
+- ``welcome.followup<i>`` {join} -> ``welcome.FollowUpDue``, name ``followup<i>``,
+  {member: the subject, index: i, join}
+- ``welcome.report-<date>`` {} -> ``welcome.ReportDue``, name ``report-<date>``, {}
+- ``welcome.burst`` {} -> ``welcome.BurstEnds``, name ``burst``, {}
+- ``intros.nudge<i>`` {join} -> ``intros.Nudge``, name ``nudge<i>``, {member: the subject, join}
+- ``intros.followup-<round>`` {round} -> ``intros.AskIfMet``, name ``<round>``, {round}
+- ``prompts.post:<schedule>:<occurrence>`` {schedule, occurrence, late} ->
+  ``prompts.PostPrompt``, name ``<schedule>:<occurrence>``, {schedule, occurrence, late}
+- ``sessions.r:<id>:<secs>`` {what: remind, session, offset} -> ``sessions.Remind``,
+  name ``<id>:<secs>``, {session, offset}
+- ``sessions.f:<id>`` {what: follow_up, session} -> ``sessions.FollowUp``, name ``<id>``, {session}
+- ``sessions.d:<id>:<secs>`` {what: deadline, deadline, offset} -> ``sessions.RemindDeadline``,
+  name ``<id>:<secs>``, {deadline, offset}
+- ``surveys.remind`` {survey, round} -> ``surveys.RemindRound``, name ``<survey>:<round>``,
+  {survey, round}
+- ``health.unanswered:<message>`` {message, asked} -> ``health.UnansweredQuestion``,
+  name ``<message>``, {message, asked, asker: the subject}
+
+Times in the data are written as pydantic writes them (``...Z`` for UTC); subjects stay on
+the rows of the three kinds whose key has one (follow-up, nudge, unanswered question).
 
 A 0.1 follow-up or nudge without ``join`` meant "whatever the member's join count is when it
 fires"; it gets the member's current join count (and is reported if the member is unknown:
@@ -56,9 +59,10 @@ fires"; it gets the member's current join count (and is reported if the member i
   taken by a pending timer in today's format (the step already set it again: that one wins).
   Today's engine skips these as it would have skipped them in 0.1, with a log line of its own.
 
-**Downgrade** converts back: every typed timer with a 0.1 equivalent (the table above, read
-right to left) gets its 0.1 kind, key and data again, so a rollback to 0.1 keeps its pending
-timers too. Refusing instead (raising while typed timers exist) would make a rollback
+**Downgrade** converts back: every typed timer with a 0.1 equivalent (the list above, read
+backwards) gets its 0.1 kind, key and data again, so a rollback to release 0.1 keeps its
+pending timers too (revision 0001 is 0.1's schema; the unreleased commits between 0.1 and this
+revision are not a rollback target). Refusing instead (raising while typed timers exist) would make a rollback
 impossible without dropping them, because a welcome follow-up or a session reminder can be
 days away. ``surveys.DropDraft`` has no 0.1 equivalent (0.1 had no answer drafts) and is left
 as it is with a WARNING line: 0.1's surveys step ignores a kind it does not know, and the
