@@ -107,12 +107,14 @@ class Database:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             try:
+                # First: switching to WAL below needs a lock too, and a second process opening
+                # the file at that moment must wait for it rather than fail at once.
+                cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
                 if not in_memory:
                     # Readers never block the writer and vice versa; survives crashes.
                     cursor.execute("PRAGMA journal_mode=WAL")
                     cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             finally:
                 cursor.close()
 
