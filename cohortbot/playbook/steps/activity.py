@@ -1,7 +1,8 @@
 """Activity records for community health: who, where, when, reply-to, length, question, sentiment.
 
 Never the message text: it is scored for sentiment in memory and dropped. Members who opted
-out of analytics (``/cohort privacy optout``) are not recorded at all.
+out of analytics (``/cohort privacy optout``) are not recorded at all: neither what they post
+or react, nor as the one another member replied or reacted to.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from cohortbot.playbook.events import MessagePosted, ReactionAdded
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.ports import ActivityRecord
+from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import Step, StepContext
 
 __all__ = ["STEP", "ActivityConfig", "is_question"]
@@ -23,6 +25,14 @@ Ctx = StepContext[ActivityConfig]
 
 def is_question(text: str) -> bool:
     return "?" in text
+
+
+async def _counted(ctx: Ctx, user: UserRef | None) -> UserRef | None:
+    """The member a reply or reaction answers, unless they opted out (then nobody is named)."""
+    if user is None:
+        return None
+    member = await ctx.member(user)
+    return None if member is not None and member.analytics_opt_out else user
 
 
 async def on_message(event: MessagePosted, ctx: Ctx) -> None:
@@ -41,7 +51,7 @@ async def on_message(event: MessagePosted, ctx: Ctx) -> None:
             kind="reply" if (event.reply_to is not None or in_thread) else "message",
             message_id=event.message.id,
             thread_id=event.thread.id if event.thread else "",
-            reply_to=event.reply_to,
+            reply_to=await _counted(ctx, event.reply_to),
             length=len(event.text),
             is_question=is_question(event.text),
             sentiment=ctx.sentiment.score(event.text) if ctx.sentiment and event.text.strip() else None,
@@ -61,7 +71,7 @@ async def on_reaction(event: ReactionAdded, ctx: Ctx) -> None:
             at=event.occurred_at,
             kind="reaction",
             message_id=event.message.id,
-            reply_to=event.message_author,
+            reply_to=await _counted(ctx, event.message_author),
         )
     )
 

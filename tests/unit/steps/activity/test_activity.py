@@ -83,3 +83,25 @@ async def test_opting_out_stops_recording_and_opting_in_resumes(bot: Harness) ->
     posted = await bot.post("alice", "general", "counted again")
     await bot.react("alice", posted, "🎉", author="alice")
     assert [r.kind for r in await activity(bot, "alice")] == ["message", "reaction"]
+
+
+async def test_an_opted_out_member_records_no_message_reply_or_reaction(bot: Harness) -> None:
+    question = await bot.post("bob", "general", "Anyone tried polars?")
+    await bot.command("alice", "privacy optout")
+    await bot.post("alice", "general", "Yes, it's fast", reply_to=bot.user("bob"))
+    await bot.post("alice", "general", "In the thread too", thread=question)
+    await bot.react("alice", question, "🚀", author="bob")
+    assert await activity(bot, "alice") == []
+
+
+async def test_others_replies_and_reactions_to_an_opted_out_member_do_not_name_them(bot: Harness) -> None:
+    await bot.command("alice", "privacy optout")
+    post = await bot.post("alice", "general", "Here is my notebook")
+    await bot.post("bob", "general", "Nice one", reply_to=bot.user("alice"))
+    await bot.react("bob", post, "👍", author="alice")
+    rows = await activity(bot, "bob")
+    assert [(r.kind, r.reply_to) for r in rows] == [("reply", None), ("reaction", None)]
+    await bot.command("alice", "privacy optin")
+    await bot.react("carol", post, "🎉", author="alice")
+    [counted] = await activity(bot, "carol")
+    assert counted.reply_to == bot.user("alice")

@@ -121,3 +121,31 @@ async def test_deleting_twice_is_harmless(bot: Harness) -> None:
     text = await confirm_delete(bot, "alice")
     assert "Deleted: 0 activity records" in text
     assert await bot.member("alice") is None
+
+
+async def test_export_holds_every_kind_of_activity_record_of_the_member_only(bot: Harness) -> None:
+    await bot.join("alice")
+    question = await bot.post("bob", "general", "Who knows SQL windows?")
+    await bot.post("alice", "general", "I do!", reply_to=bot.user("bob"))
+    await bot.post("alice", "general", "And a question of mine?")
+    await bot.react("alice", question, "👍", author="bob")
+    await bot.react("bob", question, "🎉", author="bob")
+    _dm, document = await exported(bot, "alice")
+    rows = document["records"]["activity"]
+    assert sorted(row["kind"] for row in rows) == ["message", "reaction", "reply"]
+    assert [row["reply_to_user_id"] for row in rows if row["kind"] == "reply"] == ["bob"]
+
+
+async def test_delete_removes_every_kind_of_record_and_unlinks_others_reactions(bot: Harness) -> None:
+    await bot.join("alice")
+    question = await bot.post("bob", "general", "Who knows SQL windows?")
+    mine = await bot.post("alice", "general", "I do!", reply_to=bot.user("bob"))
+    await bot.post("alice", "general", "Deep in the thread", thread=question)
+    await bot.react("alice", question, "👍", author="bob")
+    await bot.react("bob", mine, "🙏", author="alice")
+    text = await confirm_delete(bot, "alice")
+    assert "Deleted: 4 activity records" in text  # her reply, thread post, reaction; bob's unlinked
+    assert await activity(bot, "alice") == []
+    bobs = await activity(bot, "bob")
+    assert [(r.kind, r.reply_to) for r in bobs] == [("message", None), ("reaction", None)]
+    assert "alice" not in await bot.stored_text()
