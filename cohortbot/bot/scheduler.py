@@ -1,6 +1,7 @@
 """Timers and cron schedules -> TimerFired / ScheduleFired events, exactly once.
 
-APScheduler's CronTrigger computes *when* (in the community's zone, DST-correct); the clock
+APScheduler's CronTrigger computes *when* (in the community's zone, DST-correct), built by
+``crontab.cron_trigger`` so that weekdays keep their crontab meaning (1 = Monday); the clock
 is injected, so tests and the console's ``/advance`` step through time without waiting.
 Exactly-once comes from the database: each occurrence is claimed under a unique constraint
 in the same transaction as the decision it causes.
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from cohortbot.bot.crontab import cron_trigger
 from cohortbot.playbook.engine import Engine
 from cohortbot.playbook.events import ScheduleFired, TimerFired
 from cohortbot.playbook.ports import Clock, UnitOfWork
@@ -50,7 +52,7 @@ class CronCalendar:
     def trigger(self, cron: str, zone: str) -> CronTrigger:
         key = (cron, zone)
         if key not in self._triggers:
-            self._triggers[key] = CronTrigger.from_crontab(cron, timezone=ZoneInfo(zone))
+            self._triggers[key] = cron_trigger(cron, ZoneInfo(zone))
         return self._triggers[key]
 
     def occurrences(self, cron: str, zone: str, after: datetime, until: datetime) -> list[datetime]:

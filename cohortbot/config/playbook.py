@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
+from cohortbot.bot.crontab import cron_trigger
 from cohortbot.playbook.engine import PlaybookSet
 from cohortbot.playbook.model import CommunityPlaybook, StepConfig
 from cohortbot.playbook.step import LoadedPlaybook, Step
@@ -203,7 +203,7 @@ def _check_schedules(
             continue  # already reported by the whole-model validation
         for spec in step.schedules(cfg, community):
             try:
-                CronTrigger.from_crontab(spec.cron, timezone=community.zone)
+                cron_trigger(spec.cron, community.zone)
             except ValueError as exc:
                 loc: Loc = ("steps", step.name, *spec.where)
                 issues.append(
@@ -211,8 +211,8 @@ def _check_schedules(
                         file,
                         _line(lines, loc),
                         _dotted(loc),
-                        f"bad cron expression {spec.cron!r} ({exc}); expected 5 fields "
-                        "'minute hour day month weekday', e.g. '0 9 * * mon'",
+                        f"bad cron expression {spec.cron!r}: {exc}; the format is "
+                        "'minute hour day month weekday', e.g. '0 9 * * mon' or '0 9 * * 1-5'",
                     )
                 )
     return issues

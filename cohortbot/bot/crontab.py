@@ -1,0 +1,98 @@
+"""Standard crontab expressions -> APScheduler 3 triggers, weekdays as crontab means them.
+
+APScheduler 3 counts weekdays from Monday = 0 (a documented quirk, fixed only in 4.x), so a
+playbook's ``0 9 * * 1`` given to ``CronTrigger.from_crontab`` fires on Tuesdays. Every trigger
+built from a playbook cron goes through :func:`cron_trigger`, which rewrites the day-of-week
+field with :func:`crontab_day_of_week` into explicit day names: those both read the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+__all__ = ["cron_trigger", "crontab_day_of_week"]
+
+CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbers 0..6 (7 = sun)
+LAST = 7  # crontab's second Sunday
+
+
+def cron_trigger(cron: str, zone: str | tzinfo) -> CronTrigger:
+    """``minute hour day month weekday`` in ``zone`` as an APScheduler trigger.
+
+    Raises ``ValueError`` naming the problem.
+    """
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ValueError(f"wrong number of fields: got {len(fields)}, expected 5")
+    minute, hour, day, month, weekday = fields
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=crontab_day_of_week(weekday),
+        timezone=ZoneInfo(zone) if isinstance(zone, str) else zone,
+    )
+
+
+def crontab_day_of_week(field: str) -> str:
+    """A crontab day-of-week field as APScheduler's: ``*`` or a list of day names.
+
+    Crontab: 0 or 7 = Sunday, 1 = Monday ... 6 = Saturday, or names ``sun``..``sat`` (any case);
+    ranges ``1-5``, ``fri-sun``, ``sun-tue``; steps ``*/2``, ``1-5/2``; lists of all of these.
+    ``1-5`` becomes ``mon,tue,wed,thu,fri``. Raises ``ValueError`` naming the problem, e.g.
+    "day of week 8 is out of range 0-7".
+    """
+    if field == "*":
+        return "*"
+    days: set[int] = set()
+    for item in field.split(","):
+        if not item:
+            raise ValueError(f"empty item in day of week {field!r}")
+        days |= _item_days(item)
+    ordered = sorted(days, key=lambda d: (d + 6) % 7)  # Monday first, as APScheduler counts
+    return ",".join(CRONTAB_DAYS[d] for d in ordered)
+
+
+def _item_days(item: str) -> set[int]:
+    """One list item (``5``, ``mon``, ``1-5``, ``*/2``, ``mon-fri/2``) -> crontab days 0..6."""
+    base, slash, step_text = item.partition("/")
+    step = 1
+    if slash:
+        if not (step_text.isascii() and step_text.isdigit()) or int(step_text) < 1:
+            raise ValueError(f"day of week step must be a whole number from 1, got {step_text!r}")
+        step = int(step_text)
+    if base == "*":
+        first, last = 0, LAST
+    elif "-" in base:
+        start, _, end = base.partition("-")
+        first = _day(start)
+        last = _day(end, end_of_range=first != 0)
+        if last < first:
+            split = f"{start}-7,0-{end}" if base.replace("-", "").isdigit() else f"{start}-sun,sun-{end}"
+            raise ValueError(
+                f"day of week range {base!r} goes backwards (crontab counts 0 = Sunday to 7 = Sunday); "
+                f"split it: {split!r}"
+            )
+    elif slash:
+        raise ValueError(f"a step needs a range or *, e.g. '1-5/2' or '*/2', got {item!r}")
+    else:
+        first = last = _day(base)
+    return {day % 7 for day in range(first, last + 1, step)}
+
+
+def _day(text: str, *, end_of_range: bool = False) -> int:
+    """A number 0..7 or a name; ``sun`` ending a range that starts later in the week is 7."""
+    if text.isascii() and text.isdigit():
+        number = int(text)
+        if number > LAST:
+            raise ValueError(f"day of week {number} is out of range 0-7 (0 and 7 are Sunday)")
+        return number
+    name = text.lower()
+    if name not in CRONTAB_DAYS:
+        raise ValueError(f"unknown day of week {text!r}: use 0-7 (0 and 7 are Sunday) or sun, mon ... sat")
+    number = CRONTAB_DAYS.index(name)
+    return LAST if end_of_range and number == 0 else number
