@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 __all__ = ["cron_trigger", "crontab_day_of_week"]
@@ -19,23 +21,28 @@ CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numb
 LAST = 7  # crontab's second Sunday
 
 
-def cron_trigger(cron: str, zone: str | tzinfo) -> CronTrigger:
+def cron_trigger(cron: str, zone: str | tzinfo) -> BaseTrigger:
     """``minute hour day month weekday`` in ``zone`` as an APScheduler trigger.
 
-    Raises ``ValueError`` naming the problem.
+    As in crontab, when both the day of month and the day of week are restricted, a day
+    matching either fires (``0 9 1 * 1``: every Monday and every 1st); APScheduler alone
+    would require both. Raises ``ValueError`` naming the problem.
     """
     fields = cron.split()
     if len(fields) != 5:
         raise ValueError(f"wrong number of fields: got {len(fields)}, expected 5")
     minute, hour, day, month, weekday = fields
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=crontab_day_of_week(weekday),
-        timezone=ZoneInfo(zone) if isinstance(zone, str) else zone,
-    )
+    timezone = ZoneInfo(zone) if isinstance(zone, str) else zone
+
+    def trigger(day: str, day_of_week: str) -> CronTrigger:
+        return CronTrigger(
+            minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=timezone
+        )
+
+    days = crontab_day_of_week(weekday)
+    if day.startswith("*") or weekday.startswith("*"):
+        return trigger(day, days)
+    return OrTrigger([trigger(day, "*"), trigger("*", days)])
 
 
 def crontab_day_of_week(field: str) -> str:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 
 from cohortbot.bot.crontab import cron_trigger
 from cohortbot.playbook.engine import Engine
@@ -35,7 +35,7 @@ MAX_MISSED_RECORDED = 500
 LATE_AFTER = timedelta(minutes=1)
 
 
-def occurrences(trigger: CronTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
+def occurrences(trigger: BaseTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
     """Nominal fire times in (after, until], in UTC."""
     current = trigger.get_next_fire_time(after, after)
     while current is not None and current <= until:
@@ -47,9 +47,9 @@ class CronCalendar:
     """The engine's Calendar port, on APScheduler's CronTrigger."""
 
     def __init__(self) -> None:
-        self._triggers: dict[tuple[str, str], CronTrigger] = {}
+        self._triggers: dict[tuple[str, str], BaseTrigger] = {}
 
-    def trigger(self, cron: str, zone: str) -> CronTrigger:
+    def trigger(self, cron: str, zone: str) -> BaseTrigger:
         key = (cron, zone)
         if key not in self._triggers:
             self._triggers[key] = cron_trigger(cron, ZoneInfo(zone))
@@ -161,7 +161,7 @@ class Scheduler:
                 found += [(community, step.name, spec) for spec in specs if spec.fires]
         return found
 
-    def _trigger(self, community: CommunityRef, spec: ScheduleSpec) -> CronTrigger:
+    def _trigger(self, community: CommunityRef, spec: ScheduleSpec) -> BaseTrigger:
         loaded = self.engine.playbooks.for_community(community)
         return self.calendar.trigger(spec.cron, loaded.community.timezone if loaded else "UTC")
 

@@ -106,6 +106,24 @@ def test_a_whole_cron_expression_becomes_a_trigger_in_the_zone() -> None:
         cron_trigger("0 9 * *", "UTC")
 
 
+def test_a_day_of_month_and_a_day_of_week_fire_on_either_as_in_crontab() -> None:
+    # "0 9 1 * 1": every Monday and every 1st (APScheduler alone would want a Monday the 1st).
+    after = datetime(2026, 4, 25, tzinfo=UTC)
+    until = datetime(2026, 5, 20, tzinfo=UTC)
+    berlin = ZoneInfo("Europe/Berlin")
+    fires = CronCalendar().occurrences("0 9 1 * 1", "Europe/Berlin", after, until)
+    found = [o.astimezone(berlin) for o in fires]
+    assert [f"{o:%a %d %b %H:%M}" for o in found] == [
+        "Mon 27 Apr 09:00",
+        "Fri 01 May 09:00",
+        "Mon 04 May 09:00",
+        "Mon 11 May 09:00",
+        "Mon 18 May 09:00",
+    ]
+    only_mondays = CronCalendar().occurrences("0 9 * * 1", "Europe/Berlin", after, until)
+    assert len(only_mondays) == 4
+
+
 # ------------------------------------------------------------------ through the Calendar port
 
 
