@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -43,26 +43,40 @@ def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
 
 
 class Pacer:
-    """A token bucket per platform: stays under a platform's global request rate."""
+    """A token bucket per platform: stays under a platform's global request rate.
 
-    def __init__(self, rate: float, *, burst: float | None = None) -> None:
+    ``rate`` requests per second on average; a burst of up to ``capacity`` requests passes at
+    once (``burst``, by default one second's worth, and never less than ``MAX_COST``).
+    ``monotonic`` and ``sleep`` are the clock it reads and how it waits (tests pass fakes).
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        burst: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.rate = rate
         # At least the dearest single request (a DM costs 2), or a slow platform would wait forever.
         self.capacity = max(MAX_COST, burst if burst is not None else rate)
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._tokens = self.capacity
-        self._stamp = time.monotonic()
+        self._stamp = monotonic()
         self._lock = asyncio.Lock()
 
     async def acquire(self, cost: float = 1.0) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._monotonic()
                 self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
                 if self._tokens >= cost:
                     self._tokens -= cost
                     return
-                await asyncio.sleep((cost - self._tokens) / self.rate)
+                await self._sleep((cost - self._tokens) / self.rate)
 
 
 class Deliverer:
@@ -79,6 +93,7 @@ class Deliverer:
         max_attempts: int = 8,
         poll_seconds: float = 2.0,
         rates: Mapping[Platform, float] | None = None,
+        pacer: Callable[[float], Pacer] = Pacer,
     ) -> None:
         self._uow = unit_of_work
         self.adapters = dict(adapters)
@@ -94,7 +109,9 @@ class Deliverer:
         # background loop must not both work on a row (a simulated clock jump could
         # otherwise expire a lease while its delivery is still in flight).
         self._round = asyncio.Lock()
-        # Each platform's rate comes from its registration (cohortbot/adapters/registry.py).
+        # Each platform's rate comes from its registration (cohortbot/adapters/registry.py);
+        # ``pacer`` makes a platform's Pacer from its rate (tests pass one on a fake clock).
+        self._new_pacer = pacer
         self._pacers: dict[Platform, Pacer] = {}
         for platform, rate in (rates or {}).items():
             self.pace(platform, rate)
@@ -104,7 +121,7 @@ class Deliverer:
     def pace(self, platform: Platform, rate: float | None) -> None:
         """Let at most ``rate`` requests per second through to ``platform`` (None: unpaced)."""
         if rate:
-            self._pacers[platform] = Pacer(rate)
+            self._pacers[platform] = self._new_pacer(rate)
         else:
             self._pacers.pop(platform, None)
 

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings
 
 from cohortbot.adapters import registry
 from cohortbot.adapters.discord import DiscordAdapter, DiscordConfig
+from cohortbot.bot.runtime import Runtime
 from cohortbot.config.settings import Settings
 from cohortbot.playbook.commands import CommandSpec, OptionKind, OptionSpec
 from cohortbot.playbook.events import Event
@@ -29,6 +30,7 @@ __all__ = [
     "DISCORD_CATALOG",
     "DiscordHarness",
     "RecordingSink",
+    "all_delivered",
     "discord_config",
     "eventually",
     "run_settings",
@@ -77,6 +79,32 @@ async def eventually(check: Callable[[], Any], *, within: float = 3.0, interval:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(interval)
+
+
+async def all_delivered(runtime: Runtime, unit_of_work: Callable[[], Any], *, within: float = 10.0) -> None:
+    """Deliver until the outbox holds nothing that could ever be sent again; fail after ``within`` s.
+
+    Count a fake's calls ("sent once") only after this. A delivery that was performed but not
+    recorded stays pending, under its lease (2 minutes) or waiting for a retry, and would be
+    performed again: so this waits until no outbox row is pending at all (not due, not leased,
+    not retrying), twice in a row across ``runtime.settle()``, which delivers what is due and
+    waits for a round the background deliverer has in flight (and the feedback it processes).
+    """
+    deadline = time.monotonic() + within
+    quiet = 0
+    while True:
+        await runtime.settle()
+        async with unit_of_work() as uow:
+            pending = await uow.outbox.next_due()
+        quiet = quiet + 1 if pending is None else 0
+        if quiet == 2:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"after {within}s the outbox still holds a pending delivery (claimable at {pending}, "
+                f"now {runtime.clock.now()}): performed but not recorded, it would be sent again"
+            )
+        await asyncio.sleep(0 if pending is None else 0.02)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings
 from cohortbot.bot.bootstrap import App, build_app
 from cohortbot.config.settings import Settings
 from cohortbot.playbook.refs import Platform
-from tests.contract.conftest import eventually, run_settings
+from tests.contract.conftest import all_delivered, eventually, run_settings
 from tests.contract.fakes.discord_fake import FakeDiscord
 
 PLAYBOOK = """
@@ -51,6 +51,9 @@ class Running:
 
     def posts_in(self, name: str) -> list[dict[str, Any]]:
         return self.fake.messages_in(str(self.fake.channel_named(name)["id"]))
+
+    async def all_delivered(self) -> None:
+        await all_delivered(self.app.runtime, self.app.database.unit_of_work)
 
 
 def settings_for(fake: FakeDiscord, tmp_path: Path) -> tuple[Settings, dict[Platform, BaseSettings]]:
@@ -138,7 +141,7 @@ async def test_a_429_on_the_welcome_is_retried_and_sent_once(bot: Running) -> No
     bot.fake.fail_next(MESSAGES, 429, retry_after=0.05)
     dora = await bot.fake.add_member("dora")
     await eventually(lambda: bot.dms_to(dora), within=10)
-    await asyncio.sleep(0)  # let any duplicate surface before counting
+    await bot.all_delivered()  # nothing left that could be sent again
     assert len(bot.dms_to(dora)) == 1
     assert [c.status for c in bot.fake.calls_to(MESSAGES, ok_only=False)][:2] == [429, 200]
 
@@ -154,12 +157,13 @@ async def test_members_who_joined_while_the_bot_was_away_are_welcomed_once(
     second = await start(discord_fake, tmp_path)
     try:
         await eventually(lambda: second.dms_to(recent), within=10)
+        await second.all_delivered()
     finally:
         await stop(second)
     third = await start(discord_fake, tmp_path)  # and again: no second welcome
     try:
         await eventually(lambda: third.app.runtime.duplicates >= 2, within=10)
-        await third.app.runtime.settle()
+        await third.all_delivered()
     finally:
         await stop(third)
     assert len(second.dms_to(recent)) == 1

@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import textwrap
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from cohortbot.adapters.slack import SlackAdapter
 from cohortbot.bot.bootstrap import build_app
 from cohortbot.bot.runtime import Runtime
 from cohortbot.playbook.refs import Platform
-from tests.contract.conftest import run_settings
+from tests.contract.conftest import all_delivered, run_settings
 from tests.contract.fakes.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.contract.slack_fixtures import load_payload, slack_fake
 
@@ -44,6 +45,7 @@ class Bot:
     adapter: SlackAdapter
     runtime: Runtime
     mode: str
+    unit_of_work: Callable[[], Any]
 
     async def deliver(self, payload: dict[str, object], *, kind: str, retry: int = 0) -> int:
         if self.mode == "http":
@@ -81,7 +83,13 @@ async def bot(request: pytest.FixtureRequest, slack_fake: FakeSlack, tmp_path: P
     assert isinstance(adapter, SlackAdapter)
     await adapter.start(app.runtime.submit, app.runtime.engine.commands())
     try:
-        yield Bot(fake=slack_fake, adapter=adapter, runtime=app.runtime, mode=request.param)
+        yield Bot(
+            fake=slack_fake,
+            adapter=adapter,
+            runtime=app.runtime,
+            mode=request.param,
+            unit_of_work=app.database.unit_of_work,
+        )
     finally:
         await adapter.close()
         await app.database.dispose()
@@ -93,6 +101,7 @@ async def test_a_join_retried_three_times_is_welcomed_once(bot: Bot) -> None:
     assert [await bot.deliver(payload, kind="events_api", retry=n) for n in range(3)] == [200, 200, 200]
     await bot.handled(3)
     assert bot.runtime.duplicates == 2
+    await all_delivered(bot.runtime, bot.unit_of_work)  # nothing left that could be sent again
     dms = [c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] == "DUNEW"]
     assert len(dms) == 1
     assert "Hi grace!" in dms[0].params["text"] and "<#CINTROS>" in dms[0].params["text"]

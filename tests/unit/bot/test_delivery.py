@@ -138,12 +138,3 @@ async def test_a_failing_step_is_isolated_and_rolled_back(
     assert member is not None and member.joined_at is not None
     async with bot.database.unit_of_work() as uow:  # the failing step's writes were undone
         assert await uow.state.get(bot.community, "half-done") is None
-
-
-async def test_a_slow_platform_pacer_still_admits_a_dm_costing_two_requests() -> None:
-    import asyncio
-
-    from cohortbot.bot.deliverer import MAX_COST, Pacer
-
-    pacer = Pacer(0.5)
-    await asyncio.wait_for(pacer.acquire(MAX_COST), timeout=1)
