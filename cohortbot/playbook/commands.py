@@ -18,6 +18,7 @@ __all__ = [
     "OptionKind",
     "OptionSpec",
     "ParsedCommand",
+    "command_words",
     "parse_command_text",
     "usage",
 ]
@@ -85,16 +86,33 @@ def _coerce(opt: OptionSpec, raw: str) -> Any:
     return raw
 
 
+def command_words(text: str, *, strict: bool = False) -> list[str]:
+    """Words split on spaces; double quotes may group words, and an apostrophe is a letter.
+
+    Members type free text (``What's your favourite trick?``, ``He said "hi``): quoting is
+    optional, and a double quote that is never closed is just a character (``strict``: a
+    ``ValueError``, for grammars where an unclosed quote must be a mistake).
+    """
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.escape = ""
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:  # an unclosed quote
+        if strict:
+            raise ValueError('a " quote is not closed') from None
+        return text.split()
+
+
 def parse_command_text(text: str, catalog: Sequence[CommandSpec]) -> ParsedCommand:
     """Parse ``welcome preview`` or ``prompt add weekly "What did you learn?"``.
 
     The longest command path that prefixes the words wins; the remaining words fill the
     options in order (``name=value`` also works). Errors say what was expected.
     """
-    try:
-        words = shlex.split(text)
-    except ValueError as exc:
-        raise CommandSyntaxError(f"could not read the command: {exc}") from None
+    words = command_words(text)
     if not words:
         raise CommandSyntaxError("which command? " + _overview(catalog))
     lowered = [w.lower() for w in words]

@@ -25,11 +25,11 @@ The bot's actions print as ``[DM -> alice] ...``, ``[#intros] ...``, ``[to alice
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cohortbot.playbook.commands import command_words
 from cohortbot.playbook.durations import parse_duration
 
 __all__ = [
@@ -205,13 +205,9 @@ def parse(line: str) -> Command:
 
 
 def _words(line: str) -> list[str]:
-    """Split on spaces; double quotes group words. An apostrophe is a letter (``/join o'brien``)."""
-    lexer = shlex.shlex(line, posix=True)
-    lexer.whitespace_split = True
-    lexer.quotes = '"'
-    lexer.commenters = ""
+    """The shared /cohort word rules (an apostrophe is a letter), but an unclosed quote is a typo."""
     try:
-        return list(lexer)
+        return command_words(line, strict=True)
     except ValueError:
         raise ValueError('a " quote is not closed, e.g. /submit alice "change=more examples"') from None
 
