@@ -144,3 +144,10 @@ def test_form_becomes_a_modal() -> None:
     assert learned["element"]["placeholder"]["text"] == "A sentence"
     assert blocker["optional"] and blocker["element"]["max_length"] == 200
     assert mood["element"]["type"] == "static_select" and mood["element"]["options"][0]["value"] == "great"
+
+
+def test_a_time_token_no_calendar_has_is_shown_as_typed_not_a_crash() -> None:
+    # Member text (a display name, a survey answer) can hold any number.
+    assert to_mrkdwn("joined <t:99999999999999>") == "joined &lt;t:99999999999999&gt;"
+    assert to_mrkdwn("<t:99999999999999:R>") == "&lt;t:99999999999999:R&gt;"
+    assert "99999999999999" in to_plain("joined <t:99999999999999>")

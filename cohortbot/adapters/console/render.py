@@ -68,7 +68,10 @@ def text(value: str, zone: ZoneInfo) -> str:
             return f"@{found}"
         if kind == "#":
             return f"#{found}"
-        return local_time(datetime.fromtimestamp(int(found), tz=zone), zone)
+        try:
+            return local_time(datetime.fromtimestamp(int(found), tz=zone), zone)
+        except (ValueError, OverflowError, OSError):  # no calendar has it: show it as typed
+            return match.group(0)
 
     return TOKEN_PATTERN.sub(token, value)
 

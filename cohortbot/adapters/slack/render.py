@@ -67,8 +67,12 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _date_fallback(unix: int) -> str:
-    return datetime.fromtimestamp(unix, tz=UTC).strftime("%a %d %b %Y %H:%M UTC")
+def _date_fallback(unix: int) -> str | None:
+    """The date in words, or None for a number no calendar has (member text can hold any)."""
+    try:
+        return datetime.fromtimestamp(unix, tz=UTC).strftime("%a %d %b %Y %H:%M UTC")
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _token(kind: str, value: str, channels: Mapping[str, str], *, plain: bool) -> str:
@@ -86,6 +90,8 @@ def _token(kind: str, value: str, channels: Mapping[str, str], *, plain: bool) -
     except ValueError:
         return _escape(f"<t:{value}>")
     fallback = _date_fallback(unix)
+    if fallback is None:
+        return _escape(f"<t:{value}>")
     if plain:
         return fallback
     return f"<!date^{unix}^{{date_short_pretty}} {{time}}|{fallback}>"

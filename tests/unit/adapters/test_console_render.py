@@ -155,3 +155,9 @@ def test_reactions_threads_pins_and_roles_are_one_line_each() -> None:
     assert str(render.pin(pin)) == "[#introductions] pinned message 4\n"
     assert str(render.role(grant)) == "[role] Member -> alice\n"
     assert str(render.role(revoke)) == "[role] Champion removed from alice\n"
+
+
+def test_a_time_token_no_calendar_has_prints_as_typed() -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    assert render.text("joined <t:99999999999999>", zone) == "joined <t:99999999999999>"
+    assert render.text("at <t:1772442000>", zone) != "at <t:1772442000>"  # a real moment is written out
