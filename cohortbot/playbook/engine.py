@@ -132,6 +132,15 @@ class Engine:
             what = type(argument).__name__
             log.exception("step %s failed on %s %s", step.name, what, run.event.event_id)
             run.failures.append((step.name, f"{type(exc).__name__}: {exc}"))
+            if isinstance(argument, CommandInvoked):  # never leave a member without an answer
+                apology = self._context(step, run.event, run.loaded, run.uow)
+                apology.respond(
+                    argument.interaction,
+                    f"Sorry, `/cohort {' '.join(argument.path)}` didn't work and changed nothing. "
+                    "Check the values you gave (`/cohort help`); if it keeps failing, the "
+                    "moderators can find the details in the bot's log.",
+                )
+                run.actions.extend(apology.actions)
             return
         run.actions.extend(ctx.actions)
         for message in ctx.published:

@@ -107,3 +107,10 @@ def test_bad_durations_are_rejected_and_good_ones_round_trip() -> None:
         with pytest.raises(ValueError, match="expected a duration"):
             parse_duration(bad)
     assert format_duration(timedelta(hours=36)) == "1d12h"
+
+
+@pytest.mark.parametrize("text", ["99999999w", "9999999999999999999999w", "523w", 10**12])
+def test_a_duration_is_at_most_ten_years(text: object) -> None:
+    with pytest.raises(ValueError, match="at most ten years"):
+        parse_duration(text)
+    assert parse_duration("520w") == timedelta(weeks=520)

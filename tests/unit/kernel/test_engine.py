@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from cohortbot.bot.scheduler import CronCalendar
-from cohortbot.playbook.actions import PostMessage
+from cohortbot.playbook.actions import PostMessage, RespondToInteraction
 from cohortbot.playbook.engine import Engine, PlaybookSet
-from cohortbot.playbook.events import ActionDelivered, Event, MemberJoined, TimerFired
+from cohortbot.playbook.events import ActionDelivered, Actor, CommandInvoked, Event, MemberJoined, TimerFired
 from cohortbot.playbook.model import CommunityPlaybook
 from cohortbot.playbook.ports import Capabilities
-from cohortbot.playbook.refs import ChannelRef, Platform
+from cohortbot.playbook.refs import ChannelRef, InteractionRef, Platform
 from cohortbot.playbook.step import (
     Document,
     LoadedPlaybook,
@@ -26,6 +26,7 @@ from cohortbot.playbook.step import (
     StepContext,
     StepMessage,
     TimerPayload,
+    command,
 )
 from cohortbot.storage.memory import MemoryStore
 from tests.unit.kernel.support import ALICE, COMMUNITY, NOW, Config, clock
@@ -268,3 +269,32 @@ async def test_messages_that_publish_forever_stop_at_the_depth_limit() -> None:
     decision = await _handle(engine, MemoryStore(), _event(MemberJoined, member=ALICE, display_name="alice"))
     assert len(calls) == 4
     assert decision.failures == [("echo", "message depth exceeded: Asked")]
+
+
+async def test_a_command_that_fails_still_answers_the_member_and_changes_nothing() -> None:
+    async def broken(event: CommandInvoked, ctx: StepContext[Any]) -> None:
+        await _note(ctx, "half done")
+        raise OverflowError("date value out of range")
+
+    store = MemoryStore()
+    engine = _engine(
+        Step(name="sessions", config=Config, commands=(command("session create", "Create", broken),))
+    )
+    interaction = InteractionRef(Platform.MEMORY, "i1", token="t")
+    decision = await _handle(
+        engine,
+        store,
+        _event(
+            CommandInvoked,
+            actor=Actor(user=ALICE),
+            channel=ChannelRef(Platform.MEMORY, name="general"),
+            interaction=interaction,
+            path=("session", "create"),
+        ),
+    )
+    assert decision.failures == [("sessions", "OverflowError: date value out of range")]
+    [answer] = decision.actions
+    assert isinstance(answer, RespondToInteraction) and answer.interaction == interaction
+    assert "`/cohort session create` didn't work and changed nothing" in answer.message.text
+    assert "OverflowError" not in answer.message.text
+    assert await _seen(store, "sessions") == []

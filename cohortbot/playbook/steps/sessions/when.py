@@ -22,6 +22,8 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
         raise WhenError(
             f"WHEN must look like 2026-03-05 18:00 (YYYY-MM-DD HH:MM, {zone.key} time), not {text!r}"
         ) from None
+    if not 2000 <= naive.year <= 2100:  # a typo, and year 9999 plus a duration overflows
+        raise WhenError(f"WHEN must be a date between 2000 and 2100, not {text!r}")
     local = naive.replace(tzinfo=zone)
     moment = local.astimezone(UTC)
     if moment.astimezone(zone).replace(tzinfo=None) != naive:
