@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings
 from cohortbot.adapters import registry
 from cohortbot.adapters.base import PlatformAdapter
 from cohortbot.adapters.platform import PlatformSpec, Wiring
-from cohortbot.bot.clock import OffsetClock, SystemClock
+from cohortbot.bot.clock import ManualClock, OffsetClock, SystemClock
 from cohortbot.bot.runtime import Runtime
 from cohortbot.bot.scheduler import CronCalendar
 from cohortbot.bot.sentiment import VaderSentiment
@@ -117,14 +117,16 @@ def _choose_adapters(
 
 
 def _clock_for(running: Sequence[PlatformSpec[Any]], loaded: Mapping[Platform, BaseSettings]) -> Clock:
-    """A movable clock if a running platform plays in simulated time (the console), else real time."""
+    """A movable clock if a running platform plays in simulated time (the console), else real time.
+
+    Given a start (``COHORTBOT_CONSOLE_START``), time stands still there and moves only when the
+    session says so (``/advance``), so a script replays identically; without one, it flows
+    from now like a real community's.
+    """
     for spec in running:
         if spec.simulated_time is not None:
-            clock = OffsetClock()
             start = spec.simulated_time(loaded[spec.name])
-            if start is not None:
-                clock.set(start)
-            return clock
+            return OffsetClock() if start is None else ManualClock(start)
     return SystemClock()
 
 

@@ -10,7 +10,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from cohortbot.adapters.discord import DiscordAdapter
 from cohortbot.adapters.platform import Wiring
 from cohortbot.adapters.slack import SlackAdapter
 from cohortbot.bot.bootstrap import build_app, default_playbook_path, install_logging
-from cohortbot.bot.clock import OffsetClock, SystemClock
+from cohortbot.bot.clock import ManualClock, OffsetClock, SystemClock
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.config.settings import EnvSettings, Settings, env_names
 from cohortbot.playbook.refs import Platform
@@ -204,8 +204,8 @@ async def test_with_nothing_configured_the_console_starts_on_a_simulated_clock(
         assert str(adapter.zone) == "Europe/Berlin"
         assert app.runtime.deliverer.rate(Platform.CONSOLE) is None
         clock = app.runtime.clock
-        assert isinstance(clock, OffsetClock)
-        assert abs(clock.now() - start) < timedelta(minutes=1)
+        assert isinstance(clock, ManualClock)  # a scripted session: time moves only by /advance
+        assert clock.now() == start
         assert adapter.control.clock is clock  # the console drives the runtime built after it
     finally:
         await app.database.dispose()
@@ -299,3 +299,15 @@ def _wiring() -> Wiring:
             raise AssertionError("a network platform's factory has no use for the runtime")
 
     return Wiring(playbooks=load_playbooks([default_playbook_path()]), control=NoRuntime())
+
+
+async def test_a_live_console_without_a_start_lets_time_flow_from_now(
+    no_dotenv: None, core: Settings
+) -> None:
+    app = build_app(core, stdin=io.StringIO(""), stdout=io.StringIO())
+    try:
+        clock = app.runtime.clock
+        assert isinstance(clock, OffsetClock)
+        assert abs(clock.now() - datetime.now(UTC)).total_seconds() < 60
+    finally:
+        await app.database.dispose()
