@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from cohortbot.bot.crontab import cron_trigger
+from cohortbot.config.safe_yaml import FileRefused, GuardedLoader, YamlLimitError, read_text
 from cohortbot.playbook.engine import PlaybookSet
 from cohortbot.playbook.model import CommunityPlaybook, StepConfig
 from cohortbot.playbook.step import LoadedPlaybook, Step
@@ -68,7 +69,13 @@ def playbook_model(steps: Sequence[Step[Any]] = STEPS) -> type[CommunityPlaybook
 
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = GuardedLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
+        at = text.count("\n", 0, exc.position) + 1
+        raise PlaybookError(
+            [PlaybookIssue(file, at, "", f"not valid YAML: character {exc.character!r} is not allowed")]
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -79,6 +86,9 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
         if duplicates:
             raise PlaybookError(duplicates)
         return loader.construct_document(node), lines
+    except YamlLimitError as exc:
+        where = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise PlaybookError([PlaybookIssue(file, where, "", str(exc.problem))]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -221,7 +231,9 @@ def _check_schedules(
 def load_playbook(path: Path, steps: Sequence[Step[Any]] = STEPS) -> LoadedPlaybook:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
+    except FileRefused as exc:
+        raise PlaybookError([PlaybookIssue(file, exc.line, "", exc.message)]) from None
     except OSError as exc:
         raise PlaybookError([PlaybookIssue(file, None, "", f"cannot read: {exc.strerror}")]) from None
     data, lines = _parse_yaml(text, file)
