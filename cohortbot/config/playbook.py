@@ -281,7 +281,12 @@ def playbook_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def check_files(paths: Iterable[Path], steps: Sequence[Step[Any]] = STEPS) -> list[PlaybookIssue]:
-    issues: list[PlaybookIssue] = []
+    paths = list(paths)
+    issues = [
+        PlaybookIssue(str(path), None, "", "no playbook files (*.yaml, *.yml) in this folder")
+        for path in paths
+        if path.is_dir() and not playbook_files([path])
+    ]
     for file in playbook_files(paths):
         try:
             load_playbook(file, steps)

@@ -227,3 +227,11 @@ def test_check_on_a_folder_reports_every_hostile_file(tmp_path: Path) -> None:
         ["e-pipe.yaml"] if hasattr(os, "mkfifo") else []
     )
     assert named == expected
+
+
+def test_check_on_a_folder_without_playbooks_says_so_instead_of_passing(tmp_path: Path) -> None:
+    empty = tmp_path / "looks-like.yaml"
+    empty.mkdir()
+    assert [str(i) for i in check_files([empty])] == [
+        f"{empty}: no playbook files (*.yaml, *.yml) in this folder"
+    ]
