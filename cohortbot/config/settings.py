@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, AliasPath, Field, SecretBytes, SecretStr
+from pydantic import AliasChoices, AliasPath, Field, SecretBytes, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_DATABASE_URL", "EnvSettings", "Settings", "env_names", "secret_values"]
@@ -37,6 +37,19 @@ class Settings(EnvSettings):
     database_url: str = Field(
         DEFAULT_DATABASE_URL, validation_alias=AliasChoices("COHORTBOT_DATABASE_URL", "DATABASE_URL")
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """The bot runs on asyncio: SQLite through aiosqlite, PostgreSQL through asyncpg."""
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            return url
+        if scheme == "sqlite" or scheme.startswith("sqlite+"):
+            raise ValueError("use the async driver: sqlite+aiosqlite:///path/to/cohortbot.db")
+        if scheme in ("postgres", "postgresql") or scheme.startswith("postgresql+"):
+            raise ValueError("use the async driver: postgresql+asyncpg://user:password@host/database")
+        raise ValueError("use sqlite+aiosqlite:///path/to/cohortbot.db or postgresql+asyncpg://user@host/db")
     playbook: Path | None = Field(None, validation_alias="COHORTBOT_PLAYBOOK")
     log_level: str = Field("INFO", validation_alias="COHORTBOT_LOG_LEVEL")
     # "off" runs the engine but leaves decided actions in the outbox (maintenance, or a

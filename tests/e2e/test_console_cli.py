@@ -184,3 +184,10 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "bot.db") as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"members", "outbox", "inbox", "timers", "schedule_claims"} <= tables
+
+
+def test_a_sync_database_url_exits_2_with_the_async_driver_to_use(tmp_path: Path) -> None:
+    result = cohortbot("run", cwd=tmp_path, env={"COHORTBOT_DATABASE_URL": "sqlite:///bot.db"})
+    assert result.returncode == 2
+    assert "use the async driver: sqlite+aiosqlite:///" in result.stderr
+    assert "Traceback" not in result.stderr
