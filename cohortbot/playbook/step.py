@@ -282,13 +282,10 @@ class StepContext(Generic[C]):
         The timer's identity is the payload class, ``name`` and ``subject``: setting the same
         one again moves it instead of adding a second.
         """
-        kind = f"{self.step}.{type(payload).__name__}"
-        parts = [kind + (f":{name}" if name else ""), str(self.community)]
-        if subject is not None:
-            parts.append(str(subject))
+        kind, key = _timer_identity(self.step, self.community, type(payload), name, subject)
         await self.uow.timers.set(
             Timer(
-                key=":".join(parts),
+                key=key,
                 community=self.community,
                 due_at=due_at,
                 kind=kind,
@@ -300,11 +297,8 @@ class StepContext(Generic[C]):
     async def cancel_timer(
         self, payload_type: type[TimerPayload], *, name: str = "", subject: UserRef | None = None
     ) -> None:
-        kind = f"{self.step}.{payload_type.__name__}"
-        parts = [kind + (f":{name}" if name else ""), str(self.community)]
-        if subject is not None:
-            parts.append(str(subject))
-        await self.uow.timers.cancel(":".join(parts))
+        _kind, key = _timer_identity(self.step, self.community, payload_type, name, subject)
+        await self.uow.timers.cancel(key)
 
     # ------------------------------------------------------------------ members
 
@@ -373,6 +367,17 @@ class StepContext(Generic[C]):
     async def ids(self, model: type[Document]) -> list[str]:
         """The ids of this step's stored documents of a many-documents model, sorted."""
         return await self.docs.ids(model)
+
+
+def _timer_identity(
+    step: str, community: CommunityRef, payload_type: type[TimerPayload], name: str, subject: UserRef | None
+) -> tuple[str, str]:
+    """A timer's kind (``"<step>.<Class>"``) and key (the kind, name, community, subject)."""
+    kind = f"{step}.{payload_type.__name__}"
+    parts = [kind + (f":{name}" if name else ""), str(community)]
+    if subject is not None:
+        parts.append(str(subject))
+    return kind, ":".join(parts)
 
 
 Handler = Callable[[Any, StepContext[Any]], Awaitable[None]]
