@@ -268,6 +268,22 @@ class Harness:
     def posts_in(self, channel: str) -> list[PostMessage]:
         return [a for a in self.performed if isinstance(a, PostMessage) and a.channel.matches(channel)]
 
+    def delivered(self, action: Action) -> MessageRef:
+        """The reference the memory platform gave an action it performed (to reply in its thread)."""
+        index = next(i for i, a in enumerate(self.performed) if a is action)
+        channel = action.channel if isinstance(action, PostMessage) else ChannelRef(Platform.MEMORY, id="dm")
+        return MessageRef(channel, str(index + 1))
+
+    @staticmethod
+    def button(actions: Sequence[Action], label: str) -> Button:
+        """The button whose label holds ``label`` (any case) on the latest of ``actions`` that has one."""
+        for action in reversed(actions):
+            message = getattr(action, "message", None)
+            for button in getattr(message, "buttons", ()):
+                if label.lower() in button.label.lower():
+                    return button  # type: ignore[no-any-return]
+        raise AssertionError(f"no {label!r} button on {len(actions)} action(s)")
+
     def answer(self, interaction: InteractionRef) -> RespondToInteraction | None:
         found = [
             a

@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from cohortbot.bot.bootstrap import default_playbook_path
-from cohortbot.playbook.actions import PostMessage, SendDirectMessage
-from cohortbot.playbook.messages import Button
-from cohortbot.playbook.refs import ChannelRef, MessageRef, Platform
+from cohortbot.playbook.actions import SendDirectMessage
+from cohortbot.playbook.refs import ChannelRef, Platform
 from tests.dump import stored_text
 from tests.harness import Harness
 from tests.storage.conftest import Store
@@ -28,19 +26,6 @@ TRACES = re.compile(r"quillon|o'hara|\bhara\b", re.IGNORECASE)
 OTHERS = ["bob", "carol", "dave", "erin"]
 
 
-def _button(actions: list[Any], label: str) -> Button:
-    for action in reversed(actions):
-        for button in action.message.buttons:
-            if label.lower() in button.label.lower():
-                return button  # type: ignore[no-any-return]
-    raise AssertionError(f"no {label!r} button in {[a.message.text[:40] for a in actions]}")
-
-
-def _delivered(bot: Harness, action: PostMessage) -> MessageRef:
-    index = next(i for i, a in enumerate(bot.performed) if a is action)
-    return MessageRef(action.channel, str(index + 1))
-
-
 def _channel(name: str) -> ChannelRef:
     return ChannelRef(Platform.MEMORY, id=f"id-{name}", name=name)
 
@@ -49,7 +34,7 @@ async def _take_part_in_everything(bot: Harness) -> None:
     await bot.join(ID, display_name=DISPLAY)
     for name in OTHERS:
         await bot.join(name)
-    await bot.click(ID, _button(bot.dms_to(ID), "accept"))
+    await bot.click(ID, bot.button(bot.dms_to(ID), "accept"))
     intro = "Hi all, I'm {} and I work with pandas and numpy; looking for a mentor in statistics."
     for name in [ID, *OTHERS]:
         await bot.post(name, "introductions", intro.format(name))
@@ -64,13 +49,13 @@ async def _take_part_in_everything(bot: Harness) -> None:
 
     await bot.advance("2h")  # Monday 11:00 Berlin: the question of the week and a match round are out
     [weekly] = [p for p in bot.posts_in("general") if p.message.title == "Question of the week"]
-    thread = _delivered(bot, weekly)
+    thread = bot.delivered(weekly)
     await bot.post(ID, "general", "I learned about groupby!", thread=thread)
     await bot.post("carol", "general", "Joins, finally.", thread=thread)
 
     card = [p for p in bot.posts_in("announcements") if p.message.buttons]
-    await bot.click(ID, _button(card, "be there"))
-    await bot.click("carol", _button(card, "be there"))
+    await bot.click(ID, bot.button(card, "be there"))
+    await bot.click("carol", bot.button(card, "be there"))
     await bot.advance("1d8h")  # after Tuesday's office hours: the feedback survey goes to attendees
     feedback = [dm for dm in bot.dms_to(ID) if dm.message.title == "Live session feedback"]
     rating = {"rating": "5", "pace": "Just right", "comment": "More Q&A"}

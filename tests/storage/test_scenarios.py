@@ -12,21 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from cohortbot.bot.bootstrap import default_playbook_path
-from cohortbot.playbook.actions import PostMessage
-from cohortbot.playbook.messages import Button, RichMessage
-from cohortbot.playbook.refs import MessageRef
+from cohortbot.playbook.messages import RichMessage
 from cohortbot.storage.memory import MemoryStore
 from tests.harness import Harness
 from tests.storage.conftest import Store
 from tests.unit.steps.surveys.support import answer_with_forms
 
 MEMBERS = ["ana", "ben", "cleo", "dev", "eli"]
-
-
-def _button(actions: list[Any], label: str) -> Button:
-    buttons = [b for a in actions for b in a.message.buttons if label.lower() in b.label.lower()]
-    assert buttons, f"no {label!r} button"
-    return buttons[-1]  # type: ignore[no-any-return]
 
 
 _FORM = re.compile(r"form-[0-9a-f]{8}")  # the test's own random interaction ids
@@ -37,11 +29,6 @@ def _text(action: Any) -> str:
     return message.text if isinstance(message, RichMessage) else ""
 
 
-def _delivered(bot: Harness, action: PostMessage) -> MessageRef:
-    index = next(i for i, a in enumerate(bot.performed) if a is action)
-    return MessageRef(action.channel, str(index + 1))
-
-
 async def _first_week(store: Store, tmp_path: Path) -> list[tuple[str, str, str]]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     playbook = default_playbook_path().read_text()
@@ -50,7 +37,7 @@ async def _first_week(store: Store, tmp_path: Path) -> list[tuple[str, str, str]
         for name in MEMBERS:
             await bot.join(name)
         for name in MEMBERS[:4]:
-            await bot.click(name, _button(bot.dms_to(name), "accept"))
+            await bot.click(name, bot.button(bot.dms_to(name), "accept"))
             intro = f"Hi, I'm {name}: I use pandas and want to learn statistics."
             await bot.post(name, "introductions", intro)
         question = await bot.post("ben", "general", "How do I pivot a dataframe?")
@@ -59,10 +46,10 @@ async def _first_week(store: Store, tmp_path: Path) -> list[tuple[str, str, str]
         await bot.react("cleo", question, "👍", author="ben")
         await bot.advance("2h")  # Monday: the question of the week, a match round
         [weekly] = [p for p in bot.posts_in("general") if p.message.title == "Question of the week"]
-        await bot.post("cleo", "general", "Window functions!", thread=_delivered(bot, weekly))
+        await bot.post("cleo", "general", "Window functions!", thread=bot.delivered(weekly))
         cards = [p for p in bot.posts_in("announcements") if p.message.buttons]
         for name in ("ana", "dev"):
-            await bot.click(name, _button(cards, "be there"))
+            await bot.click(name, bot.button(cards, "be there"))
         await bot.advance("1d8h")  # Tuesday evening: reminders, the session, its follow-up
         await bot.command("facilitator", "survey send final")
         for name, story in (("ana", "The office hours"), ("ben", "Pairing with ana")):

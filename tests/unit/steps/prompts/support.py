@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from cohortbot.playbook.actions import PostMessage, StartThread
 from cohortbot.playbook.analytics.split import PromptEngagement
-from cohortbot.playbook.refs import ChannelRef, MessageRef, Platform
+from cohortbot.playbook.refs import MessageRef
 from cohortbot.playbook.step import DocumentStore
 from cohortbot.playbook.steps import STEPS
 from cohortbot.playbook.steps.prompts.model import STEP_NAME, PostedLog
@@ -82,6 +82,4 @@ async def posted(bot: Harness) -> list[PromptEngagement]:
 
 def delivered(bot: Harness, action: PostMessage | StartThread) -> MessageRef:
     """The reference the (memory) platform gave the action when it performed it."""
-    index = next(i for i, a in enumerate(bot.performed) if a is action)
-    channel = action.channel if isinstance(action, PostMessage) else ChannelRef(Platform.MEMORY, id="dm")
-    return MessageRef(channel, str(index + 1))
+    return bot.delivered(action)
