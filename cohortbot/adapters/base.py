@@ -69,4 +69,12 @@ class PlatformAdapter(Protocol):
         """Carry out one action; raise a DeliveryError subclass when it fails."""
         ...
 
+    def served_communities(self) -> frozenset[str] | None:
+        """The communities this process can act in now (None: every one it is asked about).
+
+        The deliverer claims only their outbox rows: a Discord shard leaves the servers of
+        other shards to the processes holding them.
+        """
+        ...
+
     async def close(self) -> None: ...

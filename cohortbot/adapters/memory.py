@@ -30,6 +30,10 @@ class MemoryAdapter:
     commands: list[CommandSpec] = field(default_factory=list)
     sink: EventSink | None = None
     closed: bool = False
+    serves: frozenset[str] | None = None   # like a Discord shard: only these communities
+
+    def served_communities(self) -> frozenset[str] | None:
+        return self.serves
 
     async def start(self, sink: EventSink, commands: Sequence[CommandSpec]) -> None:
         self.sink = sink

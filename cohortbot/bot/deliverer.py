@@ -25,7 +25,7 @@ from cohortbot.adapters.base import (
 )
 from cohortbot.playbook.actions import Action, PostMessage, SendDirectMessage, SendGroupMessage
 from cohortbot.playbook.events import ActionDelivered
-from cohortbot.playbook.ports import Clock, OutboxItem
+from cohortbot.playbook.ports import Clock, DeliveryScope, OutboxItem
 from cohortbot.playbook.refs import Platform
 
 __all__ = ["Deliverer", "Pacer", "backoff"]
@@ -130,6 +130,14 @@ class Deliverer:
         pacer = self._pacers.get(platform)
         return pacer.rate if pacer is not None else None
 
+    def scope(self) -> DeliveryScope:
+        """The rows this process may deliver: its platforms, and on each what it serves.
+
+        A Discord shard serves only the servers on its shards; a platform this process does
+        not run is left to the process that does.
+        """
+        return {platform: adapter.served_communities() for platform, adapter in self.adapters.items()}
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -163,7 +171,10 @@ class Deliverer:
         async with self._round:
             async with self._uow() as uow:
                 items = await uow.outbox.claim_due(
-                    self.clock.now(), limit=self.batch_size, lease_seconds=self.lease_seconds
+                    self.clock.now(),
+                    limit=self.batch_size,
+                    lease_seconds=self.lease_seconds,
+                    scope=self.scope(),
                 )
                 await uow.commit()
             if items:

@@ -8,7 +8,7 @@ engine never sees an ORM object.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +28,7 @@ __all__ = [
     "ClaimRepository",
     "Clock",
     "CommunityRepository",
+    "DeliveryScope",
     "Erasure",
     "InboxRepository",
     "Member",
@@ -160,6 +161,15 @@ class OutboxItem:
     id: int
     action: Action
     attempts: int
+    # A deliverer claimed it before and its lease ran out with no outcome recorded (the
+    # process died mid-delivery): the platform may already have it, so the adapter should
+    # send it idempotently (Discord's nonce) or look before sending again (Slack).
+    resumed: bool = False
+
+
+# Which outbox rows a deliverer may take: per platform it runs, the ids of the communities it
+# serves there, or None for all of them. A platform it does not run is not in the mapping.
+DeliveryScope = Mapping[str, frozenset[str] | None]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -175,6 +185,10 @@ class OutboxStats:
 
 class CommunityRepository(Protocol):
     async def seen(self, community: CommunityRef, *, playbook: str, now: datetime) -> None: ...
+
+    async def first_seen(self, community: CommunityRef) -> datetime | None:
+        """When the bot first saw the community (None: never); its schedules start there."""
+        ...
 
     async def list(self) -> list[tuple[CommunityRef, str]]: ...
 
@@ -241,7 +255,11 @@ class OutboxRepository(Protocol):
 
     async def stats(self, community: CommunityRef) -> OutboxStats: ...
 
-    async def claim_due(self, now: datetime, *, limit: int, lease_seconds: float) -> list[OutboxItem]: ...
+    async def claim_due(
+        self, now: datetime, *, limit: int, lease_seconds: float, scope: DeliveryScope | None = None
+    ) -> list[OutboxItem]:
+        """Lease up to ``limit`` due rows, oldest first; only rows in ``scope`` (None: any)."""
+        ...
 
     async def mark_delivered(
         self, item_id: int, *, now: datetime, result: dict[str, Any], erase: bool = False

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cohortbot.playbook.actions import Action, action_from_json
-from cohortbot.playbook.ports import Erasure, OutboxItem, OutboxStats
+from cohortbot.playbook.ports import DeliveryScope, Erasure, OutboxItem, OutboxStats
 from cohortbot.playbook.refs import CommunityRef, UserRef
 from cohortbot.storage.erasure import (
     Mentions,
@@ -78,7 +78,9 @@ class MemoryOutboxRepository(Repository):
             last_errors=tuple((r.key, r.last_error, r.last_failed_at) for r in failing[:LAST_ERRORS]),
         )
 
-    async def claim_due(self, now: datetime, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def claim_due(
+        self, now: datetime, *, limit: int, lease_seconds: float, scope: DeliveryScope | None = None
+    ) -> list[OutboxItem]:
         now = to_utc(now)
         if limit <= 0:
             return []
@@ -89,6 +91,7 @@ class MemoryOutboxRepository(Repository):
             if r.status == PENDING
             and r.next_attempt_at <= now
             and (r.claimed_until is None or r.claimed_until <= now)
+            and (scope is None or _in_scope(scope, r.platform, r.community_id))
         ]
         due = sorted(due, key=lambda r: r.id)[:limit]
         table = txn.write("outbox")
@@ -101,7 +104,8 @@ class MemoryOutboxRepository(Repository):
                 log.error("parking outbox row %s (%s): cannot decode its action: %s", row.id, row.key, exc)
                 await self.mark_failed(row.id, now=now, error=f"undecodable action: {exc}", retry_at=None)
                 continue
-            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts))
+            resumed = row.claimed_until is not None   # an outcome always clears the lease
+            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts, resumed=resumed))
         return items
 
     async def _update(self, item_id: int, **changes: Any) -> int:
@@ -216,3 +220,10 @@ def _forget_outbox_row(txn: Transaction, mentions: Mentions, row: Row) -> None:
             return
     del table[row.id]
     del keys[row.key]
+
+
+def _in_scope(scope: DeliveryScope, platform: str, community_id: str) -> bool:
+    if platform not in scope:
+        return False
+    communities = scope[platform]
+    return communities is None or community_id in communities

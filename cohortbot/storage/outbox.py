@@ -14,10 +14,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, false, func, or_, select, update
 
 from cohortbot.playbook.actions import Action, action_from_json, action_to_json
-from cohortbot.playbook.ports import OutboxItem, OutboxStats
+from cohortbot.playbook.ports import DeliveryScope, OutboxItem, OutboxStats
 from cohortbot.playbook.refs import CommunityRef
 from cohortbot.storage._sql import OUTBOX, SqlRepository, in_community, rowcount
 from cohortbot.storage.types import UTCDateTime
@@ -59,6 +59,16 @@ def erased_key(key: str) -> str:
 
 def _in(community: CommunityRef) -> Any:
     return in_community(OUTBOX, community)
+
+
+def _in_scope(scope: DeliveryScope) -> Any:
+    served = []
+    for platform, communities in scope.items():
+        if communities is None:
+            served.append(OUTBOX.c.platform == platform)
+        elif communities:
+            served.append(and_(OUTBOX.c.platform == platform, OUTBOX.c.community_id.in_(sorted(communities))))
+    return or_(false(), *served)
 
 
 def outbox_values(action: Action, *, now: datetime) -> dict[str, Any]:
@@ -110,8 +120,14 @@ class SqlOutboxRepository(SqlRepository):
             last_errors=tuple((r.key, r.last_error, r.last_failed_at) for r in errors),
         )
 
-    async def claim_due(self, now: datetime, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def claim_due(
+        self, now: datetime, *, limit: int, lease_seconds: float, scope: DeliveryScope | None = None
+    ) -> list[OutboxItem]:
         """Lease up to ``limit`` due rows, oldest first, to this deliverer.
+
+        ``scope`` limits it to the platforms and communities this process serves: with Discord
+        shards, only the process whose shard holds a server can resolve its channels, so the
+        others must leave its rows alone (None: every row).
 
         The lease (``claimed_until``) is what other deliverers see once this transaction
         commits; a row becomes claimable again when its lease has expired (``<= now``, the
@@ -123,11 +139,19 @@ class SqlOutboxRepository(SqlRepository):
             return []
         rows = (
             await self._session.execute(
-                select(OUTBOX.c.id, OUTBOX.c.key, OUTBOX.c.kind, OUTBOX.c.payload, OUTBOX.c.attempts)
+                select(
+                    OUTBOX.c.id,
+                    OUTBOX.c.key,
+                    OUTBOX.c.kind,
+                    OUTBOX.c.payload,
+                    OUTBOX.c.attempts,
+                    OUTBOX.c.claimed_until,
+                )
                 .where(
                     OUTBOX.c.status == PENDING,
                     OUTBOX.c.next_attempt_at <= now,
                     or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until <= now),
+                    *([] if scope is None else [_in_scope(scope)]),
                 )
                 .order_by(OUTBOX.c.id)
                 .limit(limit)
@@ -151,7 +175,8 @@ class SqlOutboxRepository(SqlRepository):
                 log.error("parking outbox row %s (%s): cannot decode its action: %s", row.id, row.key, exc)
                 await self.mark_failed(row.id, now=now, error=f"undecodable action: {exc}", retry_at=None)
                 continue
-            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts))
+            resumed = row.claimed_until is not None   # an outcome always clears the lease
+            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts, resumed=resumed))
         return items
 
     async def mark_delivered(

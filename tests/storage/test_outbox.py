@@ -204,3 +204,35 @@ async def test_a_row_this_version_cannot_decode_is_parked_not_retried_forever(st
     async with store.unit_of_work() as uow:
         stats = await uow.outbox.stats(COMMUNITY)
     assert stats.parked == 1 and "Teleport" in stats.last_errors[0][1]
+
+
+async def _claim_in(store: Store, scope: dict[str, frozenset[str] | None]) -> list[str]:
+    async with store.unit_of_work() as uow:
+        items = await uow.outbox.claim_due(T0, limit=10, lease_seconds=LEASE, scope=scope)
+        await uow.commit()
+    return [item.action.key for item in items]
+
+
+async def test_a_deliverer_claims_only_the_communities_it_serves(store: Store) -> None:
+    # Discord shards: a process holds only some servers; the rows of the others wait for theirs.
+    other_shard = CommunityRef(Platform.DISCORD, "guild-2")
+    await add(store, grant("ours"), grant("theirs", other_shard), grant("slack", OTHER_COMMUNITY))
+    platform = COMMUNITY.platform.value
+    assert await _claim_in(store, {platform: frozenset()}) == []
+    assert await _claim_in(store, {platform: frozenset({COMMUNITY.id})}) == ["ours"]
+    assert await _claim_in(store, {"slack": None}) == ["slack"]
+    assert await _claim_in(store, {platform: None}) == ["theirs"]
+
+
+async def test_a_row_whose_lease_ran_out_comes_back_marked_resumed(store: Store) -> None:
+    # The deliverer that claimed it died before recording an outcome: it may have been sent.
+    await add(store, grant("k"), grant("fresh"))
+    async with store.unit_of_work() as uow:
+        first = await uow.outbox.claim_due(T0, limit=1, lease_seconds=LEASE)
+        await uow.commit()
+    later = T0 + timedelta(seconds=LEASE)
+    async with store.unit_of_work() as uow:
+        items = await uow.outbox.claim_due(later, limit=10, lease_seconds=LEASE)
+        await uow.commit()
+    assert [(i.action.key, i.resumed) for i in items] == [("k", True), ("fresh", False)]
+    assert [i.action.key for i in first] == ["k"]

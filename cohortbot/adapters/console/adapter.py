@@ -129,6 +129,9 @@ class ConsoleAdapter:
     async def perform(self, action: Action) -> Delivered:
         return await self._perform(action)
 
+    def served_communities(self) -> frozenset[str] | None:
+        return None
+
     @functools.singledispatchmethod
     async def _perform(self, action: Action) -> Delivered:
         raise PermanentDeliveryError(f"the console cannot perform {action.kind}")

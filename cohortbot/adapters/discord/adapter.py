@@ -211,6 +211,18 @@ class DiscordAdapter:
         with delivery_errors(f"{action.kind} {action.key}"):
             return await self._performer.perform(action)
 
+    def served_communities(self) -> frozenset[str] | None:
+        """Unsharded: every server. Sharded: the servers on this process's shards.
+
+        Discord routes a server to shard ``(guild_id >> 22) % shard_count``; only the process
+        holding that shard has the server's channels and roles in its cache, so the others must
+        leave its outbox rows alone. A server not yet received (still unavailable) is not
+        served yet: its rows wait instead of failing.
+        """
+        if self.config.shard_count is None or self._client is None:
+            return None
+        return frozenset(str(guild.id) for guild in self._client.guilds if not guild.unavailable)
+
     async def close(self) -> None:
         if self._desk is not None:
             await self._desk.close()

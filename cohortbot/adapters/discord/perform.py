@@ -14,7 +14,12 @@ from typing import Any
 
 import discord
 
-from cohortbot.adapters.base import Delivered, DirectMessageRefused, PermanentDeliveryError
+from cohortbot.adapters.base import (
+    Delivered,
+    DirectMessageRefused,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
 from cohortbot.playbook.actions import (
     Action,
     AddReaction,
@@ -60,8 +65,11 @@ class Performer:
     def _guild(self, community: CommunityRef) -> discord.Guild:
         guild = self._client.get_guild(int(community.id)) if community.id.isdigit() else None
         if guild is None:
-            raise PermanentDeliveryError(
-                f"the bot is not in the Discord server {community.name or community.id}"
+            # Not in this process's cache is never final: the server may be unavailable for a
+            # moment, or held by another shard; the retries park it only if it stays away.
+            raise RetryableDeliveryError(
+                f"the Discord server {community.name or community.id} is not available to this"
+                " process (not joined, unavailable, or on another shard)"
             )
         return guild
 
@@ -77,10 +85,11 @@ class Performer:
         if ref.id:
             channel_id = int(ref.id)
         else:
+            guild = self._guild(community)
             channel_id = int(self.channel_names(community).get(ref.name.removeprefix("#"), 0))
             if not channel_id:
                 raise PermanentDeliveryError(
-                    f"no channel named #{ref.name} on {community.name or community.id}"
+                    f"no channel named #{ref.name} on {guild.name or community.name or community.id}"
                 )
         guild_id = int(community.id) if community.id.isdigit() else None
         messageable = self._client.get_partial_messageable(channel_id, guild_id=guild_id)

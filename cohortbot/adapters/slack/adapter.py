@@ -197,6 +197,9 @@ class SlackAdapter:
     async def perform(self, action: Action) -> Delivered:
         return await self._performer.perform(action)
 
+    def served_communities(self) -> frozenset[str] | None:
+        return None   # one app token serves every workspace it is installed in
+
     # ------------------------------------------------------------------ inbound
 
     def _register(self, app: AsyncApp) -> None:

@@ -221,6 +221,9 @@ class TimedAdapter:
     async def close(self) -> None:
         pass
 
+    def served_communities(self) -> frozenset[str] | None:
+        return None
+
     def times(self) -> list[float]:
         return [at for at, _ in self.performed]
 
