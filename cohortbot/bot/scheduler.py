@@ -33,6 +33,7 @@ Claim = Callable[[UnitOfWork], Awaitable[bool]]
 Process = Callable[..., Awaitable[bool]]
 MAX_MISSED_RECORDED = 500
 LATE_AFTER = timedelta(minutes=1)
+_JUST_BEFORE = timedelta(microseconds=1)
 
 
 def occurrences(trigger: BaseTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
@@ -168,10 +169,18 @@ class Scheduler:
     async def _start_after(
         self, community: CommunityRef, step: str, spec: ScheduleSpec, now: datetime
     ) -> datetime:
+        """Occurrences after this moment are due: those after the last one claimed, else those
+        a downtime could have missed; never one from before the bot first saw the community
+        (a fresh database must not look back and record its whole past as missed)."""
         async with self._uow() as uow:
             last = await uow.claims.last(community, f"{step}.{spec.name}")
+            first_seen = await uow.communities.first_seen(community)
         window = spec.jitter_window or timedelta(0)
-        return last if last is not None else now - spec.grace - window
+        after = last if last is not None else now - spec.grace - window
+        if first_seen is not None:
+            # An occurrence at the very moment of first sight counts (``occurrences`` is after-exclusive).
+            after = max(after, first_seen - _JUST_BEFORE)
+        return after
 
     def _fire_at(self, community: CommunityRef, step: str, spec: ScheduleSpec, nominal: datetime) -> datetime:
         """The moment to act: the nominal time, or a stable random moment in the jitter window."""

@@ -145,6 +145,10 @@ class MemoryCommunityRepository(Repository):
             last_seen_at=now,
         )
 
+    async def first_seen(self, community: CommunityRef) -> datetime | None:
+        row = (await self._begin()).read("communities").get((community.platform.value, community.id))
+        return None if row is None else row.first_seen_at
+
     async def list(self) -> list[tuple[CommunityRef, str]]:
         rows = sorted((await self._begin()).read("communities").values(), key=lambda r: (r.platform, r.id))
         return [(community_ref(r.platform, r.id, r.name), r.playbook) for r in rows]

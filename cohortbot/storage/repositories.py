@@ -64,6 +64,14 @@ class SqlCommunityRepository(SqlRepository):
         )
         await self._session.execute(stmt)
 
+    async def first_seen(self, community: CommunityRef) -> datetime | None:
+        first: datetime | None = await self._session.scalar(
+            select(COMMUNITIES.c.first_seen_at).where(
+                COMMUNITIES.c.platform == community.platform.value, COMMUNITIES.c.id == community.id
+            )
+        )
+        return first
+
     async def list(self) -> list[tuple[CommunityRef, str]]:
         rows = await self._session.execute(
             select(COMMUNITIES.c.platform, COMMUNITIES.c.id, COMMUNITIES.c.name, COMMUNITIES.c.playbook)

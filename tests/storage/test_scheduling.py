@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cohortbot.playbook.ports import Timer
+from tests.harness import Harness
 from tests.storage.conftest import ADA, COMMUNITY, OTHER_COMMUNITY, T0, Store
+from tests.unit.bot.test_scheduler import STEPS_WITH_TICK, playbook
 
 
 def timer(key: str, due_in: timedelta, **data: object) -> Timer:
@@ -130,6 +133,45 @@ async def test_claims_list_newest_first_filtered_by_status_and_since(store: Stor
             T0 + 3 * day,
             T0 + 2 * day,
         ]
+
+
+async def test_a_community_keeps_the_time_it_was_first_seen(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        assert await uow.communities.first_seen(COMMUNITY) is None
+        await uow.communities.seen(COMMUNITY, playbook="p", now=T0)
+        await uow.commit()
+    async with store.unit_of_work() as uow:  # seen again later (a restart, another process)
+        await uow.communities.seen(COMMUNITY, playbook="p2", now=T0 + timedelta(days=2))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.communities.first_seen(COMMUNITY) == T0
+        assert await uow.communities.first_seen(OTHER_COMMUNITY) is None
+
+
+async def test_a_fresh_database_fires_and_misses_nothing_from_before_the_community_was_seen(
+    store: Store, tmp_path: Path
+) -> None:
+    start = datetime(2026, 5, 4, 12, 20, tzinfo=UTC)
+    bot = await Harness.start(
+        tmp_path, playbook(cron="0 * * * *", grace="12h"), steps=STEPS_WITH_TICK, start=start, database=store
+    )
+    try:
+        await bot.join("alice")  # first sight at 12:20; 00:20-12:00 lie inside the grace
+        await bot.runtime.scheduler.run_due()
+        await bot.advance("50m")
+        bot.clock.set(datetime(2026, 5, 4, 16, 10, tzinfo=UTC))  # down 13:10-16:10
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        async with store.unit_of_work() as uow:
+            claims = await uow.claims.list(bot.community)
+        assert sorted((when.hour, status) for _, when, status in claims) == [
+            (13, "fired"),
+            (14, "missed"),
+            (15, "missed"),
+            (16, "late"),  # the latest, inside its grace: posted 10 minutes late, once
+        ]
+    finally:
+        await bot.close()
 
 
 # --------------------------------------------------------------------------------- inbox

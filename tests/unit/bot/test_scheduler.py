@@ -134,6 +134,44 @@ async def test_an_occurrence_older_than_the_grace_is_recorded_as_missed_not_post
         await bot.close()
 
 
+async def test_a_new_community_starts_its_schedules_at_first_sight_with_nothing_missed_before(
+    tmp_path: Path,
+) -> None:
+    # Hourly with a 12-hour grace: looking back from first sight would find twelve occurrences.
+    hourly = playbook(cron="0 * * * *", grace="12h")
+    bot = await started(tmp_path, hourly, datetime(2026, 5, 4, 12, 20, tzinfo=UTC))
+    try:
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert ticks(bot) == []
+        await bot.advance("1h")  # 13:00 UTC, the first occurrence after first sight: on time
+        assert ticks(bot) == ["tick 2026-05-04T13:00:00+00:00 late=False"]
+        # Down overnight: downtime is still handled as before (latest late once, others missed).
+        bot.clock.set(datetime(2026, 5, 5, 2, 30, tzinfo=UTC))
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert ticks(bot)[1:] == ["tick 2026-05-05T02:00:00+00:00 late=True"]
+        async with bot.database.unit_of_work() as uow:
+            claims = await uow.claims.list(bot.community)
+        assert min(when for _, when, _ in claims) == datetime(2026, 5, 4, 13, 0, tzinfo=UTC)
+        assert [status for _, _, status in claims].count("missed") == 12  # 14:00 .. 01:00
+    finally:
+        await bot.close()
+
+
+async def test_an_occurrence_at_the_very_moment_of_first_sight_fires(tmp_path: Path) -> None:
+    hourly = playbook(cron="0 * * * *", grace="12h")
+    bot = await started(tmp_path, hourly, datetime(2026, 5, 4, 12, 0, tzinfo=UTC))
+    try:
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert ticks(bot) == ["tick 2026-05-04T12:00:00+00:00 late=False"]
+        async with bot.database.unit_of_work() as uow:
+            assert await uow.claims.list(bot.community, status="missed") == []
+    finally:
+        await bot.close()
+
+
 async def test_two_runtimes_on_one_database_fire_each_occurrence_once(tmp_path: Path) -> None:
     first = await started(tmp_path, playbook(), datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
     second = await Harness.start(
