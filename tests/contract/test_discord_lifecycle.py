@@ -81,7 +81,8 @@ async def test_a_reconnect_that_cannot_resume_catches_up_with_the_same_ids(
     member = await h.fake.add_member("ada")
     await h.sink.wait_for(MemberJoined, lambda e: e.member.id == member["user"]["id"])
     identifies = len(h.fake.sessions)
-    await h.fake.disconnect_all(code=4000)  # discord.py resumes; the fake refuses; it identifies again
+    h.fake.refuse_resume = True  # the session expired: INVALID_SESSION, so it identifies again
+    await h.fake.disconnect_all(code=4000)
     await eventually(
         lambda: len(h.fake.sessions) > identifies, within=8.0
     )  # discord.py waits 5 s before a re-IDENTIFY

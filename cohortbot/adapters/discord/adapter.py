@@ -27,6 +27,7 @@ from .breaker import CircuitBreaker
 from .commands import RegistrationTree, build_command_group
 from .errors import delivery_errors
 from .inbound import Inbound
+from .intake import guard_parsers
 from .interactions import InteractionDesk
 from .perform import Performer
 
@@ -132,6 +133,7 @@ class DiscordAdapter:
     async def start(self, sink: EventSink, commands: Sequence[CommandSpec]) -> None:
         self._point_at_servers()
         client = self._client = self._make_client()
+        guard_parsers(client)  # an unparseable payload is skipped, not the end of intake
         self._desk = InteractionDesk(client, defer_after=self.config.defer_after)
         self._performer = Performer(client, self._desk, self._breaker)
         self._tree = RegistrationTree(client)

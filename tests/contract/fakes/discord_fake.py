@@ -41,6 +41,23 @@ class Call:
 _CALL = web.RequestKey("call", Call)
 
 
+@dataclass
+class _Session:
+    """One gateway session: its sequence, every DISPATCH it was sent, its socket if connected."""
+
+    id: str
+    ws: web.WebSocketResponse | None
+    seq: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+    async def send(self, event: str, data: Any) -> None:
+        self.seq += 1
+        frame = {"op": 0, "s": self.seq, "t": event, "d": data}
+        self.log.append(frame)
+        if self.ws is not None and not self.ws.closed:
+            await self.ws.send_json(frame)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -82,7 +99,10 @@ class FakeDiscord:
         self._refused_dms: set[str] = set()
         self._dm_channels: dict[str, str] = {}
         self._failures: list[tuple[str, int, int, dict[str, Any]]] = []
-        self._sockets: list[tuple[web.WebSocketResponse, list[int]]] = []
+        self._sessions: dict[str, _Session] = {}  # gateway sessions by id, resumable
+        self.connections = 0  # websocket connections opened (a resume or reconnect adds one)
+        self.resumes: list[dict[str, Any]] = []  # one per accepted RESUME: session_id, seq
+        self.refuse_resume = False  # True: answer RESUME with INVALID_SESSION (identify again)
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.add_role("@everyone", role_id=self.guild_id, permissions=1 << 10 | 1 << 11)
@@ -231,8 +251,9 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
-        for ws, _ in list(self._sockets):
-            await ws.close()
+        for session in list(self._sessions.values()):
+            if session.ws is not None:
+                await session.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -569,7 +590,8 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        seq = [0]
+        self.connections += 1
+        session: _Session | None = None
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
@@ -578,12 +600,12 @@ class FakeDiscord:
             op, data = frame.get("op"), frame.get("d")
             if op == 1:
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
-            elif op in (2, 6):
-                await self._identify(ws, seq, data, resume=op == 6)
-            elif op == 8:
-                await self._send(
-                    ws,
-                    seq,
+            elif op == 2:
+                session = await self._identify(ws, data)
+            elif op == 6:
+                session = await self._resume(ws, data)
+            elif op == 8 and session is not None:
+                await session.send(
                     "GUILD_MEMBERS_CHUNK",
                     {
                         "guild_id": self.guild_id,
@@ -593,18 +615,17 @@ class FakeDiscord:
                         "nonce": data.get("nonce"),
                     },
                 )
-        self._sockets = [s for s in self._sockets if s[0] is not ws]
+        if session is not None and session.ws is ws:
+            session.ws = None  # resumable: what is dispatched meanwhile waits in its log
         return ws
 
-    async def _identify(
-        self, ws: web.WebSocketResponse, seq: list[int], data: dict[str, Any], *, resume: bool
-    ) -> None:
-        if data.get("token") not in (self.token, f"Bot {self.token}"):
+    def _authenticated(self, data: dict[str, Any]) -> bool:
+        return data.get("token") in (self.token, f"Bot {self.token}")
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> _Session | None:
+        if not self._authenticated(data):
             await ws.close(code=4004, message=b"Authentication failed.")
-            return
-        if resume:  # sessions are not kept: ask for a fresh IDENTIFY
-            await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
-            return
+            return None
         intents = int(data.get("intents", 0))
         if (
             not intents & MEMBERS
@@ -612,39 +633,59 @@ class FakeDiscord:
             or (intents & MESSAGE_CONTENT and not self.message_content_intent_enabled)
         ):
             await ws.close(code=4014, message=b"Disallowed intent(s).")
-            return
+            return None
         shard = data.get("shard") or [0, 1]
-        await self._send(
-            ws,
-            seq,
+        session = _Session(id=self.new_id(), ws=ws)
+        await session.send(
             "READY",
             {
                 "v": 10,
                 "user": self.bot,
                 "guilds": [{"id": self.guild_id, "unavailable": True}],
-                "session_id": self.new_id(),
+                "session_id": session.id,
                 "resume_gateway_url": self.gateway_url,
                 "shard": shard,
                 "application": {"id": self.app_id, "flags": 0},
             },
         )
-        await self._send(ws, seq, "GUILD_CREATE", self._guild_payload())
-        self._sockets.append((ws, seq))
-        self.sessions.append({"intents": intents, "shard": shard})
+        await session.send("GUILD_CREATE", self._guild_payload())
+        self._sessions[session.id] = session
+        self.sessions.append({"intents": intents, "shard": shard, "session_id": session.id})
+        return session
 
-    @staticmethod
-    async def _send(ws: web.WebSocketResponse, seq: list[int], event: str, data: Any) -> None:
-        seq[0] += 1
-        await ws.send_json({"op": 0, "s": seq[0], "t": event, "d": data})
+    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> _Session | None:
+        """Like Discord: replay what the session missed after ``seq``, then RESUMED."""
+        if not self._authenticated(data):
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return None
+        session = self._sessions.get(str(data.get("session_id")))
+        if session is None or self.refuse_resume:
+            await ws.send_json({"op": 9, "d": False, "s": None, "t": None})  # identify afresh
+            return None
+        if session.ws is not None and not session.ws.closed:
+            await session.ws.close(code=4000)
+        session.ws = ws
+        self.resumes.append({"session_id": session.id, "seq": data.get("seq")})
+        for frame in [f for f in session.log if f["s"] > int(data.get("seq") or 0)]:
+            await ws.send_json(frame)
+        await session.send("RESUMED", {})
+        return session
 
     async def dispatch(self, event: str, data: Any) -> None:
-        for ws, seq in list(self._sockets):
-            if not ws.closed:
-                await self._send(ws, seq, event, data)
+        """Send a DISPATCH to every session; a disconnected one gets it when it resumes."""
+        for session in list(self._sessions.values()):
+            await session.send(event, data)
 
     async def disconnect_all(self, code: int = 4000) -> None:
-        for ws, _ in list(self._sockets):
-            await ws.close(code=code)
+        """Close every gateway socket with ``code`` (4000: resumable, like Discord's)."""
+        for session in list(self._sessions.values()):
+            if session.ws is not None:
+                ws, session.ws = session.ws, None
+                await ws.close(code=code)
+
+    def drop_sessions(self) -> None:
+        """Forget every session (as Discord does after a while): a RESUME is then refused."""
+        self._sessions.clear()
 
     # ------------------------------------------------------------------ test helpers
 
