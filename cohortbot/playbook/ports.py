@@ -92,6 +92,9 @@ class Capabilities:
     threads: bool = False
     reactions: bool = True
     local_time: bool = False  # renders <t:UNIX> in each reader's own time zone
+    # The characters of one message's text a reader gets whole (Discord's content limit is the
+    # strictest). Steps split or summarise lists of members and cut member text to fit it.
+    max_message_length: int = 2000
 
 
 # ---------------------------------------------------------------------------- records

@@ -57,6 +57,7 @@ class ConsoleAdapter:
         threads=True,
         reactions=True,
         local_time=False,
+        max_message_length=100_000,  # a terminal has no limit; this only bounds a runaway list
     )
 
     def __init__(

@@ -85,6 +85,7 @@ class DiscordAdapter:
         threads=True,
         reactions=True,
         local_time=True,
+        max_message_length=2000,  # a message's content; mentions in an embed are repeated there
     )
 
     def __init__(self, config: DiscordConfig) -> None:

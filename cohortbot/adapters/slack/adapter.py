@@ -90,6 +90,7 @@ class SlackAdapter:
         threads=True,
         reactions=True,
         local_time=True,  # <!date^...> renders in each reader's time zone
+        max_message_length=4000,  # a section holds 3,000; past ~4,000 Slack truncates the message
     )
 
     def __init__(self, config: SlackConfig, *, clock: Callable[[], datetime] | None = None) -> None:
