@@ -7,6 +7,12 @@ each adapter's renderer:
 - ``<@USER_ID>`` a mention of a member,
 - ``<#CHANNEL>`` a link to a channel, by id or by name,
 - ``<t:UNIX>`` a point in time, shown in each reader's local time where the platform can.
+
+Member text (a display name, an intro, an answer, a title a moderator typed) is written into
+a message through :func:`literal`, which puts a backslash before every character that could
+start markup: ``\\ < > [ ] * ~ ` |`` anywhere, ``#`` and ``-`` first on a line. A renderer
+reads ``\\X`` as the character X shown as typed (:data:`INLINE_PATTERN` finds escapes before
+tokens), so member text never becomes a mention, a channel, a link or formatting.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from pydantic import ConfigDict
 from cohortbot.playbook.refs import ChannelRef, UserRef
 
 __all__ = [
+    "ESCAPE_PATTERN",
+    "INLINE_PATTERN",
     "TOKEN_PATTERN",
     "Attachment",
     "Button",
@@ -32,12 +40,35 @@ __all__ = [
     "Select",
     "SelectOption",
     "channel_link",
+    "literal",
     "mention",
     "timestamp",
+    "unescape",
 ]
 
 # One pattern for the three inline tokens; group "kind" is "@", "#" or "t:".
 TOKEN_PATTERN = re.compile(r"<(?P<kind>@|#|t:)(?P<value>[^<>\s]+)>")
+# A backslash before one of these is that character, literally (see :func:`literal`).
+ESCAPE_PATTERN = re.compile(r"\\(?P<char>[\\<>\[\]*~`|#-])")
+# Escapes and tokens in one scan, escapes first: an escaped "<" never starts a token.
+INLINE_PATTERN = re.compile(f"{ESCAPE_PATTERN.pattern}|{TOKEN_PATTERN.pattern}")
+_MARKUP_ANYWHERE = re.compile(r"[\\<>\[\]*~`|]")
+_MARKUP_LINE_START = re.compile(r"^([ \t]*)([#-])", re.MULTILINE)
+
+
+def literal(text: str) -> str:
+    """``text`` as a literal in a message: every renderer shows it as typed, never as markup.
+
+    ``<@U1>`` stays those five characters (no mention), ``[x](https://a)`` is no link,
+    ``*x*`` is no emphasis. NUL, which renderers use internally, is dropped.
+    """
+    escaped = _MARKUP_ANYWHERE.sub(lambda m: "\\" + m.group(0), text.replace("\x00", ""))
+    return _MARKUP_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)
+
+
+def unescape(text: str) -> str:
+    """Escapes resolved to their characters: for places that show text with no markup at all."""
+    return ESCAPE_PATTERN.sub(lambda m: m["char"], text)
 
 
 def mention(user: UserRef) -> str:

@@ -3,38 +3,63 @@
 Only whitelisted placeholders are allowed, and each template field says which of them it
 offers. Unknown placeholders, attribute access (``{member.__class__}``) and format specs are
 rejected when the playbook loads, so a broken template never reaches a member.
+
+Filling a template is where member text meets the message's markup: every placeholder is
+either text (escaped, shown as typed on every platform) or markup the bot built (passed
+through). See :class:`Placeholder`.
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
-__all__ = ["PLACEHOLDERS", "Placeholders", "placeholders_in", "render"]
+from cohortbot.playbook.messages import literal
+
+__all__ = ["PLACEHOLDERS", "Placeholder", "Placeholders", "placeholders_in", "render"]
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """What a placeholder means, and whether its value is text or markup the bot built.
+
+    A **text** value (the default) may come from a member, a moderator or the platform: it is
+    written into the message through :func:`~cohortbot.playbook.messages.literal`, so a display
+    name like ``<@U1> [x](https://a)`` is shown as typed and never mentions or links. A
+    **markup** value is built by the bot from ids and its own playbook (``<@id>`` mentions,
+    ``<#channel>`` links, ``<t:…>`` times): it passes through, and whoever builds one with a
+    member's name in it escapes that name with ``literal`` itself.
+    """
+
+    meaning: str
+    markup: bool = False
+
 
 # Every placeholder any template may use, with what it means (shown in errors and docs).
-PLACEHOLDERS: dict[str, str] = {
-    "member": "the member's display name",
-    "mention": "a mention of the member",
-    "community": "the community's name",
-    "intro_channel": "a link to the introductions channel",
-    "welcome_channel": "a link to the welcome channel",
-    "guidelines": "the community guidelines (link or text)",
-    "facilitators": "the facilitators' names",
-    "days": "days since the member joined",
-    "members": "a list of members",
-    "count": "a number of things",
-    "title": "a title (session, survey, prompt)",
-    "when": "a date and time, in each reader's local time where possible",
-    "link": "a link (recording, notes, survey)",
-    "question": "the question being asked",
-    "interests": "shared interests",
-    "reason": "why this is sent",
-    "role": "a role name",
+PLACEHOLDERS: dict[str, Placeholder] = {
+    "member": Placeholder("the member's display name"),
+    "mention": Placeholder("a mention of the member", markup=True),
+    "community": Placeholder("the community's name"),
+    "intro_channel": Placeholder("a link to the introductions channel", markup=True),
+    "welcome_channel": Placeholder("a link to the welcome channel", markup=True),
+    # The playbook's own words (a link or a sentence), as trusted as the template itself.
+    "guidelines": Placeholder("the community guidelines (link or text)", markup=True),
+    "facilitators": Placeholder("the facilitators' names"),
+    "days": Placeholder("days since the member joined"),
+    "members": Placeholder("a list of members (mentions)", markup=True),
+    "count": Placeholder("a number of things"),
+    "title": Placeholder("a title (session, survey, prompt)"),
+    "when": Placeholder("a date and time, in each reader's local time where possible", markup=True),
+    "link": Placeholder("a link (recording, notes, survey)"),
+    "question": Placeholder("the question being asked"),
+    "interests": Placeholder("shared interests"),
+    "reason": Placeholder("why this is sent"),
+    "role": Placeholder("a role name"),
 }
 
 _FORMATTER = string.Formatter()
@@ -78,8 +103,18 @@ class Placeholders:
 
 
 def render(text: str, values: Mapping[str, str]) -> str:
-    """Fill a validated template. Missing values render empty rather than failing delivery."""
-    return _FORMATTER.vformat(text, (), _Defaulting(values))
+    """Fill a validated template. Missing values render empty rather than failing delivery.
+
+    Text values are escaped (:func:`~cohortbot.playbook.messages.literal`): this is the one
+    place where member text meets a message's markup. Markup values pass through.
+    """
+    filled = {name: value if _is_markup(name) else literal(value) for name, value in values.items()}
+    return _FORMATTER.vformat(text, (), _Defaulting(filled))
+
+
+def _is_markup(name: str) -> bool:
+    placeholder = PLACEHOLDERS.get(name)
+    return placeholder is not None and placeholder.markup
 
 
 class _Defaulting(dict[str, str]):

@@ -21,6 +21,7 @@ from cohortbot.playbook.messages import (
     RichMessage,
     Select,
     SelectOption,
+    literal,
 )
 
 CHANNELS = {"introductions": "1209875632118521860"}
@@ -48,7 +49,47 @@ def test_inline_tokens(text: str, expected: str) -> None:
 
 def test_plain_text_stays_plain_content() -> None:
     out = render_message(RichMessage(text="Welcome <@42>, say hi in <#introductions>"), channels=CHANNELS)
-    assert out.kwargs() == {"content": "Welcome <@42>, say hi in <#1209875632118521860>"}
+    kwargs = out.kwargs()
+    assert kwargs.pop("content") == "Welcome <@42>, say hi in <#1209875632118521860>"
+    assert kwargs.pop("allowed_mentions").to_dict() == {"parse": [], "users": [42]}
+    assert kwargs == {}
+
+
+def test_only_the_members_the_bot_mentions_may_be_notified() -> None:
+    """Every send carries allowed_mentions: no everyone/here, no roles, no replied user, and
+    only the users of the bot's own tokens, whatever else the text holds."""
+    name = literal("<@1100000000000000099> <@&1100000000000000077>")
+    out = render_message(RichMessage(text=f"Hi <@!42> @everyone @here {name}"))
+    assert out.kwargs()["allowed_mentions"].to_dict() == {"parse": [], "users": [42]}
+    assert out.content == (
+        "Hi <@!42> @\u200beveryone @\u200bhere"
+        " \\<@\u200b1100000000000000099\\> \\<@\u200b&1100000000000000077\\>"
+    )
+    assert render_message(RichMessage(text="No one")).kwargs()["allowed_mentions"].to_dict() == {
+        "parse": [],
+        "users": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("[x](https://evil.example)", "\\[x\\](https://evil.example)"),
+        ("*bold* ~s~ `c` ||spoiler||", "\\*bold\\* \\~s\\~ \\`c\\` \\|\\|spoiler\\|\\|"),
+        ("# Huge\n> quote\n- item", "\\# Huge\n\\> quote\n\\- item"),
+        ("<#1209875632118521860> <t:1767200400>", "\\<#1209875632118521860\\> \\<t:1767200400\\>"),
+        ("back\\slash \\<", "back\\\\slash \\\\\\<"),
+    ],
+)
+def test_member_text_is_shown_as_typed_with_discords_own_escapes(typed: str, shown: str) -> None:
+    assert render_text(literal(typed), channels=CHANNELS) == shown
+
+
+def test_a_member_mention_in_an_embed_is_not_copied_into_the_content() -> None:
+    card = RichMessage(title="Card", text=f"Hi <@42>, {literal('<@43>')}", footer=literal("*x*"))
+    out = render_message(card)
+    assert out.content == "<@42>"
+    assert out.embed is not None and out.embed.to_dict()["footer"] == {"text": "*x*"}
 
 
 def test_card_becomes_an_embed_and_mentions_still_notify() -> None:

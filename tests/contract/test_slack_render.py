@@ -15,6 +15,7 @@ from cohortbot.playbook.messages import (
     RichMessage,
     Select,
     SelectOption,
+    literal,
     timestamp,
 )
 
@@ -31,6 +32,36 @@ def test_markdown_subset_to_mrkdwn() -> None:
 
 def test_control_characters_are_escaped_but_tokens_kept() -> None:
     assert to_mrkdwn("a < b & c > d <@U123>") == "a &lt; b &amp; c &gt; d <@U123>"
+
+
+def test_a_link_renders_only_to_an_http_url() -> None:
+    """Seen: "[hi](!here)" became <!here|hi>, a special mention. Any other target stays text."""
+    hostile = "[hi](!here) [grp](!subteam^S0MODS) [c](!channel) [e](!everyone) [u](@U1) [j](javascript:x)"
+    assert to_mrkdwn(hostile) == hostile
+    assert to_mrkdwn("[ok](http://a.example/x) [ok](HTTPS://b.example)") == (
+        "<http://a.example/x|ok> <HTTPS://b.example|ok>"
+    )
+    assert to_mrkdwn("[bad](https://a.example/|x)") == "[bad](https://a.example/|x)"
+
+
+def test_special_words_written_out_are_not_parsed_as_mentions() -> None:
+    assert to_mrkdwn("hi @here, @channel and @everyone; mail@here.org") == (
+        "hi @\u200bhere, @\u200bchannel and @\u200beveryone; mail@here.org"
+    )
+
+
+def test_member_text_is_shown_as_typed() -> None:
+    typed = "<@U0SPAM> <!channel> <#C1|x> [x](https://evil.example) a & b **no** <t:1767200400>"
+    assert to_mrkdwn(f"Hi <@U1>, {literal(typed)}") == (
+        "Hi <@U1>, &lt;@U0SPAM&gt; &lt;!channel&gt; &lt;#C1|x&gt; [x](https://evil.example)"
+        " a &amp; b **no** &lt;t:1767200400&gt;"
+    )
+    assert to_plain(literal(typed)) == typed
+    assert to_mrkdwn(literal("- not a bullet\n# nor a heading")) == "- not a bullet\n# nor a heading"
+
+
+def test_a_nul_in_text_cannot_reach_the_renderers_placeholders() -> None:
+    assert to_mrkdwn("\x000\x00 <@U1>") == "0 <@U1>"
 
 
 def test_channel_tokens() -> None:

@@ -3,6 +3,10 @@
 Every action prints as a :class:`Block`: ``[where] head`` then its body lines indented by
 four spaces (``[DM -> alice] Welcome!``, ``[#welcome] ...``, ``[to alice, only you] ...``,
 ``[role] Member -> alice``).
+
+Member text arrives escaped (``messages.literal``): a terminal has no markup, so an escaped
+character is printed as typed, and ``<@U1>`` in a display name stays ``<@U1>`` instead of
+turning into the ``@U1`` of a mention.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from cohortbot.playbook.actions import (
     SendGroupMessage,
     StartThread,
 )
-from cohortbot.playbook.messages import TOKEN_PATTERN, RichMessage
+from cohortbot.playbook.messages import INLINE_PATTERN, RichMessage, unescape
 
 __all__ = [
     "Block",
@@ -63,6 +67,8 @@ def text(value: str, zone: ZoneInfo) -> str:
     """Message text with mention, channel and time tokens written out for the terminal."""
 
     def token(match: re.Match[str]) -> str:
+        if match["char"] is not None:
+            return str(match["char"])
         kind, found = match.group("kind"), match.group("value")
         if kind == "@":
             return f"@{found}"
@@ -73,7 +79,7 @@ def text(value: str, zone: ZoneInfo) -> str:
         except (ValueError, OverflowError, OSError):  # no calendar has it: show it as typed
             return match.group(0)
 
-    return TOKEN_PATTERN.sub(token, value)
+    return INLINE_PATTERN.sub(token, value)
 
 
 def message(where: str, shown: RichMessage, zone: ZoneInfo) -> Block:
@@ -129,7 +135,7 @@ def reaction(action: AddReaction) -> Block:
 
 
 def thread(action: StartThread) -> Block:
-    return Block(f"#{action.message.channel.label}", f"thread started: {action.name}")
+    return Block(f"#{action.message.channel.label}", f"thread started: {unescape(action.name)}")
 
 
 def pin(action: PinMessage) -> Block:

@@ -4,6 +4,13 @@ The neutral markdown subset is already Discord markdown, so only the three inlin
 are rewritten: ``<@ID>`` stays, ``<#name>`` becomes ``<#id>`` through the channel mapping
 (or ``#name`` when the name is unknown), and ``<t:UNIX>`` becomes ``<t:UNIX:F>`` so every
 reader sees their own local time.
+
+Member text arrives escaped (``\\<``, ``\\[``, ``\\*``: ``messages.literal``); Discord reads
+the same backslash escapes, so it is shown as typed. Outside the bot's own tokens,
+``discord.utils.escape_mentions`` puts a zero-width space after the ``@`` of ``@everyone``,
+``@here`` and user or role ids, so nothing else even renders as a mention; and every message
+carries ``allowed_mentions`` naming only the members the bot itself mentions (no everyone,
+no roles, no replied user), whichever send, follow-up or webhook path delivers it.
 """
 
 from __future__ import annotations
@@ -16,7 +23,15 @@ from typing import Any
 
 import discord
 
-from cohortbot.playbook.messages import TOKEN_PATTERN, Button, ButtonStyle, Form, RichMessage, Select
+from cohortbot.playbook.messages import (
+    INLINE_PATTERN,
+    Button,
+    ButtonStyle,
+    Form,
+    RichMessage,
+    Select,
+    unescape,
+)
 
 from .translate import VALUE_SEPARATOR
 
@@ -34,7 +49,6 @@ _CONTENT_LIMIT = 2000
 _DESCRIPTION_LIMIT = 4096
 _MAX_ROWS = 5
 _MAX_BUTTONS_PER_ROW = 5
-_USER_MENTION = re.compile(r"<@!?\d+>")
 
 _STYLES = {
     ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
@@ -52,9 +66,10 @@ class RenderedMessage:
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
     files: list[discord.File] = field(default_factory=list)
+    allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
 
     def kwargs(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"allowed_mentions": self.allowed_mentions}
         if self.content:
             out["content"] = self.content
         if self.embed is not None:
@@ -72,11 +87,19 @@ def _clip(text: str, limit: int) -> str:
 
 def render_text(text: str, *, channels: Mapping[str, str] | None = None) -> str:
     """Rewrite the shared inline tokens; ``channels`` maps channel names to ids."""
-    known = channels or {}
+    return _render(text, channels or {}, [])
 
-    def replace(match: re.Match[str]) -> str:
+
+def _render(text: str, known: Mapping[str, str], mentioned: list[str]) -> str:
+    """``render_text``, adding the ids of the members the bot's own tokens mention to ``mentioned``."""
+
+    def token(match: re.Match[str]) -> str:
+        if match["char"] is not None:  # an escaped character of member text: Discord's own escape
+            return match.group(0)
         kind, value = match["kind"], match["value"]
         if kind == "@":
+            if value.removeprefix("!").isdigit():
+                mentioned.append(value.removeprefix("!"))
             return match.group(0)
         if kind == "#":
             if value.isdigit():
@@ -87,7 +110,13 @@ def render_text(text: str, *, channels: Mapping[str, str] | None = None) -> str:
         # "t:" — a bare unix time gets the full date/time style; a given style is kept.
         return f"<t:{value}:F>" if value.isdigit() else match.group(0)
 
-    return TOKEN_PATTERN.sub(replace, text)
+    parts: list[str] = []
+    end = 0
+    for match in INLINE_PATTERN.finditer(text):
+        parts += [discord.utils.escape_mentions(text[end : match.start()]), token(match)]
+        end = match.end()
+    parts.append(discord.utils.escape_mentions(text[end:]))
+    return "".join(parts)
 
 
 def custom_id_for(action_id: str, value: str = "") -> str:
@@ -150,31 +179,36 @@ def render_message(message: RichMessage, *, channels: Mapping[str, str] | None =
 
     Mentions inside an embed do not notify anyone, so they are repeated in the content.
     """
-    text = render_text(message.text, channels=channels)
+    known = channels or {}
+    mentioned: list[str] = []
+    text = _render(message.text, known, mentioned)
     out = RenderedMessage(view=_view(message))
     out.files = [discord.File(io.BytesIO(a.data), filename=a.filename) for a in message.attachments[:10]]
+    users = [discord.Object(int(user_id)) for user_id in dict.fromkeys(mentioned)]
+    out.allowed_mentions = discord.AllowedMentions(
+        everyone=False, roles=False, users=users, replied_user=False
+    )
     if not _needs_embed(message, text):
         out.content = text
         return out
     embed = discord.Embed(
-        title=_clip(render_text(message.title, channels=channels), 256) or None,
+        title=_clip(_render(message.title, known, []), 256) or None,
         description=_clip(text, _DESCRIPTION_LIMIT) or None,
     )
     for f in message.fields[:25]:
         embed.add_field(
-            name=_clip(render_text(f.name, channels=channels), 256) or "\u200b",
-            value=_clip(render_text(f.value, channels=channels), 1024) or "\u200b",
+            name=_clip(_render(f.name, known, []), 256) or "\u200b",
+            value=_clip(_render(f.value, known, []), 1024) or "\u200b",
             inline=f.inline,
         )
     if message.footer:
-        embed.set_footer(text=_clip(message.footer, 2048))
+        embed.set_footer(text=_clip(unescape(message.footer), 2048))  # a footer shows no markdown
     image = next((a for a in message.attachments if a.content_type.startswith("image/")), None)
     if image is not None:
         embed.set_image(url=f"attachment://{image.filename}")
     out.embed = embed
-    mentions = list(dict.fromkeys(_USER_MENTION.findall(text)))
-    if mentions:
-        out.content = " ".join(mentions)
+    if mentioned:  # mentions inside an embed notify nobody: the bot's own ones go in the content
+        out.content = " ".join(f"<@{user_id}>" for user_id in dict.fromkeys(mentioned))
     return out
 
 

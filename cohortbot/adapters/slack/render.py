@@ -7,6 +7,12 @@
   ``<@U1>`` stays, ``<#name>`` -> ``<#C123>`` through the name->id mapping the adapter passes
   (``#name`` if unknown), ``<t:UNIX>`` -> ``<!date^UNIX^{date_short_pretty} {time}|fallback>``
   so every reader sees their own local time. ``&``, ``<`` and ``>`` in plain text are escaped.
+- Member text arrives escaped (``\\<``, ``\\[``, ``\\*``: ``messages.literal``) and is shown
+  as typed. A ``[label](target)`` link renders only when the target is an http(s) URL, so no
+  text ever becomes ``<!here|…>``, ``<!channel>`` or ``<!subteam^…>``; and ``@here``,
+  ``@channel``, ``@everyone`` written out get a zero-width space after the ``@`` in case
+  Slack's automatic parsing would read them as special mentions. Slack mrkdwn has no escape
+  for ``*``, ``_``, ``~`` and backticks: a member's ``*word*`` may still show bold there.
 - ``render_form`` returns a modal ``view`` (callback_id = form_id).
 
 Slack's Block Kit limits are enforced by truncation, not by errors: a too-long label must not
@@ -22,7 +28,7 @@ from typing import Any
 
 from cohortbot.adapters.slack.translate import LINK_ACTION_PREFIX
 from cohortbot.playbook.messages import (
-    TOKEN_PATTERN,
+    INLINE_PATTERN,
     Button,
     ButtonStyle,
     Form,
@@ -54,6 +60,9 @@ _FALLBACK_TEXT_MAX = 4000
 _PLACEHOLDER = "\x00{}\x00"
 _PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
 _LINK = re.compile(r"\[(?P<label>[^\]\n]+)\]\((?P<url>[^)\s]+)\)")
+# A link target the bot may write: an http(s) URL with none of Slack's control characters.
+_SAFE_URL = re.compile(r"https?://[^\s<>|\x00]+", re.IGNORECASE)
+_SPECIAL_WORD = re.compile(r"(?<!\w)@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
 _BOLD_ITALIC = re.compile(r"\*\*(?P<bold>[^*\n]+?)\*\*|(?<![*\w])\*(?P<italic>[^*\n]+?)\*(?![*\w])")
 _BULLET = re.compile(r"^(\s*)- ", re.MULTILINE)
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
@@ -104,14 +113,20 @@ def _convert(text: str, channels: Mapping[str, str], *, plain: bool) -> str:
         kept.append(rendered)
         return _PLACEHOLDER.format(len(kept) - 1)
 
-    text = TOKEN_PATTERN.sub(lambda m: keep(_token(m["kind"], m["value"], channels, plain=plain)), text)
-    text = _LINK.sub(
-        lambda m: keep(
-            f"{_escape(m['label'])} ({m['url']})" if plain else f"<{_escape(m['url'])}|{_escape(m['label'])}>"
-        ),
-        text,
-    )
-    text = _escape(text)
+    def inline(m: re.Match[str]) -> str:
+        if m["char"] is not None:  # an escaped character of member text: shown as typed
+            return keep(_escape(m["char"]))
+        return keep(_token(m["kind"], m["value"], channels, plain=plain))
+
+    def link(m: re.Match[str]) -> str:
+        if not _SAFE_URL.fullmatch(m["url"]):
+            return m.group(0)  # shown as written: "[hi](!here)" must never become <!here|hi>
+        label = _escape(m["label"])
+        return keep(f"{label} ({m['url']})" if plain else f"<{_escape(m['url'])}|{label}>")
+
+    text = INLINE_PATTERN.sub(inline, text.replace("\x00", ""))
+    text = _LINK.sub(link, text)
+    text = _SPECIAL_WORD.sub("@\u200b", _escape(text))
     if plain:
         text = _BOLD_ITALIC.sub(lambda m: m["bold"] or m["italic"], text)
     else:

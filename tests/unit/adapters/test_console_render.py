@@ -28,6 +28,7 @@ from cohortbot.playbook.messages import (
     Select,
     SelectOption,
     channel_link,
+    literal,
     mention,
     timestamp,
 )
@@ -161,3 +162,19 @@ def test_a_time_token_no_calendar_has_prints_as_typed() -> None:
     zone = ZoneInfo("Europe/Berlin")
     assert render.text("joined <t:99999999999999>", zone) == "joined <t:99999999999999>"
     assert render.text("at <t:1772442000>", zone) != "at <t:1772442000>"  # a real moment is written out
+
+
+def test_member_text_prints_as_typed() -> None:
+    """A display name holding token syntax is not rewritten into a mention, channel or time."""
+    typed = "<@U0SPAM> <#C1|x> <t:1767200400> [x](https://evil.example) *bold* \\o/"
+    assert render.text(f"Hi {mention(ALICE)}, {literal(typed)}", BERLIN) == f"Hi @alice, {typed}"
+
+
+def test_a_thread_name_prints_as_typed() -> None:
+    action = StartThread(
+        key="t",
+        community=COMMUNITY,
+        message=MessageRef(GENERAL, "m1"),
+        name=literal("*what* <@U1>?"),
+    )
+    assert render.thread(action) == Block("#general", "thread started: *what* <@U1>?")
