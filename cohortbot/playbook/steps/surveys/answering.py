@@ -30,7 +30,7 @@ from cohortbot.playbook.events import ButtonPressed, FormSubmitted, MessagePoste
 from cohortbot.playbook.messages import RichMessage
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import InteractionRef, UserRef
-from cohortbot.playbook.step import StepContext
+from cohortbot.playbook.step import DocumentStore, StepContext
 from cohortbot.playbook.steps.surveys.config import ChoiceQuestion, Question, Survey, SurveysConfig
 from cohortbot.playbook.steps.surveys.model import (
     DRAFT_DAYS,
@@ -60,7 +60,15 @@ from cohortbot.playbook.steps.surveys.ui import (
     question_message,
 )
 
-__all__ = ["drop_draft", "on_button", "on_direct_message", "on_form", "started"]
+__all__ = [
+    "Expected",
+    "drop_draft",
+    "expected_answer",
+    "on_button",
+    "on_direct_message",
+    "on_form",
+    "started",
+]
 
 Ctx = StepContext[SurveysConfig]
 TOKEN_BYTES = 12  # 16 characters in ids, 96 random bits
@@ -313,21 +321,45 @@ async def on_form(event: FormSubmitted, ctx: Ctx) -> None:
     _reply(ctx, event.interaction, await _advance(ctx, a), private=survey.anonymous)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Expected:
+    """A DM that answers the question the member is on (forms-less surveys)."""
+
+    survey: Survey
+    rnd: Round
+    qid: str
+    value: str
+
+
+async def expected_answer(
+    docs: DocumentStore, cfg: SurveysConfig, member: Member, section: SurveysMember, text: str
+) -> Expected | None:
+    """What ``text`` answers if the member sent it to the bot now; None if it answers nothing."""
+    if (section.awaiting or "").count("|") != 2:
+        return None
+    name, round_id, qid = (section.awaiting or "").split("|")
+    survey = cfg.survey(name)
+    rnd = await load_round(docs, name, round_id)
+    q = survey.question(qid) if survey else None
+    value = parse_answer(q, text) if q is not None else None
+    if survey is None or rnd is None or q is None or member.user.id in rnd.answered or not value:
+        return None
+    return Expected(survey=survey, rnd=rnd, qid=qid, value=value)
+
+
 async def on_direct_message(event: MessagePosted, ctx: Ctx) -> None:
     """Without forms, a free-text answer is the member's next DM to the bot."""
     if not event.is_direct or event.is_bot:
         return
     member = await ctx.member(event.author)
-    section = ctx.section(member, SurveysMember) if member is not None else None
-    if member is None or section is None or (section.awaiting or "").count("|") != 2:
+    if member is None:
         return
-    name, round_id, qid = (section.awaiting or "").split("|")
-    survey = ctx.config.survey(name)
-    rnd = await load_round(ctx.docs, name, round_id)
-    q = survey.question(qid) if survey else None
-    value = parse_answer(q, event.text) if q is not None else None
-    if survey is None or rnd is None or q is None or member.user.id in rnd.answered or not value:
+    section = ctx.section(member, SurveysMember)
+    expected = await expected_answer(ctx.docs, ctx.config, member, section, event.text)
+    if expected is None:
         return
+    survey, rnd, qid, value = expected.survey, expected.rnd, expected.qid, expected.value
+    name, round_id = survey.name, rnd.round
     if survey.anonymous:
         # Linked to nobody: kept at once with the round's anonymous answers, apart from the draft.
         stored = await load_answers(ctx.docs, name)

@@ -11,7 +11,7 @@ from cohortbot.playbook.durations import Duration
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.templates import Placeholders
 
-__all__ = ["Acceptance", "Burst", "FollowUp", "WelcomeConfig"]
+__all__ = ["Acceptance", "Burst", "FollowUp", "Replies", "WelcomeConfig"]
 
 MEMBER_TEXT = Annotated[
     str,
@@ -44,11 +44,19 @@ class Acceptance(BaseModel):
 
 
 class FollowUp(BaseModel):
+    """A DM ``after`` the welcome, unless the member did what it nudges.
+
+    A member welcomed in a grouped channel post never got a welcome DM: they get
+    ``grouped_message`` if given, else ``message`` after ``burst.follow_up_note``. With
+    ``unless: onboarded`` and required guidelines the DM carries the accept button itself.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     after: Duration
     unless: Literal["introduced", "onboarded", "posted"] = "introduced"
     message: MEMBER_TEXT
+    grouped_message: MEMBER_TEXT | None = None
 
 
 class Burst(BaseModel):
@@ -62,6 +70,27 @@ class Burst(BaseModel):
         "Welcome to all {count} of you who just joined {community}: {members}! "
         "Start with the guidelines ({guidelines}), then introduce yourselves in {intro_channel}."
     )
+    # More members than one message holds on the platform: the post is split in parts (each
+    # the whole message, for its share of {members}); past max_posts, the last part ends with
+    # "… and N more".
+    max_posts: int = Field(5, ge=1, le=50)
+    follow_up_note: MEMBER_TEXT = (
+        "You were welcomed in {welcome_channel} together with everyone who joined at the same time.\n\n"
+    )
+
+
+class Replies(BaseModel):
+    """Direct messages members send the bot that are neither a survey answer nor a command."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    forward: bool = True  # to the moderators' channel; the text is delivered, never stored
+    max_length: int = Field(1500, ge=20, le=10_000)  # characters of it forwarded, then "…"
+    header: MEMBER_TEXT = "{member} ({mention}) wrote to the bot:"
+    acknowledge: MEMBER_TEXT | None = (
+        "Thanks {member}, I passed your message on to the moderators; someone will get back to you."
+    )
+    acknowledge_every: Duration = timedelta(minutes=30)  # at most one answer per member per this
 
 
 def _clock_time(value: object) -> object:
@@ -92,4 +121,5 @@ class WelcomeConfig(StepConfig):
         "{count} member(s) joined {days}+ days ago and have not finished onboarding: {members}"
     )
     burst: Burst = Burst()
+    replies: Replies = Replies()
     catch_up: Duration = timedelta(days=2)  # older joins seen on reconnect are recorded, not welcomed

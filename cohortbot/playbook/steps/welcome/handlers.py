@@ -5,10 +5,15 @@
   a "welcome back" or the welcome again (``rejoin``); joins older than ``catch_up`` (seen on
   reconnect) are recorded, not welcomed.
 - **Guidelines**: an accept button that onboards the member (and grants a role).
-- **Follow-ups**: DMs after a delay, unless the member did what they nudge.
+- **Follow-ups**: DMs after a delay, unless the member did what they nudge; a member
+  welcomed in a grouped post gets a wording that does not refer to a welcome DM they never
+  got, and the "accept the guidelines" nudge carries the accept button.
 - **Report**: once a day, moderators get the list of members not onboarded in time.
 - **Join bursts**: beyond ``burst.max_joins`` joins within ``burst.window``, newcomers are
-  queued and welcomed in one channel post when the window closes.
+  queued (once each, even if they leave and rejoin) and welcomed in a channel post when the
+  window closes, split to fit the platform's message length (:mod:`.grouping`).
+- **Replies**: a DM to the bot that is neither a survey answer nor a command goes to the
+  moderators (:mod:`.replies`).
 - **Privacy**: the member's part of the record is :class:`.model.WelcomeMember`; the burst
   queue names members by id, so :func:`export` and :func:`forget` cover it.
 """
@@ -19,7 +24,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from cohortbot.playbook.actions import GrantRole
-from cohortbot.playbook.events import ButtonPressed, MemberJoined, MemberUpdated
+from cohortbot.playbook.events import ButtonPressed, MemberJoined, MemberUpdated, MessagePosted
+from cohortbot.playbook.lengths import fit_names
 from cohortbot.playbook.messages import RichMessage, mention
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
@@ -27,6 +33,7 @@ from cohortbot.playbook.step import Step, StepContext
 from cohortbot.playbook.steps.welcome.card import ACCEPT, card, send
 from cohortbot.playbook.steps.welcome.commands import COMMANDS
 from cohortbot.playbook.steps.welcome.config import WelcomeConfig
+from cohortbot.playbook.steps.welcome.grouping import grouped_posts
 from cohortbot.playbook.steps.welcome.model import (
     STEP_NAME,
     BurstEnds,
@@ -35,6 +42,7 @@ from cohortbot.playbook.steps.welcome.model import (
     ReportDue,
     WelcomeMember,
 )
+from cohortbot.playbook.steps.welcome.replies import on_direct_message
 
 __all__ = ["STEP", "export", "forget"]
 
@@ -91,6 +99,9 @@ async def _welcome_or_group(ctx: Ctx, member: Member) -> None:
     """Welcome now, or queue the member for the grouped welcome while joins come in a burst."""
     burst = ctx.config.burst
     queue = await ctx.load(BurstQueue)
+    if member.user.id in queue.pending:  # left and rejoined inside the window: still queued once
+        await ctx.uow.members.save(member)
+        return
     joins = queue.count_join(ctx.now, burst.window)
     if joins <= burst.max_joins and not queue.pending:
         await ctx.store(queue)
@@ -98,7 +109,7 @@ async def _welcome_or_group(ctx: Ctx, member: Member) -> None:
         return
     if not queue.pending:
         await ctx.set_timer(BurstEnds(), ctx.now + burst.window, name="burst")
-    queue.pending.append(member.user.id)
+    queue.enqueue(member.user.id)
     await ctx.store(queue)
     await ctx.uow.members.save(member)
 
@@ -113,6 +124,7 @@ async def _welcome(ctx: Ctx, member: Member, *, grouped: bool = False) -> None:
         member.onboarded_at = member.onboarded_at or ctx.now
     mine = ctx.section(member, WelcomeMember)
     mine.waiting = False
+    mine.grouped = grouped
     await _save(ctx, member, mine)
     start = ctx.now
     for index, follow_up in enumerate(cfg.follow_ups):
@@ -144,11 +156,11 @@ def _report_moment(ctx: Ctx, overdue_at: datetime) -> datetime:
 
 
 async def on_burst_ends(timer: BurstEnds, ctx: Ctx) -> None:
-    """Welcome the queued members: each is marked welcomed, and one post greets them all."""
+    """Welcome the queued members: each is marked welcomed, and a post (or a few) greets them all."""
     queue = await ctx.load(BurstQueue)
     members = [
         m
-        for uid in queue.pending
+        for uid in dict.fromkeys(queue.pending)  # a queue stored before rejoins were kept out
         if (m := await ctx.member(UserRef(ctx.community.platform, uid))) is not None and m.present
     ]
     queue.pending = []
@@ -160,10 +172,8 @@ async def on_burst_ends(timer: BurstEnds, ctx: Ctx) -> None:
     channel = ctx.channel("welcome")
     if channel is None:
         return
-    names = ", ".join(mention(m.user) for m in members)
-    text = ctx.fill(ctx.config.burst.message, members=names, count=str(len(members)))
-    message = RichMessage(text=text, buttons=card(ctx, members[0]).buttons)
-    ctx.post(channel, message, key=ctx.key("group", ctx.now.isoformat()))
+    for index, message in enumerate(grouped_posts(ctx, members)):
+        ctx.post(channel, message, key=ctx.key("group", ctx.now.isoformat(), index))
 
 
 async def on_follow_up(timer: FollowUpDue, ctx: Ctx) -> None:
@@ -180,8 +190,17 @@ async def on_follow_up(timer: FollowUpDue, ctx: Ctx) -> None:
     }[follow_up.unless]
     if done is not None:
         return
-    text = ctx.fill(follow_up.message, member=member)
-    send(ctx, member, text, key=ctx.key("followup", member.user.id, member.join_count, timer.index))
+    cfg = ctx.config
+    if not ctx.section(member, WelcomeMember).grouped:
+        text = ctx.fill(follow_up.message, member=member)
+    elif follow_up.grouped_message is not None:
+        text = ctx.fill(follow_up.grouped_message, member=member)
+    else:  # their welcome was a channel post: say so before a text written for a welcome DM
+        text = ctx.fill(cfg.burst.follow_up_note + follow_up.message, member=member)
+    message = RichMessage(text=text)
+    if follow_up.unless == "onboarded" and cfg.guidelines.required:
+        message = RichMessage(text=text, buttons=card(ctx, member).buttons)  # accept right here
+    send(ctx, member, message, key=ctx.key("followup", member.user.id, member.join_count, timer.index))
 
 
 async def on_report_due(timer: ReportDue, ctx: Ctx) -> None:
@@ -205,9 +224,13 @@ async def on_report_due(timer: ReportDue, ctx: Ctx) -> None:
         mine = ctx.section(member, WelcomeMember)
         mine.reported = True
         await _save(ctx, member, mine)
-    names = ", ".join(f"{m.display_name} ({mention(m.user)})" for m in overdue)
     ids = ",".join(sorted(m.user.id for m in overdue))
-    text = ctx.fill(ctx.config.report_message, members=names, count=str(len(overdue)), days=str(after.days))
+    count, days = str(len(overdue)), str(after.days)
+    room = ctx.capabilities.max_message_length - len(
+        ctx.fill(ctx.config.report_message, members="", count=count, days=days)
+    )
+    names = fit_names([f"{m.display_name} ({mention(m.user)})" for m in overdue], room)
+    text = ctx.fill(ctx.config.report_message, members=names, count=count, days=days)
     ctx.post(channel, text, key=ctx.key("report", ids))
 
 
@@ -259,6 +282,7 @@ STEP = Step(
         MemberJoined: on_joined,
         MemberUpdated: on_updated,
         ButtonPressed: on_button,
+        MessagePosted: on_direct_message,
     },
     timers={FollowUpDue: on_follow_up, ReportDue: on_report_due, BurstEnds: on_burst_ends},
     commands=COMMANDS,

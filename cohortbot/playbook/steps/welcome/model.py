@@ -29,6 +29,8 @@ class WelcomeMember(MemberSection):
     welcomed_join: int | None = None  # the membership (join count) already handled
     waiting: bool = False  # still in the platform's onboarding: welcomed once it is done
     reported: bool = False  # listed to moderators as not onboarded
+    grouped: bool = False  # this membership was welcomed in a grouped channel post, not a DM
+    answered_at: datetime | None = None  # the last automatic answer to a DM they sent the bot
 
 
 class BurstQueue(Document):
@@ -43,6 +45,13 @@ class BurstQueue(Document):
         """Record a join at ``at``; the joins within ``window`` before it, this one included."""
         self.joins = [t for t in self.joins if t > at - window] + [at]
         return len(self.joins)
+
+    def enqueue(self, member_id: str) -> bool:
+        """Queue the member for the grouped welcome; False if they already wait (a rejoin)."""
+        if member_id in self.pending:
+            return False
+        self.pending.append(member_id)
+        return True
 
     def forget(self, member_id: str) -> bool:
         """Take the member out of the queue; True if they were in it."""
