@@ -94,6 +94,7 @@ class Deliverer:
         poll_seconds: float = 2.0,
         rates: Mapping[Platform, float] | None = None,
         pacer: Callable[[float], Pacer] = Pacer,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._uow = unit_of_work
         self.adapters = dict(adapters)
@@ -112,6 +113,7 @@ class Deliverer:
         # Each platform's rate comes from its registration (cohortbot/adapters/registry.py);
         # ``pacer`` makes a platform's Pacer from its rate (tests pass one on a fake clock).
         self._new_pacer = pacer
+        self._sleep = sleep
         self._pacers: dict[Platform, Pacer] = {}
         for platform, rate in (rates or {}).items():
             self.pace(platform, rate)
@@ -227,9 +229,11 @@ class Deliverer:
         record: dict[str, Any] = {"platform_id": result.platform_id, "fallback_used": fallback_used}
         if result.message is not None:
             record["message"] = {"channel": result.message.channel.id, "id": result.message.id}
-        async with self._uow() as uow:
+        async def mark(uow: Any) -> None:
             await uow.outbox.mark_delivered(item.id, now=now, result=record, erase=item.action.private)
-            await uow.commit()
+
+        if not await self._record(item, "delivered", mark):
+            return
         self.delivered += 1
         action = item.action
         if action.notify and self.feedback is not None:
@@ -265,10 +269,37 @@ class Deliverer:
                 delay,
                 error,
             )
-        async with self._uow() as uow:
+        async def mark(uow: Any) -> None:
             await uow.outbox.mark_failed(item.id, now=now, error=error, retry_at=retry_at)
-            await uow.commit()
+
+        await self._record(item, "failed", mark)
         self.failed += 1
+
+    async def _record(self, item: OutboxItem, outcome: str, write: Callable[[Any], Awaitable[None]]) -> bool:
+        """Write a delivery's outcome, retrying while the database does not answer.
+
+        The action already reached the platform (or failed there): forgetting that would send
+        it again once its lease runs out. So the outcome is retried for as long as the lease
+        lasts; after that the row is redelivered as ``resumed``, which the adapters send
+        idempotently (Discord's nonce) or check first (Slack).
+        """
+        delay, waited = 0.5, 0.0
+        while True:
+            try:
+                async with self._uow() as uow:
+                    await write(uow)
+                    await uow.commit()
+                return True
+            except Exception as exc:
+                if waited + delay >= self.lease_seconds:
+                    log.error("could not record %s as %s (%s); it will be redelivered idempotently",
+                              item.action.key, outcome, type(exc).__name__)
+                    return False
+                log.warning("could not record %s as %s (%s: %s); retrying in %.1fs",
+                            item.action.key, outcome, type(exc).__name__, str(exc)[:200], delay)
+                await self._sleep(delay)
+                waited += delay
+                delay = min(10.0, delay * 2)
 
 
 def _fallback_for(action: Action) -> Action | None:

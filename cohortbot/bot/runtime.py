@@ -17,6 +17,7 @@ from typing import Any
 
 from cohortbot.adapters.base import PlatformAdapter
 from cohortbot.bot.deliverer import Deliverer
+from cohortbot.bot.intake import Intake
 from cohortbot.bot.scheduler import Scheduler
 from cohortbot.playbook.engine import Engine
 from cohortbot.playbook.events import Event
@@ -39,6 +40,7 @@ class Runtime:
         clock: Clock,
         deliver: bool = True,
         shutdown_grace: float = 10.0,
+        intake: Intake | None = None,
     ) -> None:
         self.engine = engine
         self._uow = unit_of_work
@@ -50,6 +52,7 @@ class Runtime:
         self.scheduler = Scheduler(
             unit_of_work=unit_of_work, engine=engine, process=self.process, clock=clock
         )
+        self.intake = intake or Intake(self.process, self._store_answers)
         self.stop_requested = asyncio.Event()
         self._lock = asyncio.Lock()
         self._seen: set[tuple[object, str | None]] = set()
@@ -64,12 +67,21 @@ class Runtime:
     # ------------------------------------------------------------------ events in
 
     async def submit(self, event: Event) -> None:
-        """The adapters' event sink. A malformed event is logged and skipped, never raised."""
+        """The adapters' event sink. A malformed event is logged and skipped, never raised.
+
+        The event is stored before this returns, or, while the database does not answer,
+        queued in memory to be stored when it does (``cohortbot/bot/intake.py``).
+        """
         problem = _malformed(event)
         if problem:
             log.warning("skipped a malformed %s event: %s", type(event).__name__, problem)
             return
-        await self.process(event)
+        await self.intake.submit(event)
+
+    async def _store_answers(self) -> bool:
+        async with self._uow() as uow:
+            await uow.outbox.next_due()
+        return True
 
     async def process(self, event: Event, *, claim: Claim | None = None) -> bool:
         """Decide on one event exactly once; True if it was processed (not a duplicate)."""
@@ -155,18 +167,27 @@ class Runtime:
 
     async def _serve(self) -> None:
         background = asyncio.Event()
-        tasks = [asyncio.create_task(self.scheduler.run(background), name="scheduler")]
+        tasks = [
+            asyncio.create_task(self.scheduler.run(background), name="scheduler"),
+            asyncio.create_task(self.intake.run(background), name="intake"),
+        ]
         if self.deliver:
             tasks.append(asyncio.create_task(self.deliverer.run(background), name="deliverer"))
         else:
             log.warning("delivery is off (COHORTBOT_DELIVERY=off): decided actions stay in the outbox")
         stopper = asyncio.create_task(self.stop_requested.wait())
         await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        log.info("stopping: finishing deliveries in flight")
+        for task in tasks:
+            if task.done():   # a background task must never end on its own: say so, and stop
+                failure = None if task.cancelled() else task.exception()
+                log.critical("the %s task stopped unexpectedly: stopping the bot", task.get_name(),
+                             exc_info=failure)
+        log.info("stopping: finishing deliveries in flight and storing buffered events")
         background.set()
         done, pending = await asyncio.wait(tasks, timeout=self.shutdown_grace)
         for task in pending:
             task.cancel()
+        self.intake.abandon()
         for task in done:
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
