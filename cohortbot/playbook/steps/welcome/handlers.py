@@ -26,7 +26,7 @@ from typing import Any
 from cohortbot.playbook.actions import GrantRole
 from cohortbot.playbook.events import ButtonPressed, MemberJoined, MemberUpdated, MessagePosted
 from cohortbot.playbook.lengths import fit_names
-from cohortbot.playbook.messages import RichMessage, mention
+from cohortbot.playbook.messages import RichMessage, literal, mention
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import Step, StepContext
@@ -229,7 +229,7 @@ async def on_report_due(timer: ReportDue, ctx: Ctx) -> None:
     room = ctx.capabilities.max_message_length - len(
         ctx.fill(ctx.config.report_message, members="", count=count, days=days)
     )
-    names = fit_names([f"{m.display_name} ({mention(m.user)})" for m in overdue], room)
+    names = fit_names([f"{literal(m.display_name)} ({mention(m.user)})" for m in overdue], room)
     text = ctx.fill(ctx.config.report_message, members=names, count=count, days=days)
     ctx.post(channel, text, key=ctx.key("report", ids))
 

@@ -10,10 +10,9 @@ bot stores none of it. The member is told it was passed on, at most once per
 
 from __future__ import annotations
 
-import re
-
 from cohortbot.playbook.events import MessagePosted
-from cohortbot.playbook.lengths import clip
+from cohortbot.playbook.lengths import ELLIPSIS
+from cohortbot.playbook.messages import literal
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.step import StepContext
 from cohortbot.playbook.steps.surveys.api import is_survey_answer
@@ -28,17 +27,23 @@ COMMAND_HINT = (
     "That looks like a command, so I did not pass it on to the moderators. Commands run when "
     "you start a new message with /cohort and pick one from the list (try /cohort help)."
 )
-# A member's text must stay text: no mention, channel link, date token or Markdown link of
-# ours may come out of it, on any platform. A zero-width space breaks each opening.
-_OPENINGS = re.compile(r"<(?=[@#!]|t:)|\](?=\()|@(?=everyone\b|here\b)", re.IGNORECASE)
-_ZWSP = "\u200b"
 
 
 def quoted(text: str, limit: int) -> str:
-    """``text`` as an inert block quote of at most ``limit`` characters (cut with "…")."""
-    inert = _OPENINGS.sub(lambda m: m.group(0) + _ZWSP, text.strip())
-    block = "\n".join(f"> {line}" for line in inert.splitlines())
-    return clip(block, limit)
+    """``text`` as a block quote of at most ``limit`` characters, shown as typed (cut with "…").
+
+    The member's words go through :func:`~cohortbot.playbook.messages.literal` (no mention,
+    link or markup can come out of them); the cut is made before escaping, so it never
+    splits an escape.
+    """
+    words = text.strip()
+    kept = len(words)
+    while True:
+        shown = words[:kept].rstrip() + (ELLIPSIS if kept < len(words) else "")
+        block = "\n".join(f"> {literal(line)}" for line in shown.splitlines())
+        if len(block) <= limit or kept == 0:
+            return block
+        kept = max(0, kept - (len(block) - limit))
 
 
 async def on_direct_message(event: MessagePosted, ctx: Ctx) -> None:
@@ -60,7 +65,7 @@ async def on_direct_message(event: MessagePosted, ctx: Ctx) -> None:
     body = f"{header}\n{quoted(text, room)}"
     ctx.post(
         channel,
-        clip(body, ctx.capabilities.max_message_length),
+        body,
         key=ctx.key("dm", event.event_id),
         private=True,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cohortbot.playbook.messages import TOKEN_PATTERN
+from cohortbot.playbook.messages import INLINE_PATTERN
 from cohortbot.playbook.ports import Capabilities
 from cohortbot.playbook.steps import STEPS
 from cohortbot.playbook.steps.welcome.replies import COMMAND_HINT
@@ -103,8 +103,9 @@ async def test_hostile_text_is_quoted_inert_and_cut_to_fit(bot: Harness) -> None
     await dm(bot, "alice", hostile)
     [forward] = bot.posts_in("mods")
     text = forward.message.text
-    assert TOKEN_PATTERN.findall(text) == [("@", "alice")]  # only the bot's own mention of the author
-    assert "](" not in text and "@everyone" not in text
+    tokens = [(m["kind"], m["value"]) for m in INLINE_PATTERN.finditer(text) if m["kind"]]
+    assert tokens == [("@", "alice")]  # only the bot's own mention of the author
+    assert "\\[free\\](!here)" in text  # shown as typed, no link
     assert len(text) <= 2000 and text.endswith("…")
     assert len(text.split("\n", 1)[1]) <= 1500  # replies.max_length
 
