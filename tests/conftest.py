@@ -5,9 +5,26 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from cohortbot.adapters import registry
 from cohortbot.config.settings import Settings, env_names
+
+# Property tests (tests/unit/properties) are deterministic: the same examples on every run and
+# every machine (derandomize), no example database to carry state between runs or clones, and
+# no per-example deadline (a shared CI core must not turn a slow example into a failure).
+settings.register_profile(
+    "cohortbot",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# HYPOTHESIS_PROFILE=explore: random and ten times longer, to hunt for new crashes by hand.
+settings.register_profile("explore", settings.get_profile("cohortbot"), derandomize=False, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cohortbot"))
 
 POSTGRES_URL = os.environ.get(
     "COHORTBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

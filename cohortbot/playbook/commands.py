@@ -114,7 +114,7 @@ def parse_command_text(text: str, catalog: Sequence[CommandSpec]) -> ParsedComma
     """
     words = command_words(text)
     if not words:
-        raise CommandSyntaxError("which command? " + _overview(catalog))
+        raise CommandSyntaxError("which command? " + _overview([s for s in catalog if not s.moderator]))
     lowered = [w.lower() for w in words]
     best: CommandSpec | None = None
     for spec in catalog:
@@ -122,8 +122,9 @@ def parse_command_text(text: str, catalog: Sequence[CommandSpec]) -> ParsedComma
         if tuple(lowered[:n]) == spec.path and (best is None or n > len(best.path)):
             best = spec
     if best is None:
-        group = [s for s in catalog if s.path[0] == lowered[0]]
-        raise CommandSyntaxError(f"unknown command {words[0]!r}. " + _overview(group or catalog))
+        open_to_all = [s for s in catalog if not s.moderator]
+        group = [s for s in open_to_all if s.path[0] == lowered[0]]
+        raise CommandSyntaxError(f"unknown command {words[0]!r}. " + _overview(group or open_to_all))
     rest = words[len(best.path) :]
     return ParsedCommand(spec=best, options=_fill(best, rest, text))
 
@@ -147,10 +148,10 @@ def _fill(spec: CommandSpec, words: list[str], original: str) -> dict[str, Any]:
         else:
             options[opt.name] = _coerce(opt, positional.pop(0))
     if positional:
-        raise CommandSyntaxError(f"too many words: {' '.join(positional)!r}. Usage: {usage(spec)}")
+        raise CommandSyntaxError(f"too many words: {' '.join(positional)!r}. {_usage_hint(spec)}")
     missing = [o.name for o in spec.options if o.required and o.name not in options]
     if missing:
-        raise CommandSyntaxError(f"missing {', '.join(missing)}. Usage: {usage(spec)}")
+        raise CommandSyntaxError(f"missing {', '.join(missing)}. {_usage_hint(spec)}")
     return options
 
 
@@ -159,6 +160,13 @@ def _rest_started(spec: CommandSpec, positional: list[str]) -> bool:
     return len(positional) >= len(fixed) and any(o.rest for o in spec.options)
 
 
+def _usage_hint(spec: CommandSpec) -> str:
+    return f"Usage: {usage(spec)}" + (" (moderators only)" if spec.moderator else "")
+
+
 def _overview(catalog: Iterable[CommandSpec]) -> str:
+    """What to try instead. The parser does not know who typed the text, so it names only the
+    commands every member may run; ``/cohort help`` answers each member with their own list."""
     names = sorted({usage(s) for s in catalog})
-    return "Try: " + "; ".join(names) if names else ""
+    listing = "Try: " + "; ".join(names) + ". " if names else ""
+    return listing + "`/cohort help` lists every command you may run."
