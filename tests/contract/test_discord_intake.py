@@ -124,3 +124,30 @@ def test_the_failure_is_described_without_the_values_it_quotes() -> None:
         parse({})
     except KeyError as exc:
         assert describe_failure(exc).startswith("KeyError('name') in ")
+
+
+async def test_a_dropped_websocket_resumes_and_what_was_sent_meanwhile_arrives_once(
+    discord_bot: DiscordHarness,
+) -> None:
+    h = discord_bot
+    ada = await h.fake.add_member("ada")
+    await h.sink.wait_for(MemberJoined, lambda e: e.member.id == ada["user"]["id"])
+    identifies = len(h.fake.sessions)
+
+    h.fake.gateway_down()
+    await h.fake.disconnect_all(code=4000)  # the socket drops; discord.py tries to RESUME
+    missed = [await h.fake.add_member(f"joined-while-down-{i}") for i in range(3)]
+    posts = [
+        await h.fake.post_message(ada["user"]["id"], h.channel_id("general"), f"while down {i}")
+        for i in range(3)
+    ]
+    h.fake.gateway_up()
+
+    await eventually(lambda: len(h.sink.of(MessagePosted)) == 3, within=5.0)
+    await eventually(lambda: len(h.sink.of(MemberJoined)) == 4, within=5.0)
+    [resume] = h.fake.resumes
+    assert resume["session_id"] == h.fake.sessions[-1]["session_id"]
+    assert len(h.fake.sessions) == identifies  # resumed, not identified again
+    joined = [e.member.id for e in h.sink.of(MemberJoined)]
+    assert joined == [ada["user"]["id"], *(m["user"]["id"] for m in missed)]  # each once, in order
+    assert [e.message.id for e in h.sink.of(MessagePosted)] == [p["id"] for p in posts]

@@ -60,6 +60,9 @@ class DiscordConfig:
     dm_breaker_window: float = 60.0  # ... within this many seconds ...
     dm_breaker_cooldown: float = 600.0  # ... pause DMs for this long
     defer_after: float = 2.0  # acknowledge unanswered interactions after this
+    # One action's REST calls, discord.py's own waits included (a 429 up to 30 s): a Discord that
+    # does not answer makes the delivery retryable instead of holding it (aiohttp waits 5 min).
+    perform_timeout: float = 90.0
 
 
 def intents() -> discord.Intents:
@@ -212,7 +215,8 @@ class DiscordAdapter:
         if self._performer is None:
             raise RuntimeError("the Discord adapter is not started")
         with delivery_errors(f"{action.kind} {action.key}"):
-            return await self._performer.perform(action)
+            async with asyncio.timeout(self.config.perform_timeout):
+                return await self._performer.perform(action)
 
     def served_communities(self) -> frozenset[str] | None:
         """Unsharded: every server. Sharded: the servers on this process's shards.

@@ -8,6 +8,7 @@ except names (channels, roles) that only the cache can resolve.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -43,9 +44,21 @@ from .errors import CANNOT_DM
 from .interactions import InteractionDesk
 from .render import render_form, render_message
 
-__all__ = ["Performer"]
+__all__ = ["Performer", "nonce_for"]
 
 log = logging.getLogger(__name__)
+
+
+def nonce_for(key: str) -> str:
+    """The message nonce of the action with idempotency ``key``: the same on every attempt.
+
+    Sent with ``enforce_nonce`` (discord.py adds it to every message with a nonce), Discord
+    answers a second create with the same nonce, by the same bot in the same channel within a
+    few minutes, with the first message instead of posting again: a redelivery after a crash
+    between sending and recording does not post twice. Nonces are at most 25 characters, so
+    the key (up to hundreds) is hashed: 25 hex digits, 100 bits.
+    """
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
 
 
 def _message_ref(message: discord.Message | discord.PartialMessage, channel: ChannelRef) -> MessageRef:
@@ -107,10 +120,10 @@ class Performer:
         return role
 
     async def _send(
-        self, community: CommunityRef, target: discord.abc.Messageable, message: RichMessage
+        self, community: CommunityRef, target: discord.abc.Messageable, message: RichMessage, *, key: str
     ) -> discord.Message:
         rendered = render_message(message, channels=self.channel_names(community))
-        sent = await target.send(**rendered.kwargs())
+        sent = await target.send(**rendered.kwargs(), nonce=nonce_for(key))
         if rendered.view is not None:
             rendered.view.stop()  # presses are routed by custom_id; don't keep views in memory
         return sent
@@ -131,7 +144,7 @@ class Performer:
                 data = await self._client.http.start_private_message(int(action.to.id))
                 channel_id = self._dm_channels[action.to.id] = int(data["id"])
             dm = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-            sent = await self._send(action.community, dm, action.message)
+            sent = await self._send(action.community, dm, action.message, key=action.key)
         except discord.Forbidden as exc:
             if exc.code == CANNOT_DM:
                 self._breaker.record_failure()
@@ -161,7 +174,9 @@ class Performer:
             await self._client.http.add_user_to_thread(thread_id, int(user.id))
         thread = self._client.get_partial_messageable(thread_id, guild_id=int(action.community.id))
         mentions = " ".join(mention(u) for u in action.to)
-        sent = await self._send(action.community, thread, action.message.prefixed(f"{mentions}\n"))
+        sent = await self._send(
+            action.community, thread, action.message.prefixed(f"{mentions}\n"), key=action.key
+        )
         thread_ref = ChannelRef(Platform.DISCORD, str(thread_id), str(data.get("name", "")))
         return Delivered(message=_message_ref(sent, thread_ref), platform_id=str(thread_id))
 
@@ -169,7 +184,7 @@ class Performer:
     async def _post(self, action: PostMessage) -> Delivered:
         channel, channel_ref = self._channel(action.community, action.channel)
         if action.thread is None:
-            sent = await self._send(action.community, channel, action.message)
+            sent = await self._send(action.community, channel, action.message, key=action.key)
             return Delivered(message=_message_ref(sent, channel_ref), platform_id=str(sent.id))
         # A thread started from a message has the message's id; start it when it isn't there yet.
         thread_id = int(action.thread.id)
@@ -177,13 +192,13 @@ class Performer:
             thread_id, guild_id=channel.guild.id if channel.guild else None
         )
         try:
-            sent = await self._send(action.community, thread, action.message)
+            sent = await self._send(action.community, thread, action.message, key=action.key)
         except discord.NotFound:
             parent_id = int(action.thread.channel.id or channel.id)
             await self._client.http.start_thread_with_message(
                 parent_id, thread_id, name=action.message.title[:100] or "Thread", auto_archive_duration=1440
             )
-            sent = await self._send(action.community, thread, action.message)
+            sent = await self._send(action.community, thread, action.message, key=action.key)
         thread_ref = ChannelRef(Platform.DISCORD, str(thread_id))
         return Delivered(message=_message_ref(sent, thread_ref), platform_id=str(sent.id))
 
@@ -286,7 +301,7 @@ class Performer:
         )
         for option in action.options[:10]:
             poll.add_answer(text=option[:55])
-        sent = await channel.send(poll=poll)
+        sent = await channel.send(poll=poll, nonce=nonce_for(action.key))
         self.poll_answers[sent.id] = {i + 1: text for i, text in enumerate(action.options[:10])}
         if sent.poll is not None:
             self.poll_answers[sent.id] = {a.id: a.text for a in sent.poll.answers}

@@ -4,14 +4,20 @@ REST under ``/api/v10`` (every call recorded in ``calls``) and the gateway at ``
 HELLO, heartbeat ACK, IDENTIFY (privileged intents enforced: close 4014), READY with
 ``resume_gateway_url``, GUILD_CREATE, member chunks, then dispatches the test asks for.
 Responses carry ``Content-Type: application/json`` exactly; a 429 carries ``Via`` and a JSON
-``retry_after`` so discord.py retries it like Discord's.
+``retry_after`` so discord.py retries it like Discord's. Like Discord, a message create with
+``enforce_nonce`` returns the first message with that nonce (same bot, same channel, within
+``nonce_window`` seconds of ``clock``); gateway sessions are resumable (RESUME replays what was
+dispatched after the client's sequence, then RESUMED) unless ``refuse_resume``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -103,6 +109,12 @@ class FakeDiscord:
         self.connections = 0  # websocket connections opened (a resume or reconnect adds one)
         self.resumes: list[dict[str, Any]] = []  # one per accepted RESUME: session_id, seq
         self.refuse_resume = False  # True: answer RESUME with INVALID_SESSION (identify again)
+        self._gateway_up = asyncio.Event()  # cleared: new gateway connections wait (an outage)
+        self._gateway_up.set()
+        self.clock: Callable[[], float] = time.monotonic  # seconds; a test may move it by hand
+        self.nonce_window = 300.0  # how long a message nonce is enforced ("a few minutes")
+        self._nonces: dict[tuple[str, str, str], tuple[dict[str, Any], float]] = {}
+        self._holds: dict[str, asyncio.Event] = {}  # route -> released when set
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.add_role("@everyone", role_id=self.guild_id, permissions=1 << 10 | 1 << 11)
@@ -279,6 +291,9 @@ class FakeDiscord:
         self.calls.append(call)
         request[_CALL] = call
         response = self._injected_failure(route)
+        held = self._holds.get(route)
+        if response is None and held is not None:
+            await held.wait()  # the client may time out meanwhile; the call is still carried out
         if response is None and not self._authorised(request):
             response = _error(401, 0, "401: Unauthorized")
         if response is None:
@@ -476,7 +491,17 @@ class FakeDiscord:
             return _error(404, 10003, "Unknown Channel")
         if channel["type"] == 1 and channel["recipient_id"] in self._refused_dms:
             return _error(403, 50007, "Cannot send messages to this user")
-        message = self._message(channel_id, call.json or {}, self.bot, call.files)
+        body = call.json or {}
+        nonce = body.get("nonce")
+        seen = (channel_id, self.bot["id"], str(nonce))
+        if nonce is not None and body.get("enforce_nonce") and seen in self._nonces:
+            first, at = self._nonces[seen]
+            if self.clock() - at < self.nonce_window:
+                return _reply(first)  # like Discord: the first message again, nothing new posted
+        message = self._message(channel_id, body, self.bot, call.files)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self._nonces[seen] = (message, self.clock())
         await self.dispatch("MESSAGE_CREATE", message)
         return _reply(message)
 
@@ -588,6 +613,7 @@ class FakeDiscord:
     # ------------------------------------------------------------------ gateway
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        await self._gateway_up.wait()
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self.connections += 1
@@ -683,6 +709,13 @@ class FakeDiscord:
                 ws, session.ws = session.ws, None
                 await ws.close(code=code)
 
+    def gateway_down(self) -> None:
+        """New gateway connections wait until :meth:`gateway_up` (dispatches are kept meanwhile)."""
+        self._gateway_up.clear()
+
+    def gateway_up(self) -> None:
+        self._gateway_up.set()
+
     def drop_sessions(self) -> None:
         """Forget every session (as Discord does after a while): a RESUME is then refused."""
         self._sessions.clear()
@@ -708,6 +741,14 @@ class FakeDiscord:
         if message:
             extra["message"] = message
         self._failures.append((route, status, times, extra))
+
+    def hold(self, route: str) -> None:
+        """Keep calls to ``route`` waiting (a slow Discord) until :meth:`release`."""
+        self._holds[route] = asyncio.Event()
+
+    def release(self, route: str) -> None:
+        """Carry out the held calls to ``route`` (even those whose client gave up) and stop holding."""
+        self._holds.pop(route).set()
 
     def refuse_dms_for(self, user_id: str) -> None:
         self._refused_dms.add(str(user_id))
