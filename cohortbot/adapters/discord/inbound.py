@@ -164,7 +164,7 @@ class Inbound:
             return
         self._desk.track(interaction)
         if kind is discord.InteractionType.application_command:
-            event: Event = translate.command_invoked(interaction, community=community)
+            event: Event | None = translate.command_invoked(interaction, community=community)
         elif kind is discord.InteractionType.component:
             event = translate.button_pressed(interaction, community=community)
         else:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from cohortbot.adapters.unreadable import skips_unreadable
 from cohortbot.playbook.events import (
     Actor,
     ButtonPressed,
@@ -59,6 +60,10 @@ __all__ = [
 # A button's custom_id is its action_id, or "action_id|value" when the button carries a value
 # (Discord has one string per component and requires them unique within a message).
 VALUE_SEPARATOR = "|"
+
+# A gateway event discord.py parsed only in part (a message without its author, an interaction
+# whose options are not a list) is logged and skipped: see adapters/unreadable.py.
+_skips = skips_unreadable("Discord", None)
 
 _SUBCOMMAND = discord.AppCommandOptionType.subcommand.value
 _SUBCOMMAND_GROUP = discord.AppCommandOptionType.subcommand_group.value
@@ -111,6 +116,7 @@ def join_event_id(guild_id: int | str, user_id: int | str, joined_at: datetime |
     return f"discord:join:{guild_id}:{user_id}:{stamp}"
 
 
+@_skips
 def member_joined(member: discord.Member, *, community: CommunityRef, now: datetime) -> MemberJoined:
     """GUILD_MEMBER_ADD, and every current member at ready (the catch-up): same event id."""
     return MemberJoined(
@@ -124,6 +130,7 @@ def member_joined(member: discord.Member, *, community: CommunityRef, now: datet
     )
 
 
+@_skips
 def member_updated(
     before: discord.Member, after: discord.Member, *, community: CommunityRef, now: datetime
 ) -> MemberUpdated | None:
@@ -150,6 +157,7 @@ def member_updated(
     )
 
 
+@_skips
 def member_left(
     payload: discord.RawMemberRemoveEvent, *, community: CommunityRef, now: datetime
 ) -> MemberLeft:
@@ -167,6 +175,7 @@ def member_left(
 # ---------------------------------------------------------------------------- messages
 
 
+@_skips
 def message_posted(message: discord.Message, *, community: CommunityRef) -> MessagePosted:
     """MESSAGE_CREATE. A message in a thread is reported in the thread's parent channel."""
     channel: Any = message.channel
@@ -206,6 +215,7 @@ def message_posted(message: discord.Message, *, community: CommunityRef) -> Mess
     )
 
 
+@_skips
 def reaction_added(
     payload: discord.RawReactionActionEvent, *, community: CommunityRef, channel_name: str, now: datetime
 ) -> ReactionAdded:
@@ -257,6 +267,7 @@ def command_path_and_options(data: Mapping[str, Any]) -> tuple[tuple[str, ...], 
     return tuple(path), values
 
 
+@_skips
 def command_invoked(interaction: discord.Interaction, *, community: CommunityRef) -> CommandInvoked:
     data: Mapping[str, Any] = interaction.data or {}
     path, options = command_path_and_options(data)
@@ -277,6 +288,7 @@ def split_custom_id(custom_id: str) -> tuple[str, str]:
     return action_id, value
 
 
+@_skips
 def button_pressed(interaction: discord.Interaction, *, community: CommunityRef) -> ButtonPressed:
     """A button click or a select choice (its values joined with commas)."""
     data: Mapping[str, Any] = interaction.data or {}
@@ -321,6 +333,7 @@ def form_values(components: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return values
 
 
+@_skips
 def form_submitted(interaction: discord.Interaction, *, community: CommunityRef) -> FormSubmitted:
     data: Mapping[str, Any] = interaction.data or {}
     return FormSubmitted(
@@ -337,6 +350,7 @@ def form_submitted(interaction: discord.Interaction, *, community: CommunityRef)
 # ---------------------------------------------------------------------------- sessions, polls
 
 
+@_skips
 def rsvp_changed(
     event: discord.ScheduledEvent,
     user: discord.abc.User,
@@ -357,6 +371,7 @@ def rsvp_changed(
     )
 
 
+@_skips
 def poll_voted(
     payload: discord.RawPollVoteActionEvent,
     *,

@@ -32,7 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from cohortbot.playbook.commands import CommandSpec, parse_command_text
+from cohortbot.adapters.unreadable import skips_unreadable
+from cohortbot.playbook.commands import CommandSpec, CommandSyntaxError, parse_command_text
 from cohortbot.playbook.events import (
     Actor,
     ButtonPressed,
@@ -77,6 +78,10 @@ POSTING_SUBTYPES = frozenset({"", "thread_broadcast", "file_share", "me_message"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Slack's labels for channels that have no public name in slash-command payloads.
 _UNNAMED_CHANNELS = frozenset({"directmessage", "privategroup", "mpdm"})
+# A payload of the wrong shape (no event_id, a list where a mapping belongs) is logged and
+# skipped: see adapters/unreadable.py. A command's syntax error still reaches the member.
+_skips = skips_unreadable("Slack", None, passes=(CommandSyntaxError,))
+
 _CONTEXT_SEP = "|"  # trigger ids, user ids and channel ids never contain it
 
 
@@ -127,6 +132,7 @@ def _occurred(body: Mapping[str, Any], event: Mapping[str, Any]) -> datetime:
 # ---------------------------------------------------------------------------- members
 
 
+@_skips
 def team_join(body: Mapping[str, Any], *, community: CommunityRef) -> MemberJoined | None:
     event = _event(body)
     user = event.get("user")
@@ -143,6 +149,7 @@ def team_join(body: Mapping[str, Any], *, community: CommunityRef) -> MemberJoin
     )
 
 
+@_skips
 def member_joined_channel(
     body: Mapping[str, Any],
     *,
@@ -168,6 +175,7 @@ def member_joined_channel(
     )
 
 
+@_skips
 def member_left_channel(
     body: Mapping[str, Any], *, community: CommunityRef, community_channel: ChannelRef | None
 ) -> MemberLeft | None:
@@ -185,6 +193,7 @@ def member_left_channel(
 # ---------------------------------------------------------------------------- messages
 
 
+@_skips
 def message_posted(
     body: Mapping[str, Any],
     *,
@@ -221,6 +230,7 @@ def message_posted(
     )
 
 
+@_skips
 def reaction_added(
     body: Mapping[str, Any],
     *,
@@ -288,6 +298,7 @@ def interaction_context(ref: InteractionRef) -> tuple[str, str]:
 # ---------------------------------------------------------------------------- commands & interactions
 
 
+@_skips
 def slash_command(
     command: Mapping[str, Any],
     *,
@@ -333,6 +344,7 @@ def _selected_value(action: Mapping[str, Any]) -> str:
     return ""
 
 
+@skips_unreadable("Slack", [])
 def block_actions(
     body: Mapping[str, Any],
     *,
@@ -389,6 +401,7 @@ def form_values(state_values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> 
     return values
 
 
+@_skips
 def view_submission(
     body: Mapping[str, Any], *, community: CommunityRef, actor: Actor, now: datetime
 ) -> FormSubmitted:
