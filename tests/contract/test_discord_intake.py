@@ -151,3 +151,37 @@ async def test_a_dropped_websocket_resumes_and_what_was_sent_meanwhile_arrives_o
     joined = [e.member.id for e in h.sink.of(MemberJoined)]
     assert joined == [ada["user"]["id"], *(m["user"]["id"] for m in missed)]  # each once, in order
     assert [e.message.id for e in h.sink.of(MessagePosted)] == [p["id"] for p in posts]
+
+
+# ---------------------------------------------------------------------------- the gateway task
+
+
+@pytest.mark.parametrize("discord_overrides", [{"gateway_restart_delay": 0.0}])
+async def test_a_frame_discord_py_fails_on_outside_its_parsers_restarts_the_gateway(
+    discord_bot: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = discord_bot
+    caplog.set_level(logging.ERROR, logger=INTAKE_LOGGER)
+    ada = await h.fake.add_member("ada")
+    await h.sink.wait_for(MemberJoined, lambda e: e.member.id == ada["user"]["id"])
+
+    await h.fake.dispatch("RESUMED", None)  # discord.py writes into ``d`` before any parser
+    await eventually(lambda: len(h.fake.sessions) == 2)  # connected again: a new IDENTIFY
+    bo = await h.fake.add_member("bo")
+
+    await h.sink.wait_for(MemberJoined, lambda e: e.member.id == bo["user"]["id"])
+    [failed] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "gateway failed (TypeError" in failed.getMessage()
+
+
+async def test_a_fatal_close_after_ready_is_reported_not_silent(
+    discord_bot: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = discord_bot
+    caplog.set_level(logging.CRITICAL, logger="cohortbot.adapters.discord.adapter")
+    await h.fake.disconnect_all(code=4004)  # the token was reset while the bot ran
+
+    critical = await eventually(lambda: [r for r in caplog.records if r.levelno == logging.CRITICAL])
+    text = critical[0].getMessage()
+    assert "stopped for good" in text and "4004" in text and "DISCORD_TOKEN" in text
+    assert h.fake.token not in text

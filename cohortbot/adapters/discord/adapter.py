@@ -27,7 +27,7 @@ from .breaker import CircuitBreaker
 from .commands import RegistrationTree, build_command_group
 from .errors import delivery_errors
 from .inbound import Inbound
-from .intake import guard_parsers
+from .intake import GatewayRunner, describe_failure, guard_parsers
 from .interactions import InteractionDesk
 from .perform import Performer
 
@@ -63,6 +63,7 @@ class DiscordConfig:
     # One action's REST calls, discord.py's own waits included (a 429 up to 30 s): a Discord that
     # does not answer makes the delivery retryable instead of holding it (aiohttp waits 5 min).
     perform_timeout: float = 90.0
+    gateway_restart_delay: float = 5.0  # after an unexpected gateway failure (doubling, up to 10 min)
 
 
 def intents() -> discord.Intents:
@@ -96,6 +97,8 @@ class DiscordAdapter:
         self._client: discord.Client | None = None
         self._tree: RegistrationTree | None = None
         self._task: asyncio.Task[None] | None = None
+        self._runner: GatewayRunner | None = None
+        self._closing = False
         self._performer: Performer | None = None
         self._desk: InteractionDesk | None = None
         self._saved_urls: tuple[str, yarl.URL] | None = None
@@ -167,12 +170,15 @@ class DiscordAdapter:
             ) from None
         except (discord.HTTPException, OSError, TimeoutError) as exc:
             raise DiscordStartupError(f"could not log in to Discord: {_describe(exc)}") from None
-        self._task = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        self._runner = GatewayRunner(client, restart_delay=cfg.gateway_restart_delay)
+        self._task = asyncio.create_task(self._runner.run(), name="discord-gateway")
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait(
             {self._task, ready}, timeout=cfg.ready_timeout, return_when="FIRST_COMPLETED"
         )
         if ready in done:
+            self._runner.ready_once = True
+            self._task.add_done_callback(self._gateway_ended)
             return
         ready.cancel()
         if self._task not in done:
@@ -180,15 +186,21 @@ class DiscordAdapter:
                 f"the Discord gateway did not become ready within {cfg.ready_timeout:g}s"
                 " (check DISCORD_GATEWAY_URL and the network)"
             )
-        failure = self._task.exception()
-        if isinstance(failure, discord.PrivilegedIntentsRequired):
-            raise DiscordStartupError(
-                "Discord closed the gateway with code 4014 (disallowed intents): the bot asks for"
-                " privileged intents its application has not enabled. " + _PORTAL_HINT
-            ) from None
-        if isinstance(failure, discord.ConnectionClosed):
-            raise DiscordStartupError(f"Discord closed the gateway with code {failure.code}") from None
-        raise DiscordStartupError(f"could not connect to the Discord gateway: {_describe(failure)}") from None
+        raise DiscordStartupError(_gateway_failure(self._task.exception())) from None
+
+    def _gateway_ended(self, task: asyncio.Task[None]) -> None:
+        """The gateway task never ends silently: after ready, only a fatal close or a bug ends it."""
+        if self._closing or task.cancelled():
+            return
+        failure = task.exception()
+        if failure is None:
+            log.critical("the Discord gateway closed: the bot receives nothing from Discord until restarted")
+            return
+        log.critical(
+            "the Discord gateway stopped for good: %s. The bot receives nothing from Discord until"
+            " it is restarted.",
+            _gateway_failure(failure),
+        )
 
     async def _sync_commands(self) -> None:
         if self._tree is None or self.config.command_sync == "off":
@@ -231,6 +243,7 @@ class DiscordAdapter:
         return frozenset(str(guild.id) for guild in self._client.guilds if not guild.unavailable)
 
     async def close(self) -> None:
+        self._closing = True
         if self._desk is not None:
             await self._desk.close()
         if self._client is not None and not self._client.is_closed():
@@ -243,6 +256,23 @@ class DiscordAdapter:
         if self._saved_urls is not None:
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._saved_urls
             self._saved_urls = None
+
+
+def _gateway_failure(failure: BaseException | None) -> str:
+    if isinstance(failure, discord.PrivilegedIntentsRequired):
+        return (
+            "Discord closed the gateway with code 4014 (disallowed intents): the bot asks for"
+            " privileged intents its application has not enabled. " + _PORTAL_HINT
+        )
+    if isinstance(failure, discord.ConnectionClosed):
+        if failure.code == 4004:
+            return (
+                "Discord closed the gateway with code 4004 (authentication failed): the bot token"
+                " was reset or revoked; copy a fresh one from the Developer Portal into DISCORD_TOKEN"
+            )
+        return f"Discord closed the gateway with code {failure.code}"
+    reason = describe_failure(failure) if failure is not None else "unknown error"
+    return f"could not connect to the Discord gateway: {reason}"
 
 
 def _describe(exc: BaseException | None) -> str:
