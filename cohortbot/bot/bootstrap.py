@@ -205,14 +205,17 @@ def build_app(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     adapters: dict[Platform, PlatformAdapter] | None = None,
+    playbooks: PlaybookSet | None = None,
 ) -> App:
     """Everything wired, nothing started. Raises PlaybookError for a broken playbook.
 
     Platforms come from the registry (``platforms`` replaces it), each with its settings from
-    ``platform_settings`` or the environment; ``adapters`` replaces the configured ones.
+    ``platform_settings`` or the environment; ``adapters`` replaces the configured ones;
+    ``playbooks`` already loaded (by the CLI's checks) replace ``playbook_paths``.
     """
-    paths = list(playbook_paths) or ([settings.playbook] if settings.playbook else [default_playbook_path()])
-    playbooks = load_playbooks(paths)
+    if playbooks is None:
+        configured = [settings.playbook] if settings.playbook else [default_playbook_path()]
+        playbooks = load_playbooks(list(playbook_paths) or configured)
     specs = _registered(platforms)
     loaded = _platform_settings(specs, platform_settings)
     control = _LateRuntime()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +14,9 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings
 
-from cohortbot.config.playbook import PlaybookError, check_files, load_playbook, playbook_files
+from cohortbot.config.playbook import PlaybookError, check_playbooks
 from cohortbot.config.settings import Settings
+from cohortbot.playbook.engine import PlaybookSet
 from cohortbot.playbook.refs import Platform
 
 __all__ = ["app", "main"]
@@ -32,8 +34,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-def _settings() -> tuple[Settings, dict[Platform, BaseSettings]]:
-    """The core settings and every registered platform's; any bad value is bad input."""
+def _read_settings() -> tuple[Settings | None, dict[Platform, BaseSettings], list[str]]:
+    """The core settings and every registered platform's, and what is wrong with them."""
     from cohortbot.adapters import registry
 
     errors: list[ErrorDetails] = []
@@ -48,12 +50,47 @@ def _settings() -> tuple[Settings, dict[Platform, BaseSettings]]:
             platforms[spec.name] = spec.load()
         except ValidationError as exc:
             errors += exc.errors()
-    for err in errors:
-        # Never echo the input: it may be a token.
-        typer.echo(f"error: setting {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
-    if core is None or errors:
+    # Never echo the input: it may be a token.
+    return core, platforms, [_setting_problem(err) for err in errors]
+
+
+def _setting_problem(err: ErrorDetails) -> str:
+    message = str(err["msg"]).removeprefix("Value error, ")
+    where = ".".join(map(str, err["loc"]))
+    return f"setting {where}: {message}" if where else f"settings: {message}"
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        typer.echo(f"{len(problems)} problem(s) found.", err=True)
         raise typer.Exit(BAD_INPUT)
+
+
+def _settings() -> tuple[Settings, dict[Platform, BaseSettings]]:
+    """The core settings and every registered platform's; any bad value is bad input."""
+    core, platforms, problems = _read_settings()
+    _refuse(problems)
+    assert core is not None
     return core, platforms
+
+
+def _preflight(paths: Sequence[Path]) -> tuple[Settings, dict[Platform, BaseSettings], PlaybookSet]:
+    """Everything ``run`` refuses at start, found in one pass: the settings, then every playbook
+    (each file read once). ``check`` is this very function, so the two always agree."""
+    from cohortbot.adapters import registry
+
+    core, platforms, problems = _read_settings()
+    if not paths:
+        from cohortbot.bot.bootstrap import default_playbook_path
+
+        configured = core.playbook if core is not None else None
+        paths = [configured] if configured else [default_playbook_path()]
+    checked = check_playbooks(paths, platforms=[spec.name for spec in registry.PLATFORMS])
+    _refuse(problems + [str(issue) for issue in checked.issues])
+    assert core is not None and checked.playbooks is not None
+    return core, platforms, checked.playbooks
 
 
 PlaybookOption = Annotated[
@@ -72,14 +109,9 @@ def run(playbook: PlaybookOption = None) -> None:
     """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
     from cohortbot.bot.bootstrap import build_app, install_logging
 
-    settings, platforms = _settings()
+    settings, platforms, playbooks = _preflight(playbook or [])
     install_logging(settings, platforms)
-    try:
-        built = build_app(settings, platform_settings=platforms, playbook_paths=playbook or [])
-    except PlaybookError as exc:
-        for issue in exc.issues:
-            typer.echo(f"error: {issue}", err=True)
-        raise typer.Exit(BAD_INPUT) from None
+    built = build_app(settings, platform_settings=platforms, playbooks=playbooks)
     try:
         asyncio.run(_run(built))
     except KeyboardInterrupt:
@@ -105,17 +137,11 @@ async def _run(built: object) -> None:
 def check(
     files: Annotated[list[Path], typer.Argument(help="Playbook files or folders to validate.")],
 ) -> None:
-    """Validate playbooks; print every problem with its file, line and field."""
-    issues = check_files(files)
-    for issue in issues:
-        typer.echo(f"error: {issue}", err=True)
-    if issues:
-        typer.echo(f"{len(issues)} problem(s) found.", err=True)
-        raise typer.Exit(BAD_INPUT)
-    for file in playbook_files(files):
-        loaded = load_playbook(file)
+    """Validate playbooks and settings as `run` would; print every problem with its file, line and field."""
+    _settings_ok, _platforms, playbooks = _preflight(files)
+    for loaded in playbooks.playbooks:
         enabled = ", ".join(n for n, c in loaded.steps.items() if c.enabled) or "no steps"
-        typer.echo(f"ok: {file}: playbook {loaded.name!r} ({enabled})")
+        typer.echo(f"ok: {loaded.source}: playbook {loaded.name!r} ({enabled})")
 
 
 @db_app.command("upgrade")

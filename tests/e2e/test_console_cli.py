@@ -90,6 +90,7 @@ def test_check_reports_every_mistake_with_file_line_and_field(tmp_path: Path) ->
         "    follow_ups:\n"
         "      - after: soon\n"
         "        message: hi\n"
+        "default: true\n"
     )
     result = cohortbot("check", str(broken), cwd=tmp_path)
     assert result.returncode == 2

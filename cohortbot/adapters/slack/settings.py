@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from cohortbot.config.settings import EnvSettings
 
@@ -23,3 +23,18 @@ class SlackSettings(EnvSettings):
     # A community that lives in one channel of a bigger workspace: its members are that
     # channel's members (channel joins count as joins), not the whole workspace.
     community_channel: str | None = Field(None, validation_alias="SLACK_COMMUNITY_CHANNEL")
+
+    @model_validator(mode="after")
+    def _mode_has_its_secret(self) -> SlackSettings:
+        """Refused at start (``run`` and ``check``), not when the first request comes in."""
+        if self.bot_token is None:
+            return self  # Slack is not configured
+        mode = self.mode or ("socket" if self.app_token else "http")
+        if mode == "http" and self.signing_secret is None:
+            raise ValueError(
+                "Slack HTTP mode needs the signing secret (SLACK_SIGNING_SECRET); for Socket Mode "
+                "set SLACK_APP_TOKEN instead"
+            )
+        if mode == "socket" and self.app_token is None:
+            raise ValueError("Slack Socket Mode needs an app-level token (SLACK_APP_TOKEN, xapp-...)")
+        return self

@@ -267,7 +267,8 @@ def test_check_accepts_every_crontab_weekday_form(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     items = [f'      - {{name: s{i}, cron: "0 9 * * {w}", bank: [q]}}\n' for i, w in enumerate(ACCEPTED)]
     path.write_text(
-        "name: X\nchannels: {general: general}\nsteps:\n  prompts:\n    schedules:\n" + "".join(items)
+        "name: X\ndefault: true\nchannels: {general: general}\nsteps:\n  prompts:\n    schedules:\n"
+        + "".join(items)
     )
     assert check_files([path]) == []
     loaded = load_playbook(path)
@@ -296,6 +297,7 @@ def test_check_names_the_schedule_whose_weekday_is_wrong(tmp_path: Path) -> None
     path = tmp_path / "p.yaml"
     path.write_text(
         "name: X\n"
+        "default: true\n"
         "channels: {general: general}\n"
         "steps:\n"
         "  prompts:\n"
@@ -304,5 +306,5 @@ def test_check_names_the_schedule_whose_weekday_is_wrong(tmp_path: Path) -> None
         '      - {name: broken, cron: "0 9 * * 1-9", bank: [b]}\n'
     )
     [issue] = check_files([path])
-    assert (issue.file, issue.line, issue.field) == (str(path), 7, "steps.prompts.schedules[1].cron")
+    assert (issue.file, issue.line, issue.field) == (str(path), 8, "steps.prompts.schedules[1].cron")
     assert "day of week 9 is out of range 0-7" in issue.message

@@ -11,7 +11,7 @@ import pytest
 
 from cohortbot.config.playbook import PlaybookError, check_files, load_playbook
 
-GOOD = "name: Cohort\ncommunity_name: Data Science Cohort\n"
+GOOD = "name: Cohort\ncommunity_name: Data Science Cohort\ndefault: true\n"
 
 BILLION_LAUGHS = (
     'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'

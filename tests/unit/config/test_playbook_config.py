@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from cohortbot.bot.bootstrap import default_playbook_path
-from cohortbot.config.playbook import PlaybookError, check_files, load_playbook, load_playbooks
+from cohortbot.config.playbook import (
+    PlaybookError,
+    check_files,
+    check_playbooks,
+    load_playbook,
+    load_playbooks,
+)
 from cohortbot.playbook.refs import CommunityRef, Platform
 
 
@@ -79,8 +85,8 @@ def test_template_placeholders_must_be_plain_whitelisted_names(tmp_path: Path) -
 
 
 def test_check_collects_the_problems_of_every_file(tmp_path: Path) -> None:
-    write(tmp_path, "a.yaml", "name: A\ntimezone: Nowhere/City\n")
-    write(tmp_path, "b.yaml", "name: B\nsteps: {intros: {min_length: 0}}\n")
+    write(tmp_path, "a.yaml", "name: A\ntimezone: Nowhere/City\ndefault: true\n")
+    write(tmp_path, "b.yaml", "name: B\nsteps: {intros: {min_length: 0}}\ncommunities: [console]\n")
     found = [str(i) for i in check_files([tmp_path])]
     assert len(found) == 2
     assert "a.yaml:2: timezone: unknown time zone 'Nowhere/City'" in found[0]
@@ -121,3 +127,91 @@ def test_an_empty_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError) as caught:
         load_playbooks([tmp_path])
     assert "no playbook files" in str(caught.value)
+
+
+# ---------------------------------------------------------------------------- one pass, every problem
+
+EVERY_MISTAKE = """\
+name: A
+default: true
+timezone: Mars/Olympus
+steps:
+  welcome:
+    message: 'Hello {nickname}'
+    follow_ups:
+      - after: soon
+        message: hi
+  intros:
+    min_length: lots
+  sessions:
+    feedback: {survey: sesion-feedback}
+  prompts:
+    schedules:
+      - {name: a, cron: "0 9 * * 1", bank: [q], grace: never}
+      - {name: b, cron: "0 9 * * 9", bank: [q]}
+  surveys:
+    surveys:
+      - {name: session-feedback, title: T, questions: [{id: r, type: scale, text: "How?"}]}
+    surveys: []
+"""
+
+
+def test_every_problem_of_a_playbook_is_reported_in_one_pass_by_line(tmp_path: Path) -> None:
+    # A bad time zone hides no bad cron expression, a bad grace none in its own section, a key
+    # given twice nothing else, and references are checked though other sections are broken.
+    path = write(tmp_path, "p.yaml", EVERY_MISTAKE)
+    found = [(i.line, i.field) for i in check_files([path])]
+    assert found == [
+        (3, "timezone"),
+        (6, "steps.welcome.message"),
+        (8, "steps.welcome.follow_ups[0].after"),
+        (11, "steps.intros.min_length"),
+        (13, "steps.sessions.feedback.survey"),
+        (16, "steps.prompts.schedules[0].grace"),
+        (17, "steps.prompts.schedules[1].cron"),
+        (21, "steps.surveys.surveys"),
+    ]
+
+
+def test_a_feedback_survey_must_be_one_the_playbook_defines(tmp_path: Path) -> None:
+    wrong = write(tmp_path, "wrong.yaml", EVERY_MISTAKE.split("  prompts:")[0].replace("Mars/Olympus", "UTC"))
+    assert [str(i) for i in check_files([wrong]) if "survey" in i.field] == [
+        f"{wrong}:13: steps.sessions.feedback.survey: unknown survey 'sesion-feedback'; "
+        "there is no surveys step in this playbook (steps.surveys)"
+    ]
+    recurring = write(
+        tmp_path,
+        "recurring.yaml",
+        "name: R\ndefault: true\nsteps:\n  sessions:\n    sessions:\n"
+        "      - {name: qa, title: QA, cron: '0 17 * * 2', feedback: {survey: qa-feedback}}\n"
+        "  surveys:\n    enabled: false\n    surveys:\n"
+        "      - {name: weekly, title: W, questions: [{id: r, type: scale, text: 'How?'}]}\n",
+    )
+    assert [str(i) for i in check_files([recurring])] == [
+        f"{recurring}:6: steps.sessions.sessions[0].feedback.survey: unknown survey 'qa-feedback'; "
+        "defined in steps.surveys: weekly"
+    ]
+
+
+def test_two_defaults_are_named_in_each_file_with_the_line(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.yaml", "name: A\ntimezone: Nowhere/City\ndefault: true\n")  # broken, still counted
+    b = write(tmp_path, "b.yaml", "name: B\ndefault: true\n")
+    message = f"default: only one playbook may be the default, but these all are: {a}, {b}"
+    found = [str(i) for i in check_files([tmp_path])]
+    assert f"{a}:3: {message}" in found and f"{b}:2: {message}" in found
+
+
+def test_a_playbook_that_runs_no_community_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "name: A\ndefault: true\ncommunities: ['discord:1']\n")
+    none = write(tmp_path, "b.yaml", "name: B\n")
+    typo = write(tmp_path, "c.yaml", "name: C\ncommunities: [console, 'discrod:2']\n")
+    taken = write(tmp_path, "d.yaml", "name: D\ncommunities:\n  - slack\n  - 'discord:1'\n")
+    found = [str(i) for i in check_playbooks([tmp_path], platforms=["console", "discord", "slack"]).issues]
+    assert found == [
+        f"{none}:1: communities: this playbook runs no community: list the ones it runs "
+        "(discord:<server id>, slack:<team id>, console) or make it the default (default: true)",
+        f"{typo}:2: communities[1]: unknown platform 'discrod' in 'discrod:2'; "
+        "the platforms are: console, discord, slack",
+        f"{taken}:4: communities[1]: 'discord:1' is already run by {tmp_path / 'a.yaml'}: "
+        "a community runs one playbook",
+    ]

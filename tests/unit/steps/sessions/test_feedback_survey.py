@@ -60,8 +60,11 @@ async def test_the_attendees_are_invited_to_the_sessions_survey_round(tmp_path: 
         await bot.close()
 
 
-async def test_without_the_surveys_step_the_request_goes_nowhere_and_nothing_fails(tmp_path: Path) -> None:
-    bot = await session_with_rsvps(tmp_path, SURVEYED.split("  surveys:")[0])
+async def test_with_the_surveys_step_disabled_the_request_goes_nowhere_and_nothing_fails(
+    tmp_path: Path,
+) -> None:
+    disabled = SURVEYED.replace("  surveys:\n", "  surveys:\n    enabled: false\n", 1)
+    bot = await session_with_rsvps(tmp_path, disabled)
     try:
         await bot.advance("2d12h")
         assert survey_invites(bot, "alice") == []
