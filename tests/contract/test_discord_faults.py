@@ -123,6 +123,19 @@ async def test_a_5xx_then_success_posts_once(discord_bot: DiscordHarness) -> Non
     assert [c.status for c in h.fake.calls_to(MESSAGES, ok_only=False)] == [503, 200]
 
 
+async def test_a_5xx_that_came_after_the_message_was_created_does_not_post_it_twice(
+    discord_bot: DiscordHarness,
+) -> None:
+    h = discord_bot
+    h.fake.fail_next(MESSAGES, 503, after_doing_it=True)
+    action = post(h, "p:5xx-after")
+    with pytest.raises(RetryableDeliveryError, match="503"):
+        await h.adapter.perform(action)
+    assert len(general(h)) == 1  # created; the bot could not know
+    delivered = await h.adapter.perform(action)  # the deliverer's retry
+    assert [m["id"] for m in general(h)] == [delivered.platform_id]
+
+
 async def test_a_per_route_429_is_waited_out_by_discord_py_and_posts_once(
     discord_bot: DiscordHarness,
 ) -> None:

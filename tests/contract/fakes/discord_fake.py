@@ -298,6 +298,8 @@ class FakeDiscord:
             response = _error(401, 0, "401: Unauthorized")
         if response is None:
             response = await handler(request)
+            failed_late = self._injected_failure(f"{route} after")
+            response = failed_late or response  # carried out, but the answer is lost
         call.status = response.status
         return response
 
@@ -732,11 +734,15 @@ class FakeDiscord:
         code: int = 0,
         message: str = "",
         is_global: bool = False,
+        after_doing_it: bool = False,
     ) -> None:
         """Answer the next ``times`` calls to ``route`` with ``status``.
 
         ``route`` is the method and Discord's path template: "POST /channels/{channel_id}/messages".
+        ``after_doing_it``: carry the call out first, then answer with the error (a proxy's 5xx
+        after Discord created the message).
         """
+        route = f"{route} after" if after_doing_it else route
         extra: dict[str, Any] = {"retry_after": retry_after, "code": code, "is_global": is_global}
         if message:
             extra["message"] = message
