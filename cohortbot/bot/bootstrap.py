@@ -169,6 +169,7 @@ def wire(
     charts: ChartRenderer | None = None,
     pacing: Mapping[Platform, float | None] | None = None,
     deliver: bool = True,
+    driven: bool = False,
 ) -> Runtime:
     """The engine and the runtime around it: what ``build_app`` and the test harness share.
 
@@ -188,7 +189,12 @@ def wire(
         charts=charts,
     )
     runtime = Runtime(
-        engine=engine, unit_of_work=unit_of_work, adapters=adapters, clock=clock, deliver=deliver
+        engine=engine,
+        unit_of_work=unit_of_work,
+        adapters=adapters,
+        clock=clock,
+        deliver=deliver,
+        driven=driven,
     )
     for platform, rate in (pacing or {}).items():
         runtime.deliverer.pace(platform, rate)
@@ -232,6 +238,9 @@ def build_app(
         clock=clock,
         pacing={spec.name: spec.requests_per_second for spec in running},
         deliver=settings.delivery == "on",
+        # A console session on a fixed start plays in simulated time only: it moves the clock
+        # and delivers between its lines, and nothing runs on the real clock beside it.
+        driven=isinstance(clock, ManualClock),
     )
     control.bind(runtime)
     return App(runtime=runtime, database=database, playbooks=playbooks)

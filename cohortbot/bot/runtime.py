@@ -41,6 +41,7 @@ class Runtime:
         deliver: bool = True,
         shutdown_grace: float = 10.0,
         intake: Intake | None = None,
+        driven: bool = False,
     ) -> None:
         self.engine = engine
         self._uow = unit_of_work
@@ -48,7 +49,13 @@ class Runtime:
         self.clock = clock
         self.deliver = deliver
         self.shutdown_grace = shutdown_grace
-        self.deliverer = Deliverer(unit_of_work, self.adapters, clock, feedback=self.submit)
+        # ``driven``: whoever moves the simulated clock (the console's /advance) also delivers,
+        # between its inputs (``settle``); no loop polls beside it, and deliveries go one by
+        # one in outbox order, so the same script prints the same output every time.
+        self.driven = driven
+        self.deliverer = Deliverer(
+            unit_of_work, self.adapters, clock, feedback=self.submit, concurrency=1 if driven else 8
+        )
         self.scheduler = Scheduler(
             unit_of_work=unit_of_work, engine=engine, process=self.process, clock=clock
         )
@@ -167,13 +174,14 @@ class Runtime:
 
     async def _serve(self) -> None:
         background = asyncio.Event()
-        tasks = [
-            asyncio.create_task(self.scheduler.run(background), name="scheduler"),
-            asyncio.create_task(self.intake.run(background), name="intake"),
-        ]
-        if self.deliver:
+        tasks = [asyncio.create_task(self.intake.run(background), name="intake")]
+        if self.driven:
+            log.info("simulated time: schedules and deliveries move with the session")
+        elif self.deliver:
+            tasks.append(asyncio.create_task(self.scheduler.run(background), name="scheduler"))
             tasks.append(asyncio.create_task(self.deliverer.run(background), name="deliverer"))
         else:
+            tasks.append(asyncio.create_task(self.scheduler.run(background), name="scheduler"))
             log.warning("delivery is off (COHORTBOT_DELIVERY=off): decided actions stay in the outbox")
         stopper = asyncio.create_task(self.stop_requested.wait())
         await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)

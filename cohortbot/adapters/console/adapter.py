@@ -9,9 +9,12 @@ each member was shown) lives in a ``Session`` both sides share. It never decides
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import logging
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Awaitable, Sequence
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -38,6 +41,8 @@ from cohortbot.playbook.refs import CommunityRef, MessageRef, Platform
 from . import grammar, render
 from .inbound import Inbound
 from .session import Session, Shown
+
+log = logging.getLogger("cohortbot.console")
 
 __all__ = ["ConsoleAdapter", "ConsoleControl"]
 
@@ -98,27 +103,35 @@ class ConsoleAdapter:
             self._task.cancel()
 
     async def _read_loop(self) -> None:
+        lines = _LineReader(self._in)
         try:
             while True:
                 if self.interactive:
                     self._out.write(f"#{self.session.channel}> ")
                     self._out.flush()
-                line = await asyncio.to_thread(self._in.readline)
-                if not line:
+                line = await lines.next()
+                if line is None:
                     break
                 line = line.strip()
                 if not line or line.startswith(grammar.COMMENT):
                     continue
                 if line in grammar.QUIT:
                     break
-                try:
-                    await self.handle_line(line)
-                except Exception as exc:  # a bad line never kills the session
-                    self._say(f"* error: {type(exc).__name__}: {exc}")
-                await self.control.settle()
+                await self._guarded(self.handle_line(line))
+                await self._guarded(self.control.settle())
         finally:
-            await self.control.settle()
-            self.control.request_stop()
+            try:
+                await self._guarded(self.control.settle())
+            finally:
+                self.control.request_stop()
+
+    async def _guarded(self, work: Awaitable[None]) -> None:
+        """A bad line or a failing database never kills the session: say what went wrong."""
+        try:
+            await work
+        except Exception as exc:
+            log.warning("console input failed", exc_info=exc)
+            self._say(f"* error: {type(exc).__name__}: {str(exc)[:300]}")
 
     # ------------------------------------------------------------------ input
 
@@ -213,3 +226,30 @@ class ConsoleAdapter:
     def _say(self, text: str) -> None:
         self._out.write(text + "\n")
         self._out.flush()
+
+
+class _LineReader:
+    """Lines from a blocking text stream, read on a daemon thread.
+
+    Not ``asyncio.to_thread``: a read blocked in the default executor keeps the process alive
+    at exit until Enter is pressed, so Ctrl-C or SIGTERM could not stop an idle console.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        threading.Thread(target=self._read, args=(stream,), name="console-stdin", daemon=True).start()
+
+    def _read(self, stream: TextIO) -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+        except (OSError, ValueError) as exc:   # a closed or unreadable stdin ends the session
+            log.warning("console input ended: %s", exc)
+        finally:
+            with contextlib.suppress(RuntimeError):   # the loop is already closed
+                self._loop.call_soon_threadsafe(self._lines.put_nowait, None)
+
+    async def next(self) -> str | None:
+        """The next line, or None at end of input."""
+        return await self._lines.get()
