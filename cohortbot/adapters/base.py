@@ -65,8 +65,14 @@ class PlatformAdapter(Protocol):
         """
         ...
 
-    async def perform(self, action: Action) -> Delivered:
-        """Carry out one action; raise a DeliveryError subclass when it fails."""
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
+        """Carry out one action; raise a DeliveryError subclass when it fails.
+
+        ``resumed``: an earlier attempt may have reached the platform before its process died
+        (the outbox lease ran out with no outcome). Send idempotently or look first, so the
+        action appears once (Discord: the nonce always; Slack: ``chat.postMessage`` has no
+        idempotency key, so the adapter looks for the message it may have posted).
+        """
         ...
 
     def served_communities(self) -> frozenset[str] | None:

@@ -31,6 +31,7 @@ class MemoryAdapter:
     sink: EventSink | None = None
     closed: bool = False
     serves: frozenset[str] | None = None   # like a Discord shard: only these communities
+    resumed: list[str] = field(default_factory=list)   # keys performed as possible repeats
 
     def served_communities(self) -> frozenset[str] | None:
         return self.serves
@@ -43,8 +44,10 @@ class MemoryAdapter:
         assert self.sink is not None, "start() first"
         await self.sink(event)
 
-    async def perform(self, action: Action) -> Delivered:
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
         self.attempts.append(action)
+        if resumed:
+            self.resumed.append(action.key)
         if self.fail_next:
             raise self.fail_next.pop(0)
         if isinstance(action, SendDirectMessage) and action.to.id in self.refuse_dms:

@@ -42,7 +42,9 @@ class RuntimeControl(Protocol):
         """Move the simulated clock forward, firing timers and schedules in order."""
         ...
 
-    def request_stop(self) -> None: ...
+    def request_stop(self, fatal: str | None = None) -> None:
+        """Stop the bot; ``fatal`` says why it cannot go on (it then exits 1 with that message)."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)

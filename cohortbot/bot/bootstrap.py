@@ -155,8 +155,8 @@ class _LateRuntime:
     async def advance(self, delta: timedelta) -> int:
         return await self._bound.advance(delta)
 
-    def request_stop(self) -> None:
-        self._bound.request_stop()
+    def request_stop(self, fatal: str | None = None) -> None:
+        self._bound.request_stop(fatal)
 
 
 def wire(

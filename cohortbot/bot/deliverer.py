@@ -197,13 +197,13 @@ class Deliverer:
         fallback_used = False
         try:
             try:
-                result = await self._perform(adapter, action)
+                result = await self._perform(adapter, action, resumed=item.resumed)
             except DirectMessageRefused as refused:
                 fallback = _fallback_for(action)
                 if fallback is None:
                     raise
                 log.info("DM refused (%s) for %s; posting in the fallback channel", refused, action.key)
-                result = await self._perform(adapter, fallback)
+                result = await self._perform(adapter, fallback, resumed=item.resumed)
                 fallback_used = True
         except RetryableDeliveryError as exc:
             await self._failed(item, str(exc), retry=attempt < self.max_attempts, retry_after=exc.retry_after)
@@ -217,12 +217,12 @@ class Deliverer:
             return
         await self._succeeded(item, result, fallback_used)
 
-    async def _perform(self, adapter: PlatformAdapter, action: Action) -> Delivered:
+    async def _perform(self, adapter: PlatformAdapter, action: Action, *, resumed: bool) -> Delivered:
         pacer = self._pacers.get(action.community.platform)
         if pacer is not None:
             # A DM to an uncached channel costs two requests (open + send): charge for both.
             await pacer.acquire(MAX_COST if isinstance(action, SendDirectMessage) else 1.0)
-        return await adapter.perform(action)
+        return await adapter.perform(action, resumed=resumed)
 
     async def _succeeded(self, item: OutboxItem, result: Delivered, fallback_used: bool) -> None:
         now = self.clock.now()

@@ -24,10 +24,14 @@ from cohortbot.playbook.events import Event
 from cohortbot.playbook.ports import Clock, UnitOfWork
 from cohortbot.playbook.refs import Platform
 
-__all__ = ["Runtime"]
+__all__ = ["FatalStop", "Runtime"]
 
 log = logging.getLogger("cohortbot.runtime")
 Claim = Callable[[UnitOfWork], Awaitable[bool]]
+
+
+class FatalStop(RuntimeError):
+    """An adapter or task asked the bot to stop because it cannot go on (the message says why)."""
 
 
 class Runtime:
@@ -61,6 +65,7 @@ class Runtime:
         )
         self.intake = intake or Intake(self.process, self._store_answers)
         self.stop_requested = asyncio.Event()
+        self.fatal: str | None = None
         self._lock = asyncio.Lock()
         self._seen: set[tuple[object, str | None]] = set()
         self.processed = 0
@@ -145,7 +150,11 @@ class Runtime:
         await self.settle()
         return fired
 
-    def request_stop(self) -> None:
+    def request_stop(self, fatal: str | None = None) -> None:
+        """Stop serving. ``fatal``: why the bot cannot go on (``run`` then raises ``FatalStop``)."""
+        if fatal is not None and self.fatal is None:
+            log.critical("stopping: %s", fatal)
+            self.fatal = fatal
         self.stop_requested.set()
 
     # ------------------------------------------------------------------ the main loop
@@ -171,6 +180,8 @@ class Runtime:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
+        if self.fatal is not None:
+            raise FatalStop(self.fatal)
 
     async def _serve(self) -> None:
         background = asyncio.Event()

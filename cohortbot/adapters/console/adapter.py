@@ -140,7 +140,7 @@ class ConsoleAdapter:
 
     # ------------------------------------------------------------------ output
 
-    async def perform(self, action: Action) -> Delivered:
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
         return await self._perform(action)
 
     def served_communities(self) -> frozenset[str] | None:

@@ -223,7 +223,7 @@ class DiscordAdapter:
         except discord.HTTPException as exc:
             log.error("could not register /cohort on %s (%s): %s", guild.name, guild.id, _describe(exc))
 
-    async def perform(self, action: Action) -> Delivered:
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
         if self._performer is None:
             raise RuntimeError("the Discord adapter is not started")
         with delivery_errors(f"{action.kind} {action.key}"):

@@ -195,7 +195,7 @@ class SlackAdapter:
 
     # ------------------------------------------------------------------ outbound
 
-    async def perform(self, action: Action) -> Delivered:
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
         return await self._performer.perform(action)
 
     def served_communities(self) -> frozenset[str] | None:

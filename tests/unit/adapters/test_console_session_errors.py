@@ -27,7 +27,7 @@ class FailingControl:
     async def advance(self, delta: timedelta) -> int:
         return 0
 
-    def request_stop(self) -> None:
+    def request_stop(self, fatal: str | None = None) -> None:
         self.stopped.set()
 
 

@@ -138,3 +138,16 @@ async def test_a_failing_step_is_isolated_and_rolled_back(
     assert member is not None and member.joined_at is not None
     async with bot.database.unit_of_work() as uow:  # the failing step's writes were undone
         assert await uow.state.get(bot.community, "half-done") is None
+
+
+async def test_a_row_left_by_a_dead_deliverer_is_performed_as_resumed(bot: Harness) -> None:
+    await bot.join("alice", settle=False)
+    async with bot.database.unit_of_work() as uow:      # a process claims it, then dies
+        [claimed] = await uow.outbox.claim_due(bot.clock.now(), limit=10, lease_seconds=120)
+        await uow.commit()
+    await bot.runtime.settle()
+    assert bot.dms_to("alice") == []                     # its lease still runs
+    bot.clock.advance(timedelta(seconds=120))
+    await bot.runtime.settle()
+    assert len(bot.dms_to("alice")) == 1
+    assert bot.adapter.resumed == [claimed.action.key]   # the adapter is told it may be a repeat

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from cohortbot.bot.intake import Intake
+from cohortbot.bot.runtime import FatalStop
 from cohortbot.playbook.events import Event
 from cohortbot.storage.memory import MemoryStore, MemoryUnitOfWork
 from tests.harness import Harness
@@ -169,8 +170,8 @@ async def test_a_delivery_made_just_before_an_outage_is_recorded_after_it_not_se
     bot.runtime.deliverer._sleep = outage
     perform = bot.adapter.perform
 
-    async def perform_then_lose_the_database(action: Any) -> Any:
-        delivered = await perform(action)
+    async def perform_then_lose_the_database(action: Any, *, resumed: bool = False) -> Any:
+        delivered = await perform(action, resumed=resumed)
         store.down = True                 # the server goes away between send and "delivered"
         return delivered
 
@@ -184,3 +185,9 @@ async def test_a_delivery_made_just_before_an_outage_is_recorded_after_it_not_se
     async with store.unit_of_work() as uow:
         stats = await uow.outbox.stats(bot.community)
     assert (stats.pending, stats.delivered) == (0, 1)
+
+
+async def test_a_fatal_stop_ends_run_with_the_reason(bot: Harness) -> None:
+    bot.runtime.request_stop("Discord closed the gateway with code 4004: the token was reset")
+    with pytest.raises(FatalStop, match="code 4004"):
+        await asyncio.wait_for(bot.runtime.run(), timeout=5)

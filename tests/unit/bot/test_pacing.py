@@ -214,7 +214,7 @@ class TimedAdapter:
     async def start(self, sink: EventSink, commands: Sequence[CommandSpec]) -> None:
         pass
 
-    async def perform(self, action: Action) -> Delivered:
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
         self.performed.append((self.time.now, action))
         return Delivered(platform_id=str(len(self.performed)))
 
