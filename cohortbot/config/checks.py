@@ -1,0 +1,133 @@
+"""Checks a schema cannot express: cron expressions (in the community's zone) and references
+to names defined elsewhere in the playbook, each read so that one broken section hides no
+other problem."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cohortbot.bot.crontab import cron_trigger
+from cohortbot.config.locate import Loc, PlaybookIssue, dotted, field_loc, line_of
+from cohortbot.playbook.model import CommunityPlaybook
+from cohortbot.playbook.step import Step
+
+__all__ = ["check_references", "check_schedules", "leniently"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def leniently(config: type[M], raw: Any, rounds: int = 5) -> M | None:
+    """The section validated; if it is not valid, validated without its invalid values (their
+    defaults instead; they are reported by the whole-model validation anyway), so that a bad
+    cron expression shows in the same pass as another mistake in its section. None when the
+    section cannot be validated even so (a required value is wrong)."""
+    candidate = copy.deepcopy(raw)
+    for _ in range(rounds):
+        try:
+            return config.model_validate(candidate)
+        except ValidationError as exc:
+            dropped = [_drop(candidate, field_loc(err["loc"])) for err in exc.errors()]
+            if not all(dropped):
+                return None
+    return None
+
+
+def _drop(data: Any, loc: Loc) -> bool:
+    """Remove the key at ``loc`` (True), or say it is not a key that can go (a list item, the whole)."""
+    *path, last = loc or ("",)
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not loc or not isinstance(data, dict) or last not in data:
+        return False
+    del data[last]
+    return True
+
+
+def check_schedules(
+    data: dict[str, Any],
+    community: CommunityPlaybook,
+    steps: Sequence[Step[Any]],
+    file: str,
+    lines: dict[Loc, int],
+) -> list[PlaybookIssue]:
+    """Cron expressions of every step section that validated on its own."""
+    issues = []
+    sections = data.get("steps") or {}
+    for step in steps:
+        raw = sections.get(step.name) if isinstance(sections, dict) else None
+        if raw is None or step.schedules is None:
+            continue
+        cfg = leniently(step.config, raw)
+        if cfg is None:
+            continue  # too broken to tell its schedules: reported by the whole-model validation
+        for spec in step.schedules(cfg, community):
+            try:
+                cron_trigger(spec.cron, community.zone)
+            except ValueError as exc:
+                loc: Loc = ("steps", step.name, *spec.where)
+                issues.append(
+                    PlaybookIssue(
+                        file,
+                        line_of(lines, loc),
+                        dotted(loc),
+                        f"bad cron expression {spec.cron!r}: {exc}; the format is "
+                        "'minute hour day month weekday', e.g. '0 9 * * mon' or '0 9 * * 1-5'",
+                    )
+                )
+    return issues
+
+
+# ---------------------------------------------------------------------------- references
+
+# A value that names something defined elsewhere in the playbook: (where the reference is,
+# what it names, where the names it may take are, the step that defines them). ``*`` is any
+# list item.
+_SURVEYS: Loc = ("steps", "surveys", "surveys", "*", "name")
+_REFERENCES: tuple[tuple[Loc, str, Loc, str], ...] = (
+    (("steps", "sessions", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
+    (("steps", "sessions", "sessions", "*", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
+)
+
+
+def _at(data: Any, pattern: Loc, loc: Loc = ()) -> list[tuple[Loc, Any]]:
+    """The values at ``pattern`` in raw YAML data, with their locations (absent ones skipped)."""
+    if not pattern:
+        return [(loc, data)]
+    first, rest = pattern[0], pattern[1:]
+    if first == "*":
+        items = list(enumerate(data)) if isinstance(data, list) else []
+        return [found for i, item in items for found in _at(item, rest, (*loc, i))]
+    if isinstance(data, dict) and first in data:
+        return _at(data[first], rest, (*loc, first))
+    return []
+
+
+def check_references(data: dict[str, Any], file: str, lines: dict[Loc, int]) -> list[PlaybookIssue]:
+    """References to names defined elsewhere, read from the raw data so that they are checked
+    in the same pass as everything else (a broken section elsewhere hides nothing)."""
+    issues = []
+    for where, kind, names_at, step in _REFERENCES:
+        refs = [(loc, value) for loc, value in _at(data, where) if isinstance(value, str)]
+        if not refs:
+            continue
+        section = _at(data, ("steps", step))
+        if section and not isinstance(section[0][1], dict):
+            continue  # the section itself is broken: reported by the schema
+        names = {str(v).strip().lower() for _, v in _at(data, names_at) if isinstance(v, str | int)}
+        if section:  # a disabled section still defines its names: the reference is right
+            problem = f"defined in steps.{step}: {', '.join(sorted(names)) or 'none'}"
+        else:
+            problem = f"there is no {step} step in this playbook (steps.{step})"
+        issues += [
+            PlaybookIssue(file, line_of(lines, loc), dotted(loc), f"unknown {kind} {value!r}; {problem}")
+            for loc, value in refs
+            if value.strip().lower() not in names
+        ]
+    return issues
