@@ -235,3 +235,44 @@ def test_dm_breaker_opens_on_a_spike_and_closes_after_the_cooldown() -> None:
     assert breaker.is_open
     now[0] = 72.0
     assert not breaker.is_open
+
+
+TYPED = "[hi](!here) <@U0SPAM> *x* a\\b"  # a member's or moderator's words, as typed
+
+
+def test_labels_placeholders_and_modal_titles_show_member_text_as_typed_without_backslashes() -> None:
+    out = render_message(
+        RichMessage(
+            text="Pick",
+            buttons=(Button(label=literal(TYPED), action_id="b"),),
+            selects=(
+                Select(
+                    action_id="s",
+                    placeholder=literal(TYPED),
+                    options=(SelectOption(label=literal(TYPED), value="v"),),
+                ),
+            ),
+        )
+    )
+    select_row, buttons = components(out)
+    assert buttons["components"][0]["label"] == TYPED
+    assert select_row["components"][0]["placeholder"] == TYPED
+    assert select_row["components"][0]["options"][0]["label"] == TYPED
+    modal = render_form(
+        Form(
+            form_id="f",
+            title=literal("<b>"),
+            inputs=(FormInput(input_id="i", label=literal("*Why*?"), placeholder=literal("[x]")),),
+        )
+    ).to_dict()
+    assert modal["title"] == "<b>"
+    (item,) = modal["components"]
+    assert item["label"] == "*Why*?" and item["component"]["placeholder"] == "[x]"
+
+
+def test_thread_event_and_poll_names_show_member_text_as_typed() -> None:
+    from cohortbot.adapters.discord.render import plain_name
+
+    assert plain_name(literal(TYPED), 100) == TYPED
+    assert plain_name(literal("<" * 80), 45) == "<" * 44 + "…"
+    assert plain_name("  ", 100, default="Thread") == "Thread"

@@ -182,3 +182,37 @@ def test_a_time_token_no_calendar_has_is_shown_as_typed_not_a_crash() -> None:
     assert to_mrkdwn("joined <t:99999999999999>") == "joined &lt;t:99999999999999&gt;"
     assert to_mrkdwn("<t:99999999999999:R>") == "&lt;t:99999999999999:R&gt;"
     assert "99999999999999" in to_plain("joined <t:99999999999999>")
+
+
+def test_plain_text_labels_show_member_text_as_typed_without_backslashes() -> None:
+    typed = "[hi](!here) <@U0SPAM> *x* a\\b"
+    payload = render_message(
+        RichMessage(
+            title=literal(typed),
+            text="Pick",
+            buttons=(Button(label=literal(typed), action_id="b"),),
+            selects=(
+                Select(
+                    action_id="s",
+                    placeholder=literal(typed),
+                    options=(SelectOption(label=literal("<b> & [c]"), value="v"),),
+                ),
+            ),
+        )
+    )
+    header, _text, actions = payload["blocks"]
+    assert header["text"]["text"] == typed
+    button, select = actions["elements"]
+    assert button["text"]["text"] == typed
+    assert select["placeholder"]["text"] == typed
+    assert select["options"][0]["text"] == {"type": "plain_text", "text": "<b> & [c]", "emoji": True}
+    view = render_form(
+        Form(
+            form_id="f",
+            title=literal("<Q1>"),
+            inputs=(FormInput(input_id="i", label=literal("*Why*?"), placeholder=literal("[x]")),),
+        )
+    )
+    assert view["title"]["text"] == "<Q1>"
+    (block,) = view["blocks"]
+    assert block["label"]["text"] == "*Why*?" and block["element"]["placeholder"]["text"] == "[x]"

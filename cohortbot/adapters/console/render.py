@@ -87,10 +87,12 @@ def message(where: str, shown: RichMessage, zone: ZoneInfo) -> Block:
     body = [text(line, zone) for line in shown.text.splitlines()]
     body += [f"{f.name}: {text(f.value, zone)}" for f in shown.fields]
     if shown.buttons:
-        body.append("  ".join(f"[ {b.label} ]" + (f" ({b.url})" if b.url else "") for b in shown.buttons))
+        body.append(
+            "  ".join(f"[ {unescape(b.label)} ]" + (f" ({b.url})" if b.url else "") for b in shown.buttons)
+        )
     for select in shown.selects:
         options = ", ".join(o.value for o in select.options)
-        body.append(f"[ {select.placeholder}: {options} ] (choose with /select NAME value,value)")
+        body.append(f"[ {unescape(select.placeholder)}: {options} ] (choose with /select NAME value,value)")
     body += [f"(attachment: {a.filename})" for a in shown.attachments]
     if shown.footer:
         body.append(f"({text(shown.footer, zone)})")
@@ -121,12 +123,14 @@ def form(action: OpenForm, who: str) -> Block:
     inputs = action.form.inputs
     fields = " ".join(f"{i.input_id}=..." for i in inputs)
     lines = [
-        f"{i.input_id}: {i.label}"
+        f"{i.input_id}: {unescape(i.label)}"
         + ("" if i.required else " (optional)")
         + (f" [{', '.join(o.value for o in i.options)}]" if i.options else "")
         for i in inputs
     ]
-    return Block(f"form for {who}", action.form.title, (*lines, f"answer with: /submit {who} {fields}"))
+    return Block(
+        f"form for {who}", unescape(action.form.title), (*lines, f"answer with: /submit {who} {fields}")
+    )
 
 
 def reaction(action: AddReaction) -> Block:

@@ -42,7 +42,7 @@ from cohortbot.playbook.refs import ChannelRef, CommunityRef, MessageRef, Platfo
 from .breaker import CircuitBreaker
 from .errors import CANNOT_DM
 from .interactions import InteractionDesk
-from .render import render_form, render_message
+from .render import plain_name, render_form, render_message
 
 __all__ = ["Performer", "nonce_for"]
 
@@ -161,7 +161,7 @@ class Performer:
                 "a group message on Discord needs a fallback_channel for its private thread"
             )
         parent, _ = self._channel(action.community, action.fallback_channel)
-        name = action.message.title or ", ".join(u.label for u in action.to)
+        name = plain_name(action.message.title, 100) or ", ".join(u.label for u in action.to)
         data: Any = await self._client.http.start_thread_without_message(
             parent.id,
             name=name[:100] or "group",
@@ -196,7 +196,10 @@ class Performer:
         except discord.NotFound:
             parent_id = int(action.thread.channel.id or channel.id)
             await self._client.http.start_thread_with_message(
-                parent_id, thread_id, name=action.message.title[:100] or "Thread", auto_archive_duration=1440
+                parent_id,
+                thread_id,
+                name=plain_name(action.message.title, 100, default="Thread"),
+                auto_archive_duration=1440,
             )
             sent = await self._send(action.community, thread, action.message, key=action.key)
         thread_ref = ChannelRef(Platform.DISCORD, str(thread_id))
@@ -231,7 +234,7 @@ class Performer:
         data: Any = await self._client.http.start_thread_with_message(
             int(action.message.channel.id),
             int(action.message.id),
-            name=action.name[:100],
+            name=plain_name(action.name, 100, default="Thread"),
             auto_archive_duration=1440,
         )
         thread_ref = ChannelRef(Platform.DISCORD, str(data["id"]), str(data.get("name", action.name)))
@@ -271,7 +274,7 @@ class Performer:
     async def _session(self, action: CreateLiveSession) -> Delivered:
         guild = self._guild(action.community)
         common: dict[str, Any] = {
-            "name": action.title[:100],
+            "name": plain_name(action.title, 100, default="Session"),
             "description": action.description[:1000],
             "start_time": action.starts_at,
             "end_time": action.ends_at,
@@ -281,7 +284,7 @@ class Performer:
             event = await guild.create_scheduled_event(
                 **common,
                 entity_type=discord.EntityType.external,
-                location=action.location[:100] or "Online",
+                location=plain_name(action.location, 100, default="Online"),
             )
         else:
             _, ref = self._channel(action.community, action.channel)
@@ -295,14 +298,17 @@ class Performer:
     async def _poll(self, action: CreatePoll) -> Delivered:
         channel, channel_ref = self._channel(action.community, action.channel)
         poll = discord.Poll(
-            question=action.question[:300],
+            question=plain_name(action.question, 300),
             duration=timedelta(hours=max(1, min(action.duration_hours, 768))),
             multiple=action.allow_multiple,
         )
         for option in action.options[:10]:
-            poll.add_answer(text=option[:55])
+            poll.add_answer(text=plain_name(option, 55, default="-"))
         sent = await channel.send(poll=poll, nonce=nonce_for(action.key))
+        # A vote reports the engine's own option (as the action wrote it), whatever Discord shows.
         self.poll_answers[sent.id] = {i + 1: text for i, text in enumerate(action.options[:10])}
         if sent.poll is not None:
-            self.poll_answers[sent.id] = {a.id: a.text for a in sent.poll.answers}
+            self.poll_answers[sent.id] = {
+                a.id: text for a, text in zip(sent.poll.answers, action.options[:10], strict=False)
+            }
         return Delivered(message=_message_ref(sent, channel_ref), platform_id=str(sent.id))

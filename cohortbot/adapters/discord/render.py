@@ -10,7 +10,9 @@ the same backslash escapes, so it is shown as typed. Outside the bot's own token
 ``discord.utils.escape_mentions`` puts a zero-width space after the ``@`` of ``@everyone``,
 ``@here`` and user or role ids, so nothing else even renders as a mention; and every message
 carries ``allowed_mentions`` naming only the members the bot itself mentions (no everyone,
-no roles, no replied user), whichever send, follow-up or webhook path delivers it.
+no roles, no replied user), whichever send, follow-up or webhook path delivers it. Places
+Discord shows as typed (button, option and input labels, placeholders, modal titles, and the
+performer's thread, event and poll names: :func:`plain_name`) get the escapes resolved.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "MAX_FORM_INPUTS",
     "RenderedMessage",
     "custom_id_for",
+    "plain_name",
     "render_form",
     "render_message",
     "render_text",
@@ -119,6 +122,11 @@ def _render(text: str, known: Mapping[str, str], mentioned: list[str]) -> str:
     return "".join(parts)
 
 
+def plain_name(text: str, limit: int, *, default: str = "") -> str:
+    """A name Discord shows as typed (a thread, a scheduled event, a poll): escapes resolved."""
+    return _clip(unescape(text).strip(), limit) or default
+
+
 def custom_id_for(action_id: str, value: str = "") -> str:
     custom_id = f"{action_id}{VALUE_SEPARATOR}{value}" if value else action_id
     if len(custom_id) > 100:
@@ -126,8 +134,13 @@ def custom_id_for(action_id: str, value: str = "") -> str:
     return custom_id
 
 
+def _label(text: str, limit: int) -> str:
+    """Text for a place Discord shows as typed (labels, placeholders, modal and thread names)."""
+    return _clip(unescape(text), limit)
+
+
 def _button(button: Button, row: int) -> discord.ui.Button[discord.ui.View]:
-    label = _clip(button.label, 80)
+    label = _label(button.label, 80)
     if button.url:
         return discord.ui.Button(style=discord.ButtonStyle.link, label=label, url=button.url, row=row)
     return discord.ui.Button(
@@ -140,11 +153,11 @@ def _button(button: Button, row: int) -> discord.ui.Button[discord.ui.View]:
 
 def _select(select: Select, row: int) -> discord.ui.Select[discord.ui.View]:
     options = [
-        discord.SelectOption(label=_clip(o.label, 100), value=o.value[:100]) for o in select.options[:25]
+        discord.SelectOption(label=_label(o.label, 100), value=o.value[:100]) for o in select.options[:25]
     ]
     return discord.ui.Select(
         custom_id=custom_id_for(select.action_id),
-        placeholder=_clip(select.placeholder, 150) or None,
+        placeholder=_label(select.placeholder, 150) or None,
         options=options,
         min_values=1,
         max_values=max(1, min(select.max_values, len(options))),
@@ -220,16 +233,16 @@ def render_form(form: Form, *, timeout: float = 900.0) -> discord.ui.Modal:
             f" {MAX_FORM_INPUTS}"
         )
     modal: discord.ui.Modal = discord.ui.Modal(
-        title=_clip(form.title, 45), custom_id=form.form_id, timeout=timeout
+        title=_label(form.title, 45), custom_id=form.form_id, timeout=timeout
     )
     for spec in form.inputs:
         component: discord.ui.Item[Any]
         if spec.options:
             component = discord.ui.Select(
                 custom_id=spec.input_id,
-                placeholder=_clip(spec.placeholder, 150) or None,
+                placeholder=_label(spec.placeholder, 150) or None,
                 options=[
-                    discord.SelectOption(label=_clip(o.label, 100), value=o.value[:100])
+                    discord.SelectOption(label=_label(o.label, 100), value=o.value[:100])
                     for o in spec.options[:25]
                 ],
                 required=spec.required,
@@ -238,9 +251,9 @@ def render_form(form: Form, *, timeout: float = 900.0) -> discord.ui.Modal:
             component = discord.ui.TextInput(
                 custom_id=spec.input_id,
                 style=discord.TextStyle.paragraph if spec.multiline else discord.TextStyle.short,
-                placeholder=_clip(spec.placeholder, 100) or None,
+                placeholder=_label(spec.placeholder, 100) or None,
                 required=spec.required,
                 max_length=max(1, min(spec.max_length, 4000)),
             )
-        modal.add_item(discord.ui.Label(text=_clip(spec.label, 45), component=component))
+        modal.add_item(discord.ui.Label(text=_label(spec.label, 45), component=component))
     return modal

@@ -13,6 +13,8 @@
   ``@channel``, ``@everyone`` written out get a zero-width space after the ``@`` in case
   Slack's automatic parsing would read them as special mentions. Slack mrkdwn has no escape
   for ``*``, ``_``, ``~`` and backticks: a member's ``*word*`` may still show bold there.
+  plain_text objects (button and option labels, placeholders, modal titles) show text as
+  typed, so their escapes are resolved.
 - ``render_form`` returns a modal ``view`` (callback_id = form_id).
 
 Slack's Block Kit limits are enforced by truncation, not by errors: a too-long label must not
@@ -35,6 +37,7 @@ from cohortbot.playbook.messages import (
     FormInput,
     RichMessage,
     Select,
+    unescape,
 )
 
 __all__ = ["LINK_ACTION_PREFIX", "attachment_names", "render_form", "render_message", "to_mrkdwn", "to_plain"]
@@ -151,6 +154,11 @@ def to_plain(text: str, channels: Mapping[str, str] | None = None) -> str:
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object: Slack shows it as typed, so the neutral escapes are resolved."""
+    return _plain_as_is(unescape(text), limit)
+
+
+def _plain_as_is(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": _clip(text, limit), "emoji": True}
 
 
@@ -224,7 +232,7 @@ def render_message(
     names = channels or {}
     blocks: list[dict[str, Any]] = []
     if message.title:
-        blocks.append({"type": "header", "text": _plain(to_plain(message.title, names), _HEADER_MAX)})
+        blocks.append({"type": "header", "text": _plain_as_is(to_plain(message.title, names), _HEADER_MAX)})
     if message.text:
         blocks.extend(_sections(to_mrkdwn(message.text, names)))
     inline = [f for f in message.fields if f.inline]

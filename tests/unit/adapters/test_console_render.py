@@ -178,3 +178,26 @@ def test_a_thread_name_prints_as_typed() -> None:
         name=literal("*what* <@U1>?"),
     )
     assert render.thread(action) == Block("#general", "thread started: *what* <@U1>?")
+
+
+def test_labels_menus_and_forms_print_member_text_as_typed() -> None:
+    typed = "[hi](!here) <@U0SPAM> *x*"
+    shown = RichMessage(
+        text="Pick",
+        buttons=(Button(label=literal(typed), action_id="b"),),
+        selects=(
+            Select(action_id="s", placeholder=literal(typed), options=(SelectOption(label="a", value="a"),)),
+        ),
+    )
+    block = render.message("#general", shown, BERLIN)
+    assert block.body == (f"[ {typed} ]", f"[ {typed}: a ] (choose with /select NAME value,value)")
+    action = OpenForm(
+        key="f",
+        community=COMMUNITY,
+        interaction=InteractionRef(Platform.CONSOLE, "i1"),
+        form=Form(
+            form_id="f", title=literal("<Q1>"), inputs=(FormInput(input_id="why", label=literal("*Why*?")),)
+        ),
+    )
+    printed = render.form(action, "alice")
+    assert printed.head == "<Q1>" and printed.body[0] == "why: *Why*?"
