@@ -43,7 +43,10 @@ def _build(settings: DiscordSettings, wiring: Wiring) -> PlatformAdapter | None:
             shard_ids=settings.shard_ids,
             shard_count=settings.shard_count,
             command_sync=settings.command_sync,
-        )
+        ),
+        # A gateway that ends for good (a reset token, withdrawn intents, a failed shard)
+        # stops the bot with the reason rather than leave it up and deaf.
+        on_fatal=lambda reason: wiring.control.request_stop(fatal=reason),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,7 +27,7 @@ from .breaker import CircuitBreaker
 from .commands import RegistrationTree, build_command_group
 from .errors import delivery_errors
 from .inbound import Inbound
-from .intake import GatewayRunner, describe_failure, guard_parsers
+from .intake import FATAL, GatewayRunner, describe_failure, guard_parsers
 from .interactions import InteractionDesk
 from .perform import Performer
 
@@ -92,8 +92,11 @@ class DiscordAdapter:
         max_message_length=2000,  # a message's content; mentions in an embed are repeated there
     )
 
-    def __init__(self, config: DiscordConfig) -> None:
+    def __init__(self, config: DiscordConfig, *, on_fatal: Callable[[str], None] | None = None) -> None:
+        """``on_fatal(reason)``: the gateway ended for good after ready; the bot should stop
+        (``cohortbot run`` passes the runtime's ``request_stop``). Without it, only logged."""
         self.config = config
+        self._on_fatal = on_fatal
         self._client: discord.Client | None = None
         self._tree: RegistrationTree | None = None
         self._task: asyncio.Task[None] | None = None
@@ -189,18 +192,18 @@ class DiscordAdapter:
         raise DiscordStartupError(_gateway_failure(self._task.exception())) from None
 
     def _gateway_ended(self, task: asyncio.Task[None]) -> None:
-        """The gateway task never ends silently: after ready, only a fatal close or a bug ends it."""
+        """The gateway task never ends silently: after ready, only a fatal close or a bug ends it.
+
+        Either way this process receives nothing from Discord any more, so the bot is stopped
+        with the reason (``cohortbot run`` exits 1 printing it; a process manager restarts it).
+        """
         if self._closing or task.cancelled():
             return
-        failure = task.exception()
-        if failure is None:
-            log.critical("the Discord gateway closed: the bot receives nothing from Discord until restarted")
+        reason = "the Discord gateway stopped for good: " + _ended_reason(task.exception())
+        if self._on_fatal is None:
+            log.critical("%s. The bot receives nothing from Discord until it is restarted.", reason)
             return
-        log.critical(
-            "the Discord gateway stopped for good: %s. The bot receives nothing from Discord until"
-            " it is restarted.",
-            _gateway_failure(failure),
-        )
+        self._on_fatal(reason)
 
     async def _sync_commands(self) -> None:
         if self._tree is None or self.config.command_sync == "off":
@@ -273,6 +276,20 @@ def _gateway_failure(failure: BaseException | None) -> str:
         return f"Discord closed the gateway with code {failure.code}"
     reason = describe_failure(failure) if failure is not None else "unknown error"
     return f"could not connect to the Discord gateway: {reason}"
+
+
+def _ended_reason(failure: BaseException | None) -> str:
+    """Why a gateway task that was ready ended, and what to do about it."""
+    if failure is None:
+        return "discord.py closed the connection on its own; restart the bot"
+    if isinstance(failure, FATAL):
+        return _gateway_failure(failure)
+    # Sharded: discord.py closes every shard of the process when one fails on a frame it
+    # cannot read (unsharded, GatewayRunner connects again instead and this is not reached).
+    return (
+        f"a shard failed on a gateway frame discord.py could not read ({describe_failure(failure)})"
+        " and discord.py closed every shard of this process; restart the bot"
+    )
 
 
 def _describe(exc: BaseException | None) -> str:
