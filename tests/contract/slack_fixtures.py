@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import AsyncIterator
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,20 +19,26 @@ from typing import Any
 import pytest
 
 from cohortbot.adapters.slack import SlackAdapter, SlackConfig
+from cohortbot.bot.bootstrap import build_app
+from cohortbot.bot.runtime import Runtime
 from cohortbot.playbook.commands import CommandSpec, OptionKind, OptionSpec
 from cohortbot.playbook.events import Event
+from cohortbot.playbook.refs import Platform
+from tests.contract.conftest import run_settings
 from tests.contract.fakes.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 __all__ = [
     "CATALOG",
     "Ack",
     "RecordingSink",
+    "SlackBot",
     "SlackHarness",
     "load_payload",
     "make_config",
     "slack",
     "slack_fake",
     "slack_http",
+    "start_bot",
 ]
 
 PAYLOADS = Path(__file__).parent / "payloads" / "slack"
@@ -152,3 +160,64 @@ async def slack_http(slack_fake: FakeSlack) -> AsyncIterator[SlackHarness]:
     """One mode is enough where only outbound calls matter."""
     async for harness in _harness(slack_fake, "http"):
         yield harness
+
+
+@dataclass
+class SlackBot:
+    """What ``cohortbot run`` builds, with the Slack adapter at the fake: the real runtime."""
+
+    fake: FakeSlack
+    adapter: SlackAdapter
+    runtime: Runtime
+    mode: str
+    unit_of_work: Callable[[], Any]
+
+    async def deliver(self, payload: dict[str, object], *, kind: str, retry: int = 0) -> Ack:
+        if self.mode == "http":
+            url = f"http://127.0.0.1:{self.adapter.http_port}/slack/events"
+            status, text = await self.fake.send_signed(url, payload, kind=kind, retry_num=retry or None)
+            try:
+                return Ack(status, json.loads(text) if text else None)
+            except json.JSONDecodeError:
+                return Ack(status, text)
+        envelope_id = await self.fake.push_envelope(payload, kind=kind, retry_attempt=retry)
+        ack = await self.fake.wait_ack(envelope_id)
+        return Ack(200, ack.get("payload"))
+
+    async def handled(self, count: int) -> None:
+        """Wait until ``count`` events were decided (processed or dropped as duplicates), then deliver."""
+        await self.fake.wait_for(lambda: self.runtime.processed + self.runtime.duplicates >= count)
+        await self.runtime.settle()
+
+
+@asynccontextmanager
+async def start_bot(fake: FakeSlack, tmp_path: Path, mode: str, playbook: str) -> AsyncIterator[SlackBot]:
+    """The runtime on SQLite with the Slack adapter in ``mode``, started on ``playbook`` (YAML)."""
+    file = tmp_path / "playbook.yaml"
+    file.write_text(textwrap.dedent(playbook))
+    settings, platforms = run_settings(
+        COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_APP_TOKEN=APP_TOKEN if mode == "socket" else None,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        SLACK_MODE=mode,
+        SLACK_HTTP_HOST="127.0.0.1",
+        SLACK_HTTP_PORT=0,
+    )
+    app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
+    await app.database.upgrade()
+    adapter = app.runtime.adapters[Platform.SLACK]
+    assert isinstance(adapter, SlackAdapter)
+    await adapter.start(app.runtime.submit, app.runtime.engine.commands())
+    try:
+        yield SlackBot(
+            fake=fake,
+            adapter=adapter,
+            runtime=app.runtime,
+            mode=mode,
+            unit_of_work=app.database.unit_of_work,
+        )
+    finally:
+        await adapter.close()
+        await app.database.dispose()

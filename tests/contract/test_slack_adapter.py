@@ -77,7 +77,8 @@ async def test_signed_team_join_reaches_the_sink_and_the_welcome_dm_is_sent(slac
     assert [c.params["users"] for c in opened] == ["UNEW"]
     assert len(posted) == 1 and posted[0].params["channel"] == "DUNEW"
     assert "*aboard*" in posted[0].params["text"]
-    assert delivered.message is not None and delivered.message.id == "1700000000.000100"
+    (sent,) = slack.fake.posted_in("DUNEW")
+    assert delivered.message is not None and delivered.message.id == sent["ts"]
     await slack.adapter.perform(_dm(key="welcome:2"))
     assert len(slack.fake.calls_to("conversations.open")) == 1  # the DM channel id is cached
 

@@ -71,7 +71,8 @@ async def test_post_message_uploads_the_exact_png_bytes_into_its_channel(slack_h
         "upload",
         "files.completeUploadExternal",
     ]
-    assert delivered.message is not None and delivered.message.id == "1700000000.000100"  # the post
+    (posted,) = fake.posted_in("CINTROS")
+    assert delivered.message is not None and delivered.message.id == posted["ts"]  # the post
 
 
 async def test_a_reply_in_a_thread_shares_its_files_in_that_thread(slack_http: SlackHarness) -> None:

@@ -211,6 +211,10 @@ def test_the_manifest_subscribes_to_what_the_adapter_listens_to() -> None:
         "commands",
         "channels:read",
         "channels:history",
+        # a resent message is looked for in the conversation before it is posted again
+        "groups:history",
+        "im:history",
+        "mpim:history",
     }
     assert needed <= scopes
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/cohort"]

@@ -65,6 +65,7 @@ class SlackConfig:
     community_channel: str | None = None  # id or name: the community is this channel's members
     max_rate_limit_wait: float = 10.0  # longer Retry-After -> RetryableDeliveryError instead
     retry_backoff: float = 1.0  # pause before retrying a 500/503 or a dropped connection
+    request_timeout: float = 15.0  # seconds a Web API request may take
 
     def __post_init__(self) -> None:
         if not self.bot_token:
@@ -102,9 +103,10 @@ class SlackAdapter:
                 api_url=config.api_url,
                 max_rate_limit_wait=config.max_rate_limit_wait,
                 backoff=config.retry_backoff,
+                timeout=config.request_timeout,
             )
         )
-        self._performer = SlackPerformer(self.api)
+        self._performer = SlackPerformer(self.api, now=self._now)
         self.community: CommunityRef | None = None
         self.bot_user_id = ""
         self.bot_id = ""
@@ -196,7 +198,7 @@ class SlackAdapter:
     # ------------------------------------------------------------------ outbound
 
     async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
-        return await self._performer.perform(action)
+        return await self._performer.perform(action, resumed=resumed)
 
     def served_communities(self) -> frozenset[str] | None:
         return None   # one app token serves every workspace it is installed in

@@ -4,7 +4,9 @@
   slash added) with retry handlers installed: slack_sdk retries nothing but connection errors
   by default. 429s are retried in-line honouring ``Retry-After`` when the wait is short;
   a longer wait is handed to the deliverer as ``RetryableDeliveryError(retry_after=...)`` so a
-  worker is not parked for a minute. 500/503 are retried once.
+  worker is not parked for a minute. 500/503 are retried once, and dropped connections
+  twice, except for methods that create something (``chat.postMessage``): Slack may have
+  carried the request out before failing, so the performer looks before sending again.
 - ``SlackApi.call`` maps failures to ``adapters.base`` delivery errors with messages that name
   the method, Slack's error code and the missing scope, never a token.
 - ``SlackApi.upload_files`` shares attachments with slack_sdk's ``files_upload_v2``:
@@ -51,6 +53,7 @@ __all__ = [
     "DM_REFUSALS",
     "FILES_PER_UPLOAD",
     "HonouringRateLimitRetryHandler",
+    "MaybeCarriedOut",
     "SlackApi",
     "SlackCallError",
     "TtlCache",
@@ -121,6 +124,53 @@ class SlackCallError(PermanentDeliveryError):
         self.code = code
 
 
+class MaybeCarriedOut(RetryableDeliveryError):
+    """A 5xx, a timeout or a dropped connection: Slack may have carried the request out.
+
+    A 429 is not one: a rate-limited request was refused before it did anything.
+    ``answered``: Slack answered (a 5xx: the request is finished, one way or the other), as
+    opposed to a timeout or a dropped connection, after which it may still be carried out.
+    """
+
+    def __init__(self, message: str, *, answered: bool) -> None:
+        super().__init__(message)
+        self.answered = answered
+
+
+# Requests that create something: never repeated in-line (see the module docstring).
+NOT_REPEATED = frozenset({"chat.postMessage"})
+
+
+def _method_of_url(url: str) -> str:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+class _OnceForCreations(AsyncRetryHandler):
+    """Leaves ``NOT_REPEATED`` methods to the caller: a repeat could create a second one."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _method_of_url(request.url) in NOT_REPEATED:
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class _ConnectionErrorRetryHandler(_OnceForCreations, AsyncConnectionErrorRetryHandler):
+    pass
+
+
+class _ServerErrorRetryHandler(_OnceForCreations, AsyncServerErrorRetryHandler):
+    pass
+
+
 class HonouringRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
     """slack_sdk's 429 handler, made exact and bounded.
 
@@ -163,14 +213,19 @@ class HonouringRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
 def retry_handlers(*, max_rate_limit_wait: float = 10.0, backoff: float = 1.0) -> list[AsyncRetryHandler]:
     interval = FixedValueRetryIntervalCalculator(fixed_internal=backoff)
     return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
+        _ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
         HonouringRateLimitRetryHandler(max_wait=max_rate_limit_wait),
-        AsyncServerErrorRetryHandler(max_retry_count=1, interval_calculator=interval),
+        _ServerErrorRetryHandler(max_retry_count=1, interval_calculator=interval),
     ]
 
 
 def build_client(
-    token: str, *, api_url: str | None, max_rate_limit_wait: float = 10.0, backoff: float = 1.0
+    token: str,
+    *,
+    api_url: str | None,
+    max_rate_limit_wait: float = 10.0,
+    backoff: float = 1.0,
+    timeout: float = 15.0,
 ) -> AsyncWebClient:
     base_url = api_url or AsyncWebClient.BASE_URL
     if not base_url.endswith("/"):
@@ -178,7 +233,7 @@ def build_client(
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        timeout=15,
+        timeout=timeout,  # type: ignore[arg-type]  # aiohttp takes seconds as a float
         retry_handlers=retry_handlers(max_rate_limit_wait=max_rate_limit_wait, backoff=backoff),
     )
 
@@ -237,7 +292,9 @@ class SlackApi:
         except SlackApiError as exc:
             raise self.error(method, exc, refusals=refusals) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise RetryableDeliveryError(f"Slack {method}: network error ({type(exc).__name__})") from None
+            raise MaybeCarriedOut(
+                f"Slack {method}: network error ({type(exc).__name__})", answered=False
+            ) from None
         data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
         return data
 
@@ -255,7 +312,7 @@ class SlackApi:
             retry_after = retry_after_of(getattr(response, "headers", None))
             return RetryableDeliveryError(f"Slack {method}: rate limited", retry_after=retry_after)
         if status >= 500 or code in _RETRYABLE:
-            return RetryableDeliveryError(f"Slack {method}: {code} (Slack-side error, will retry)")
+            return MaybeCarriedOut(f"Slack {method}: {code} (Slack-side error, will retry)", answered=True)
         if code in refusals:
             return DirectMessageRefused(
                 f"Slack {method}: the member does not accept messages from the bot ({code})"

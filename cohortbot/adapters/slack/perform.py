@@ -26,7 +26,17 @@ them by name as before.
 
 Several requests make one action, so a retry must not repeat what already happened: per
 action key, the performer remembers (in memory, for an hour) that the text went out and
-resumes with the files. Across a restart a retry would post the text again.
+resumes with the files.
+
+**Posting once.** Every message carries its action's key as metadata (``idempotency.py``).
+A post that may already be on Slack (a ``resumed`` delivery after a dead process, or a 5xx,
+a timeout or a dropped connection from ``chat.postMessage``) is looked for first and not
+posted again if found. After a 5xx the request is finished, so the performer looks and sends
+once more in the same attempt; after a timeout it may still be in flight, so the deliverer's
+retry (a little later) looks first. Answers through a response_url carry no metadata and
+can't be looked for: a resumed one may be answered twice (ephemeral, to one member).
+Reactions (``already_reacted``), pins (``already_pinned``), user group and channel
+membership changes are idempotent by nature; ``views.open`` needs a fresh trigger anyway.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import singledispatchmethod
 from typing import Any
 
@@ -46,7 +57,15 @@ from cohortbot.adapters.base import (
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
-from cohortbot.adapters.slack.api import DM_REFUSALS, SlackApi, SlackCallError, TtlCache, retry_handlers
+from cohortbot.adapters.slack.api import (
+    DM_REFUSALS,
+    MaybeCarriedOut,
+    SlackApi,
+    SlackCallError,
+    TtlCache,
+    retry_handlers,
+)
+from cohortbot.adapters.slack.idempotency import LookBack, PostedMessages, metadata_for
 from cohortbot.adapters.slack.render import attachment_names, render_form, render_message, to_mrkdwn
 from cohortbot.adapters.slack.translate import interaction_context
 from cohortbot.playbook.actions import (
@@ -110,6 +129,7 @@ _MAX_GROUP_DM = 8  # conversations.open accepts up to 8 other users
 # The bot can't share files in the interaction's channel: DM them to the member instead.
 _CANNOT_SHARE_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
 _PROGRESS_TTL = 3600.0  # how long a half-done action remembers its finished steps
+_UNCERTAIN_TTL = 86400.0  # how long a post that may be on Slack is looked for before a resend
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +151,24 @@ def emoji_name(emoji: str) -> str:
 
 
 class SlackPerformer:
-    def __init__(self, api: SlackApi) -> None:
+    def __init__(
+        self,
+        api: SlackApi,
+        *,
+        now: Callable[[], datetime] | None = None,
+        look_back: LookBack | None = None,
+    ) -> None:
         self.api = api
+        self.posted = PostedMessages(
+            api, now=now or (lambda: datetime.now(UTC)), look_back=look_back or LookBack()
+        )
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._progress = TtlCache(_PROGRESS_TTL)  # action key -> {step: result} of steps done
+        self._uncertain = TtlCache(_UNCERTAIN_TTL)  # action keys whose post may be on Slack
 
-    async def perform(self, action: Action) -> Delivered:
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
+        if resumed:
+            self._uncertain.put(action.key, True)  # its message may be there: look first
         return await self._perform(action)
 
     # ------------------------------------------------------------------ helpers
@@ -153,6 +185,7 @@ class SlackPerformer:
 
     async def _post(
         self,
+        key: str,
         channel_id: str,
         message: RichMessage,
         *,
@@ -160,14 +193,38 @@ class SlackPerformer:
         refusals: frozenset[str] = frozenset(),
         files_note: str | None = None,
     ) -> str:
+        """chat.postMessage with the action's key as metadata, once (see the module docstring)."""
+        if self._uncertain.get(key):
+            found = await self.posted.find(key, channel_id, thread_ts=thread_ts)
+            if found:
+                log.info("Slack: %s was already posted (%s); not posting it again", key, found)
+                self._uncertain.forget(key)
+                return found
         names = await self._channel_names_for(message)
         params: dict[str, Any] = {
             "channel": channel_id,
             **render_message(message, names, files_note=files_note),
+            "metadata": metadata_for(key),
         }
         if thread_ts:
             params["thread_ts"] = thread_ts
-        data = await self.api.call("chat.postMessage", refusals=refusals, **params)
+        try:
+            data = await self.api.call("chat.postMessage", refusals=refusals, **params)
+        except MaybeCarriedOut as exc:
+            # Slack may have posted it before failing. After a 5xx the request is finished:
+            # look, and send again only if it isn't there. After a timeout or a dropped
+            # connection it may still be in flight: the deliverer's retry, a little later,
+            # looks first. A second failure goes to the deliverer as well.
+            self._uncertain.put(key, True)
+            if not exc.answered:
+                raise
+            log.info("Slack: posting %s failed (%s); checking whether it was posted", key, exc)
+            found = await self.posted.find(key, channel_id, thread_ts=thread_ts)
+            if found:
+                self._uncertain.forget(key)
+                return found
+            data = await self.api.call("chat.postMessage", refusals=refusals, **params)
+        self._uncertain.forget(key)
         return str(data.get("ts", ""))
 
     async def _step(self, key: str, step: str, run: Callable[[], Awaitable[str]]) -> str:
@@ -190,11 +247,13 @@ class SlackPerformer:
     ) -> str:
         """The message, then its attachments in the same conversation (thread); its ts."""
         if not message.attachments:
-            return await self._post(channel_id, message, thread_ts=thread_ts, refusals=refusals)
+            return await self._post(key, channel_id, message, thread_ts=thread_ts, refusals=refusals)
         ts = await self._step(
             key,
             "post",
-            lambda: self._post(channel_id, message, thread_ts=thread_ts, refusals=refusals, files_note=""),
+            lambda: self._post(
+                key, channel_id, message, thread_ts=thread_ts, refusals=refusals, files_note=""
+            ),
         )
         await self._step(
             key, "files", lambda: self._upload(message.attachments, channel_id, thread_ts=thread_ts)

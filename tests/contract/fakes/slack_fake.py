@@ -12,8 +12,16 @@
   a test pushes; records the client's acks (``{"envelope_id": ..., "payload": ...}``).
 - Helpers to send *signed* HTTP requests to a bolt endpoint (Events API, slash commands,
   interactivity), exactly as Slack signs them.
+- Messages the bot posts are kept per conversation with their ``metadata``; they are read
+  back with ``conversations.history`` / ``conversations.replies`` (``oldest``, ``limit``,
+  ``cursor``; metadata only with ``include_all_metadata``), each needing its history scope.
 - Every call is recorded; ``fail_next`` makes a method answer 429 (with Retry-After) or an
-  error on demand (``"upload"`` for the upload URLs).
+  error on demand (``"upload"`` for the upload URLs), before carrying it out or, with
+  ``after_doing_it``, after (a 5xx whose message was posted); ``hold`` keeps a method's calls
+  waiting until ``release`` (the client times out; the call is still carried out).
+- Socket Mode: ``drop_socket`` closes the websocket as Slack does on a refresh; an envelope
+  that was not acked when its socket closed is sent again on the next connection, with the
+  same envelope id and ``retry_attempt`` + 1.
 """
 
 from __future__ import annotations
@@ -60,6 +68,7 @@ BOT_SCOPES = frozenset(
         "channels:manage",
         "groups:write",
         "files:write",
+        "mpim:history",
     }
 )
 # Methods whose scope the fake checks (the others are always allowed).
@@ -110,6 +119,18 @@ class _Failure:
     times: int
 
 
+def _history_scope(channel: str) -> str:
+    if channel.startswith("D"):
+        return "im:history"
+    if channel.startswith("G"):
+        return "mpim:history"
+    return "channels:history"
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true")
+
+
 @dataclass
 class FakeSlack:
     team_id: str = "T0COHORT"
@@ -130,10 +151,15 @@ class FakeSlack:
     calls: list[ApiCall] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)  # response_url posts
     acks: list[dict[str, Any]] = field(default_factory=list)  # socket mode acks
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
+    envelopes: list[dict[str, Any]] = field(default_factory=list)  # every envelope sent
+    connections: int = 0  # Socket Mode connections opened
     port: int = 0
 
     def __post_init__(self) -> None:
         self._failures: dict[str, list[_Failure]] = {}
+        self._holds: dict[str, asyncio.Event] = {}
+        self._unacked: dict[str, dict[str, Any]] = {}  # envelope id -> envelope, in send order
         self._ts = itertools.count(100)
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
@@ -187,6 +213,22 @@ class FakeSlack:
         times: int = 1,
     ) -> None:
         self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+
+    def fail_after(self, method: str, *, status: int = 500, error: str = "internal_error") -> None:
+        """The next call to ``method`` is carried out, then answered with an error."""
+        self.fail_next(f"{method} after", status=status, error=error, retry_after=None)
+
+    def hold(self, method: str) -> None:
+        """Keep calls to ``method`` waiting (a slow Slack) until :meth:`release`."""
+        self._holds[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        """Carry out the held calls (even those whose client gave up) and stop holding."""
+        self._holds.pop(method).set()
+
+    def posted_in(self, channel: str) -> list[dict[str, Any]]:
+        """The messages posted in a conversation (thread replies included), oldest first."""
+        return list(self.messages.get(channel, []))
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method and c.status == 200]
@@ -249,9 +291,17 @@ class FakeSlack:
                     "provided": ",".join(sorted(self.scopes)),
                 }
             )
-        self.calls.append(ApiCall(method, params))
+        call = ApiCall(method, params)
+        self.calls.append(call)
+        held = self._holds.get(method)
+        if held is not None:
+            await held.wait()  # the client may time out meanwhile; the call is still carried out
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         result = handler(params) if handler else {"ok": True}
+        late = self._take_failure(f"{method} after")
+        if late is not None:  # carried out, but the answer is an error
+            call.status = late.status
+            return _json({"ok": False, "error": late.error}, status=late.status)
         return _json(result)
 
     def _take_failure(self, method: str) -> _Failure | None:
@@ -319,8 +369,64 @@ class FakeSlack:
         channel = str(p.get("channel", ""))
         if not channel.startswith(("D", "G")) and channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        ts = f"1700000000.{next(self._ts):06d}"
-        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": p.get("text"), "ts": ts}}
+        ts = f"{time.time():.0f}.{next(self._ts):06d}"
+        metadata = p.get("metadata")
+        if isinstance(metadata, str):  # form-encoded callers send it as JSON text
+            metadata = json.loads(metadata)
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "text": p.get("text"),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
+        if p.get("thread_ts"):
+            message["thread_ts"] = str(p["thread_ts"])
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _readable(self, channel: str) -> dict[str, Any] | None:
+        """Why the bot can't read a conversation's history, or None."""
+        if not channel.startswith(("D", "G")) and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        needed = _history_scope(channel)
+        if needed not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": needed}
+        if channel in self.bot_absent_from:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
+    def _page(self, p: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+        oldest = float(p.get("oldest") or 0)
+        messages = [m for m in messages if float(m["ts"]) > oldest]
+        if not _truthy(p.get("include_all_metadata", "")):
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        start = int(p.get("cursor") or 0)
+        limit = min(int(p.get("limit") or 100), 999)
+        page, rest = messages[start : start + limit], messages[start + limit :]
+        cursor = str(start + limit) if rest else ""
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": bool(rest),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel", ""))
+        if refusal := self._readable(channel):
+            return refusal
+        top_level = [m for m in self.messages.get(channel, []) if m.get("thread_ts", m["ts"]) == m["ts"]]
+        return self._page(p, list(reversed(top_level)))  # newest first, as Slack answers
+
+    def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel, parent = str(p.get("channel", "")), str(p.get("ts", ""))
+        if refusal := self._readable(channel):
+            return refusal
+        thread = [m for m in self.messages.get(channel, []) if parent in (m["ts"], m.get("thread_ts"))]
+        return self._page(p, thread)  # the parent first, then the replies, oldest first
 
     def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
         filename = str(p.get("filename") or "")
@@ -437,6 +543,7 @@ class FakeSlack:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self._sockets.append(ws)
+        self.connections += 1
         await ws.send_str(
             json.dumps(
                 {
@@ -447,18 +554,42 @@ class FakeSlack:
                 }
             )
         )
+        # Like Slack: what was not acknowledged on an earlier connection comes again.
+        for envelope in list(self._unacked.values()):
+            again = {**envelope}
+            if again["type"] == "events_api":
+                again.update(retry_attempt=envelope.get("retry_attempt", 0) + 1, retry_reason="timeout")
+            self._unacked[envelope["envelope_id"]] = again
+            self.envelopes.append(again)
+            await ws.send_str(json.dumps(again))
         try:
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
-                    self.acks.append(json.loads(msg.data))
+                    ack = json.loads(msg.data)
+                    self.acks.append(ack)
+                    self._unacked.pop(str(ack.get("envelope_id")), None)
         finally:
             self._sockets.remove(ws)
         return ws
 
+    async def drop_socket(self) -> None:
+        """Close the current Socket Mode connection (Slack refreshes them every few hours)."""
+        await self.wait_for(lambda: self._sockets)
+        await self._sockets[-1].close(code=1001, message=b"refresh")
+
     async def push_envelope(
-        self, payload: dict[str, Any], *, kind: str, envelope_id: str | None = None, retry_attempt: int = 0
+        self,
+        payload: dict[str, Any],
+        *,
+        kind: str,
+        envelope_id: str | None = None,
+        retry_attempt: int = 0,
+        drop: bool = False,
     ) -> str:
-        """Send one Socket Mode envelope (events_api, slash_commands or interactive)."""
+        """Send one Socket Mode envelope (events_api, slash_commands or interactive).
+
+        ``drop``: close the connection right after sending it, before its ack can arrive.
+        """
         await self.wait_for(lambda: self._sockets)
         envelope_id = envelope_id or uuid.uuid4().hex
         envelope: dict[str, Any] = {
@@ -469,7 +600,11 @@ class FakeSlack:
         }
         if kind == "events_api":
             envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
+        self._unacked[envelope_id] = envelope
+        self.envelopes.append(envelope)
         await self._sockets[-1].send_str(json.dumps(envelope))
+        if drop:
+            await self._sockets[-1].close(code=1001, message=b"refresh")
         return envelope_id
 
     async def wait_ack(self, envelope_id: str, *, within: float = 5.0) -> dict[str, Any]:
