@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from tests.contract.conftest import DiscordHarness, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 
 MESSAGES = "POST /channels/{channel_id}/messages"
+CALLBACK = "POST /interactions/{interaction_id}/{token}/callback"
 
 
 def community(fake: FakeDiscord) -> CommunityRef:
@@ -236,6 +238,32 @@ async def test_slow_answer_is_deferred_then_sent_as_follow_up(discord_bot: Disco
     )
     (follow_up,) = raw["followups"]
     assert follow_up["embeds"][0]["title"] == "Status"
+
+
+@pytest.mark.parametrize("discord_overrides", [{"defer_after": 0.05}])
+async def test_a_connection_lost_while_deferring_is_logged_and_the_answer_still_goes_out(
+    discord_bot: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = discord_bot
+    caplog.set_level(logging.WARNING, logger="cohortbot.adapters.discord.interactions")
+    h.fake.drop_next(CALLBACK)  # the "thinking" acknowledgement loses its connection
+    mod = await h.fake.add_member("mod", roles=("Moderators",))
+    raw = await h.fake.invoke_command(mod["user"]["id"], ("status",))
+    event = await h.sink.wait_for(CommandInvoked)
+
+    [warning] = await eventually(lambda: [r for r in caplog.records if "could not defer" in r.getMessage()])
+    assert "ServerDisconnectedError" in warning.getMessage() and raw["token"] not in warning.getMessage()
+    assert raw["responses"] == []  # nothing acknowledged: the answer is the first response
+    await h.adapter.perform(
+        RespondToInteraction(
+            key="r",
+            community=community(h.fake),
+            interaction=event.interaction,
+            message=RichMessage(text="Ok"),
+        )
+    )
+    [answer] = raw["responses"]
+    assert answer["type"] == 4 and answer["data"]["content"] == "Ok"
 
 
 async def test_follow_up_works_after_a_restart_from_the_ref_alone(discord_bot: DiscordHarness) -> None:

@@ -21,6 +21,7 @@ import discord
 from cohortbot.adapters.base import Delivered, PermanentDeliveryError
 from cohortbot.playbook.refs import ChannelRef, InteractionRef, MessageRef, Platform
 
+from .intake import describe_failure
 from .render import RenderedMessage
 
 __all__ = ["InteractionDesk"]
@@ -67,7 +68,9 @@ class InteractionDesk:
                 else:
                     await interaction.response.defer(ephemeral=True, thinking=True)
             except discord.HTTPException as exc:
-                log.warning("could not defer interaction %s: %s", interaction.id, exc.status)
+                log.warning("could not defer interaction %s: HTTP %s", interaction.id, exc.status)
+            except Exception as exc:  # a dropped connection, a timeout: never end the task silently
+                log.warning("could not defer interaction %s: %s", interaction.id, describe_failure(exc))
 
     async def respond(self, ref: InteractionRef, rendered: RenderedMessage, *, ephemeral: bool) -> Delivered:
         live = self._live.get(ref.id)

@@ -115,6 +115,7 @@ class FakeDiscord:
         self.nonce_window = 300.0  # how long a message nonce is enforced ("a few minutes")
         self._nonces: dict[tuple[str, str, str], tuple[dict[str, Any], float]] = {}
         self._holds: dict[str, asyncio.Event] = {}  # route -> released when set
+        self._drops: dict[str, int] = {}  # route -> how many more calls lose their connection
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.add_role("@everyone", role_id=self.guild_id, permissions=1 << 10 | 1 << 11)
@@ -290,6 +291,11 @@ class FakeDiscord:
         await self._read_body(request, call)
         self.calls.append(call)
         request[_CALL] = call
+        if self._drops.get(route):
+            self._drops[route] -= 1
+            assert request.transport is not None
+            request.transport.close()  # the connection drops before any answer
+            raise web.HTTPServiceUnavailable  # never reaches the client
         response = self._injected_failure(route)
         held = self._holds.get(route)
         if response is None and held is not None:
@@ -747,6 +753,11 @@ class FakeDiscord:
         if message:
             extra["message"] = message
         self._failures.append((route, status, times, extra))
+
+    def drop_next(self, route: str, *, times: int = 1) -> None:
+        """Close the connection of the next ``times`` calls to ``route`` without answering
+        (the client sees the server disconnect; the call is not carried out)."""
+        self._drops[route] = self._drops.get(route, 0) + times
 
     def hold(self, route: str) -> None:
         """Keep calls to ``route`` waiting (a slow Discord) until :meth:`release`."""
