@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cohortbot.playbook.commands import OptionKind, OptionSpec
 from cohortbot.playbook.events import CommandInvoked
+from cohortbot.playbook.messages import literal
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import StepContext, command
@@ -36,7 +37,7 @@ async def _with_member(event: CommandInvoked, ctx: Ctx) -> Member | None:
     member_id = str(event.options.get("member", "")).strip()
     member = await ctx.member(UserRef(ctx.community.platform, member_id)) if member_id else None
     if member is None:
-        ctx.respond(event.interaction, f"I don't know a member {member_id!r} here.")
+        ctx.respond(event.interaction, f"I don't know a member {literal(repr(member_id))} here.")
     return member
 
 

@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from cohortbot.playbook.actions import GrantRole, RevokeRole
-from cohortbot.playbook.messages import Button, ButtonStyle, RichMessage, channel_link, mention, timestamp
+from cohortbot.playbook.messages import (
+    Button,
+    ButtonStyle,
+    RichMessage,
+    channel_link,
+    literal,
+    mention,
+    timestamp,
+)
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import InteractionRef, UserRef
 from cohortbot.playbook.steps.champions.candidates import section, summary
@@ -71,7 +79,7 @@ def _card(ctx: Ctx, member: Member, points: float) -> RichMessage:
     )
     effects = ["sends them a DM about what being a champion means"]
     if cfg.role and ctx.capabilities.roles:
-        effects.insert(0, f"grants the **{cfg.role}** role")
+        effects.insert(0, f"grants the **{literal(cfg.role)}** role")
     celebrate = ctx.channel(cfg.celebrate.channel) if cfg.celebrate else None
     if celebrate is not None:
         effects.append(f"celebrates them in {channel_link(celebrate)}")
@@ -82,7 +90,7 @@ def _card(ctx: Ctx, member: Member, points: float) -> RichMessage:
     if cfg.role and not ctx.capabilities.roles:
         lines.append("This platform has no roles: the bot records them as a champion.")
     return RichMessage(
-        title=f"Champion nomination: {member.display_name}",
+        title=f"Champion nomination: {literal(member.display_name)}",
         text="\n".join(lines),
         buttons=(
             Button(label="Approve", action_id=APPROVE, value=member.user.id, style=ButtonStyle.SUCCESS),
@@ -143,7 +151,7 @@ async def approve(ctx: Ctx, member: Member, *, by: UserRef) -> str:
         ctx.post(celebrate, text, key=ctx.key("celebrate", *tag))
     done = f"Approved by {mention(by)}: {who} is now a champion"
     if granted:
-        return f"{done} and has the **{cfg.role}** role."
+        return f"{done} and has the **{literal(role_name)}** role."
     return f"{done} (this platform has no roles, so none was granted)." if cfg.role else f"{done}."
 
 
@@ -175,7 +183,7 @@ async def revoke(ctx: Ctx, member: Member, *, by: UserRef) -> str:
                 role=cfg.role,
             )
         )
-        return f"Revoked by {mention(by)}: {who} no longer has the **{cfg.role}** role."
+        return f"Revoked by {mention(by)}: {who} no longer has the **{literal(cfg.role)}** role."
     return f"Revoked by {mention(by)}: {who} is no longer a champion."
 
 
@@ -201,7 +209,8 @@ async def quiet_review(ctx: Ctx, members: Sequence[Member]) -> None:
             ctx.post(
                 channel,
                 RichMessage(
-                    title=f"Quiet champion: {member.display_name}", text=_quiet_text(ctx, member, since, last)
+                    title=f"Quiet champion: {literal(member.display_name)}",
+                    text=_quiet_text(ctx, member, since, last),
                 ),
                 key=ctx.key("quiet", member.user.id, int(last.timestamp())),
             )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.durations import parse_duration
 from cohortbot.playbook.events import ButtonPressed, CommandInvoked
-from cohortbot.playbook.messages import Select, SelectOption, timestamp
+from cohortbot.playbook.messages import Select, SelectOption, literal, timestamp
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.step import Command, StepContext, command
 from cohortbot.playbook.steps.intros.config import IntrosConfig
@@ -38,7 +38,7 @@ async def _save(ctx: Ctx, member: Member, section: IntrosMember) -> None:
 
 
 def _choices(ctx: Ctx) -> str:
-    return ", ".join(ctx.config.interests) or "anything you like (no list is configured)"
+    return ", ".join(map(literal, ctx.config.interests)) or "anything you like (no list is configured)"
 
 
 async def interests_choose(event: CommandInvoked, ctx: Ctx) -> None:
@@ -83,7 +83,7 @@ async def interests_add(event: CommandInvoked, ctx: Ctx) -> None:
     await _save(ctx, member, mine)
     lines = [f"Your interests: {shown(mine.interests)}."]
     if unknown:
-        lines.append(f"Not in the list: {', '.join(unknown)}. You can choose from: {_choices(ctx)}.")
+        lines.append(f"Not in the list: {shown(unknown)}. You can choose from: {_choices(ctx)}.")
     ctx.respond(event.interaction, "\n".join(lines))
 
 
@@ -149,7 +149,7 @@ async def match_history(event: CommandInvoked, ctx: Ctx) -> None:
     latest = rounds[-1]
     lines.append("Latest round:")
     for m in latest.matches:
-        why = ", ".join(m.shared) or ("/".join(m.cross) if m.cross else "random")
+        why = literal(", ".join(m.shared) or ("/".join(m.cross) if m.cross else "random"))
         lines.append(f"- {names(m.members, erased=m.erased)} ({why}){' ✓ met' if m.confirmed else ''}")
     ctx.respond(event.interaction, "\n".join(lines), title="Match rounds")
 
@@ -210,12 +210,12 @@ async def match_group(event: CommandInvoked, ctx: Ctx) -> None:
         await _save(ctx, member, mine)
         ctx.respond(event.interaction, "You're in no group now.")
     elif name not in groups:
-        ctx.respond(event.interaction, f"Choose one of: {', '.join(cfg.groups)} (or none).")
+        ctx.respond(event.interaction, f"Choose one of: {shown(cfg.groups)} (or none).")
     else:
         member, mine = await _mine(ctx, event)
         mine.group = groups[name]
         await _save(ctx, member, mine)
-        ctx.respond(event.interaction, f"You're in the {groups[name]} group for match rounds.")
+        ctx.respond(event.interaction, f"You're in the {literal(groups[name])} group for match rounds.")
 
 
 # ---------------------------------------------------------------------------- key results

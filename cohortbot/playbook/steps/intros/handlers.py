@@ -20,7 +20,7 @@ from typing import Any
 
 from cohortbot.playbook.actions import AddReaction
 from cohortbot.playbook.events import ButtonPressed, MemberJoined, MessagePosted, ScheduleFired
-from cohortbot.playbook.messages import mention
+from cohortbot.playbook.messages import literal, mention
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import Step, StepContext
@@ -93,7 +93,7 @@ def _acknowledge(event: MessagePosted, ctx: Ctx, member: Member, mine: IntrosMem
     if cfg.alert_moderators and moderators is not None:
         text = ctx.fill(cfg.alert, member=member, interests=interests)
         if interests:
-            text += f"\nInterests: {interests}"
+            text += f"\nInterests: {literal(interests)}"
         ctx.post(moderators, text, key=ctx.key("alert", event.message.id))
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from cohortbot.playbook.messages import literal
+
 __all__ = ["interests_in", "resolve_interests", "shown"]
 
 
@@ -46,4 +48,4 @@ def resolve_interests(words: str, vocabulary: Mapping[str, Sequence[str]]) -> tu
 
 def shown(names: Sequence[str]) -> str:
     """Interests as members read them."""
-    return ", ".join(names) if names else "none yet"
+    return ", ".join(literal(name) for name in names) if names else "none yet"

@@ -15,6 +15,7 @@ from cohortbot.playbook.steps.prompts.posting import (
     channel_of,
     load_bank,
     post,
+    quoted,
     save_bank,
     schedule_named,
     short,
@@ -78,11 +79,11 @@ async def list_(event: CommandInvoked, ctx: Ctx) -> None:
         rot = bank.rotation
         lines.append(f"**Up next** (round {rot.round}, {_n(len(bank.questions), 'question')}):")
         upcoming = bank.upcoming()
-        lines += [f"{i}. {short(bank.questions[q])}" for i, q in enumerate(upcoming, 1)] or ["(none left)"]
+        lines += [f"{i}. {quoted(bank.questions[q])}" for i, q in enumerate(upcoming, 1)] or ["(none left)"]
         then = "a reshuffled new round" if sched.when_exhausted == "reshuffle" else "nothing (the bank stops)"
         lines.append(f"Then: {then}.")
         if rot.skipped:
-            skipped = "; ".join(short(bank.text(q) or "(removed question)", 60) for q in rot.skipped)
+            skipped = "; ".join(quoted(bank.text(q) or "(removed question)", 60) for q in rot.skipped)
             lines.append(f"Skipped this round: {skipped}")
     posted = (await ctx.load(PostedLog)).engagement(schedule=sched.name)[:5]
     if posted:
@@ -108,8 +109,8 @@ async def skip(event: CommandInvoked, ctx: Ctx) -> None:
         return
     await save_bank(ctx, sched, bank)
     following = bank.upcoming()
-    after = f"\nNext up: {short(bank.questions[following[0]])}" if following else ""
-    ctx.respond(event.interaction, f"Skipped: {short(bank.questions[qid])}{after}")
+    after = f"\nNext up: {quoted(bank.questions[following[0]])}" if following else ""
+    ctx.respond(event.interaction, f"Skipped: {quoted(bank.questions[qid])}{after}")
 
 
 async def post_now(event: CommandInvoked, ctx: Ctx) -> None:
@@ -121,7 +122,8 @@ async def post_now(event: CommandInvoked, ctx: Ctx) -> None:
         ctx.respond(event.interaction, f"The `{sched.name}` bank is used up: nothing to post.")
         return
     where = channel_link(channel_of(ctx, sched))
-    ctx.respond(event.interaction, f"Posted in {where}: {short(posted)}")
+    shown = quoted(posted) if sched.kind == "question" else short(posted)
+    ctx.respond(event.interaction, f"Posted in {where}: {shown}")
 
 
 async def stats(event: CommandInvoked, ctx: Ctx) -> None:
@@ -149,7 +151,7 @@ def _what(bank: Bank | None, qid: str | None) -> str:
     if qid is None:
         return "announcement"
     text = bank.text(qid) if bank is not None else None
-    return short(text, 60) if text else "(removed question)"
+    return quoted(text, 60) if text else "(removed question)"
 
 
 def _n(count: int, noun: str) -> str:

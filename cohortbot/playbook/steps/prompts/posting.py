@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cohortbot.playbook.messages import RichMessage
+from cohortbot.playbook.lengths import clip
+from cohortbot.playbook.messages import RichMessage, literal
 from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.step import StepContext
 from cohortbot.playbook.steps.prompts.bank import Bank
@@ -21,6 +22,7 @@ __all__ = [
     "load_bank",
     "post",
     "post_when_allowed",
+    "quoted",
     "save_bank",
     "schedule_named",
     "short",
@@ -59,8 +61,13 @@ async def save_bank(ctx: Ctx, sched: PromptSchedule, bank: Bank) -> None:
 
 
 def short(text: str, limit: int = 90) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Message text on one line, cut to ``limit`` (never inside an escape)."""
+    return clip(" ".join(text.split()), limit)
+
+
+def quoted(question: str, limit: int = 90) -> str:
+    """A question a moderator typed, cut to ``limit`` and shown as typed (no markup of theirs)."""
+    return literal(short(question, limit))
 
 
 async def post_when_allowed(

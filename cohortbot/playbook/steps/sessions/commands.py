@@ -14,7 +14,7 @@ from datetime import timedelta
 from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.durations import format_duration, parse_duration
 from cohortbot.playbook.events import CommandInvoked
-from cohortbot.playbook.messages import timestamp
+from cohortbot.playbook.messages import literal, timestamp
 from cohortbot.playbook.step import Command, StepContext, command
 from cohortbot.playbook.steps.sessions.config import SessionsConfig
 from cohortbot.playbook.steps.sessions.lifecycle import (
@@ -49,7 +49,9 @@ def _parse_when(ctx: Ctx, text: str) -> str | None:
         return str(exc)
     if moment <= ctx.now:
         now = ctx.now.astimezone(ctx.playbook.zone).strftime("%Y-%m-%d %H:%M")
-        return f"{text} is in the past (it is {now} {ctx.playbook.timezone} now); pick a future time."
+        return (
+            f"{literal(text)} is in the past (it is {now} {ctx.playbook.timezone} now); pick a future time."
+        )
     return None
 
 
@@ -79,7 +81,7 @@ async def create(event: CommandInvoked, ctx: Ctx) -> None:
     start = parse_local(when, zone)
     sid = session_id(title, start, zone)
     if await ctx.find(Session, sid) is not None:
-        ctx.respond(event.interaction, f"**{title}** at that time already exists (id `{sid}`).")
+        ctx.respond(event.interaction, f"**{literal(title)}** at that time already exists (id `{sid}`).")
         return
     session = Session(
         id=sid,
@@ -92,7 +94,9 @@ async def create(event: CommandInvoked, ctx: Ctx) -> None:
     await open_session(ctx, session)
     channel = channel_for(ctx, None)
     where = f" and announced in <#{channel.label}>" if channel else " (no channel to announce it in)"
-    ctx.respond(event.interaction, f"Created **{title}** on {timestamp(start)}{where}. Its id: `{sid}`.")
+    ctx.respond(
+        event.interaction, f"Created **{literal(title)}** on {timestamp(start)}{where}. Its id: `{sid}`."
+    )
 
 
 async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
@@ -105,7 +109,9 @@ async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
         if s.ends_at <= ctx.now:
             continue
         mine = " · you're going" if me in s.going else ""
-        line = f"- **{s.title}** — {timestamp(s.starts_at)} · {len(s.going)} going{mine} · id `{s.id}`"
+        line = (
+            f"- **{literal(s.title)}** — {timestamp(s.starts_at)} · {len(s.going)} going{mine} · id `{s.id}`"
+        )
         rows.append((s.starts_at.timestamp(), line))
     for rs in cfg.sessions:  # occurrences not announced yet
         until = ctx.now + cfg.list_ahead
@@ -113,20 +119,20 @@ async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
             if session_id(rs.name, start, ctx.playbook.zone) not in known:
                 opens = start - rs.announce_before
                 rsvp = f"RSVP from {timestamp(opens)}" if opens > ctx.now else "RSVP opens soon"
-                rows.append((start.timestamp(), f"- **{rs.title}** — {timestamp(start)} · {rsvp}"))
+                rows.append((start.timestamp(), f"- **{literal(rs.title)}** — {timestamp(start)} · {rsvp}"))
     rows.sort()
     lines = [line for _, line in rows[:LISTED]] or ["No sessions planned."]
     deadlines = [d for d in await all_deadlines(ctx) if d.due > ctx.now]
     if deadlines:
         lines += ["", "**Deadlines**"]
-        lines += [f"- **{d.title}** — closes {timestamp(d.due)}" for d in deadlines[:LISTED]]
+        lines += [f"- **{literal(d.title)}** — closes {timestamp(d.due)}" for d in deadlines[:LISTED]]
     ctx.respond(event.interaction, "\n".join(lines), title="Upcoming sessions")
 
 
 async def notes(event: CommandInvoked, ctx: Ctx) -> None:
     sid, link = str(event.options["session"]), str(event.options["link"]).strip()
     if not link.startswith(("https://", "http://")):
-        ctx.respond(event.interaction, f"LINK must start with https:// (got {link!r}).")
+        ctx.respond(event.interaction, f"LINK must start with https:// (got {literal(repr(link))}).")
         return
     session = await ctx.find(Session, sid)
     if session is None:
@@ -135,14 +141,16 @@ async def notes(event: CommandInvoked, ctx: Ctx) -> None:
     session.notes = link
     await ctx.store(session, session.id)
     if not session.followed_up:
-        ctx.respond(event.interaction, f"Saved: the follow-up after **{session.title}** will link it.")
+        ctx.respond(
+            event.interaction, f"Saved: the follow-up after **{literal(session.title)}** will link it."
+        )
         return
     digest = hashlib.sha256(link.encode()).hexdigest()[:12]
     channel = channel_for(ctx, session.channel)
     if channel is not None:
         text = ctx.fill(ctx.config.notes, title=session.title, when=timestamp(session.starts_at), link=link)
         ctx.post(channel, text, key=ctx.key("notes", session.id, digest))
-    ctx.respond(event.interaction, f"Saved and posted the notes for **{session.title}**.")
+    ctx.respond(event.interaction, f"Saved and posted the notes for **{literal(session.title)}**.")
 
 
 async def reminders(event: CommandInvoked, ctx: Ctx) -> None:
@@ -166,13 +174,15 @@ async def add_deadline(event: CommandInvoked, ctx: Ctx) -> None:
     due = parse_local(when, zone)
     did = deadline_id(title, due, zone)
     if await ctx.find(Deadline, did) is not None:
-        ctx.respond(event.interaction, f"The deadline **{title}** at that time already exists.")
+        ctx.respond(event.interaction, f"The deadline **{literal(title)}** at that time already exists.")
         return
     offsets = ctx.config.deadline_reminders
     secs = [int(o.total_seconds()) for o in offsets]
     await open_deadline(ctx, Deadline(id=did, title=title, due=due, remind_before=secs))
     before = " and ".join(format_duration(o) for o in offsets)
-    ctx.respond(event.interaction, f"Added **{title}**, closing {timestamp(due)}. Reminders {before} before.")
+    ctx.respond(
+        event.interaction, f"Added **{literal(title)}**, closing {timestamp(due)}. Reminders {before} before."
+    )
 
 
 _TITLE = OptionSpec(name="title", description="What the session is called")

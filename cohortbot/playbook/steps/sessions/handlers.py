@@ -20,7 +20,7 @@ from datetime import timedelta
 from cohortbot.playbook.actions import CreateLiveSession
 from cohortbot.playbook.durations import format_duration
 from cohortbot.playbook.events import ActionDelivered, ButtonPressed, RsvpChanged, ScheduleFired
-from cohortbot.playbook.messages import timestamp
+from cohortbot.playbook.messages import literal, timestamp
 from cohortbot.playbook.model import CommunityPlaybook
 from cohortbot.playbook.step import ScheduleSpec, Step, StepContext
 from cohortbot.playbook.steps.sessions import privacy
@@ -173,7 +173,7 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
         ctx.respond(event.interaction, "This session is no longer on the calendar.")
         return
     if session.ends_at <= ctx.now:
-        ctx.respond(event.interaction, f"**{session.title}** has already taken place.")
+        ctx.respond(event.interaction, f"**{literal(session.title)}** has already taken place.")
         return
     attending = event.action_id == YES
     changed = session.rsvp(event.actor.user.id, attending)
@@ -182,7 +182,11 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
     if not attending:
         ctx.respond(event.interaction, "Thanks for letting us know. Maybe next time!")
         return
-    text = f"Great, see you at **{session.title}** on {when}!" if changed else "You're already on the list."
+    text = (
+        f"Great, see you at **{literal(session.title)}** on {when}!"
+        if changed
+        else "You're already on the list."
+    )
     offsets = [o for o in ctx.config.reminders if session.starts_at - o > ctx.now]
     if not reminders_wanted(ctx, await ctx.member(event.actor.user)):
         text += " (Session reminders are off for you: `/cohort session reminders on` turns them on.)"

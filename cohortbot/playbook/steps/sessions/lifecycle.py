@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cohortbot.playbook.actions import CreateLiveSession
-from cohortbot.playbook.messages import RichMessage, timestamp
+from cohortbot.playbook.messages import RichMessage, literal, timestamp
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import StepContext
@@ -88,11 +88,11 @@ async def open_session(ctx: Ctx, session: Session) -> None:
                 key=ctx.key("event", session.id),
                 community=ctx.community,
                 notify=True,  # ActionDelivered tells us the platform's event id
-                title=session.title,
-                description=session.description,
+                title=literal(session.title),
+                description=literal(session.description),
                 starts_at=session.starts_at,
                 ends_at=session.ends_at,
-                location=session.location,
+                location=literal(session.location),
             )
         )
     channel = channel_for(ctx, session.channel)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cohortbot.playbook.durations import format_duration
-from cohortbot.playbook.messages import Button, ButtonStyle, Field, RichMessage, timestamp
+from cohortbot.playbook.messages import Button, ButtonStyle, Field, RichMessage, literal, timestamp
 from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.step import StepContext
 from cohortbot.playbook.steps.sessions.config import SessionsConfig
@@ -55,7 +55,7 @@ def announcement(ctx: Ctx, session: Session) -> RichMessage:
     length = format_duration(session.ends_at - session.starts_at)
     fields = [Field(name="When", value=f"{timestamp(session.starts_at)} ({length})")]
     if session.location:
-        fields.append(Field(name="Where", value=session.location))
+        fields.append(Field(name="Where", value=literal(session.location)))
     link = link_button(session.location, "Join link")
     if ctx.capabilities.native_events:
         text, buttons = fill(ctx, cfg.native_announcement, session), link
@@ -66,8 +66,8 @@ def announcement(ctx: Ctx, session: Session) -> RichMessage:
         )
         text, buttons = fill(ctx, cfg.announcement, session), rsvp + link
     if session.description:
-        text = f"{text}\n\n{session.description}"
-    return RichMessage(title=session.title, text=text, fields=tuple(fields), buttons=buttons)
+        text = f"{text}\n\n{literal(session.description)}"
+    return RichMessage(title=literal(session.title), text=text, fields=tuple(fields), buttons=buttons)
 
 
 def reminder(ctx: Ctx, session: Session) -> RichMessage:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from cohortbot.playbook.messages import literal
+
 __all__ = ["LOCAL_FORMAT", "WhenError", "local_stamp", "parse_local"]
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
@@ -20,10 +22,11 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
         naive = datetime.strptime(text.strip(), LOCAL_FORMAT)
     except ValueError:
         raise WhenError(
-            f"WHEN must look like 2026-03-05 18:00 (YYYY-MM-DD HH:MM, {zone.key} time), not {text!r}"
+            f"WHEN must look like 2026-03-05 18:00 (YYYY-MM-DD HH:MM, {zone.key} time),"
+            f" not {literal(repr(text))}"
         ) from None
     if not 2000 <= naive.year <= 2100:  # a typo, and year 9999 plus a duration overflows
-        raise WhenError(f"WHEN must be a date between 2000 and 2100, not {text!r}")
+        raise WhenError(f"WHEN must be a date between 2000 and 2100, not {literal(repr(text))}")
     local = naive.replace(tzinfo=zone)
     moment = local.astimezone(UTC)
     if moment.astimezone(zone).replace(tzinfo=None) != naive:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.events import CommandInvoked
-from cohortbot.playbook.messages import Attachment, RichMessage
+from cohortbot.playbook.messages import Attachment, RichMessage, literal
 from cohortbot.playbook.step import Command, StepContext, command
 from cohortbot.playbook.steps.surveys.config import Survey, SurveysConfig
 from cohortbot.playbook.steps.surveys.rounds import load_answers, load_summary, rounds_of
@@ -21,7 +21,7 @@ async def _named(ctx: Ctx, event: CommandInvoked) -> Survey | None:
     survey = ctx.config.survey(name)
     if survey is None:
         known = ", ".join(s.name for s in ctx.config.surveys) or "none configured"
-        ctx.respond(event.interaction, f"No survey named {name!r}. Surveys: {known}.")
+        ctx.respond(event.interaction, f"No survey named {literal(repr(name))}. Surveys: {known}.")
     return survey
 
 
@@ -30,7 +30,9 @@ async def send(event: CommandInvoked, ctx: Ctx) -> None:
     if survey is None:
         return
     count = await send_round(ctx, survey, f"manual-{today(ctx)}", await audience(ctx), reason="moderator")
-    ctx.respond(event.interaction, f"Sent **{survey.title}** to {count} member(s) by direct message.")
+    ctx.respond(
+        event.interaction, f"Sent **{literal(survey.title)}** to {count} member(s) by direct message."
+    )
 
 
 async def results(event: CommandInvoked, ctx: Ctx) -> None:
@@ -42,11 +44,11 @@ async def results(event: CommandInvoked, ctx: Ctx) -> None:
     attachments: tuple[Attachment, ...] = ()
     if ctx.charts is not None and summary.responses:
         attachments = tuple(ctx.charts.render(chart) for chart in summary_charts(summary))
-    scope = f" (round {round_id})" if round_id else ""
+    scope = f" (round {literal(round_id)})" if round_id else ""
     ctx.respond(
         event.interaction,
-        "\n".join(summary_lines(summary)),
-        title=f"Survey results: {survey.title}{scope}",
+        "\n".join(summary_lines(summary, limit=ctx.capabilities.max_message_length)),
+        title=f"Survey results: {literal(survey.title)}{scope}",
         attachments=attachments,
     )
 
@@ -61,7 +63,7 @@ async def export(event: CommandInvoked, ctx: Ctx) -> None:
     if not survey.anonymous:
         members = await ctx.uow.members.list(ctx.community, present_only=False)
         names = {m.user.id: m.display_name for m in members}
-    text = f"**{survey.title}**: {len(sets)} answer set(s)"
+    text = f"**{literal(survey.title)}**: {len(sets)} answer set(s)"
     text += " (anonymous: no names, no times)." if survey.anonymous else "."
     if held:
         text += (
@@ -76,7 +78,9 @@ async def export(event: CommandInvoked, ctx: Ctx) -> None:
         key=ctx.key("export", survey.name, event.actor.user.id, event.event_id),
         private=True,  # members' answers (and names): the outbox keeps no copy once sent
     )
-    ctx.respond(event.interaction, f"I've sent you the CSV of **{survey.title}** in a direct message.")
+    ctx.respond(
+        event.interaction, f"I've sent you the CSV of **{literal(survey.title)}** in a direct message."
+    )
 
 
 async def list_(event: CommandInvoked, ctx: Ctx) -> None:
@@ -88,7 +92,8 @@ async def list_(event: CommandInvoked, ctx: Ctx) -> None:
         how = f"cron `{survey.schedule}`" if survey.schedule else "on demand"
         kind = "anonymous" if survey.anonymous else "named"
         lines.append(
-            f"- **{survey.name}** — {survey.title} ({kind}, {len(survey.questions)} questions, {how}): "
+            f"- **{survey.name}** — {literal(survey.title)} "
+            f"({kind}, {len(survey.questions)} questions, {how}): "
             f"{len(sent)} round(s), {answered}/{invited} answered"
         )
     ctx.respond(event.interaction, "\n".join(lines) or "No surveys in this playbook.", title="Surveys")

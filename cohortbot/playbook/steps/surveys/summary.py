@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cohortbot.playbook.charts import Chart, Series
+from cohortbot.playbook.lengths import ELLIPSIS, fit_lines
+from cohortbot.playbook.messages import literal
 from cohortbot.playbook.steps.surveys.config import ChoiceQuestion, NpsQuestion, Survey, TextQuestion
 
 __all__ = [
@@ -84,14 +86,14 @@ class SurveySummary:
 
     def headline(self) -> str:
         """One line for a digest: responses, each scale mean, each NPS."""
-        parts = [f"{self.title}: {self.responses} response(s)"]
+        parts = [f"{literal(self.title)}: {self.responses} response(s)"]
         if self.rate is not None:
             parts[0] += f" of {self.invited} ({self.rate:.0%})"
         if not self.shown:
             parts.append(f"scores from {self.minimum} responses per round")
         for q in self.questions:
             if q.type == "scale" and q.mean is not None:
-                parts.append(f"{_short(q.text)} {q.mean:.1f}/5")
+                parts.append(f"{literal(_short(q.text))} {q.mean:.1f}/5")
             elif q.type == "nps" and q.nps is not None:
                 parts.append(f"NPS {q.nps:+.0f}")
         return "; ".join(parts)
@@ -204,37 +206,76 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def summary_lines(summary: SurveySummary, *, max_texts: int = 20) -> list[str]:
-    """The summary as readable lines (a moderator's results message)."""
+def _more_texts(count: int) -> str:
+    return f"- {ELLIPSIS} and {count} more (export the CSV)"
+
+
+def summary_lines(summary: SurveySummary, *, max_texts: int = 20, limit: int | None = None) -> list[str]:
+    """The summary as readable lines (a moderator's results message).
+
+    Question texts, choices and answers are shown as typed (``messages.literal``). With
+    ``limit`` (the platform's message length), the free-text answers share the room the rest
+    leaves, each question's list ending with how many more the CSV holds; the lines joined
+    never exceed ``limit``.
+    """
     head = f"**{summary.responses}** response(s)"
     if summary.invited:
         head += f" from {summary.invited} invited ({summary.rate or 0:.0%})"
     lines = [head + (" — anonymous" if summary.anonymous else "")]
     lines += _held_lines(summary)
     if not summary.shown:
-        return lines
-    for q in summary.questions:
-        lines.append("")
-        lines.append(f"**{q.text}** ({q.answered} answer(s))")
-        spread = ", ".join(f"{value}: {count}" for value, count in q.distribution)
-        if q.type == "scale":
-            mean = f"{q.mean:.2f}" if q.mean is not None else "n/a"
-            lines.append(f"- mean {mean} / 5; distribution {spread}")
-        elif q.type == "nps":
-            score = f"{q.nps:+.0f}" if q.nps is not None else "n/a"
-            lines.append(
-                f"- NPS {score} ({q.promoters} promoter(s), {q.passives} passive(s), "
-                f"{q.detractors} detractor(s))"
-            )
-            if q.mean is not None:
-                lines.append(f"- mean {q.mean:.2f} / 10")
-        elif q.type == "choice":
-            lines += [f"- {value}: {count}" for value, count in q.distribution]
+        return lines if limit is None else fit_lines(lines, limit)
+    blocks = [_question_block(q, max_texts) for q in summary.questions]
+    fixed = lines + [line for top, _, _ in blocks for line in top]
+    texts = [b for b in blocks if b[1] or b[2]]
+    whole = fixed + [
+        line for _, answers, left in texts for line in answers + ([_more_texts(left)] if left else [])
+    ]
+    share = None
+    if limit is not None and len("\n".join(whole)) > limit and texts:
+        share = max(1, (limit - len("\n".join(fixed))) // len(texts) - 1)
+    for top, answers, left in blocks:
+        lines += top
+        if share is None:
+            lines += answers + ([_more_texts(left)] if left else [])
         else:
-            lines += [f"- “{_short(' '.join(t.split()), 300)}”" for t in q.texts[:max_texts]]
-            if len(q.texts) > max_texts:
-                lines.append(f"- … and {len(q.texts) - max_texts} more (export the CSV)")
-    return lines
+            lines += _fit_texts(answers, left, share)
+    return lines if limit is None else fit_lines(lines, limit)
+
+
+def _fit_texts(answers: list[str], left: int, room: int) -> list[str]:
+    """As many answers as fit in ``room`` with the line saying how many more the CSV has."""
+    if not left and len("\n".join(answers)) <= room:
+        return answers
+    total = len(answers) + left
+    kept: list[str] = []
+    for answer in answers:
+        if len("\n".join([*kept, answer, _more_texts(total - len(kept) - 1)])) > room:
+            break
+        kept.append(answer)
+    return [*kept, _more_texts(total - len(kept))]
+
+
+def _question_block(q: QuestionSummary, max_texts: int) -> tuple[list[str], list[str], int]:
+    """A question's lines: its head and figures, its free-text answers, the answers not listed."""
+    top = ["", f"**{literal(q.text)}** ({q.answered} answer(s))"]
+    spread = ", ".join(f"{literal(value)}: {count}" for value, count in q.distribution)
+    if q.type == "scale":
+        mean = f"{q.mean:.2f}" if q.mean is not None else "n/a"
+        top.append(f"- mean {mean} / 5; distribution {spread}")
+    elif q.type == "nps":
+        score = f"{q.nps:+.0f}" if q.nps is not None else "n/a"
+        top.append(
+            f"- NPS {score} ({q.promoters} promoter(s), {q.passives} passive(s), {q.detractors} detractor(s))"
+        )
+        if q.mean is not None:
+            top.append(f"- mean {q.mean:.2f} / 10")
+    elif q.type == "choice":
+        top += [f"- {literal(value)}: {count}" for value, count in q.distribution]
+    else:
+        answers = [f"- “{literal(_short(' '.join(t.split()), 300))}”" for t in q.texts[:max_texts]]
+        return top, answers, len(q.texts) - len(answers)
+    return top, [], 0
 
 
 def _held_lines(summary: SurveySummary) -> list[str]:

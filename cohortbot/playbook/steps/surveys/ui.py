@@ -22,7 +22,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cohortbot.playbook.messages import Button, ButtonStyle, Form, FormInput, RichMessage, SelectOption
+from cohortbot.playbook.messages import (
+    Button,
+    ButtonStyle,
+    Form,
+    FormInput,
+    RichMessage,
+    SelectOption,
+    literal,
+)
 from cohortbot.playbook.steps.surveys.config import (
     ChoiceQuestion,
     NpsQuestion,
@@ -123,7 +131,7 @@ def invitation(survey: Survey, round_id: str, text: str, *, started: bool = Fals
     )
     label = "Continue" if started else "Start"
     return RichMessage(
-        title=survey.title,
+        title=literal(survey.title),
         text=text,
         buttons=(continue_button(ButtonRef(survey.name, round_id), label),),
         footer=privacy,
@@ -226,7 +234,7 @@ def parse_form(questions: Sequence[Question], values: Mapping[str, str]) -> tupl
     for q in questions:
         parsed = parse_answer(q, values.get(q.id, ""))
         if parsed is None:
-            errors.append(f"**{q.text}**: {_expected(q)}")
+            errors.append(f"**{literal(q.text)}**: {_expected(q)}")
         else:
             answers[q.id] = parsed
     return answers, errors
@@ -257,16 +265,16 @@ def question_message(survey: Survey, round_id: str, q: Question, *, draft: str =
     """
     position = survey.questions.index(q) + 1
     ref = ButtonRef(survey.name, round_id, draft=draft)
-    lines = [f"**{q.text}**"]
+    lines = [f"**{literal(q.text)}**"]
     buttons: list[Button] = []
     if isinstance(q, ChoiceQuestion):
         buttons = [
-            Button(label=o, action_id=ANSWER, value=ref.question_value(q.id, str(i)))
+            Button(label=literal(o), action_id=ANSWER, value=ref.question_value(q.id, str(i)))
             for i, o in enumerate(q.options, 1)
         ]
     elif isinstance(q, ScaleQuestion | NpsQuestion):
         low, high = _ends(q)
-        lines.append(f"{q.values[0]} = {low} … {q.values[-1]} = {high}")
+        lines.append(f"{q.values[0]} = {literal(low)} … {q.values[-1]} = {literal(high)}")
         buttons = [Button(label=v, action_id=ANSWER, value=ref.question_value(q.id, v)) for v in q.values]
     elif survey.anonymous:
         lines.append(
@@ -278,7 +286,7 @@ def question_message(survey: Survey, round_id: str, q: Question, *, draft: str =
     if not q.required:
         buttons.append(Button(label="Skip", action_id=SKIP, value=ref.question_value(q.id)))
     return RichMessage(
-        title=survey.title,
+        title=literal(survey.title),
         text="\n".join(lines),
         buttons=tuple(buttons),
         footer=f"Question {position} of {len(survey.questions)}",

@@ -231,8 +231,8 @@ async def discord_like(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Async
     )
     perform = harness.adapter.perform
 
-    async def assign_event_ids(action: Action) -> Delivered:
-        delivered = await perform(action)
+    async def assign_event_ids(action: Action, *, resumed: bool = False) -> Delivered:
+        delivered = await perform(action, resumed=resumed)
         if isinstance(action, CreateLiveSession):  # like Discord: the event's id comes back
             return Delivered(platform_id=f"evt-{action.starts_at:%m%d}")
         return delivered
