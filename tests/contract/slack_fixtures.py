@@ -65,14 +65,18 @@ def load_payload(name: str) -> dict[str, Any]:
 
 @dataclass
 class RecordingSink:
-    """The runtime's sink, recorded. ``gate`` (when set) holds every call: a slow engine."""
+    """The runtime's sink, recorded. ``gate`` (when set) holds every call: a slow engine;
+    an event whose id is in ``raise_on`` makes it raise (a sink that fails)."""
 
     events: list[Event] = field(default_factory=list)
     gate: asyncio.Event | None = None
+    raise_on: set[str] = field(default_factory=set)
 
     async def __call__(self, event: Event) -> None:
         if self.gate is not None:
             await self.gate.wait()
+        if event.event_id in self.raise_on:
+            raise RuntimeError(f"the sink failed on {event.event_id}")
         self.events.append(event)
 
 

@@ -111,7 +111,8 @@ async def test_a_resumed_delivery_finds_its_message_pages_back(slack_http: Slack
         await slack_http.adapter.perform(post(f"chatter:{n}"))
     await slack_http.adapter.perform(post(), resumed=True)
     assert len(slack_http.fake.posted_in("CINTROS")) == 151
-    assert [c.params.get("cursor") for c in slack_http.fake.calls_to("conversations.history")] == [None, "100"]
+    looks = slack_http.fake.calls_to("conversations.history")
+    assert [c.params.get("cursor") for c in looks] == [None, "100"]
 
 
 async def test_where_history_cannot_be_read_a_resumed_post_is_sent_anyway(slack_http: SlackHarness) -> None:

@@ -1,9 +1,14 @@
 """The Slack adapter: slack-bolt's AsyncApp in, the Web API out. Thin by design.
 
-Inbound, every listener acks first (Slack wants an answer within 3 s; in Socket Mode the
+Inbound, every listener **acks first** (Slack wants an answer within 3 s; in Socket Mode the
 ack is the envelope acknowledgement) and only then looks up the actor and hands the
 translated event to the runtime's sink: a slow sink never makes Slack retry. Slack's retries
 and Socket Mode re-deliveries carry the same ``event_id``; the runtime's inbox collapses them.
+The order is decided: an acked event is the runtime's to keep. Its sink does not raise on a
+database outage, it buffers (bounded, in order) and stores the events once the database is
+back (``bot/intake.py``); a sink that raises all the same is logged with the event and the
+next events go on. The window that remains: a process killed while events are buffered
+loses them, and Slack does not resend an acked event.
 
 Two modes:
 
@@ -223,8 +228,13 @@ class SlackAdapter:
         return translate.community_ref(team_id)
 
     async def _emit(self, event: Event | None) -> None:
-        if event is not None and self._sink is not None:
+        if event is None or self._sink is None:
+            return
+        try:
             await self._sink(event)
+        except Exception:
+            # Acked already: Slack won't send it again. Say which event, and keep listening.
+            log.exception("Slack: the event sink failed on %s %s", type(event).__name__, event.event_id)
 
     async def _actor(self, user_id: str, name: str = "") -> Actor:
         try:

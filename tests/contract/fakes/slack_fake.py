@@ -162,6 +162,7 @@ class FakeSlack:
         self._unacked: dict[str, dict[str, Any]] = {}  # envelope id -> envelope, in send order
         self._ts = itertools.count(100)
         self._sockets: list[web.WebSocketResponse] = []
+        self._dropping: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
         self.users.setdefault(
             "UADMIN", {"id": "UADMIN", "name": "ada", "is_admin": True, "profile": {"display_name": "Ada"}}
@@ -564,12 +565,13 @@ class FakeSlack:
             await ws.send_str(json.dumps(again))
         try:
             async for msg in ws:
-                if msg.type == aiohttp.WSMsgType.TEXT:
+                if msg.type == aiohttp.WSMsgType.TEXT and ws not in self._dropping:
                     ack = json.loads(msg.data)
                     self.acks.append(ack)
                     self._unacked.pop(str(ack.get("envelope_id")), None)
         finally:
             self._sockets.remove(ws)
+            self._dropping.discard(ws)
         return ws
 
     async def drop_socket(self) -> None:
@@ -602,9 +604,12 @@ class FakeSlack:
             envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
         self._unacked[envelope_id] = envelope
         self.envelopes.append(envelope)
-        await self._sockets[-1].send_str(json.dumps(envelope))
+        ws = self._sockets[-1]
         if drop:
-            await self._sockets[-1].close(code=1001, message=b"refresh")
+            self._dropping.add(ws)  # an ack that still comes on this connection is lost
+        await ws.send_str(json.dumps(envelope))
+        if drop:
+            await ws.close(code=1001, message=b"refresh")
         return envelope_id
 
     async def wait_ack(self, envelope_id: str, *, within: float = 5.0) -> dict[str, Any]:
