@@ -8,6 +8,13 @@ Responses carry ``Content-Type: application/json`` exactly; a 429 carries ``Via`
 ``enforce_nonce`` returns the first message with that nonce (same bot, same channel, within
 ``nonce_window`` seconds of ``clock``); gateway sessions are resumable (RESUME replays what was
 dispatched after the client's sequence, then RESUMED) unless ``refuse_resume``.
+
+It holds one server (``guild_id``, where the helpers act by default) and more with
+:meth:`FakeDiscord.add_guild`. Like Discord, an IDENTIFY with ``shard: [i, n]`` receives READY
+and GUILD_CREATE only for the servers with ``(guild_id >> 22) % n == i``, and each server's
+dispatches go to that shard's session only (DMs to shard 0). A server made unavailable
+(:meth:`FakeDiscord.set_available`) is listed in READY but sent as ``{"unavailable": true}``
+until it is available again.
 """
 
 from __future__ import annotations
@@ -53,8 +60,14 @@ class _Session:
 
     id: str
     ws: web.WebSocketResponse | None
+    shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards] from IDENTIFY
     seq: int = 0
     log: list[dict[str, Any]] = field(default_factory=list)
+
+    def holds(self, guild_id: str | None) -> bool:
+        """Discord's routing: a server to shard ``(id >> 22) % n``, DMs to shard 0."""
+        shard_id, count = self.shard
+        return (int(guild_id) >> 22) % count == shard_id if guild_id else shard_id == 0
 
     async def send(self, event: str, data: Any) -> None:
         self.seq += 1
@@ -93,9 +106,11 @@ class FakeDiscord:
         self.bot = self._user(self.app_id, "cohortbot", bot=True)
         self.guild_id = self.new_id()
         self.guild_name = "Learning Cohort"
+        self.guilds: dict[str, dict[str, Any]] = {}  # id -> name, available, bot_role, members
         self.channels: dict[str, dict[str, Any]] = {}
         self.roles: dict[str, dict[str, Any]] = {}
-        self.members: dict[str, dict[str, Any]] = {}
+        self._role_guild: dict[str, str] = {}  # role id -> its server's id
+        self.members: dict[str, dict[str, Any]] = {}  # the members of ``guild_id``
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.scheduled_events: dict[str, dict[str, Any]] = {}
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
@@ -118,13 +133,41 @@ class FakeDiscord:
         self._drops: dict[str, int] = {}  # route -> how many more calls lose their connection
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self.add_role("@everyone", role_id=self.guild_id, permissions=1 << 10 | 1 << 11)
+        self.bot_role = self._open_guild(self.guild_id, self.guild_name, members=self.members)
         self.add_role("Moderators", permissions=MANAGE_GUILD)
         self.add_role("Champion")
-        self.bot_role = self.add_role("cohortbot", permissions=ADMINISTRATOR, position=10)
         for name in ("general", "welcome", "introductions"):
             self.add_channel(name)
         self.add_channel("Live room", kind=2)
+
+    def _open_guild(self, gid: str, name: str, *, members: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        self.guilds[gid] = {"id": gid, "name": name, "available": True, "members": members}
+        self.add_role("@everyone", role_id=gid, permissions=1 << 10 | 1 << 11, guild_id=gid)
+        bot_role = self.add_role("cohortbot", permissions=ADMINISTRATOR, position=10, guild_id=gid)
+        self.guilds[gid]["bot_role"] = bot_role
+        return bot_role
+
+    def add_guild(
+        self, name: str, *, shard: tuple[int, int] | None = None, channels: tuple[str, ...] = ("general",)
+    ) -> str:
+        """Another server the bot is in, with its own channels; ``shard=(i, n)``: an id that
+        Discord routes to shard ``i`` of ``n``. Added before the bot connects (or it learns
+        of the server only at its next IDENTIFY). Returns its id."""
+        gid = int(self.new_id())
+        while shard is not None and (gid >> 22) % shard[1] != shard[0]:
+            gid += 1 << 22  # the next id with another (timestamp) part
+        self._open_guild(str(gid), name, members={})
+        for channel in channels:
+            self.add_channel(channel, guild_id=str(gid))
+        return str(gid)
+
+    async def set_available(self, guild_id: str, available: bool) -> None:
+        """A server outage (GUILD_DELETE ``unavailable``) or its end (the full GUILD_CREATE)."""
+        self.guilds[guild_id]["available"] = available
+        if available:
+            await self.dispatch("GUILD_CREATE", self._guild_payload(guild_id))
+        else:
+            await self.dispatch("GUILD_DELETE", {"id": guild_id, "unavailable": True})
 
     # ------------------------------------------------------------------ model helpers
 
@@ -143,14 +186,22 @@ class FakeDiscord:
         }
 
     def add_role(
-        self, name: str, *, role_id: str | None = None, permissions: int = 0, position: int = 1
+        self,
+        name: str,
+        *,
+        role_id: str | None = None,
+        permissions: int = 0,
+        position: int = 1,
+        guild_id: str | None = None,
     ) -> dict[str, Any]:
         rid = role_id or self.new_id()
+        gid = guild_id or self.guild_id
+        self._role_guild[rid] = gid
         role = {
             "id": rid,
             "name": name,
             "permissions": str(permissions),
-            "position": 0 if rid == self.guild_id else position,
+            "position": 0 if rid == gid else position,
             "color": 0,
             "hoist": False,
             "managed": False,
@@ -160,15 +211,16 @@ class FakeDiscord:
         self.roles[rid] = role
         return role
 
-    def role_named(self, name: str) -> dict[str, Any]:
-        return next(r for r in self.roles.values() if r["name"] == name)
+    def role_named(self, name: str, *, guild_id: str | None = None) -> dict[str, Any]:
+        gid = guild_id or self.guild_id
+        return next(r for r in self.roles.values() if r["name"] == name and self._role_guild[r["id"]] == gid)
 
-    def add_channel(self, name: str, *, kind: int = 0) -> dict[str, Any]:
+    def add_channel(self, name: str, *, kind: int = 0, guild_id: str | None = None) -> dict[str, Any]:
         cid = self.new_id()
         channel = {
             "id": cid,
             "type": kind,
-            "guild_id": self.guild_id,
+            "guild_id": guild_id or self.guild_id,
             "name": name,
             "position": len(self.channels),
             "permission_overwrites": [],
@@ -183,8 +235,9 @@ class FakeDiscord:
         self.channels[cid] = channel
         return channel
 
-    def channel_named(self, name: str) -> dict[str, Any]:
-        return next(c for c in self.channels.values() if c.get("name") == name)
+    def channel_named(self, name: str, *, guild_id: str | None = None) -> dict[str, Any]:
+        gid = guild_id or self.guild_id
+        return next(c for c in self.channels.values() if c.get("name") == name and c.get("guild_id") == gid)
 
     def _member(
         self, user: dict[str, Any], *, roles: list[str], pending: bool, joined_at: str
@@ -202,30 +255,33 @@ class FakeDiscord:
             "premium_since": None,
         }
 
-    def _guild_payload(self) -> dict[str, Any]:
+    def _guild_payload(self, guild_id: str | None = None) -> dict[str, Any]:
+        guild = self.guilds[guild_id or self.guild_id]
+        gid = guild["id"]
         members = [
-            self._member(self.bot, roles=[self.bot_role["id"]], pending=False, joined_at=_now()),
-            *self.members.values(),
+            self._member(self.bot, roles=[guild["bot_role"]["id"]], pending=False, joined_at=_now()),
+            *guild["members"].values(),
         ]
+        channels = [c for c in self.channels.values() if c.get("guild_id") == gid]
         return {
-            "id": self.guild_id,
-            "name": self.guild_name,
+            "id": gid,
+            "name": guild["name"],
             "icon": None,
             "owner_id": self.new_id(),
             "features": [],
             "member_count": len(members),
             "members": members,
             "large": False,
-            "channels": [c for c in self.channels.values() if c["type"] in (0, 2)],
-            "threads": [c for c in self.channels.values() if c["type"] in (11, 12)],
-            "roles": list(self.roles.values()),
+            "channels": [c for c in channels if c["type"] in (0, 2)],
+            "threads": [c for c in channels if c["type"] in (11, 12)],
+            "roles": [r for r in self.roles.values() if self._role_guild[r["id"]] == gid],
             "emojis": [],
             "stickers": [],
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
             "soundboard_sounds": [],
-            "guild_scheduled_events": list(self.scheduled_events.values()),
+            "guild_scheduled_events": [e for e in self.scheduled_events.values() if e["guild_id"] == gid],
             "unavailable": False,
             "joined_at": _now(),
             "verification_level": 0,
@@ -522,7 +578,7 @@ class FakeDiscord:
         thread = {
             "id": tid,
             "type": body.get("type", 11),
-            "guild_id": self.guild_id,
+            "guild_id": self.channels[parent].get("guild_id", self.guild_id),
             "parent_id": parent,
             "name": body["name"],
             "owner_id": self.app_id,
@@ -543,27 +599,28 @@ class FakeDiscord:
         return _reply(thread, 201)
 
     async def _change_role(self, request: web.Request) -> web.Response:
+        guild = self.guilds.get(request.match_info["guild_id"])
         role = self.roles.get(request.match_info["role_id"])
-        member = self.members.get(request.match_info["user_id"])
+        member = guild["members"].get(request.match_info["user_id"]) if guild else None
         if role is None:
             return _error(404, 10011, "Unknown Role")
         if member is None:
             return _error(404, 10007, "Unknown Member")
-        if role["position"] >= self.bot_role["position"]:
+        if role["position"] >= guild["bot_role"]["position"]:  # type: ignore[index]
             return _error(403, 50013, "Missing Permissions")
         roles: list[str] = member["roles"]
         if request.method == "PUT" and role["id"] not in roles:
             roles.append(role["id"])
         elif request.method == "DELETE" and role["id"] in roles:
             roles.remove(role["id"])
-        await self.dispatch("GUILD_MEMBER_UPDATE", {**member, "guild_id": self.guild_id})
+        await self.dispatch("GUILD_MEMBER_UPDATE", {**member, "guild_id": guild["id"]})  # type: ignore[index]
         return _reply(None)
 
     async def _create_event(self, request: web.Request) -> web.Response:
         body = request[_CALL].json
         event = {
             "id": self.new_id(),
-            "guild_id": self.guild_id,
+            "guild_id": request.match_info["guild_id"],
             "creator_id": self.app_id,
             "user_count": 0,
             "name": body["name"],
@@ -642,8 +699,8 @@ class FakeDiscord:
                 await session.send(
                     "GUILD_MEMBERS_CHUNK",
                     {
-                        "guild_id": self.guild_id,
-                        "members": self._guild_payload()["members"],
+                        "guild_id": data["guild_id"],
+                        "members": self._guild_payload(str(data["guild_id"]))["members"],
                         "chunk_index": 0,
                         "chunk_count": 1,
                         "nonce": data.get("nonce"),
@@ -669,20 +726,24 @@ class FakeDiscord:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
         shard = data.get("shard") or [0, 1]
-        session = _Session(id=self.new_id(), ws=ws)
+        session = _Session(id=self.new_id(), ws=ws, shard=(int(shard[0]), int(shard[1])))
+        held = [gid for gid in self.guilds if session.holds(gid)]
         await session.send(
             "READY",
             {
                 "v": 10,
                 "user": self.bot,
-                "guilds": [{"id": self.guild_id, "unavailable": True}],
+                "guilds": [{"id": gid, "unavailable": True} for gid in held],
                 "session_id": session.id,
                 "resume_gateway_url": self.gateway_url,
                 "shard": shard,
                 "application": {"id": self.app_id, "flags": 0},
             },
         )
-        await session.send("GUILD_CREATE", self._guild_payload())
+        for gid in held:
+            available = self.guilds[gid]["available"]
+            payload = self._guild_payload(gid) if available else {"id": gid, "unavailable": True}
+            await session.send("GUILD_CREATE", payload)
         self._sessions[session.id] = session
         self.sessions.append({"intents": intents, "shard": shard, "session_id": session.id})
         return session
@@ -706,9 +767,14 @@ class FakeDiscord:
         return session
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send a DISPATCH to every session; a disconnected one gets it when it resumes."""
+        """Send a DISPATCH to the session of the shard holding its server (every session of
+        an unsharded bot); a disconnected one gets it when it resumes."""
+        guild_id: str | None = None
+        if isinstance(data, dict):
+            guild_id = data.get("id") if event in ("GUILD_CREATE", "GUILD_DELETE") else data.get("guild_id")
         for session in list(self._sessions.values()):
-            await session.send(event, data)
+            if session.holds(str(guild_id) if guild_id else None):
+                await session.send(event, data)
 
     async def disconnect_all(self, code: int = 4000) -> None:
         """Close every gateway socket with ``code`` (4000: resumable, like Discord's)."""
@@ -788,14 +854,16 @@ class FakeDiscord:
         roles: tuple[str, ...] = (),
         bot: bool = False,
         joined_at: datetime | None = None,
+        guild_id: str | None = None,
     ) -> dict[str, Any]:
         """A member joins (GUILD_MEMBER_ADD when connected; part of GUILD_CREATE otherwise)."""
+        gid = guild_id or self.guild_id
         user = self._user(user_id or self.new_id(), name, bot=bot)
-        role_ids = [self.role_named(r)["id"] if not r.isdigit() else r for r in roles]
+        role_ids = [self.role_named(r, guild_id=gid)["id"] if not r.isdigit() else r for r in roles]
         when = (joined_at or datetime.now(UTC)).isoformat()
         member = self._member(user, roles=role_ids, pending=pending, joined_at=when)
-        self.members[user["id"]] = member
-        await self.dispatch("GUILD_MEMBER_ADD", {**member, "guild_id": self.guild_id})
+        self.guilds[gid]["members"][user["id"]] = member
+        await self.dispatch("GUILD_MEMBER_ADD", {**member, "guild_id": gid})
         return member
 
     async def complete_onboarding(self, user_id: str) -> None:
