@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cohortbot.playbook.commands import OptionKind, OptionSpec
 from cohortbot.playbook.events import CommandInvoked
+from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import literal
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
@@ -44,7 +45,9 @@ async def _with_member(event: CommandInvoked, ctx: Ctx) -> Member | None:
 async def cmd_list(event: CommandInvoked, ctx: Ctx) -> None:
     await note_moderator(ctx, event.actor.user)
     members = await present_members(ctx)
-    lines = [*champion_lines(ctx, members), "", *candidate_lines(ctx, members, rules(ctx))]
+    candidates = candidate_lines(ctx, members, rules(ctx))
+    room = ctx.capabilities.max_message_length - len("\n".join(candidates)) - 2  # a blank line between
+    lines = [*fit_lines(champion_lines(ctx, members), room), "", *candidates]
     ctx.respond(event.interaction, "\n".join(lines).strip(), title="Community champions")
 
 

@@ -19,7 +19,7 @@ async def health(event: CommandInvoked, ctx: Ctx) -> None:
     report = await recent_report(ctx, weeks=weeks, with_today=True)
     ctx.respond(
         event.interaction,
-        report.text(),
+        report.text(ctx.capabilities.max_message_length),
         title=report.title,
         attachments=chart_files(ctx, report),
         footer=f"as of {timestamp(ctx.now)}",

@@ -56,7 +56,7 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
     report = await recent_report(ctx, weeks=ctx.config.weeks, with_today=False)
     message = RichMessage(
         title=report.title,
-        text=report.text(),
+        text=report.text(ctx.capabilities.max_message_length),
         attachments=chart_files(ctx, report),
         footer="Weekly health digest. /cohort health shows it any time.",
     )

@@ -33,6 +33,7 @@ from cohortbot.playbook.analytics.metrics import (
     weekly,
 )
 from cohortbot.playbook.charts import Chart
+from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import mention, timestamp
 from cohortbot.playbook.ports import ActivityRecord, Member
 from cohortbot.playbook.refs import ChannelRef
@@ -69,11 +70,12 @@ class HealthReport:
     charts: list[Chart] = field(default_factory=list)
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # (section, metric, value)
 
-    def text(self) -> str:
+    def text(self, limit: int | None = None) -> str:
+        """The report as message text; with ``limit``, cut to it with how many lines were left out."""
         lines = [f"**{h.label}**: {h.value}" + (f" ({h.change})" if h.change else "") for h in self.headline]
         for heading, body in self.sections:
             lines += ["", f"**{heading}**", *body]
-        return "\n".join(lines)
+        return "\n".join(lines if limit is None else fit_lines(lines, limit))
 
 
 def format_delay(delta: timedelta | None) -> str:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.durations import parse_duration
 from cohortbot.playbook.events import ButtonPressed, CommandInvoked
+from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import Select, SelectOption, literal, timestamp
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.step import Command, StepContext, command
@@ -151,7 +152,8 @@ async def match_history(event: CommandInvoked, ctx: Ctx) -> None:
     for m in latest.matches:
         why = literal(", ".join(m.shared) or ("/".join(m.cross) if m.cross else "random"))
         lines.append(f"- {names(m.members, erased=m.erased)} ({why}){' ✓ met' if m.confirmed else ''}")
-    ctx.respond(event.interaction, "\n".join(lines), title="Match rounds")
+    text = "\n".join(fit_lines(lines, ctx.capabilities.max_message_length))
+    ctx.respond(event.interaction, text, title="Match rounds")
 
 
 async def match_snooze(event: CommandInvoked, ctx: Ctx) -> None:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.durations import format_duration, parse_duration
 from cohortbot.playbook.events import CommandInvoked
+from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import literal, timestamp
 from cohortbot.playbook.step import Command, StepContext, command
 from cohortbot.playbook.steps.sessions.config import SessionsConfig
@@ -126,7 +127,8 @@ async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
     if deadlines:
         lines += ["", "**Deadlines**"]
         lines += [f"- **{literal(d.title)}** — closes {timestamp(d.due)}" for d in deadlines[:LISTED]]
-    ctx.respond(event.interaction, "\n".join(lines), title="Upcoming sessions")
+    text = "\n".join(fit_lines(lines, ctx.capabilities.max_message_length))
+    ctx.respond(event.interaction, text, title="Upcoming sessions")
 
 
 async def notes(event: CommandInvoked, ctx: Ctx) -> None:

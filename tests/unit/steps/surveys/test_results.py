@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +15,13 @@ import yaml
 from cohortbot.config.playbook import PlaybookError, load_playbooks
 from cohortbot.playbook.steps import STEPS
 from cohortbot.playbook.steps.surveys.config import Survey, SurveysConfig
-from cohortbot.playbook.steps.surveys.summary import answers_csv, nps_score, summary_charts, survey_summary
+from cohortbot.playbook.steps.surveys.summary import (
+    answers_csv,
+    nps_score,
+    summary_charts,
+    summary_lines,
+    survey_summary,
+)
 from tests.harness import Harness
 from tests.unit.steps.surveys.support import (
     PLAYBOOK,
@@ -306,3 +313,30 @@ def test_question_ids_and_survey_names_must_be_unique(tmp_path: Path, surveys: s
     with pytest.raises(PlaybookError) as caught:
         load_playbooks([write(tmp_path, "    surveys:\n" + surveys)], list(STEPS))
     assert error in str(caught.value)
+
+
+def test_results_of_a_big_round_fit_one_discord_message_and_say_what_the_csv_adds() -> None:
+    survey = Survey.model_validate(
+        {
+            "name": "retro",
+            "title": "Retro",
+            "questions": [
+                {"id": "good", "type": "text", "text": "What went well?", "max_length": 300},
+                {"id": "pace", "type": "scale", "text": "How is the pace?"},
+                {"id": "bad", "type": "text", "text": "What should change?", "max_length": 300},
+            ],
+        }
+    )
+    sets = [
+        {"round": "r1", "answers": {"good": f"{i:03} " + "<b>" * 99, "pace": "4", "bad": "x" * 300}}
+        for i in range(150)
+    ]
+    lines = summary_lines(survey_summary(survey, sets), limit=2000)
+    text = "\n".join(lines)
+    assert len(text) <= 2000
+    assert "**How is the pace?** (150 answer(s))" in text  # every question keeps its figures
+    assert "- mean 4.00 / 5; distribution 1: 0, 2: 0, 3: 0, 4: 150, 5: 0" in text
+    shown = [line for line in lines if line.startswith("- “")]
+    tails = re.findall(r"- … and (\d+) more \(export the CSV\)", text)
+    assert len(tails) == 2 and len(shown) + sum(int(n) for n in tails) == 300  # nothing silently lost
+    assert all("\\<b\\>" in line for line in shown if line.startswith("- “0"))  # as typed, not markup
