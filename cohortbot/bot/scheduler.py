@@ -5,6 +5,13 @@ APScheduler's CronTrigger computes *when* (in the community's zone, DST-correct)
 is injected, so tests and the console's ``/advance`` step through time without waiting.
 Exactly-once comes from the database: each occurrence is claimed under a unique constraint
 in the same transaction as the decision it causes.
+
+An idle round costs a constant number of queries however many communities and schedules
+there are: the scheduler remembers, per schedule, a moment up to which every occurrence is
+settled (claimed, by any process, or before the community's first sight), and asks the
+database again only once the next occurrence after it is due. That moment only moves
+forward (claims are never deleted, first sight never changes), so a bound remembered from an
+earlier round is still a true one, whatever the other processes claimed since.
 """
 
 from __future__ import annotations
@@ -81,6 +88,9 @@ class Scheduler:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self.calendar = CronCalendar()
+        # (community, schedule) -> every occurrence up to here is settled (see the module doc).
+        self._settled: dict[tuple[CommunityRef, str], datetime] = {}
+        self._settled_at: datetime | None = None   # the clock's time when they were learnt
 
     def wake(self) -> None:
         self._wake.set()
@@ -106,17 +116,24 @@ class Scheduler:
 
     async def run_due(self) -> int:
         """Fire every timer and schedule occurrence due now; returns how many fired."""
+        self._forget_if_time_went_back()
         fired = await self._run_timers()
         for community, step, spec in await self._schedules():
             fired += await self._run_schedule(community, step, spec)
         return fired
 
     async def next_due(self) -> datetime | None:
+        self._forget_if_time_went_back()
         async with self._uow() as uow:
             candidates = [await uow.timers.next_due()]
         now = self.clock.now()
         for community, step, spec in await self._schedules():
-            after = await self._start_after(community, step, spec, now)
+            # A remembered bound may be older than the truth: the answer is then earlier than
+            # needed, never later, and the round it wakes for learns the newer bound.
+            after = self._settled.get((community, f"{step}.{spec.name}"))
+            if after is None:
+                after = await self._start_after(community, step, spec, now)
+                self._settle(community, f"{step}.{spec.name}", after, now)
             trigger = self._trigger(community, spec)
             nominal = trigger.get_next_fire_time(after, after)
             if nominal is not None:
@@ -190,18 +207,37 @@ class Scheduler:
         seconds = int(spec.jitter_window.total_seconds())
         return nominal + timedelta(seconds=int.from_bytes(digest[:8], "big") % max(1, seconds))
 
+    def _settle(self, community: CommunityRef, name: str, until: datetime, now: datetime) -> None:
+        """Remember that every occurrence of ``name`` up to ``until`` is settled (as of ``now``)."""
+        key = (community, name)
+        self._settled[key] = max(until, self._settled.get(key, until))
+        self._settled_at = now if self._settled_at is None else max(self._settled_at, now)
+
+    def _forget_if_time_went_back(self) -> None:
+        """A clock set back (a test, an operator) makes the remembered bounds meaningless."""
+        if self._settled_at is not None and self.clock.now() < self._settled_at:
+            self._settled.clear()
+            self._settled_at = None
+
     async def _run_schedule(self, community: CommunityRef, step: str, spec: ScheduleSpec) -> int:
         now = self.clock.now()
         name = f"{step}.{spec.name}"
-        after = await self._start_after(community, step, spec, now)
         trigger = self._trigger(community, spec)
+        known = self._settled.get((community, name))
+        if known is not None:
+            upcoming = trigger.get_next_fire_time(known, known)
+            if upcoming is None or upcoming > now:   # nothing after the bound is due yet
+                return 0
+        after = await self._start_after(community, step, spec, now)
         due = [o for o in occurrences(trigger, after, now) if self._fire_at(community, step, spec, o) <= now]
         if not due:
+            self._settle(community, name, after, now)
             return 0
         *older, latest = due
         fire_at = self._fire_at(community, step, spec, latest)
         if now - fire_at > spec.grace:  # even the newest is too late: all of them were missed
             await self._record_missed(community, name, due, now)
+            self._settle(community, name, latest, now)
             return 0
         await self._record_missed(community, name, older, now)
         late = now - fire_at > LATE_AFTER
@@ -218,7 +254,10 @@ class Scheduler:
             status = "late" if late else "fired"
             return await uow.claims.claim(community, name, latest, status=status, now=now)
 
-        return int(await self.process(event, claim=claim))
+        fired = await self.process(event, claim=claim)
+        # Fired here, or claimed by another process (or already decided: the inbox knew it).
+        self._settle(community, name, latest, now)
+        return int(fired)
 
     async def _record_missed(
         self, community: CommunityRef, name: str, missed: list[datetime], now: datetime

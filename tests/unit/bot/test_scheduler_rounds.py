@@ -1,0 +1,94 @@
+"""What a scheduler round costs: an idle one asks the store the same few things however many
+communities and schedules there are, so many communities (or several processes polling
+often) do not slow the rounds down until occurrences are recorded as missed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cohortbot.bot.scheduler import Scheduler
+from cohortbot.playbook.events import MemberJoined
+from cohortbot.playbook.refs import CommunityRef, Platform, UserRef
+from tests.harness import Harness
+from tests.unit.bot.test_scheduler import STEPS_WITH_TICK, playbook, ticks
+
+START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)   # 08:00 Berlin; the ticks fire at 09:00 Berlin
+
+
+class Counting:
+    """A unit-of-work factory that counts the units of work opened."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+        self.opened = 0
+
+    def __call__(self) -> Any:
+        self.opened += 1
+        return self.factory()
+
+
+async def with_communities(tmp_path: Path, count: int) -> tuple[Harness, Scheduler, Counting]:
+    """A bot that has seen ``count`` communities, and a scheduler on it that counts its reads."""
+    bot = await Harness.start(tmp_path, playbook(), steps=STEPS_WITH_TICK, start=START)
+    for n in range(count):
+        community = CommunityRef(Platform.MEMORY, f"community-{n}", f"Community {n}")
+        await bot.runtime.submit(
+            MemberJoined(
+                community=community, occurred_at=START, event_id=f"join-{n}",
+                member=UserRef(Platform.MEMORY, "alice", "alice"), display_name="alice",
+            )
+        )
+    counting = Counting(bot.database.unit_of_work)
+    scheduler = Scheduler(
+        unit_of_work=counting, engine=bot.runtime.engine, process=bot.runtime.process, clock=bot.clock
+    )
+    return bot, scheduler, counting
+
+
+async def idle_round(scheduler: Scheduler, counting: Counting) -> int:
+    counting.opened = 0
+    assert await scheduler.run_due() == 0
+    await scheduler.next_due()
+    return counting.opened
+
+
+async def test_an_idle_round_costs_the_same_for_one_community_or_twenty(tmp_path: Path) -> None:
+    costs = []
+    for count in (1, 20):
+        bot, scheduler, counting = await with_communities(tmp_path, count)
+        try:
+            await scheduler.run_due()        # the first round learns where each schedule stands
+            await scheduler.next_due()
+            costs.append(await idle_round(scheduler, counting))
+        finally:
+            await bot.close()
+    assert costs[0] == costs[1] <= 4, costs
+
+
+async def test_a_known_schedule_is_asked_about_again_once_its_next_occurrence_is_due(tmp_path: Path) -> None:
+    bot, scheduler, counting = await with_communities(tmp_path, 20)
+    try:
+        await scheduler.run_due()
+        idle = await idle_round(scheduler, counting)
+        bot.clock.set(datetime(2026, 5, 4, 7, 0, 1, tzinfo=UTC))   # 09:00:01 Berlin
+        assert await scheduler.run_due() == 20
+        await bot.runtime.settle()
+        assert len(ticks(bot)) == 20
+        assert await idle_round(scheduler, counting) == idle
+        assert await scheduler.run_due() == 0   # never twice
+    finally:
+        await bot.close()
+
+
+async def test_a_clock_set_back_makes_the_next_round_ask_the_store_again(tmp_path: Path) -> None:
+    bot, scheduler, counting = await with_communities(tmp_path, 20)
+    try:
+        await scheduler.run_due()
+        idle = await idle_round(scheduler, counting)
+        bot.clock.set(datetime(2026, 5, 4, 5, 0, tzinfo=UTC))
+        assert await idle_round(scheduler, counting) >= idle + 20   # each schedule again
+    finally:
+        await bot.close()
