@@ -71,8 +71,9 @@ async def test_post_message_uploads_the_exact_png_bytes_into_its_channel(slack_h
         "upload",
         "files.completeUploadExternal",
     ]
-    (posted,) = fake.posted_in("CINTROS")
-    assert delivered.message is not None and delivered.message.id == posted["ts"]  # the post
+    posted, shared = fake.posted_in("CINTROS")  # the post, then the files' share
+    assert delivered.message is not None and delivered.message.id == posted["ts"]
+    assert [f["name"] for f in shared["files"]] == ["health.png"]
 
 
 async def test_a_reply_in_a_thread_shares_its_files_in_that_thread(slack_http: SlackHarness) -> None:

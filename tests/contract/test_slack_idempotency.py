@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from cohortbot.adapters.base import RetryableDeliveryError
 from cohortbot.adapters.slack import SlackAdapter
 from cohortbot.adapters.slack.idempotency import EVENT_TYPE, key_digest
 from cohortbot.playbook.actions import Action, PostMessage, SendDirectMessage, SendGroupMessage
-from cohortbot.playbook.messages import RichMessage
+from cohortbot.playbook.messages import Attachment, RichMessage
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
-from tests.contract.slack_fixtures import SlackHarness, slack_fake, slack_http
+from tests.contract.slack_fixtures import RecordingSink, SlackHarness, slack_fake, slack_http
 
 __all__ = ["slack_fake", "slack_http"]
 
@@ -129,3 +130,51 @@ async def test_a_group_dm_without_mpim_history_is_sent_anyway(slack_http: SlackH
     slack_http.fake.scopes.discard("mpim:history")
     await slack_http.adapter.perform(action, resumed=True)
     assert len(slack_http.fake.posted_in(channel)) == 1
+
+
+# ---------------------------------------------------------------------------- posts with files
+
+CHART = Attachment(filename="health.png", content_type="image/png", data=b"\x89PNG\r\n\x1a\n" + bytes(64))
+
+
+def digest(thread: str = "") -> PostMessage:
+    return PostMessage(
+        key="health:weekly:1",
+        community=COMMUNITY,
+        channel=INTROS,
+        thread=MessageRef(INTROS, thread) if thread else None,
+        message=RichMessage(text="This week's health", attachments=(CHART,)),
+    )
+
+
+@pytest.mark.parametrize("thread", ["", PARENT], ids=["channel", "thread"])
+async def test_a_resumed_post_whose_files_were_shared_shares_nothing_again(
+    slack_http: SlackHarness, thread: str
+) -> None:
+    first = await slack_http.adapter.perform(digest(thread))
+    fresh = SlackAdapter(slack_http.adapter.config)
+    await fresh.start(RecordingSink(), ())  # knows who it is (auth.test): whose shares to count
+    try:
+        again = await fresh.perform(digest(thread), resumed=True)
+    finally:
+        await fresh.close()
+    assert first.message is not None and again.message is not None
+    assert again.message.id == first.message.id
+    assert len(slack_http.fake.shares) == 1
+    assert len([m for m in slack_http.fake.posted_in("CINTROS") if "metadata" in m]) == 1
+
+
+async def test_a_resumed_post_whose_files_never_went_shares_them_once(slack_http: SlackHarness) -> None:
+    fake = slack_http.fake
+    fake.fail_next("files.getUploadURLExternal", status=200, error="internal_error", retry_after=None)
+    with pytest.raises(RetryableDeliveryError):
+        await slack_http.adapter.perform(digest())  # the text went out, the files did not
+    fresh = SlackAdapter(slack_http.adapter.config)  # then the process died
+    await fresh.start(RecordingSink(), ())
+    try:
+        await fresh.perform(digest(), resumed=True)
+    finally:
+        await fresh.close()
+    (share,) = fake.shares
+    assert [f.filename for f in share.files] == ["health.png"]
+    assert len([m for m in fake.posted_in("CINTROS") if "metadata" in m]) == 1

@@ -154,6 +154,7 @@ class SlackAdapter:
             raise SlackStartupError(f"cannot reach the Slack API ({type(exc).__name__})") from None
         self.community = translate.community_ref(str(auth["team_id"]), str(auth.get("team") or ""))
         self.bot_user_id = str(auth.get("user_id") or "")
+        self._performer.bot_user_id = self.bot_user_id
         self.bot_id = str(auth.get("bot_id") or "")
         if self.config.community_channel:
             spec = self.config.community_channel.removeprefix("#")

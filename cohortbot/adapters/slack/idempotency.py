@@ -16,6 +16,8 @@ What remains (at-least-once, never at-most-once):
   public channel the bot posts to through ``chat:write.public``, ``channel_not_found``), the
   message is posted: a rare second copy is better than a lost welcome. If Slack can't answer
   now (5xx, 429, timeout), the delivery is retried later instead.
+- A post found this way whose attachments follow it is done when the bot shared files with
+  those names after it in the same conversation; otherwise they are shared (again).
 - Only the last ``LookBack.window`` (a day) and ``LookBack.pages`` pages of
   ``LookBack.page_size`` messages are read: in a channel busier than that since the first
   attempt, an older copy is not found.
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,30 +77,54 @@ class PostedMessages:
         does not answer now raises ``RetryableDeliveryError`` (try again later).
         """
         digest = key_digest(key)
-        oldest = self._now() - self.look_back.window
+        oldest = f"{(self._now() - self.look_back.window).timestamp():.6f}"
+        try:
+            async for message in self._scan(channel_id, thread_ts=thread_ts, oldest=oldest):
+                if _carries(message, digest):
+                    return str(message.get("ts", "")) or None
+        except PermanentDeliveryError as exc:
+            log.warning("Slack: cannot check whether %s was already posted (%s); posting it", key, exc)
+        return None
+
+    async def files_shared_after(
+        self, channel_id: str, ts: str, names: set[str], *, by_user: str, thread_ts: str = ""
+    ) -> bool:
+        """Whether ``by_user`` shared files with all these ``names`` after message ``ts``.
+
+        A post found by :meth:`find` may have had its files shared before the crash too.
+        A conversation the bot may not read: False (the files are shared again).
+        """
+        shared: set[str] = set()
+        try:
+            async for message in self._scan(channel_id, thread_ts=thread_ts, oldest=ts):
+                if by_user and message.get("user") == by_user:
+                    files = [f for f in message.get("files") or () if isinstance(f, dict)]
+                    shared.update(str(f.get("name", "")) for f in files)
+        except PermanentDeliveryError as exc:
+            log.warning("Slack: cannot check whether the files after %s were shared (%s)", ts, exc)
+            return False
+        return bool(by_user) and names <= shared
+
+    async def _scan(self, channel_id: str, *, thread_ts: str, oldest: str) -> AsyncIterator[dict[str, Any]]:
+        """The conversation's (thread's) messages since ``oldest``, up to the look-back's pages."""
         method = "conversations.replies" if thread_ts else "conversations.history"
         params: dict[str, Any] = {
             "channel": channel_id,
-            "oldest": f"{oldest.timestamp():.6f}",
+            "oldest": oldest,
             "limit": self.look_back.page_size,
             "include_all_metadata": True,
         }
         if thread_ts:
             params["ts"] = thread_ts
         for _ in range(self.look_back.pages):
-            try:
-                data = await self.api.call(method, **params)
-            except PermanentDeliveryError as exc:
-                log.warning("Slack: cannot check whether %s was already posted (%s); posting it", key, exc)
-                return None
+            data = await self.api.call(method, **params)
             for message in data.get("messages") or ():
-                if _carries(message, digest):
-                    return str(message.get("ts", "")) or None
+                if isinstance(message, dict):
+                    yield message
             cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
-                return None
+                return
             params["cursor"] = cursor
-        return None
 
 
 def _carries(message: Any, digest: str) -> bool:

@@ -31,7 +31,8 @@ resumes with the files.
 **Posting once.** Every message carries its action's key as metadata (``idempotency.py``).
 A post that may already be on Slack (a ``resumed`` delivery after a dead process, or a 5xx,
 a timeout or a dropped connection from ``chat.postMessage``) is looked for first and not
-posted again if found. After a 5xx the request is finished, so the performer looks and sends
+posted again if found (nor its files, if the bot shared files of those names after it).
+After a 5xx the request is finished, so the performer looks and sends
 once more in the same attempt; after a timeout it may still be in flight, so the deliverer's
 retry (a little later) looks first. Answers through a response_url carry no metadata and
 can't be looked for: a resumed one may be answered twice (ephemeral, to one member).
@@ -165,6 +166,8 @@ class SlackPerformer:
         self._group_locks: dict[str, asyncio.Lock] = {}
         self._progress = TtlCache(_PROGRESS_TTL)  # action key -> {step: result} of steps done
         self._uncertain = TtlCache(_UNCERTAIN_TTL)  # action keys whose post may be on Slack
+        self._found: dict[str, bool] = {}  # action keys whose post was found, not posted, just now
+        self.bot_user_id = ""  # set once the adapter knows it (auth.test): who shared files
 
     async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
         if resumed:
@@ -199,6 +202,7 @@ class SlackPerformer:
             if found:
                 log.info("Slack: %s was already posted (%s); not posting it again", key, found)
                 self._uncertain.forget(key)
+                self._found[key] = True
                 return found
         names = await self._channel_names_for(message)
         params: dict[str, Any] = {
@@ -222,6 +226,7 @@ class SlackPerformer:
             found = await self.posted.find(key, channel_id, thread_ts=thread_ts)
             if found:
                 self._uncertain.forget(key)
+                self._found[key] = True
                 return found
             data = await self.api.call("chat.postMessage", refusals=refusals, **params)
         self._uncertain.forget(key)
@@ -247,7 +252,9 @@ class SlackPerformer:
     ) -> str:
         """The message, then its attachments in the same conversation (thread); its ts."""
         if not message.attachments:
-            return await self._post(key, channel_id, message, thread_ts=thread_ts, refusals=refusals)
+            ts = await self._post(key, channel_id, message, thread_ts=thread_ts, refusals=refusals)
+            self._found.pop(key, None)
+            return ts
         ts = await self._step(
             key,
             "post",
@@ -255,9 +262,18 @@ class SlackPerformer:
                 key, channel_id, message, thread_ts=thread_ts, refusals=refusals, files_note=""
             ),
         )
-        await self._step(
-            key, "files", lambda: self._upload(message.attachments, channel_id, thread_ts=thread_ts)
-        )
+        if self._found.pop(key, False) and await self.posted.files_shared_after(
+            channel_id,
+            ts,
+            {f.filename for f in message.attachments},
+            by_user=self.bot_user_id,
+            thread_ts=thread_ts,
+        ):
+            log.info("Slack: the files of %s were shared already; not sharing them again", key)
+        else:
+            await self._step(
+                key, "files", lambda: self._upload(message.attachments, channel_id, thread_ts=thread_ts)
+            )
         self._progress.forget(key)
         return ts
 

@@ -457,6 +457,17 @@ class FakeSlack:
         uploaded = [f for f in files if f is not None]
         for f, spec in zip(uploaded, wanted, strict=True):
             f.title, f.shared = str(spec.get("title") or f.filename), True
+        file_message: dict[str, Any] = {  # how a share shows in the conversation
+            "type": "message",
+            "ts": f"{time.time():.0f}.{next(self._ts):06d}",
+            "text": str(p.get("initial_comment") or ""),
+            "user": self.bot_user_id,
+            "upload": True,
+            "files": [{"id": f.file_id, "name": f.filename, "title": f.title} for f in uploaded],
+        }
+        if p.get("thread_ts"):
+            file_message["thread_ts"] = str(p["thread_ts"])
+        self.messages.setdefault(channel, []).append(file_message)
         self.shares.append(
             SharedFiles(
                 channel=channel,
