@@ -1,12 +1,6 @@
 """Engine actions -> Slack Web API calls. No playbook logic: each action maps to one recipe.
 
-Roles on Slack are **user groups** (``@handle``). ``usergroups.users.update`` replaces the
-whole member list, so a grant or revoke is a read-modify-write under a per-group lock (two
-grants in the same process never lose each other). Where the workspace or token does not
-allow user groups (free plans answer ``paid_teams_only``; also ``not_allowed_token_type``,
-``missing_scope``...), a *channel named after the role* stands in: granting invites the
-member to ``#role``, revoking removes them. That channel must exist (create it once; the
-bot must be a member of a private one).
+Roles (user groups, or a channel named after the role) are in ``roles.py``.
 
 **Files.** A ``RichMessage``'s attachments (charts, a CSV, a JSON export) are uploaded
 (``SlackApi.upload_files``, slack_sdk's ``files_upload_v2``) right *after* the message, into
@@ -42,7 +36,6 @@ membership changes are idempotent by nature; ``views.open`` needs a fresh trigge
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -68,6 +61,7 @@ from cohortbot.adapters.slack.api import (
 )
 from cohortbot.adapters.slack.idempotency import LookBack, PostedMessages, metadata_for
 from cohortbot.adapters.slack.render import attachment_names, render_form, render_message, to_mrkdwn
+from cohortbot.adapters.slack.roles import USERGROUPS_UNAVAILABLE, SlackRoles
 from cohortbot.adapters.slack.translate import interaction_context
 from cohortbot.playbook.actions import (
     Action,
@@ -87,24 +81,10 @@ from cohortbot.playbook.actions import (
 from cohortbot.playbook.messages import Attachment, RichMessage
 from cohortbot.playbook.refs import ChannelRef, MessageRef, Platform
 
-__all__ = ["USERGROUPS_UNAVAILABLE", "SlackPerformer", "emoji_name"]
+__all__ = ["USERGROUPS_UNAVAILABLE", "SlackPerformer", "emoji_name"]  # USERGROUPS_UNAVAILABLE: roles.py
 
 log = logging.getLogger(__name__)
 
-# Errors meaning "this workspace/token can't manage user groups": use the channel fallback.
-USERGROUPS_UNAVAILABLE = frozenset(
-    {
-        "paid_teams_only",
-        "not_allowed_token_type",
-        "missing_scope",
-        "permission_denied",
-        "no_permission",
-        "plan_upgrade_required",
-        "feature_not_enabled",
-    }
-)
-_ALREADY_IN_CHANNEL = frozenset({"already_in_channel", "cant_invite_self"})
-_NOT_IN_CHANNEL = frozenset({"not_in_channel", "cant_kick_self", "user_not_in_channel"})
 # Slack names reactions; the engine may use the characters themselves.
 _EMOJI_NAMES = {
     "👋": "wave",
@@ -163,7 +143,7 @@ class SlackPerformer:
         self.posted = PostedMessages(
             api, now=now or (lambda: datetime.now(UTC)), look_back=look_back or LookBack()
         )
-        self._group_locks: dict[str, asyncio.Lock] = {}
+        self.roles = SlackRoles(api)
         self._progress = TtlCache(_PROGRESS_TTL)  # action key -> {step: result} of steps done
         self._uncertain = TtlCache(_UNCERTAIN_TTL)  # action keys whose post may be on Slack
         self._found: dict[str, bool] = {}  # action keys whose post was found, not posted, just now
@@ -436,11 +416,11 @@ class SlackPerformer:
 
     @_perform.register
     async def _grant(self, action: GrantRole) -> Delivered:
-        return await self._set_role(action.role, action.member.id, member=True)
+        return await self.roles.set(action.role, action.member.id, member=True)
 
     @_perform.register
     async def _revoke(self, action: RevokeRole) -> Delivered:
-        return await self._set_role(action.role, action.member.id, member=False)
+        return await self.roles.set(action.role, action.member.id, member=False)
 
     @_perform.register
     async def _live_session(self, action: CreateLiveSession) -> Delivered:
@@ -449,69 +429,3 @@ class SlackPerformer:
     @_perform.register
     async def _poll(self, action: CreatePoll) -> Delivered:
         raise PermanentDeliveryError("Slack has no native polls (the playbook posts buttons instead)")
-
-    # ------------------------------------------------------------------ roles
-
-    async def _set_role(self, role: str, user_id: str, *, member: bool) -> Delivered:
-        handle = role.removeprefix("@")
-        try:
-            group = await self._group(handle)
-            group_id = str(group["id"])
-            async with self._group_locks.setdefault(group_id, asyncio.Lock()):
-                await self._update_group(group, user_id, member=member)
-        except SlackCallError as exc:
-            if exc.code not in USERGROUPS_UNAVAILABLE:
-                raise
-            return await self._set_role_by_channel(handle, user_id, member=member)
-        self.api.groups.forget("all")  # actors' roles change with it
-        return Delivered(platform_id=group_id)
-
-    async def _update_group(self, group: dict[str, Any], user_id: str, *, member: bool) -> None:
-        """Read-modify-write: usergroups.users.update replaces the whole list."""
-        group_id = str(group["id"])
-        disabled = bool(group.get("date_delete"))
-        users: list[str] = []
-        if not disabled:
-            data = await self.api.call("usergroups.users.list", usergroup=group_id)
-            users = [str(u) for u in data.get("users") or ()]
-        if member:
-            if user_id in users:
-                return
-            if disabled:
-                await self.api.call("usergroups.enable", usergroup=group_id)
-            await self.api.call(
-                "usergroups.users.update", usergroup=group_id, users=",".join([*users, user_id])
-            )
-            return
-        if user_id not in users:
-            return
-        remaining = [u for u in users if u != user_id]
-        if remaining:
-            await self.api.call("usergroups.users.update", usergroup=group_id, users=",".join(remaining))
-        else:
-            # Slack refuses an empty member list; a group is emptied by disabling it.
-            await self.api.call("usergroups.disable", usergroup=group_id)
-
-    async def _group(self, handle: str) -> dict[str, Any]:
-        data = await self.api.call("usergroups.list", include_disabled=True)
-        for group in data.get("usergroups") or ():
-            if handle in (group.get("handle"), group.get("name"), group.get("id")):
-                return dict(group)
-        raise PermanentDeliveryError(
-            f"Slack user group @{handle} not found: create it (Slack > People > User groups) for this role"
-        )
-
-    async def _set_role_by_channel(self, handle: str, user_id: str, *, member: bool) -> Delivered:
-        log.info("Slack user groups unavailable; role %s is membership of channel #%s", handle, handle)
-        channel_id = await self.api.resolve_channel(handle)
-        try:
-            if member:
-                await self.api.call("conversations.invite", channel=channel_id, users=user_id)
-            else:
-                await self.api.call("conversations.kick", channel=channel_id, user=user_id)
-        except SlackCallError as exc:
-            # Already there / already gone is success. (not_in_channel on invite means the
-            # *bot* is not in the channel: a real error.)
-            if exc.code not in (_ALREADY_IN_CHANNEL if member else _NOT_IN_CHANNEL):
-                raise
-        return Delivered(platform_id=channel_id)
