@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,11 +31,12 @@ steps:
   welcome: {message: "Hi {member}!"}
 """
 
-UNSHARDED: dict[str, str] = {}
-SHARDED = {"DISCORD_SHARD_COUNT": "2"}  # both shards in this process
+UNSHARDED: dict[str, Any] = {}
+# This process runs shard 1 of 2, which holds the fake's server.
+SHARDED: dict[str, Any] = {"DISCORD_SHARD_COUNT": 2, "DISCORD_SHARD_IDS": [1]}
 
 
-async def running_bot(fake: FakeDiscord, tmp_path: Path, **env: str) -> tuple[App, asyncio.Task[None]]:
+async def running_bot(fake: FakeDiscord, tmp_path: Path, **env: Any) -> tuple[App, asyncio.Task[None]]:
     file = tmp_path / "playbook.yaml"
     file.write_text(textwrap.dedent(PLAYBOOK))
     settings, platforms = run_settings(
@@ -62,7 +64,7 @@ async def stopped_with(app: App, task: asyncio.Task[None]) -> str:
 
 @pytest.mark.parametrize("env", [UNSHARDED, SHARDED], ids=["unsharded", "sharded"])
 async def test_a_token_reset_while_running_stops_the_bot_saying_what_to_fix(
-    discord_fake: FakeDiscord, tmp_path: Path, env: dict[str, str]
+    discord_fake: FakeDiscord, tmp_path: Path, env: dict[str, Any]
 ) -> None:
     app, task = await running_bot(discord_fake, tmp_path, **env)
     await discord_fake.disconnect_all(code=4004)
@@ -90,7 +92,7 @@ async def test_a_failed_shard_stops_the_sharded_bot_instead_of_leaving_it_deaf(
     app, task = await running_bot(discord_fake, tmp_path, **SHARDED)
     # A frame discord.py fails on outside its parsers (it writes into ``d`` before any parser):
     # a sharded client then closes every shard; unsharded, the gateway is connected again.
-    await discord_fake.dispatch("RESUMED", None)
+    await discord_fake.dispatch("RESUMED", None, shard=1)
 
     reason = await stopped_with(app, task)
     assert "shard failed" in reason and "TypeError" in reason and "restart the bot" in reason

@@ -766,14 +766,16 @@ class FakeDiscord:
         await session.send("RESUMED", {})
         return session
 
-    async def dispatch(self, event: str, data: Any) -> None:
+    async def dispatch(self, event: str, data: Any, *, shard: int | None = None) -> None:
         """Send a DISPATCH to the session of the shard holding its server (every session of
-        an unsharded bot); a disconnected one gets it when it resumes."""
+        an unsharded bot), or to the sessions of ``shard`` (a frame for one session, like
+        RESUMED); a disconnected one gets it when it resumes."""
         guild_id: str | None = None
         if isinstance(data, dict):
             guild_id = data.get("id") if event in ("GUILD_CREATE", "GUILD_DELETE") else data.get("guild_id")
         for session in list(self._sessions.values()):
-            if session.holds(str(guild_id) if guild_id else None):
+            routed = session.holds(str(guild_id) if guild_id else None)
+            if routed if shard is None else session.shard[0] == shard:
                 await session.send(event, data)
 
     async def disconnect_all(self, code: int = 4000) -> None:
