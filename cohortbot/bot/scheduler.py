@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import random
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,6 +81,7 @@ class Scheduler:
         process: Process,
         clock: Clock,
         poll_seconds: float = 30.0,
+        rng: random.Random | None = None,
     ) -> None:
         self._uow = unit_of_work
         self.engine = engine
@@ -91,6 +93,7 @@ class Scheduler:
         # (community, schedule) -> every occurrence up to here is settled (see the module doc).
         self._settled: dict[tuple[CommunityRef, str], datetime] = {}
         self._settled_at: datetime | None = None   # the clock's time when they were learnt
+        self._random = rng or random.Random()   # where a spread round starts
 
     def wake(self) -> None:
         self._wake.set()
@@ -98,7 +101,7 @@ class Scheduler:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await self.run_due()
+                await self.run_due(spread=True)
                 upcoming = await self.next_due()
             except Exception:
                 log.exception("scheduler round failed; retrying shortly")
@@ -114,11 +117,21 @@ class Scheduler:
 
     # ------------------------------------------------------------------ one round
 
-    async def run_due(self) -> int:
-        """Fire every timer and schedule occurrence due now; returns how many fired."""
+    async def run_due(self, *, spread: bool = False) -> int:
+        """Fire every timer and schedule occurrence due now; returns how many fired.
+
+        ``spread``: start the round at a random schedule (the background loop does), so that
+        processes sharing the database work on different occurrences at the same time instead
+        of queueing behind one another's claim of the same one. Without it (``advance``: the
+        console and tests), occurrences fire in a fixed order.
+        """
         self._forget_if_time_went_back()
         fired = await self._run_timers()
-        for community, step, spec in await self._schedules():
+        found = await self._schedules()
+        if spread and found:
+            start = self._random.randrange(len(found))
+            found = found[start:] + found[:start]
+        for community, step, spec in found:
             fired += await self._run_schedule(community, step, spec)
         return fired
 

@@ -1,9 +1,12 @@
 """What a scheduler round costs: an idle one asks the store the same few things however many
 communities and schedules there are, so many communities (or several processes polling
-often) do not slow the rounds down until occurrences are recorded as missed."""
+often) do not slow the rounds down until occurrences are recorded as missed; and processes
+sharing a database start their rounds at different schedules rather than queueing behind one
+another's claim of the same occurrence."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +33,9 @@ class Counting:
         return self.factory()
 
 
-async def with_communities(tmp_path: Path, count: int) -> tuple[Harness, Scheduler, Counting]:
+async def with_communities(
+    tmp_path: Path, count: int, *, rng: random.Random | None = None
+) -> tuple[Harness, Scheduler, Counting]:
     """A bot that has seen ``count`` communities, and a scheduler on it that counts its reads."""
     bot = await Harness.start(tmp_path, playbook(), steps=STEPS_WITH_TICK, start=START)
     for n in range(count):
@@ -43,7 +48,8 @@ async def with_communities(tmp_path: Path, count: int) -> tuple[Harness, Schedul
         )
     counting = Counting(bot.database.unit_of_work)
     scheduler = Scheduler(
-        unit_of_work=counting, engine=bot.runtime.engine, process=bot.runtime.process, clock=bot.clock
+        unit_of_work=counting, engine=bot.runtime.engine, process=bot.runtime.process, clock=bot.clock,
+        rng=rng,
     )
     return bot, scheduler, counting
 
@@ -92,3 +98,35 @@ async def test_a_clock_set_back_makes_the_next_round_ask_the_store_again(tmp_pat
         assert await idle_round(scheduler, counting) >= idle + 20   # each schedule again
     finally:
         await bot.close()
+
+
+async def fired_order(tmp_path: Path, count: int, *, seed: int, spread: bool) -> list[str]:
+    """The communities whose 09:00 occurrence a round fired, in the order it fired them."""
+    bot, scheduler, _ = await with_communities(tmp_path, count, rng=random.Random(seed))
+    fired: list[str] = []
+    process = scheduler.process
+
+    async def recording(event: Any, **kw: Any) -> bool:
+        fired.append(event.community.id)
+        return await process(event, **kw)
+
+    scheduler.process = recording
+    try:
+        bot.clock.set(datetime(2026, 5, 4, 7, 0, 1, tzinfo=UTC))
+        assert await scheduler.run_due(spread=spread) == count
+    finally:
+        await bot.close()
+    assert sorted(fired) == sorted(f"community-{n}" for n in range(count))   # each of them, once
+    return fired
+
+
+async def test_the_background_rounds_of_two_processes_start_at_different_schedules(tmp_path: Path) -> None:
+    first = await fired_order(tmp_path, 20, seed=1, spread=True)
+    second = await fired_order(tmp_path, 20, seed=2, spread=True)
+    assert first[0] != second[0]
+
+
+async def test_without_spreading_a_round_fires_in_the_same_order_every_time(tmp_path: Path) -> None:
+    first = await fired_order(tmp_path, 5, seed=1, spread=False)
+    second = await fired_order(tmp_path, 5, seed=2, spread=False)
+    assert first == second == sorted(first)
