@@ -1,0 +1,236 @@
+"""The fleet proofs: three bot processes share one database while one of them keeps being killed.
+
+Each worker (``fleet_worker.py``) is the real runtime (scheduler, deliverer, intake) on a
+compressed clock shared by all (a simulated minute per wall second): six communities with
+twelve schedules each, every other simulated minute for 28 minutes, 1,008 occurrences in
+about half a minute. A killer SIGKILLs a random
+worker at random moments (seeded) and starts it again at once. When the window is over, the
+survivors drain and are stopped with SIGTERM; then the database and the platform file must
+show every occurrence claimed once, posted, and seen by members once:
+
+- zero misses: every occurrence has its claim (posted on time or late, never ``missed``) and
+  its delivered outbox row, none pending, none parked;
+- zero duplicates as members see them: the platform file holds each post's key (its Discord
+  nonce) for every occurrence, and nothing else;
+- a raw repeat (a process killed between the platform call and recording it) is reported, and
+  is always performed as ``resumed``, which is what makes the adapters send it idempotently.
+
+With shards, a worker's platform serves only the communities of its shard, as Discord routes a
+guild (``(guild_id >> 22) % shard_count``): every post is performed by its shard's process.
+
+SQLite is left out: its single writer is shared here by three processes polling ten times a
+second, and the proof is about the production setup of several processes, which is PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from cohortbot.storage import Database
+from cohortbot.storage._sql import CLAIMS, OUTBOX
+from tests.storage.conftest import Backend, _backend, _migrated
+from tests.storage.fleet_worker import (
+    COMMUNITIES,
+    T0,
+    WINDOW_END,
+    expected_occurrences,
+    playbook_yaml,
+    read_platform,
+    shard_of,
+)
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 3
+SPEED = 60.0            # a simulated minute per wall second
+STARTUP = 2.0           # wall seconds between spawning the workers and T0
+KILLS = 6
+DRAIN_TIMEOUT = 30.0    # wall seconds for the survivors to post what is left
+
+
+@pytest.fixture
+async def backend(tmp_path: Path) -> AsyncIterator[Backend]:
+    async with _backend("postgresql", tmp_path) as found:
+        yield found
+
+
+@pytest.fixture
+async def db(backend: Backend) -> AsyncIterator[Database]:
+    async with _migrated(backend) as database:
+        async with database.unit_of_work() as uow:   # the bot has seen each community at T0
+            for community in COMMUNITIES:
+                await uow.communities.seen(community, playbook="Fleet", now=T0)
+            await uow.commit()
+        yield database
+
+
+def wall(epoch: float, simulated: float) -> float:
+    """The wall time at which the compressed clock shows T0 + ``simulated`` seconds."""
+    return epoch + simulated / SPEED
+
+
+@dataclass
+class Fleet:
+    backend: Backend
+    tmp_path: Path
+    epoch: float
+    shards: int | None = None
+    procs: list[asyncio.subprocess.Process] = field(default_factory=list)
+    kills: list[tuple[float, int]] = field(default_factory=list)   # (simulated seconds, worker)
+
+    @property
+    def platform_file(self) -> Path:
+        return self.tmp_path / "platform.jsonl"
+
+    def serves(self, index: int) -> str:
+        if self.shards is None:
+            return ""
+        return ",".join(c.id for c in COMMUNITIES if shard_of(c, self.shards) == index)
+
+    async def spawn(self, index: int) -> asyncio.subprocess.Process:
+        env = {**os.environ, "FLEET_DATABASE_URL": self.backend.url}
+        if self.backend.schema:
+            env["FLEET_SCHEMA"] = self.backend.schema
+        playbook = self.tmp_path / "fleet.yaml"
+        if not playbook.exists():
+            playbook.write_text(playbook_yaml())
+        args = [
+            "--playbook", str(playbook), "--platform-file", str(self.platform_file),
+            "--epoch", repr(self.epoch), "--speed", repr(SPEED),
+        ]
+        if self.shards is not None:
+            args += ["--serves", self.serves(index)]
+        log = (self.tmp_path / f"worker-{index}.log").open("ab")
+        try:
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.storage.fleet_worker", *args,
+                cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+            )
+        finally:
+            log.close()
+
+    async def start(self) -> None:
+        self.procs = [await self.spawn(i) for i in range(WORKERS)]
+
+    async def kill_randomly(self, rng: random.Random, until: float) -> None:
+        """SIGKILL a random worker at random moments before ``until`` (wall), restarting it at once."""
+        moments = sorted(rng.uniform(time.time() + STARTUP + 1, until) for _ in range(KILLS))
+        for moment in moments:
+            await asyncio.sleep(max(0.0, moment - time.time()))
+            index = rng.randrange(WORKERS)
+            victim = self.procs[index]
+            victim.send_signal(signal.SIGKILL)
+            await victim.wait()
+            self.kills.append(((time.time() - self.epoch) * SPEED, index))
+            self.procs[index] = await self.spawn(index)
+
+    async def stop(self) -> list[int | None]:
+        for proc in self.procs:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        codes = []
+        for proc in self.procs:
+            try:
+                codes.append(await asyncio.wait_for(proc.wait(), timeout=20))
+            except TimeoutError:
+                proc.kill()
+                codes.append(await proc.wait())
+        return codes
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text()[-3000:] for p in sorted(self.tmp_path.glob("worker-*.log")))
+
+
+async def settled(db: Database, expected: set[str], deadline: float) -> None:
+    """Wait until every expected post is delivered and nothing is left pending (or the deadline)."""
+    while time.time() < deadline:
+        async with db.unit_of_work() as uow:
+            rows = (await uow._session.execute(select(OUTBOX.c.key, OUTBOX.c.status))).all()
+        delivered = {key for key, status in rows if status == "delivered"}
+        if expected <= delivered and all(status != "pending" for _, status in rows):
+            return
+        await asyncio.sleep(0.25)
+
+
+async def run_fleet(db: Database, backend: Backend, tmp_path: Path, *, shards: int | None) -> Fleet:
+    fleet = Fleet(backend, tmp_path, epoch=time.time() + STARTUP, shards=shards)
+    window_end = wall(fleet.epoch, (WINDOW_END - T0).total_seconds())
+    await fleet.start()
+    try:
+        await fleet.kill_randomly(random.Random(20260302 + (shards or 0)), until=window_end)
+        await asyncio.sleep(max(0.0, window_end - time.time()))
+        await settled(db, expected_occurrences(), time.time() + DRAIN_TIMEOUT)
+    finally:
+        codes = await fleet.stop()
+    assert codes == [0] * WORKERS, f"a worker did not stop cleanly: {codes}\n{fleet.logs()}"
+    return fleet
+
+
+async def check(db: Database, fleet: Fleet) -> Counter[str]:
+    """Every occurrence claimed once and posted once; returns how often each key was performed."""
+    expected = expected_occurrences()
+    async with db.unit_of_work() as uow:
+        claims = (await uow._session.execute(select(CLAIMS.c.status))).scalars().all()
+        times = await uow._session.execute(select(CLAIMS.c.occurrence, CLAIMS.c.claimed_at))
+        lags = sorted((claimed - occurrence).total_seconds() for occurrence, claimed in times)
+        missed = (
+            await uow._session.execute(
+                select(CLAIMS.c.community_id, CLAIMS.c.schedule, CLAIMS.c.occurrence, CLAIMS.c.claimed_at)
+                .where(CLAIMS.c.status == "missed").order_by(CLAIMS.c.claimed_at)
+            )
+        ).all()
+        outbox = (await uow._session.execute(select(OUTBOX.c.key, OUTBOX.c.status))).all()
+    performed = read_platform(fleet.platform_file)
+    counts = Counter(d.key for d in performed)
+    statuses = Counter(claims)
+    repeats = sum(n - 1 for n in counts.values())
+    print(
+        f"\nfleet (shards={fleet.shards}): {len(expected)} occurrences, {len(fleet.kills)} kills "
+        f"at simulated seconds/worker {[(round(t), w) for t, w in fleet.kills]}, claims {dict(statuses)}, "
+        f"{len(counts)} distinct posts, {len(counts) - len(expected & set(counts))} unexpected, "
+        f"{len(expected - set(counts))} missing, {repeats} raw repeats; claimed after (simulated s) "
+        f"median {lags[len(lags) // 2]:.1f}, p99 {lags[len(lags) * 99 // 100]:.1f}, max {lags[-1]:.1f}"
+    )
+    for row in missed[:20]:
+        print("missed:", row.community_id, row.schedule, (row.occurrence - T0).total_seconds(),
+              (row.claimed_at - T0).total_seconds())
+    assert len(fleet.kills) == KILLS
+    assert statuses == {"fired": len(expected)} or set(statuses) <= {"fired", "late"}, statuses
+    assert sum(statuses.values()) == len(expected), "an occurrence was missed or claimed twice"
+    assert Counter(status for _, status in outbox) == {"delivered": len(expected)}, "left pending or parked"
+    assert {key for key, _ in outbox} == expected
+    assert set(counts) == expected, "members saw a post twice under two keys, or missed one"
+    repeated = [d for d in performed if counts[d.key] > 1]
+    first = {d.key: d for d in reversed(performed)}
+    assert all(d.resumed for d in repeated if d is not first[d.key]), "a repeat was not flagged resumed"
+    return counts
+
+
+async def test_three_processes_post_every_occurrence_once_while_one_is_killed(
+    db: Database, backend: Backend, tmp_path: Path
+) -> None:
+    fleet = await run_fleet(db, backend, tmp_path, shards=None)
+    await check(db, fleet)
+
+
+async def test_three_shards_post_each_community_from_its_own_shard_while_one_is_killed(
+    db: Database, backend: Backend, tmp_path: Path
+) -> None:
+    fleet = await run_fleet(db, backend, tmp_path, shards=WORKERS)
+    await check(db, fleet)
+    for delivery in read_platform(fleet.platform_file):
+        assert delivery.serves is not None and delivery.community in delivery.serves, delivery
+    assert {shard_of(c, WORKERS) for c in COMMUNITIES} == set(range(WORKERS)), "a shard holds no community"
