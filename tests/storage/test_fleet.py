@@ -1,9 +1,9 @@
 """The fleet proofs: three bot processes share one database while one of them keeps being killed.
 
 Each worker (``fleet_worker.py``) is the real runtime (scheduler, deliverer, intake) on a
-compressed clock shared by all (a simulated minute per wall second): six communities with
+compressed clock shared by all (1.2 simulated minutes per wall second): six communities with
 twelve schedules each, every other simulated minute for 28 minutes, 1,008 occurrences in
-about half a minute. A killer SIGKILLs a random
+about 25 seconds. A killer SIGKILLs a random
 worker at random moments (seeded) and starts it again at once. When the window is over, the
 survivors drain and are stopped with SIGTERM; then the database and the platform file must
 show every occurrence claimed once, posted, and seen by members once:
@@ -18,8 +18,8 @@ show every occurrence claimed once, posted, and seen by members once:
 With shards, a worker's platform serves only the communities of its shard, as Discord routes a
 guild (``(guild_id >> 22) % shard_count``): every post is performed by its shard's process.
 
-SQLite is left out: its single writer is shared here by three processes polling ten times a
-second, and the proof is about the production setup of several processes, which is PostgreSQL.
+The three processes run on SQLite (one file, WAL, one writer at a time) and on PostgreSQL;
+shards, a production setup, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from sqlalchemy import select
 
 from cohortbot.storage import Database
 from cohortbot.storage._sql import CLAIMS, OUTBOX
-from tests.storage.conftest import Backend, _backend, _migrated
+from tests.storage.conftest import SQL_BACKENDS, Backend, _backend, _migrated
 from tests.storage.fleet_worker import (
     COMMUNITIES,
     T0,
@@ -51,30 +52,23 @@ from tests.storage.fleet_worker import (
     shard_of,
 )
 
-pytestmark = pytest.mark.postgres
-
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
-SPEED = 60.0            # a simulated minute per wall second
+SPEED = 72.0            # 1.2 simulated minutes per wall second
 STARTUP = 2.0           # wall seconds between spawning the workers and T0
 KILLS = 6
 DRAIN_TIMEOUT = 30.0    # wall seconds for the survivors to post what is left
 
 
-@pytest.fixture
-async def backend(tmp_path: Path) -> AsyncIterator[Backend]:
-    async with _backend("postgresql", tmp_path) as found:
-        yield found
-
-
-@pytest.fixture
-async def db(backend: Backend) -> AsyncIterator[Database]:
-    async with _migrated(backend) as database:
-        async with database.unit_of_work() as uow:   # the bot has seen each community at T0
+@asynccontextmanager
+async def seeded(name: str, tmp_path: Path) -> AsyncIterator[tuple[Backend, Database]]:
+    """A migrated database on which the bot has seen each community at T0."""
+    async with _backend(name, tmp_path) as backend, _migrated(backend) as database:
+        async with database.unit_of_work() as uow:
             for community in COMMUNITIES:
                 await uow.communities.seen(community, playbook="Fleet", now=T0)
             await uow.commit()
-        yield database
+        yield backend, database
 
 
 def wall(epoch: float, simulated: float) -> float:
@@ -219,18 +213,22 @@ async def check(db: Database, fleet: Fleet) -> Counter[str]:
     return counts
 
 
+@pytest.mark.parametrize("name", SQL_BACKENDS)
 async def test_three_processes_post_every_occurrence_once_while_one_is_killed(
-    db: Database, backend: Backend, tmp_path: Path
+    name: str, tmp_path: Path
 ) -> None:
-    fleet = await run_fleet(db, backend, tmp_path, shards=None)
-    await check(db, fleet)
+    async with seeded(name, tmp_path) as (backend, db):
+        fleet = await run_fleet(db, backend, tmp_path, shards=None)
+        await check(db, fleet)
 
 
+@pytest.mark.postgres
 async def test_three_shards_post_each_community_from_its_own_shard_while_one_is_killed(
-    db: Database, backend: Backend, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
-    fleet = await run_fleet(db, backend, tmp_path, shards=WORKERS)
-    await check(db, fleet)
+    async with seeded("postgresql", tmp_path) as (backend, db):
+        fleet = await run_fleet(db, backend, tmp_path, shards=WORKERS)
+        await check(db, fleet)
     for delivery in read_platform(fleet.platform_file):
         assert delivery.serves is not None and delivery.community in delivery.serves, delivery
     assert {shard_of(c, WORKERS) for c in COMMUNITIES} == set(range(WORKERS)), "a shard holds no community"
