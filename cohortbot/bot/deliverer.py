@@ -13,18 +13,17 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from cohortbot.adapters.base import (
     Delivered,
     DirectMessageRefused,
-    EventSink,
     PermanentDeliveryError,
     PlatformAdapter,
     RetryableDeliveryError,
 )
 from cohortbot.playbook.actions import Action, PostMessage, SendDirectMessage, SendGroupMessage
-from cohortbot.playbook.events import ActionDelivered
+from cohortbot.playbook.events import ActionDelivered, Event
 from cohortbot.playbook.ports import Clock, DeliveryScope, OutboxItem
 from cohortbot.playbook.refs import Platform
 
@@ -79,6 +78,12 @@ class Pacer:
                 await self._sleep((cost - self._tokens) / self.rate)
 
 
+class Feedback(Protocol):
+    """Decide on a delivery's feedback event in the transaction where ``claim`` writes its outcome."""
+
+    async def __call__(self, event: Event, *, claim: Callable[[Any], Awaitable[bool]]) -> object: ...
+
+
 class Deliverer:
     def __init__(
         self,
@@ -86,7 +91,7 @@ class Deliverer:
         adapters: Mapping[Platform, PlatformAdapter],
         clock: Clock,
         *,
-        feedback: EventSink | None = None,
+        feedback: Feedback | None = None,
         batch_size: int = 50,
         concurrency: int = 8,
         lease_seconds: float = 120.0,
@@ -229,27 +234,32 @@ class Deliverer:
         record: dict[str, Any] = {"platform_id": result.platform_id, "fallback_used": fallback_used}
         if result.message is not None:
             record["message"] = {"channel": result.message.channel.id, "id": result.message.id}
-        async def mark(uow: Any) -> None:
-            await uow.outbox.mark_delivered(item.id, now=now, result=record, erase=item.action.private)
 
-        if not await self._record(item, "delivered", mark):
-            return
-        self.delivered += 1
+        async def mark(uow: Any) -> bool:
+            await uow.outbox.mark_delivered(item.id, now=now, result=record, erase=item.action.private)
+            return True
+
         action = item.action
         if action.notify and self.feedback is not None:
-            await self.feedback(
-                ActionDelivered(
-                    community=action.community,
-                    occurred_at=now,
-                    event_id=f"delivered:{action.key}",
-                    key=action.key,
-                    kind=action.kind,
-                    step=action.origin,
-                    message=result.message,
-                    platform_id=result.platform_id,
-                    fallback_used=fallback_used,
-                )
+            # "Delivered" and what the step decides from it commit together: a process killed
+            # in between can neither lose the feedback (a prompt's thread) nor record it twice.
+            event = ActionDelivered(
+                community=action.community,
+                occurred_at=now,
+                event_id=f"delivered:{action.key}",
+                key=action.key,
+                kind=action.kind,
+                step=action.origin,
+                message=result.message,
+                platform_id=result.platform_id,
+                fallback_used=fallback_used,
             )
+            feedback = self.feedback
+            recorded = await self._record(item, "delivered", lambda: feedback(event, claim=mark))
+        else:
+            recorded = await self._record(item, "delivered", lambda: self._in_uow(mark))
+        if recorded:
+            self.delivered += 1
 
     async def _failed(
         self, item: OutboxItem, error: str, *, retry: bool, retry_after: float | None = None
@@ -269,13 +279,19 @@ class Deliverer:
                 delay,
                 error,
             )
-        async def mark(uow: Any) -> None:
+        async def mark(uow: Any) -> bool:
             await uow.outbox.mark_failed(item.id, now=now, error=error, retry_at=retry_at)
+            return True
 
-        await self._record(item, "failed", mark)
+        await self._record(item, "failed", lambda: self._in_uow(mark))
         self.failed += 1
 
-    async def _record(self, item: OutboxItem, outcome: str, write: Callable[[Any], Awaitable[None]]) -> bool:
+    async def _in_uow(self, write: Callable[[Any], Awaitable[bool]]) -> None:
+        async with self._uow() as uow:
+            await write(uow)
+            await uow.commit()
+
+    async def _record(self, item: OutboxItem, outcome: str, attempt: Callable[[], Awaitable[object]]) -> bool:
         """Write a delivery's outcome, retrying while the database does not answer.
 
         The action already reached the platform (or failed there): forgetting that would send
@@ -286,9 +302,7 @@ class Deliverer:
         delay, waited = 0.5, 0.0
         while True:
             try:
-                async with self._uow() as uow:
-                    await write(uow)
-                    await uow.commit()
+                await attempt()
                 return True
             except Exception as exc:
                 if waited + delay >= self.lease_seconds:

@@ -58,7 +58,7 @@ class Runtime:
         # one in outbox order, so the same script prints the same output every time.
         self.driven = driven
         self.deliverer = Deliverer(
-            unit_of_work, self.adapters, clock, feedback=self.submit, concurrency=1 if driven else 8
+            unit_of_work, self.adapters, clock, feedback=self.process, concurrency=1 if driven else 8
         )
         self.scheduler = Scheduler(
             unit_of_work=unit_of_work, engine=engine, process=self.process, clock=clock
@@ -105,6 +105,8 @@ class Runtime:
                 if not await uow.inbox.record(event.event_id, now=now):
                     self.duplicates += 1
                     log.debug("duplicate event %s ignored", event.event_id)
+                    if claim is not None:
+                        await uow.commit()   # what the claim wrote stands (a delivery's outcome)
                     return False
                 decision = await self.engine.handle(event, uow)
                 seen = (event.community, decision.playbook)

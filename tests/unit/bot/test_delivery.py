@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +11,11 @@ import pytest
 
 from cohortbot.adapters.base import PermanentDeliveryError, RetryableDeliveryError
 from cohortbot.bot.deliverer import backoff
-from cohortbot.playbook.actions import SendDirectMessage
-from cohortbot.playbook.events import MemberJoined
+from cohortbot.playbook.actions import SendDirectMessage, StartThread
+from cohortbot.playbook.events import ActionDelivered, MemberJoined
 from cohortbot.playbook.step import StepContext
 from tests.harness import Harness
+from tests.unit.steps.prompts.support import DAILY, started
 
 PLAYBOOK = """
 name: Delivery test
@@ -151,3 +152,36 @@ async def test_a_row_left_by_a_dead_deliverer_is_performed_as_resumed(bot: Harne
     await bot.runtime.settle()
     assert len(bot.dms_to("alice")) == 1
     assert bot.adapter.resumed == [claimed.action.key]   # the adapter is told it may be a repeat
+
+
+async def test_a_delivery_and_the_feedback_it_causes_are_recorded_in_one_transaction(
+    tmp_path: Path,
+) -> None:
+    # A prompt's "delivered" opens its thread. Were the two recorded apart, a process killed
+    # in between would keep the prompt as delivered and never open the thread.
+    bot = await started(tmp_path, DAILY, datetime(2026, 5, 4, 6, 0, tzinfo=UTC))
+    handle = bot.runtime.engine.handle
+    failures: list[str] = []
+    between_attempts: list[tuple[int, int]] = []
+
+    async def fails_on_the_first_feedback(event: Any, uow: Any) -> Any:
+        if isinstance(event, ActionDelivered) and not failures:
+            failures.append(event.key)
+            raise ConnectionResetError("the database connection dropped")
+        return await handle(event, uow)
+
+    async def look_between_attempts(seconds: float) -> None:
+        pending, _parked, delivered = await _stats(bot)
+        between_attempts.append((pending, delivered))
+
+    bot.runtime.engine.handle = fails_on_the_first_feedback  # type: ignore[method-assign]
+    bot.runtime.deliverer._sleep = look_between_attempts
+    try:
+        await bot.advance("1h")
+        assert len(failures) == 1
+        assert between_attempts == [(1, 0)]        # the prompt not half-recorded as delivered
+        assert len(bot.posts_in("general")) == 1   # posted once: the retry recorded it, not resent
+        assert len(bot.of(StartThread)) == 1       # and its thread opened once
+        assert await _stats(bot) == (0, 0, 2)
+    finally:
+        await bot.close()
