@@ -136,7 +136,12 @@ class ConsoleAdapter:
     # ------------------------------------------------------------------ input
 
     async def handle_line(self, line: str) -> None:
-        await self.inbound.handle(grammar.parse(line))
+        try:
+            command = grammar.parse(line)
+        except ValueError as exc:  # a typo (an unclosed quote, a duration out of range): say so
+            self._say(f"* {exc}")
+            return
+        await self.inbound.handle(command)
 
     # ------------------------------------------------------------------ output
 

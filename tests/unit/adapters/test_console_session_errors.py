@@ -44,3 +44,20 @@ async def test_a_database_error_is_reported_and_the_session_goes_on_until_quit()
     assert "* error: ConnectionRefusedError: connection to the database refused" in out.getvalue()
     assert [e.member.id for e in events] == ["alice", "bob"]   # type: ignore[attr-defined]
     assert control.settles == 3                                 # after each line, and at the end
+
+
+async def test_a_typo_gets_a_one_line_answer_not_an_error_report() -> None:
+    control, out = FailingControl(), io.StringIO()
+    control.settles = 1   # the database is fine here
+
+    async def sink(event: Event) -> None:
+        return None
+
+    lines = '/advance 99999999w\n/submit alice "change=more\n/quit\n'
+    console = ConsoleAdapter(control, stdin=io.StringIO(lines), stdout=out, interactive=False)
+    await console.start(sink, [])
+    await asyncio.wait_for(control.stopped.wait(), timeout=5)
+    assert out.getvalue().splitlines() == [
+        "* a duration is at most ten years (3660d), not '99999999w'",
+        '* a " quote is not closed, e.g. /submit alice "change=more examples"',
+    ]
