@@ -18,19 +18,24 @@ REPO = Path(__file__).resolve().parents[2]
 CONSOLE_START = datetime(2026, 3, 4, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Wednesday
 
 
-def cohortbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60):
+def cli_env(cwd: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """A clean environment for the CLI: no platform tokens, a database in ``cwd``."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "COHORTBOT_"))}
     full_env["COHORTBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{cwd / 'bot.db'}"
     # Scripted sessions replay at a fixed simulated moment, whatever the day the tests run.
     full_env["COHORTBOT_CONSOLE_START"] = CONSOLE_START.isoformat()
     full_env.update(env or {})
+    return full_env
+
+
+def cohortbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60):
     return subprocess.run(
         [sys.executable, "-m", "cohortbot.bot.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=full_env,
+        env=cli_env(cwd, env),
         timeout=timeout,
     )
 

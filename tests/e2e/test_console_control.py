@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_console_cli import CONSOLE_START, cohortbot
+from tests.e2e.test_console_cli import CONSOLE_START, cli_env, cohortbot
 
 # A first fortnight with every kind of feedback chain: welcomes, intros and their threads,
 # weekly prompts and their threads, a live session with RSVPs, reminders and its survey.
@@ -50,9 +49,6 @@ def test_the_same_script_prints_the_same_output_every_time(tmp_path: Path) -> No
 
 
 def _idle_console(tmp_path: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "COHORTBOT_"))}
-    env["COHORTBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    env["COHORTBOT_CONSOLE_START"] = CONSOLE_START.isoformat()
     proc = subprocess.Popen(
         [sys.executable, "-m", "cohortbot.bot.cli", "run"],
         stdin=subprocess.PIPE,
@@ -60,7 +56,7 @@ def _idle_console(tmp_path: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-        env=env,
+        env=cli_env(tmp_path),
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write("/join alice\n")
