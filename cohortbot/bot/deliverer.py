@@ -109,7 +109,10 @@ class Deliverer:
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
-        self._gate = asyncio.Semaphore(concurrency)
+        # One concurrency gate per platform: deliveries waiting for a paced platform (its
+        # pacer's tokens, its rate limits) hold that platform's slots only, never another's.
+        self.concurrency = concurrency
+        self._gates: dict[Platform, asyncio.Semaphore] = {}
         self._wake = asyncio.Event()
         # One delivery round at a time in this process: the console's drain and the
         # background loop must not both work on a row (a simulated clock jump could
@@ -188,8 +191,14 @@ class Deliverer:
                 await asyncio.gather(*(self._guarded(item) for item in items))
             return len(items)
 
+    def _gate(self, platform: Platform) -> asyncio.Semaphore:
+        gate = self._gates.get(platform)
+        if gate is None:
+            gate = self._gates[platform] = asyncio.Semaphore(self.concurrency)
+        return gate
+
     async def _guarded(self, item: OutboxItem) -> None:
-        async with self._gate:
+        async with self._gate(item.action.community.platform):
             await self._deliver(item)
 
     async def _deliver(self, item: OutboxItem) -> None:
