@@ -43,6 +43,7 @@ def _build(settings: DiscordSettings, wiring: Wiring) -> PlatformAdapter | None:
             shard_ids=settings.shard_ids,
             shard_count=settings.shard_count,
             command_sync=settings.command_sync,
+            global_rate_limit=settings.global_rate_limit,
         ),
         # A gateway that ends for good (a reset token, withdrawn intents, a failed shard)
         # stops the bot with the reason rather than leave it up and deaf.
@@ -54,8 +55,10 @@ PLATFORM = PlatformSpec(
     name=Platform.DISCORD,
     settings=DiscordSettings,
     build=_build,
-    # Under Discord's global 50 requests/s: discord.py paces each route's bucket but not the
-    # global limit, and the 429s a burst of welcomes draws count toward the invalid-request ban.
-    requests_per_second=45.0,
+    # Paced by the adapter itself, on Discord's own terms: discord.py keeps each route's bucket
+    # from the X-RateLimit headers, and every request of the token in this process waits for
+    # the global limit (DISCORD_GLOBAL_RATE_LIMIT, 50/s) and a global 429's Retry-After
+    # (ratelimit.py). A deliverer-side pacer could only guess what a delivery costs.
+    requests_per_second=None,
     loggers=("discord",),
 )

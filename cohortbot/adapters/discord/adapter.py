@@ -30,6 +30,7 @@ from .inbound import Inbound
 from .intake import FATAL, GatewayRunner, describe_failure, guard_parsers
 from .interactions import InteractionDesk
 from .perform import Performer
+from .ratelimit import global_limit_trace, global_limiter
 
 __all__ = ["DiscordAdapter", "DiscordConfig", "DiscordStartupError", "intents"]
 
@@ -64,6 +65,12 @@ class DiscordConfig:
     # does not answer makes the delivery retryable instead of holding it (aiohttp waits 5 min).
     perform_timeout: float = 90.0
     gateway_restart_delay: float = 5.0  # after an unexpected gateway failure (doubling, up to 10 min)
+    # Discord's global limit per bot token (50 requests/s unless Discord raised it for the bot),
+    # kept by every REST request of the token in this process (ratelimit.py). ``rate_margin``
+    # widens the window for requests that arrive later than they leave.
+    global_rate_limit: int = 50
+    global_rate_window: float = 1.0
+    rate_margin: float = 0.05
 
 
 def intents() -> discord.Intents:
@@ -132,6 +139,14 @@ class DiscordAdapter:
             "chunk_guilds_at_startup": True,
             "guild_ready_timeout": cfg.guild_ready_timeout,
             "max_ratelimit_timeout": 30.0,
+            "http_trace": global_limit_trace(
+                global_limiter(
+                    cfg.token,
+                    limit=cfg.global_rate_limit,
+                    window=cfg.global_rate_window,
+                    margin=cfg.rate_margin,
+                )
+            ),
             "allowed_mentions": discord.AllowedMentions(everyone=False, roles=False, users=True),
         }
         if cfg.shard_count is not None:

@@ -18,4 +18,6 @@ class DiscordSettings(EnvSettings):
     gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
     shard_ids: list[int] | None = Field(None, validation_alias="DISCORD_SHARD_IDS")
     shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT")
+    # Discord's global limit for this bot (50 requests/s unless Discord raised it), kept by the adapter.
+    global_rate_limit: int = Field(50, ge=1, validation_alias="DISCORD_GLOBAL_RATE_LIMIT")
     command_sync: Literal["global", "guild", "off"] = Field("guild", validation_alias="DISCORD_COMMAND_SYNC")

@@ -59,13 +59,9 @@ PLATFORM = PlatformSpec(
     name=Platform.SLACK,
     settings=SlackSettings,
     build=_build,
-    # Global, in Web API requests. Slack limits per method and workspace: chat.postMessage
-    # about one message per second *per channel* (welcome DMs each go to their own channel),
-    # conversations.open Tier 3 (50+/minute), usergroups.* Tier 2 (20+/minute). The deliverer
-    # charges a DM two requests (open + post), so two requests a second is at most one new DM
-    # a second, inside Tier 3 for conversations.open over any minute, and a post every half
-    # second spread over channels. The rarer Tier 2 bursts (role grants are three calls) are
-    # absorbed by the 429 handler, which honours Retry-After.
-    requests_per_second=2.0,
+    # Paced by the adapter itself on Slack's published limits per method (tiers per minute,
+    # chat.postMessage one a second per channel; ratelimit.py), one limiter per token in the
+    # process, a 429's Retry-After pausing its method: a global rate here could only guess.
+    requests_per_second=None,
     loggers=("slack_bolt", "slack_sdk"),
 )

@@ -71,6 +71,7 @@ class SlackConfig:
     max_rate_limit_wait: float = 10.0  # longer Retry-After -> RetryableDeliveryError instead
     retry_backoff: float = 1.0  # pause before retrying a 500/503 or a dropped connection
     request_timeout: float = 15.0  # seconds a Web API request may take
+    rate_minute: float = 60.0  # the seconds of Slack's per-minute tiers (tests scale it down)
 
     def __post_init__(self) -> None:
         if not self.bot_token:
@@ -109,6 +110,7 @@ class SlackAdapter:
                 max_rate_limit_wait=config.max_rate_limit_wait,
                 backoff=config.retry_backoff,
                 timeout=config.request_timeout,
+                rate_minute=config.rate_minute,
             )
         )
         self._performer = SlackPerformer(self.api, now=self._now)

@@ -7,6 +7,9 @@
   worker is not parked for a minute. 500/503 are retried once, and dropped connections
   twice, except for methods that create something (``chat.postMessage``): Slack may have
   carried the request out before failing, so the performer looks before sending again.
+- Every Web API call first waits for Slack's published limit of its method (tiers per minute,
+  ``chat.postMessage`` one a second per channel), one limiter per token in the process
+  (``ratelimit.py``), so a burst of welcomes is spread instead of drawing 429s.
 - ``SlackApi.call`` maps failures to ``adapters.base`` delivery errors with messages that name
   the method, Slack's error code and the missing scope, never a token.
 - ``SlackApi.upload_files`` shares attachments with slack_sdk's ``files_upload_v2``:
@@ -48,6 +51,8 @@ from cohortbot.adapters.base import (
     RetryableDeliveryError,
 )
 from cohortbot.playbook.messages import Attachment
+
+from .ratelimit import PacedWebClient, channel_of, limits_for
 
 __all__ = [
     "DM_REFUSALS",
@@ -177,11 +182,20 @@ class HonouringRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
     The stock handler sleeps ``int(Retry-After) + random()`` on every 429, however long.
     This one sleeps exactly ``Retry-After`` and only when it is at most ``max_wait`` seconds;
     otherwise the 429 surfaces and the deliverer reschedules the action (outbox retry_at).
+    Either way ``on_limited(method, seconds, channel)`` hears of it first: the token's limiter
+    for that method then holds every other sender back for as long (``ratelimit.py``).
     """
 
-    def __init__(self, *, max_retry_count: int = 3, max_wait: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        max_retry_count: int = 3,
+        max_wait: float = 10.0,
+        on_limited: Callable[[str, float, str], None] | None = None,
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
+        self.on_limited = on_limited
 
     async def _can_retry_async(
         self,
@@ -194,6 +208,9 @@ class HonouringRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         if response is None or response.status_code != 429:
             return False
         wait = retry_after_of(response.headers)
+        if self.on_limited is not None:
+            channel = channel_of(request.body_params)
+            self.on_limited(_method_of_url(request.url), 1.0 if wait is None else wait, channel)
         return wait is None or wait <= self.max_wait
 
     async def prepare_for_next_attempt_async(
@@ -210,11 +227,16 @@ class HonouringRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def retry_handlers(*, max_rate_limit_wait: float = 10.0, backoff: float = 1.0) -> list[AsyncRetryHandler]:
+def retry_handlers(
+    *,
+    max_rate_limit_wait: float = 10.0,
+    backoff: float = 1.0,
+    on_limited: Callable[[str, float, str], None] | None = None,
+) -> list[AsyncRetryHandler]:
     interval = FixedValueRetryIntervalCalculator(fixed_internal=backoff)
     return [
         _ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
-        HonouringRateLimitRetryHandler(max_wait=max_rate_limit_wait),
+        HonouringRateLimitRetryHandler(max_wait=max_rate_limit_wait, on_limited=on_limited),
         _ServerErrorRetryHandler(max_retry_count=1, interval_calculator=interval),
     ]
 
@@ -226,15 +248,25 @@ def build_client(
     max_rate_limit_wait: float = 10.0,
     backoff: float = 1.0,
     timeout: float = 15.0,
+    rate_minute: float = 60.0,
 ) -> AsyncWebClient:
+    """The Web API client: paced on Slack's limits for ``token`` (shared by every client of
+    the token in the process; ``rate_minute``: the seconds of Slack's minute, 60), a 429
+    pausing its method for every sender."""
     base_url = api_url or AsyncWebClient.BASE_URL
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(
+
+    def limited(method: str, seconds: float, channel: str) -> None:
+        limits_for(token, minute=rate_minute).pause(method, seconds, channel)
+
+    handlers = retry_handlers(max_rate_limit_wait=max_rate_limit_wait, backoff=backoff, on_limited=limited)
+    return PacedWebClient(
         token=token,
         base_url=base_url,
-        timeout=timeout,  # type: ignore[arg-type]  # aiohttp takes seconds as a float
-        retry_handlers=retry_handlers(max_rate_limit_wait=max_rate_limit_wait, backoff=backoff),
+        timeout=timeout,  # aiohttp takes seconds as a float
+        retry_handlers=handlers,
+        minute=rate_minute,
     )
 
 

@@ -31,6 +31,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .discord_limits import DiscordLimits
+
 __all__ = ["BOT_TOKEN", "Call", "FakeDiscord"]
 
 BOT_TOKEN = "fake-discord-bot-token"
@@ -131,6 +133,7 @@ class FakeDiscord:
         self._nonces: dict[tuple[str, str, str], tuple[dict[str, Any], float]] = {}
         self._holds: dict[str, asyncio.Event] = {}  # route -> released when set
         self._drops: dict[str, int] = {}  # route -> how many more calls lose their connection
+        self.limits: DiscordLimits | None = None  # rate limits enforced (discord_limits.py); None: none
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.bot_role = self._open_guild(self.guild_id, self.guild_name, members=self.members)
@@ -358,8 +361,15 @@ class FakeDiscord:
             await held.wait()  # the client may time out meanwhile; the call is still carried out
         if response is None and not self._authorised(request):
             response = _error(401, 0, "401: Unauthorized")
+        limited = None
+        if self.limits is not None and response is None:
+            limited = self.limits.check(route, call.path, call.match)
+        if limited is not None and limited.status == 429:
+            response = _reply(limited.body, 429, limited.headers)
         if response is None:
             response = await handler(request)
+            if limited is not None:
+                response.headers.update(limited.headers)
             failed_late = self._injected_failure(f"{route} after")
             response = failed_late or response  # carried out, but the answer is lost
         call.status = response.status

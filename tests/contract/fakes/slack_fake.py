@@ -41,6 +41,8 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from .slack_limits import SlackLimits
+
 __all__ = ["ApiCall", "FakeSlack", "SharedFiles", "UploadedFile", "sign"]
 
 BOT_TOKEN = "xoxb-fake-bot-token"
@@ -154,6 +156,7 @@ class FakeSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
     envelopes: list[dict[str, Any]] = field(default_factory=list)  # every envelope sent
     connections: int = 0  # Socket Mode connections opened
+    limits: SlackLimits | None = None  # rate limits enforced (slack_limits.py); None: none
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -277,6 +280,11 @@ class FakeSlack:
             self.calls.append(ApiCall(method, params, 200))
             return _json({"ok": False, "error": "invalid_auth"})
         failure = self._take_failure(method)
+        retry_after = self.limits.check(method, str(params.get("channel", ""))) if self.limits else None
+        if failure is None and retry_after is not None:
+            self.calls.append(ApiCall(method, params, 429))
+            headers = {"Retry-After": f"{retry_after:g}"}
+            return _json({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
         if failure is not None:
             self.calls.append(ApiCall(method, params, failure.status))
             headers = {} if failure.retry_after is None else {"Retry-After": str(int(failure.retry_after))}
