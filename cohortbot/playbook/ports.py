@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from cohortbot.playbook.actions import Action
@@ -24,24 +24,29 @@ __all__ = [
     "ActivityRepository",
     "Calendar",
     "Capabilities",
+    "ChannelActivity",
     "ChartRenderer",
     "ClaimRepository",
     "Clock",
     "CommunityRepository",
+    "DayActivity",
     "DeliveryScope",
     "Erasure",
     "InboxRepository",
     "Member",
     "MemberRepository",
+    "NewcomerActivity",
     "OutboxItem",
     "OutboxRepository",
     "OutboxStats",
     "PrivacyRepository",
+    "QuestionOutcome",
     "SentimentAnalyzer",
     "StateRepository",
     "Timer",
     "TimerRepository",
     "UnitOfWork",
+    "UserActivity",
     "pseudonym",
 ]
 
@@ -159,6 +164,78 @@ class ActivityRecord:
     sentiment: float | None = None
 
 
+# Aggregates of activity (``ActivityRepository``'s summaries). They count only *counted*
+# records: none from a member whose row says bot or opted out of analytics.
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DayActivity:
+    """One day of counted activity: ``[starts[i], starts[i + 1])`` of the days asked for."""
+
+    active: int  # distinct members with any record that day
+    messages: int
+    replies: int
+    reactions: int
+    sentiment_sum: float  # over messages and replies with a score
+    sentiment_count: int
+    within: tuple[int, ...] = ()  # per window w asked for: members active in the w days ending this one
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserActivity:
+    """One member's counted activity: their last record, and what they did in each period asked for."""
+
+    user: str  # the member's id
+    last: datetime
+    active: tuple[bool, ...]  # any record in the period
+    posted: tuple[bool, ...]  # a message or a reply
+    reacted: tuple[bool, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewcomerActivity:
+    """A member who joined in the range asked for: their first counted records from joining on."""
+
+    user: str
+    joined_at: datetime
+    first_post: datetime | None  # the first message or reply at or after joining
+    first_active: datetime | None  # the first record of any kind at or after joining
+    first_active_later: datetime | None  # the first record at or after joining + ``later``
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelActivity:
+    """Counted activity in one channel (by name, else id; ``(unknown)`` without one)."""
+
+    channel: str
+    messages: int
+    replies: int
+    reactions: int
+    participants: int  # distinct members
+
+    @property
+    def total(self) -> int:
+        return self.messages + self.replies + self.reactions
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionOutcome:
+    """A question (a top-level message with ``is_question``) and when someone else first replied.
+
+    A first reply is the earliest counted ``reply`` by another member, after the question and
+    before the end of the range read, either in its thread (``thread_id`` is the question's
+    ``message_id``) or answering the asker (``reply_to``) in the question's channel (same
+    channel id, else name).
+    """
+
+    question: ActivityRecord
+    first_reply_at: datetime | None
+
+    @property
+    def delay(self) -> timedelta | None:
+        return self.first_reply_at - self.question.at if self.first_reply_at else None
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class OutboxItem:
     id: int
@@ -249,6 +326,68 @@ class ActivityRepository(Protocol):
     ) -> list[ActivityRecord]: ...
 
     async def delete_user(self, community: CommunityRef, user: UserRef) -> int: ...
+
+    # Aggregates for reports: computed by the store (SQL GROUP BY on a database), so a report
+    # over a million records never holds them as objects. Each counts only counted records
+    # (see above) with ``since <= at < until``.
+
+    async def days(
+        self,
+        community: CommunityRef,
+        starts: Sequence[datetime],
+        *,
+        until: datetime | None = None,
+        windows: Sequence[int] = (),
+    ) -> Sequence[DayActivity]:
+        """One entry per day ``[starts[i], starts[i + 1])`` (consecutive, increasing), for the
+        records before ``until`` (default: the last start). ``within[k]`` counts the members
+        active in the ``windows[k]`` days ending that day, from the first day asked for on."""
+        ...
+
+    async def users(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        periods: Sequence[tuple[datetime, datetime]] = (),
+    ) -> Sequence[UserActivity]:
+        """Each member with a record in ``[since, until)``: their last one, and per period
+        ``[start, end)`` (inside the range) whether they were active, posted and reacted."""
+        ...
+
+    async def channels(
+        self, community: CommunityRef, *, since: datetime, until: datetime
+    ) -> Sequence[ChannelActivity]:
+        """Per channel: messages, replies, reactions, participants; busiest first, then by name."""
+        ...
+
+    async def questions(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        asked_since: datetime,
+        asked_until: datetime,
+    ) -> Sequence[QuestionOutcome]:
+        """The questions asked in ``[asked_since, asked_until)``, oldest first, each with its
+        first reply among the records of ``[since, until)`` (see :class:`QuestionOutcome`)."""
+        ...
+
+    async def newcomers(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        joined_since: datetime,
+        joined_until: datetime,
+        later: timedelta,
+    ) -> Sequence[NewcomerActivity]:
+        """The members (any, even bots) who joined in ``[joined_since, joined_until)``, with their
+        first counted records in ``[since, until)`` from joining (and from ``later`` after)."""
+        ...
 
 
 class OutboxRepository(Protocol):

@@ -17,10 +17,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from cohortbot.playbook.ports import ActivityRecord, Member, Timer
+from cohortbot.playbook.analytics import records as aggregate
+from cohortbot.playbook.ports import (
+    ActivityRecord,
+    ChannelActivity,
+    DayActivity,
+    Member,
+    NewcomerActivity,
+    QuestionOutcome,
+    Timer,
+    UserActivity,
+)
 from cohortbot.playbook.refs import CommunityRef, UserRef
 from cohortbot.storage._sql import community_ref
 from cohortbot.storage.repositories import (
@@ -260,6 +270,82 @@ class MemoryActivityRepository(Repository):
 
     async def delete_user(self, community: CommunityRef, user: UserRef) -> int:
         return (await forget_activity(await self._begin(), community, user.id))[1]
+
+    # The aggregates: ``analytics.records`` over the counted records (the reference the SQL
+    # repositories are tested against).
+
+    async def _counted(
+        self, community: CommunityRef, since: datetime, until: datetime
+    ) -> Sequence[ActivityRecord]:
+        txn = await self._begin()
+        excluded = {
+            r.user_id
+            for r in of_community(community, txn.read("members").values())
+            if r.is_bot or r.analytics_opt_out
+        }
+        return [r for r in await self.list(community, since=since, until=until) if r.user.id not in excluded]
+
+    async def days(
+        self,
+        community: CommunityRef,
+        starts: Sequence[datetime],
+        *,
+        until: datetime | None = None,
+        windows: Sequence[int] = (),
+    ) -> Sequence[DayActivity]:
+        if len(starts) < 2:
+            return []
+        starts = [to_utc(s) for s in starts]
+        end = starts[-1] if until is None else min(to_utc(until), starts[-1])
+        records = await self._counted(community, starts[0], end)
+        return aggregate.days(records, starts, until=end, windows=windows)
+
+    async def users(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        periods: Sequence[tuple[datetime, datetime]] = (),
+    ) -> Sequence[UserActivity]:
+        records = await self._counted(community, since, until)
+        periods = [(to_utc(a), to_utc(b)) for a, b in periods]
+        return aggregate.users(records, since=to_utc(since), until=to_utc(until), periods=periods)
+
+    async def channels(
+        self, community: CommunityRef, *, since: datetime, until: datetime
+    ) -> Sequence[ChannelActivity]:
+        records = await self._counted(community, since, until)
+        return aggregate.channels(records, since=to_utc(since), until=to_utc(until))
+
+    async def questions(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        asked_since: datetime,
+        asked_until: datetime,
+    ) -> Sequence[QuestionOutcome]:
+        records = await self._counted(community, since, until)
+        return aggregate.question_outcomes(records, to_utc(asked_since), to_utc(asked_until))
+
+    async def newcomers(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        joined_since: datetime,
+        joined_until: datetime,
+        later: timedelta,
+    ) -> Sequence[NewcomerActivity]:
+        low, high = to_utc(joined_since), to_utc(joined_until)
+        rows = of_community(community, (await self._begin()).read("members").values())
+        joined = sorted(
+            (r.user_id, r.joined_at) for r in rows if r.joined_at is not None and low <= r.joined_at < high
+        )
+        return aggregate.newcomers(await self._counted(community, since, until), joined, later=later)
 
 
 async def forget_activity(txn: Transaction, community: CommunityRef, user_id: str) -> tuple[int, int]:

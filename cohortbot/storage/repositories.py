@@ -10,13 +10,23 @@ name); ``CommunityRef``/``UserRef`` compare by (platform, id), names are for ren
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.ports import (
+    ActivityRecord,
+    ChannelActivity,
+    DayActivity,
+    Member,
+    NewcomerActivity,
+    QuestionOutcome,
+    UserActivity,
+)
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
+from cohortbot.storage import aggregates
 from cohortbot.storage._sql import (
     ACTIVITY,
     COMMUNITIES,
@@ -273,6 +283,73 @@ class SqlActivityRepository(SqlRepository):
             delete(ACTIVITY).where(of_community, ACTIVITY.c.user_id == user.id)
         )
         return rowcount(deleted)
+
+    # The aggregates, in SQL (storage/aggregates.py): a report reads answers, not rows.
+
+    async def days(
+        self,
+        community: CommunityRef,
+        starts: Sequence[datetime],
+        *,
+        until: datetime | None = None,
+        windows: Sequence[int] = (),
+    ) -> Sequence[DayActivity]:
+        return await aggregates.days(self._session, community, starts, until=until, windows=windows)
+
+    async def users(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        periods: Sequence[tuple[datetime, datetime]] = (),
+    ) -> Sequence[UserActivity]:
+        return await aggregates.users(self._session, community, since=since, until=until, periods=periods)
+
+    async def channels(
+        self, community: CommunityRef, *, since: datetime, until: datetime
+    ) -> Sequence[ChannelActivity]:
+        return await aggregates.channels(self._session, community, since=since, until=until)
+
+    async def questions(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        asked_since: datetime,
+        asked_until: datetime,
+    ) -> Sequence[QuestionOutcome]:
+        return await aggregates.questions(
+            self._session,
+            community,
+            since=since,
+            until=until,
+            asked_since=asked_since,
+            asked_until=asked_until,
+            record=activity_from_row,
+        )
+
+    async def newcomers(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        joined_since: datetime,
+        joined_until: datetime,
+        later: timedelta,
+    ) -> Sequence[NewcomerActivity]:
+        return await aggregates.newcomers(
+            self._session,
+            self._dialect,
+            community,
+            since=since,
+            until=until,
+            joined_since=joined_since,
+            joined_until=joined_until,
+            later=later,
+        )
 
 
 class SqlInboxRepository(SqlRepository):

@@ -13,15 +13,13 @@ from datetime import date, datetime
 from typing import Protocol
 
 from cohortbot.playbook.analytics.metrics import (
-    POSTING,
-    WEEK,
+    Participants,
+    QuestionOutcome,
     Rate,
     activation,
-    active_users,
-    question_outcomes,
     retention,
 )
-from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.ports import Member, NewcomerActivity
 
 __all__ = ["GOAL_METRICS", "GoalLike", "GoalProgress", "cohort_week", "goal_progress", "goal_values"]
 
@@ -67,30 +65,37 @@ def cohort_week(start: date, today: date) -> int:
 
 
 def goal_values(
-    records: Sequence[ActivityRecord],
     members: Iterable[Member],
     *,
     start: datetime,
     now: datetime,
+    messages: int,
+    since_start: Participants,
+    last_week: Participants,
+    questions: Sequence[QuestionOutcome],
+    newcomers: Mapping[str, NewcomerActivity],
     extra: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
-    """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``)."""
+    """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``).
+
+    From the store's aggregates: ``messages`` and ``since_start`` over ``[start, now)``,
+    ``last_week`` over the 7 days before ``now``, the ``questions`` asked since ``start``,
+    ``newcomers`` (by member id) who joined since ``start``.
+    """
     people = [m for m in members if not m.is_bot and not m.analytics_opt_out]
-    since_start = [r for r in records if start <= r.at < now]
-    outcomes = question_outcomes(records, start, now)
     rates = {
-        "activation_rate": activation(records, people, start, now, now=now),
-        "retention_rate": retention(records, people, start, now, now=now),
-        "answered_rate": Rate(sum(1 for o in outcomes if o.first_reply_at), len(outcomes)),
+        "activation_rate": activation(newcomers, people, start, now, now=now),
+        "retention_rate": retention(newcomers, people, start, now, now=now),
+        "answered_rate": Rate(sum(1 for o in questions if o.first_reply_at), len(questions)),
     }
     values: dict[str, float] = {
         "members_joined": sum(1 for m in people if m.joined_at is not None and start <= m.joined_at < now),
         "introductions": sum(
             1 for m in people if m.introduced_at is not None and start <= m.introduced_at < now
         ),
-        "active_members": len(active_users(records, now - WEEK, now)),
-        "posters": len({r.user.id for r in since_start if r.kind in POSTING}),
-        "messages": sum(1 for r in since_start if r.kind in POSTING),
+        "active_members": len(last_week.active),
+        "posters": len(since_start.posters),
+        "messages": messages,
         **{name: 100.0 * (rate.value or 0.0) for name, rate in rates.items()},
         "connections": 0.0,
     }

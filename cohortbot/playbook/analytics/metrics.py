@@ -1,12 +1,18 @@
-"""Community health metrics, pure: functions over activity records and members, no I/O.
+"""Community health metrics, pure: functions over activity aggregates and members, no I/O.
+
+The aggregates come from the store (``ActivityRepository.days/users/channels/questions/
+newcomers``: SQL on a database), so a report never holds the records themselves;
+``analytics.records`` computes the same aggregates over records (the in-memory store's answer,
+and the reference the SQL is tested against).
 
 Conventions shared by every function here:
 
 - Periods are half-open instants ``[since, until)``, like ``uow.activity.list``.
-- Days are local dates in the community's zone (``zone``); a day is ``[00:00, 24:00)`` local.
+- Days are local dates in the community's zone; a day is ``[00:00, 24:00)`` local
+  (:func:`day_starts` gives the instants to ask the store for).
 - "Active" means any record (message, reply or reaction); "posted" means a message or reply.
-- Bots and members who opted out of analytics are excluded everywhere: call :func:`counted`
-  on the records and :func:`roster` on the members first (the report builder does).
+- Bots and members who opted out of analytics are excluded everywhere: the aggregates count
+  only their records (see ``playbook.ports``), and :func:`roster` filters the members.
 - A question is a top-level message (kind ``message``) with ``is_question``; its first reply
   is the earliest record of kind ``reply`` by someone else, after it, either in its thread
   (``thread_id == question.message_id``) or answering the asker (``reply_to``) in its channel.
@@ -15,11 +21,11 @@ Conventions shared by every function here:
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from cohortbot.playbook.analytics.records import POSTING
 from cohortbot.playbook.analytics.split import (
     Interval,
     PromptEngagement,
@@ -29,13 +35,23 @@ from cohortbot.playbook.analytics.split import (
     t_interval,
     variant_engagement,
 )
-from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.ports import (
+    ChannelActivity,
+    DayActivity,
+    Member,
+    NewcomerActivity,
+    QuestionOutcome,
+    UserActivity,
+)
 
 __all__ = [
     "POSTING",
     "WEEK",
+    "WINDOWS",
     "ChannelStats",
+    "Days",
     "Interval",
+    "Participants",
     "ParticipationMix",
     "PromptEngagement",
     "PromptStats",
@@ -45,16 +61,15 @@ __all__ = [
     "VariantStats",
     "WeekStats",
     "activation",
-    "active_users",
-    "channel_engagement",
-    "counted",
     "daily_active",
     "day_start",
+    "day_starts",
     "introductions",
     "median_first_reply",
+    "participants",
     "participation_mix",
+    "posts",
     "prompt_summary",
-    "question_outcomes",
     "recently_inactive",
     "retention",
     "rolling_weekly_active",
@@ -65,9 +80,10 @@ __all__ = [
     "weekly",
 ]
 
-POSTING = frozenset({"message", "reply"})
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
+WINDOWS = (7, 28)  # the rolling windows Days asks the store for: weekly and 28-day actives
+ChannelStats = ChannelActivity
 
 
 # ---------------------------------------------------------------------------- basics
@@ -88,12 +104,6 @@ class Rate:
         return f"{self.count}/{self.total} ({self.value:.0%})" if self.total else "n/a"
 
 
-def counted(records: Iterable[ActivityRecord], members: Iterable[Member]) -> list[ActivityRecord]:
-    """The records that count: not from bots, not from members who opted out of analytics."""
-    excluded = {m.user.id for m in members if m.is_bot or m.analytics_opt_out}
-    return [r for r in records if r.user.id not in excluded]
-
-
 def roster(members: Iterable[Member], *, at: datetime | None = None) -> list[Member]:
     """Human members who count: present, not opted out, joined before ``at`` (if given)."""
     return [
@@ -111,48 +121,51 @@ def day_start(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
-def _between(records: Iterable[ActivityRecord], since: datetime, until: datetime) -> list[ActivityRecord]:
-    return [r for r in records if since <= r.at < until]
-
-
-def active_users(records: Iterable[ActivityRecord], since: datetime, until: datetime) -> set[str]:
-    return {r.user.id for r in records if since <= r.at < until}
-
-
-def _by_day(records: Iterable[ActivityRecord], zone: tzinfo) -> dict[date, set[str]]:
-    days: dict[date, set[str]] = defaultdict(set)
-    for r in records:
-        days[r.at.astimezone(zone).date()].add(r.user.id)
-    return days
-
-
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def day_starts(first: date, last: date, zone: tzinfo) -> list[datetime]:
+    """The instants to ask ``ActivityRepository.days`` for the local days ``first..last``."""
+    return [day_start(d, zone) for d in _days(first, last + DAY)]
+
+
+@dataclass(frozen=True, slots=True)
+class Days:
+    """The store's per-day aggregates of the local days from ``first`` (``WINDOWS`` asked for).
+
+    A day outside them reads as empty.
+    """
+
+    first: date
+    items: Sequence[DayActivity]
+    windows: tuple[int, ...] = WINDOWS
+
+    def at(self, day: date) -> DayActivity | None:
+        index = (day - self.first).days
+        return self.items[index] if 0 <= index < len(self.items) else None
+
+    def active(self, day: date) -> int:
+        found = self.at(day)
+        return found.active if found else 0
+
+    def within(self, day: date, window: int) -> int:
+        """Members active in the ``window`` days ending ``day`` (a window of ``windows``)."""
+        found = self.at(day)
+        return found.within[self.windows.index(window)] if found else 0
 
 
 # ---------------------------------------------------------------------------- participation
 
 
-def daily_active(
-    records: Iterable[ActivityRecord], first: date, last: date, zone: tzinfo
-) -> list[tuple[date, int]]:
+def daily_active(days: Days, first: date, last: date) -> list[tuple[date, int]]:
     """Active members per local day, ``first`` to ``last`` inclusive (DAU series)."""
-    days = _by_day(records, zone)
-    return [(d, len(days.get(d, ()))) for d in _days(first, last)]
+    return [(d, days.active(d)) for d in _days(first, last)]
 
 
-def rolling_weekly_active(
-    records: Iterable[ActivityRecord], first: date, last: date, zone: tzinfo
-) -> list[tuple[date, int]]:
+def rolling_weekly_active(days: Days, first: date, last: date) -> list[tuple[date, int]]:
     """For each day, members active in the 7 days ending that day (WAU series)."""
-    days = _by_day(records, zone)
-    series = []
-    for d in _days(first, last):
-        window: set[str] = set()
-        for back in range(7):
-            window |= days.get(d - timedelta(days=back), set())
-        series.append((d, len(window)))
-    return series
+    return [(d, days.within(d, 7)) for d in _days(first, last)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,14 +181,31 @@ class Stickiness:
         return self.avg_dau / self.mau if self.mau else None
 
 
-def stickiness(records: Iterable[ActivityRecord], last: date, zone: tzinfo) -> Stickiness:
+def stickiness(days: Days, last: date) -> Stickiness:
     """DAU averaged over the 7 days ending ``last``, WAU (7 days), MAU (28 days), DAU/MAU."""
-    days = _by_day(records, zone)
     week = [last - timedelta(days=i) for i in range(7)]
-    month = [last - timedelta(days=i) for i in range(28)]
-    wau: set[str] = set().union(*(days.get(d, set()) for d in week))
-    mau: set[str] = set().union(*(days.get(d, set()) for d in month))
-    return Stickiness(avg_dau=sum(len(days.get(d, ())) for d in week) / 7, wau=len(wau), mau=len(mau))
+    return Stickiness(
+        avg_dau=sum(days.active(d) for d in week) / 7, wau=days.within(last, 7), mau=days.within(last, 28)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Participants:
+    """Who did what in one period: any record, a message or reply, a reaction (member ids)."""
+
+    active: frozenset[str] = frozenset()
+    posters: frozenset[str] = frozenset()
+    reactors: frozenset[str] = frozenset()
+
+
+def participants(users: Iterable[UserActivity], period: int) -> Participants:
+    """The members of ``users`` (``ActivityRepository.users``) by what they did in period ``period``."""
+    people = list(users)
+    return Participants(
+        active=frozenset(u.user for u in people if u.active[period]),
+        posters=frozenset(u.user for u in people if u.posted[period]),
+        reactors=frozenset(u.user for u in people if u.reacted[period]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +216,11 @@ class ParticipationMix:
     lurkers: int  # did nothing recorded
 
 
-def participation_mix(
-    records: Iterable[ActivityRecord], members: Iterable[Member], since: datetime, until: datetime
-) -> ParticipationMix:
+def participation_mix(period: Participants, members: Iterable[Member], until: datetime) -> ParticipationMix:
     """Posters, reactors-only and lurkers among the members present who had joined by ``until``."""
     ids = {m.user.id for m in roster(members, at=until)}
-    period = _between(records, since, until)
-    posters = {r.user.id for r in period if r.kind in POSTING} & ids
-    reactors = {r.user.id for r in period if r.kind == "reaction"} & ids - posters
+    posters = period.posters & ids
+    reactors = period.reactors & ids - posters
     return ParticipationMix(
         members=len(ids),
         posters=len(posters),
@@ -209,20 +236,12 @@ def _newcomers(members: Iterable[Member], since: datetime, until: datetime) -> l
     return [m for m in roster(members) if m.joined_at is not None and since <= m.joined_at < until]
 
 
-def _posts_by_user(records: Iterable[ActivityRecord], kinds: frozenset[str]) -> dict[str, list[datetime]]:
-    found: dict[str, list[datetime]] = defaultdict(list)
-    for r in records:
-        if r.kind in kinds:
-            found[r.user.id].append(r.at)
-    return found
-
-
-def _any_in(times: Sequence[datetime], since: datetime, until: datetime) -> bool:
-    return any(since <= t < until for t in times)
+def _before(moment: datetime | None, limit: datetime) -> bool:
+    return moment is not None and moment < limit
 
 
 def activation(
-    records: Iterable[ActivityRecord],
+    newcomers: Mapping[str, NewcomerActivity],
     members: Iterable[Member],
     since: datetime,
     until: datetime,
@@ -230,34 +249,45 @@ def activation(
     now: datetime,
     window: timedelta = WEEK,
 ) -> Rate:
-    """Of members who joined in ``[since, until)`` and whose window closed by ``now``: posted in it."""
-    posts = _posts_by_user(records, POSTING)
+    """Of members who joined in ``[since, until)`` and whose window closed by ``now``: posted in it.
+
+    ``newcomers``: ``ActivityRepository.newcomers`` by member id (a member missing did nothing).
+    """
     due = [m for m in _newcomers(members, since, until) if m.joined_at and m.joined_at + window <= now]
-    done = [m for m in due if m.joined_at and _any_in(posts[m.user.id], m.joined_at, m.joined_at + window)]
+    done = [
+        m
+        for m in due
+        if m.joined_at
+        and m.user.id in newcomers
+        and _before(newcomers[m.user.id].first_post, m.joined_at + window)
+    ]
     return Rate(len(done), len(due))
 
 
 def retention(
-    records: Iterable[ActivityRecord],
+    newcomers: Mapping[str, NewcomerActivity],
     members: Iterable[Member],
     since: datetime,
     until: datetime,
     *,
     now: datetime,
 ) -> Rate:
-    """Of newcomers active in their first week (second week over by ``now``): active in the second."""
-    acts = _posts_by_user(records, POSTING | {"reaction"})
+    """Of newcomers active in their first week (second week over by ``now``): active in the second.
+
+    ``newcomers``: ``ActivityRepository.newcomers`` with ``later`` one week, by member id.
+    """
     first = [
         m
         for m in _newcomers(members, since, until)
         if m.joined_at
         and m.joined_at + 2 * WEEK <= now
-        and _any_in(acts[m.user.id], m.joined_at, m.joined_at + WEEK)
+        and m.user.id in newcomers
+        and _before(newcomers[m.user.id].first_active, m.joined_at + WEEK)
     ]
     kept = [
         m
         for m in first
-        if m.joined_at and _any_in(acts[m.user.id], m.joined_at + WEEK, m.joined_at + 2 * WEEK)
+        if m.joined_at and _before(newcomers[m.user.id].first_active_later, m.joined_at + 2 * WEEK)
     ]
     return Rate(len(kept), len(first))
 
@@ -271,18 +301,18 @@ def introductions(members: Iterable[Member], since: datetime, until: datetime) -
 
 
 def recently_inactive(
-    records: Iterable[ActivityRecord],
+    users: Iterable[UserActivity],
     members: Iterable[Member],
     *,
     now: datetime,
     quiet: timedelta = WEEK,
     horizon: timedelta = 4 * WEEK,
 ) -> list[Member]:
-    """Members who were active, but last so between ``horizon`` and ``quiet`` ago (7-28 days)."""
-    last: dict[str, datetime] = {}
-    for r in records:
-        if r.at < now and (r.user.id not in last or r.at > last[r.user.id]):
-            last[r.user.id] = r.at
+    """Members who were active, but last so between ``horizon`` and ``quiet`` ago (7-28 days).
+
+    ``users``: ``ActivityRepository.users`` up to ``now``, from ``now - horizon`` or earlier.
+    """
+    last = {u.user: u.last for u in users if u.last < now}
     found = [
         m for m in roster(members) if m.user.id in last and now - horizon <= last[m.user.id] < now - quiet
     ]
@@ -292,83 +322,12 @@ def recently_inactive(
 # ---------------------------------------------------------------------------- questions
 
 
-@dataclass(frozen=True, slots=True)
-class QuestionOutcome:
-    question: ActivityRecord
-    first_reply_at: datetime | None
-
-    @property
-    def delay(self) -> timedelta | None:
-        return self.first_reply_at - self.question.at if self.first_reply_at else None
-
-
-def question_outcomes(
-    records: Sequence[ActivityRecord], since: datetime, until: datetime
-) -> list[QuestionOutcome]:
-    """Questions asked in the period, each with its first reply (from any later record given)."""
-    by_thread: dict[str, list[ActivityRecord]] = defaultdict(list)
-    by_asker: dict[tuple[str, str], list[ActivityRecord]] = defaultdict(list)
-    for r in records:
-        if r.kind != "reply":
-            continue
-        if r.thread_id:
-            by_thread[r.thread_id].append(r)
-        if r.reply_to is not None and r.channel is not None:
-            by_asker[(r.channel.id or r.channel.name, r.reply_to.id)].append(r)
-    outcomes = []
-    for q in records:
-        if q.kind != "message" or not q.is_question or not since <= q.at < until:
-            continue
-        where = (q.channel.id or q.channel.name) if q.channel else ""
-        candidates = by_thread.get(q.message_id, []) if q.message_id else []
-        candidates = candidates + by_asker.get((where, q.user.id), [])
-        times = [r.at for r in candidates if r.user != q.user and r.at > q.at]
-        outcomes.append(QuestionOutcome(question=q, first_reply_at=min(times, default=None)))
-    return outcomes
-
-
 def median_first_reply(outcomes: Iterable[QuestionOutcome]) -> timedelta | None:
     delays = [o.delay for o in outcomes if o.delay is not None]
     return timedelta(seconds=statistics.median(d.total_seconds() for d in delays)) if delays else None
 
 
-# ---------------------------------------------------------------------------- channels and weeks
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelStats:
-    channel: str
-    messages: int
-    replies: int
-    reactions: int
-    participants: int
-
-    @property
-    def total(self) -> int:
-        return self.messages + self.replies + self.reactions
-
-
-def channel_engagement(
-    records: Iterable[ActivityRecord], since: datetime, until: datetime
-) -> list[ChannelStats]:
-    """Per channel (by name, else id): messages, replies, reactions, distinct participants."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    people: dict[str, set[str]] = defaultdict(set)
-    for r in _between(records, since, until):
-        name = (r.channel.name or r.channel.id) if r.channel else "(unknown)"
-        counts[name][r.kind] += 1
-        people[name].add(r.user.id)
-    found = [
-        ChannelStats(
-            channel=name,
-            messages=c["message"],
-            replies=c["reply"],
-            reactions=c["reaction"],
-            participants=len(people[name]),
-        )
-        for name, c in counts.items()
-    ]
-    return sorted(found, key=lambda s: (-s.total, s.channel))
+# ---------------------------------------------------------------------------- weeks
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,22 +344,27 @@ class WeekStats:
         return self.messages + self.replies
 
 
-def weekly(records: Iterable[ActivityRecord], first: date, weeks: int, zone: tzinfo) -> list[WeekStats]:
+def posts(days: Days, first: date, last: date) -> int:
+    """Messages and replies in the local days ``first..last``."""
+    found = [days.at(d) for d in _days(first, last)]
+    return sum(a.messages + a.replies for a in found if a is not None)
+
+
+def weekly(days: Days, first: date, weeks: int) -> list[WeekStats]:
     """Seven-day weeks from ``first``: actives, volume by kind and mean sentiment, side by side."""
     found = []
-    items = list(records)
     for i in range(weeks):
         start = first + timedelta(weeks=i)
-        period = _between(items, day_start(start, zone), day_start(start + WEEK, zone))
-        scores = [r.sentiment for r in period if r.kind in POSTING and r.sentiment is not None]
+        parts = [a for a in (days.at(start + timedelta(days=k)) for k in range(7)) if a is not None]
+        scored = sum(a.sentiment_count for a in parts)
         found.append(
             WeekStats(
                 start=start,
-                active=len({r.user.id for r in period}),
-                messages=sum(1 for r in period if r.kind == "message"),
-                replies=sum(1 for r in period if r.kind == "reply"),
-                reactions=sum(1 for r in period if r.kind == "reaction"),
-                sentiment=sum(scores) / len(scores) if scores else None,
+                active=days.within(start + timedelta(days=6), 7),
+                messages=sum(a.messages for a in parts),
+                replies=sum(a.replies for a in parts),
+                reactions=sum(a.reactions for a in parts),
+                sentiment=sum(a.sentiment_sum for a in parts) / scored if scored else None,
             )
         )
     return found

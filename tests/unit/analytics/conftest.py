@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cohortbot.playbook.analytics.metrics import counted
+from cohortbot.playbook.analytics.records import counted
 from cohortbot.playbook.ports import ActivityRecord
 from tests.unit.synthetic import Community, build
 

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from cohortbot.playbook.analytics.goals import GOAL_METRICS, cohort_week, goal_progress, goal_values
+from cohortbot.playbook.analytics.goals import GOAL_METRICS, cohort_week, goal_progress
+from tests.unit.analytics.support import goals as goal_values
 from tests.unit.synthetic import START, Community, day
 
 D0 = START.date()

@@ -13,19 +13,19 @@ from cohortbot.playbook.analytics.metrics import (
     ParticipationMix,
     Rate,
     activation,
-    channel_engagement,
     daily_active,
     day_start,
     introductions,
     median_first_reply,
     participation_mix,
-    question_outcomes,
     recently_inactive,
     retention,
     rolling_weekly_active,
     stickiness,
     weekly,
 )
+from cohortbot.playbook.analytics.records import channels, question_outcomes
+from tests.unit.analytics.support import days, during, newcomers, users
 from tests.unit.synthetic import START, Community, day
 
 UTC_ZONE = UTC
@@ -52,7 +52,7 @@ def test_bots_and_opted_out_members_are_not_counted(community: Community, record
 
 
 def test_daily_active_members(records) -> None:
-    series = dict(daily_active(records, on(0), on(34), UTC_ZONE))
+    series = dict(daily_active(days(records), on(0), on(34)))
     assert [series[on(d)] for d in range(7)] == [120 + 80] * 7  # week 1: regulars and all reactors
     # week 2: regulars + b0..b39, plus d0..d19 (questions) on day 8 and d20..d29 on day 10
     assert [series[on(d)] for d in range(7, 14)] == [160, 160 + 20, 160, 160 + 10, 160, 160, 160]
@@ -63,7 +63,7 @@ def test_daily_active_members(records) -> None:
 
 
 def test_weekly_active_members_roll_over_seven_days(records) -> None:
-    series = dict(rolling_weekly_active(records, on(0), on(34), UTC_ZONE))
+    series = dict(rolling_weekly_active(days(records), on(0), on(34)))
     assert series[on(6)] == 200
     assert series[on(13)] == 120 + 40 + 20 + 10
     # days 10..16: a, b0..b39, d20..d29 (day 10), d0..d19 (day 15), d30..d39 (day 16)
@@ -72,24 +72,24 @@ def test_weekly_active_members_roll_over_seven_days(records) -> None:
 
 
 def test_stickiness_is_average_daily_actives_over_28_day_actives(records) -> None:
-    second = stickiness(records, on(13), UTC_ZONE)
+    second = stickiness(days(records), on(13))
     assert second.avg_dau == pytest.approx((160 * 7 + 20 + 10) / 7)
     assert second.wau == 120 + 40 + 20 + 10
     assert second.mau == 120 + 80 + 20 + 10  # days -14..13: everyone but the silent and d30..d39
     assert second.ratio == pytest.approx((1150 / 7) / 230)
-    fifth = stickiness(records, on(34), UTC_ZONE)
+    fifth = stickiness(days(records), on(34))
     assert (fifth.avg_dau, fifth.wau, fifth.mau) == (30, 30, 120 + 40 + 40)  # days 7..34
     assert fifth.ratio == pytest.approx(30 / 200)
 
 
 def test_posters_reactors_and_lurkers(community: Community, records) -> None:
     # week 1: d0..d39 had not joined yet; 300 members
-    assert participation_mix(records, community.members, *week(1)) == ParticipationMix(
+    assert participation_mix(during(records, *week(1)), community.members, week(1)[1]) == ParticipationMix(
         members=300, posters=120, reactors_only=80, lurkers=100
     )
     # week 2: 340 members; posters a + d0..d29; reactors b0..b39;
     # lurkers: c, d30..d39 and b40..b79 (who reacted in week 1 only)
-    assert participation_mix(records, community.members, *week(2)) == ParticipationMix(
+    assert participation_mix(during(records, *week(2)), community.members, week(2)[1]) == ParticipationMix(
         members=340, posters=120 + 30, reactors_only=40, lurkers=100 + 10 + 40
     )
 
@@ -100,10 +100,18 @@ def test_posters_reactors_and_lurkers(community: Community, records) -> None:
 def test_activation_is_posting_within_seven_days_of_joining(community: Community, records) -> None:
     everyone = (START, day(35))
     # d0..d19 (day 8) and d20..d29 (day 10) posted within a week of day 7; d30..d39 on day 16
-    assert activation(records, community.members, *everyone, now=day(35)) == Rate(20 + 10, 40)
-    assert activation(records, community.members, *everyone, now=day(10)) == Rate(0, 0)  # windows open
-    assert activation(records, community.members, *everyone, now=day(14, 9)) == Rate(30, 40)
-    assert activation(records, community.members, *week(1), now=day(35)) == Rate(0, 0)  # none joined
+    assert activation(
+        newcomers(records, community.members), community.members, *everyone, now=day(35)
+    ) == Rate(20 + 10, 40)
+    assert activation(
+        newcomers(records, community.members), community.members, *everyone, now=day(10)
+    ) == Rate(0, 0)  # windows open
+    assert activation(
+        newcomers(records, community.members), community.members, *everyone, now=day(14, 9)
+    ) == Rate(30, 40)
+    assert activation(
+        newcomers(records, community.members), community.members, *week(1), now=day(35)
+    ) == Rate(0, 0)  # none joined
 
 
 def test_retention_is_activity_in_the_second_week_of_those_active_in_the_first(
@@ -111,8 +119,12 @@ def test_retention_is_activity_in_the_second_week_of_those_active_in_the_first(
 ) -> None:
     everyone = (START, day(35))
     # first week (day 7 09:00 - day 14 09:00): d0..d29; second week: only d0..d19 (day 15)
-    assert retention(records, community.members, *everyone, now=day(35)) == Rate(20, 30)
-    assert retention(records, community.members, *everyone, now=day(20)) == Rate(0, 0)
+    assert retention(
+        newcomers(records, community.members), community.members, *everyone, now=day(35)
+    ) == Rate(20, 30)
+    assert retention(
+        newcomers(records, community.members), community.members, *everyone, now=day(20)
+    ) == Rate(0, 0)
     assert str(Rate(20, 30)) == "20/30 (67%)"
 
 
@@ -126,7 +138,7 @@ def test_introduction_rate(community: Community) -> None:
 def test_recently_inactive_members_were_active_then_silent_for_7_to_28_days(
     community: Community, records
 ) -> None:
-    quiet = recently_inactive(records, community.members, now=day(35))
+    quiet = recently_inactive(users(records, day(35)), community.members, now=day(35))
     names = {m.display_name for m in quiet}
     # a30..a119 last day 21 (13.6 days ago), b0..b39 day 13 (21.5), d0..d19 day 15 (19.6),
     # d20..d29 day 10 (24.6), d30..d39 day 16 (18.6). Not: the core (active yesterday),
@@ -158,7 +170,7 @@ def test_time_to_first_reply_and_unanswered_questions(records) -> None:
 
 
 def test_per_channel_engagement(records) -> None:
-    assert channel_engagement(records, *week(2)) == [
+    assert channels(records, since=week(2)[0], until=week(2)[1]) == [
         ChannelStats(channel="general", messages=120 * 7, replies=1, reactions=40 * 7, participants=160),
         # 20 questions + d20..d29; 17 answers + d0's own + the early reply; d0..d29 and a0
         ChannelStats(channel="help", messages=20 + 10, replies=17 + 2, reactions=0, participants=31),
@@ -166,7 +178,7 @@ def test_per_channel_engagement(records) -> None:
 
 
 def test_sentiment_trend_is_shown_beside_volume(records) -> None:
-    weeks = weekly(records, D0, 6, UTC_ZONE)
+    weeks = weekly(days(records), D0, 6)
     assert [w.start for w in weeks] == [on(7 * i) for i in range(6)]
     assert [(w.messages, w.replies, w.reactions) for w in weeks] == [
         (840, 0, 560),

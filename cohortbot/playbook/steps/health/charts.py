@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from datetime import date, timedelta, tzinfo
+from collections.abc import Sequence
+from datetime import date, timedelta
 
-from cohortbot.playbook.analytics.metrics import ChannelStats, WeekStats, daily_active, rolling_weekly_active
+from cohortbot.playbook.analytics.metrics import (
+    ChannelStats,
+    Days,
+    WeekStats,
+    daily_active,
+    rolling_weekly_active,
+)
 from cohortbot.playbook.charts import Chart, Series
-from cohortbot.playbook.ports import ActivityRecord
 
 __all__ = ["channel_chart", "participation_chart", "sentiment_chart"]
 
 MAX_CHANNELS = 8
 
 
-def participation_chart(records: Iterable[ActivityRecord], first: date, until: date, zone: tzinfo) -> Chart:
+def participation_chart(days: Days, first: date, until: date) -> Chart:
     """Daily active members and the rolling 7-day actives, one point a day (labels weekly)."""
-    items = list(records)
     last = until - timedelta(days=1)
-    dau = daily_active(items, first, last, zone)
-    wau = rolling_weekly_active(items, first, last, zone)
+    dau = daily_active(days, first, last)
+    wau = rolling_weekly_active(days, first, last)
     labels = tuple(f"{d:%b %d}" if i % 7 == 0 else "" for i, (d, _) in enumerate(dau))
     peak = max((n for _, n in wau), default=0)
     return Chart(

@@ -4,21 +4,21 @@ published APIs give: prompt engagement, survey headlines, confirmed intro connec
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from cohortbot.playbook.analytics.metrics import day_start
+from cohortbot.playbook.analytics.metrics import WEEK, WINDOWS, Days, day_starts
 from cohortbot.playbook.ports import UnitOfWork
 from cohortbot.playbook.refs import CommunityRef
 from cohortbot.playbook.step import LoadedPlaybook
 from cohortbot.playbook.steps.health.config import HealthConfig
 from cohortbot.playbook.steps.health.report import HealthInputs, HealthReport, build_report
+from cohortbot.playbook.steps.health.window import window
 from cohortbot.playbook.steps.intros.api import confirmed_connections
 from cohortbot.playbook.steps.prompts.api import engagement
 from cohortbot.playbook.steps.surveys.api import survey_headlines
 
 __all__ = ["load_report"]
 
-LOOKBACK = timedelta(days=35)  # 28-day actives and recently-inactive members need this much before
 INTROS = "intros"  # the playbook section whose step counts connections
 
 
@@ -33,26 +33,36 @@ async def load_report(
     history_from: date | None = None,
     newcomers_from: date | None = None,
 ) -> HealthReport:
-    """Read what the report needs for ``[since, until)`` (local days) and build it."""
+    """Read what the report needs for ``[since, until)`` (local days) and build it.
+
+    The store aggregates the activity (a few small answers, whatever the number of records);
+    only the members are read whole.
+    """
     zone = loaded.community.zone
-    earliest = min(history_from or since, newcomers_from or since, since - (until - since)) - LOOKBACK
-    records = await uow.activity.list(
-        community, since=day_start(earliest, zone), until=day_start(until, zone)
+    members = await uow.members.list(community, present_only=False)
+    w = window(
+        cfg, members, zone, since=since, until=until, history_from=history_from, newcomers_from=newcomers_from
     )
+    activity, lo, hi = uow.activity, w.loaded_from, w.end
     inputs = HealthInputs(
-        records=records,
-        members=await uow.members.list(community, present_only=False),
+        window=w,
+        members=members,
+        days=Days(
+            w.first_day,
+            await activity.days(
+                community, day_starts(w.first_day, w.last_day, zone), until=hi, windows=WINDOWS
+            ),
+        ),
+        users=await activity.users(community, since=w.users_from, until=hi, periods=w.periods),
+        channels=await activity.channels(community, since=w.start, until=hi),
+        questions=await activity.questions(
+            community, since=lo, until=hi, asked_since=w.questions_from, asked_until=hi
+        ),
+        newcomers=await activity.newcomers(
+            community, since=lo, until=hi, joined_since=w.newcomers_from, joined_until=hi, later=WEEK
+        ),
         prompts=await engagement(uow, community),
         surveys=await survey_headlines(uow, community, loaded),
         connections=await confirmed_connections(uow, community) if loaded.enabled(INTROS) else None,
-        zone=zone,
     )
-    return build_report(
-        inputs,
-        cfg,
-        since=since,
-        until=until,
-        history_from=history_from,
-        newcomers_from=newcomers_from,
-        community=loaded.community.display_name(community),
-    )
+    return build_report(inputs, cfg, community=loaded.community.display_name(community))

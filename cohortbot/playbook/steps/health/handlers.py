@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from cohortbot.playbook.analytics.metrics import question_outcomes
+from cohortbot.playbook.analytics.records import question_outcomes
 from cohortbot.playbook.events import MessagePosted, ScheduleFired
 from cohortbot.playbook.messages import Field, RichMessage, channel_link, timestamp
 from cohortbot.playbook.model import CommunityPlaybook

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 
 from cohortbot.playbook.analytics.goals import cohort_week, goal_progress, goal_values
 from cohortbot.playbook.analytics.metrics import (
     ChannelStats,
+    Days,
+    Participants,
     PromptEngagement,
+    QuestionOutcome,
     WeekStats,
     activation,
-    channel_engagement,
-    counted,
     day_start,
     introductions,
     median_first_reply,
+    participants,
     participation_mix,
+    posts,
     prompt_summary,
-    question_outcomes,
     recently_inactive,
     retention,
     stickiness,
@@ -35,22 +37,29 @@ from cohortbot.playbook.analytics.metrics import (
 from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import mention, timestamp
-from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.ports import Member, NewcomerActivity, UserActivity
 from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.steps.health.charts import channel_chart, participation_chart, sentiment_chart
 from cohortbot.playbook.steps.health.config import HealthConfig
+from cohortbot.playbook.steps.health.window import LAST_WEEK, PERIOD, PREVIOUS, SINCE_START, Window
 
 __all__ = ["Headline", "HealthInputs", "HealthReport", "build_report", "format_delay"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class HealthInputs:
-    records: Sequence[ActivityRecord]  # from before the history to the end of the period
+    """What the store answered for the report's window (see ``window.Window`` for the ranges)."""
+
+    window: Window
     members: Sequence[Member]  # including members who left
+    days: Days  # from window.first_day to window.last_day
+    users: Sequence[UserActivity]  # from window.users_from, for window.periods
+    channels: Sequence[ChannelStats]  # the period's
+    questions: Sequence[QuestionOutcome]  # asked since window.questions_from
+    newcomers: Sequence[NewcomerActivity]  # joined since window.newcomers_from
     prompts: Sequence[PromptEngagement] = ()
     surveys: Sequence[str] = ()  # one headline per survey (surveys.api.survey_headlines)
     connections: int | None = None  # intros: matches confirmed met, when the intros step runs
-    zone: tzinfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,46 +107,32 @@ class _Period:
 
     inputs: HealthInputs
     cfg: HealthConfig
-    records: list[ActivityRecord]  # counted: no bots, no opted-out members
-    since: date
-    until: date
-    start: datetime
-    end: datetime
-    before: datetime  # the start of the previous period (same length)
-    history_from: date
-    newcomers: datetime
+    w: Window
+    now: Participants
+    then: Participants
+    newcomers: dict[str, NewcomerActivity]
+
+    def asked(self, since: datetime, until: datetime) -> list[QuestionOutcome]:
+        return [o for o in self.inputs.questions if since <= o.question.at < until]
 
 
-def build_report(
-    inputs: HealthInputs,
-    cfg: HealthConfig,
-    *,
-    since: date,
-    until: date,
-    history_from: date | None = None,
-    newcomers_from: date | None = None,
-    community: str = "",
-) -> HealthReport:
-    """The report for the local days ``[since, until)``, compared with the period before it.
+def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = "") -> HealthReport:
+    """The report for the window's local days ``[since, until)``, compared with the period before it.
 
-    ``history_from`` starts the charts and the weekly table (default ``since``);
-    ``newcomers_from`` starts the newcomers whose activation and retention are measured.
+    ``history_from`` starts the charts and the weekly table; ``newcomers`` starts the
+    newcomers whose activation and retention are measured.
     """
-    zone = inputs.zone
+    w = inputs.window
     p = _Period(
         inputs=inputs,
         cfg=cfg,
-        records=counted(inputs.records, inputs.members),
-        since=since,
-        until=until,
-        start=day_start(since, zone),
-        end=day_start(until, zone),
-        before=day_start(since - (until - since), zone),
-        history_from=min(history_from or since, since),
-        newcomers=day_start(newcomers_from or since, zone),
+        w=w,
+        now=participants(inputs.users, PERIOD),
+        then=participants(inputs.users, PREVIOUS),
+        newcomers={n.user: n for n in inputs.newcomers},
     )
-    weeks = weekly(p.records, p.history_from, max(1, -(-(until - p.history_from).days // 7)), zone)
-    channels = channel_engagement(p.records, p.start, p.end)
+    weeks = weekly(inputs.days, w.history_from, w.weeks)
+    channels = inputs.channels
     headline = _headline(p)
     sections = [
         _participation(p),
@@ -150,14 +145,14 @@ def build_report(
         _inactive(p),
         *_goals(p),
     ]
-    charts = [participation_chart(p.records, p.history_from, until, zone), channel_chart(channels)]
+    charts = [participation_chart(inputs.days, w.history_from, w.until), channel_chart(channels)]
     if cfg.sentiment == "show":
         charts.append(sentiment_chart(weeks))
-    last = until - timedelta(days=1)
+    last = w.until - timedelta(days=1)
     return HealthReport(
-        title=f"Community health{f': {community}' if community else ''}, {since:%b %d} to {last:%b %d}",
-        since=since,
-        until=until,
+        title=f"Community health{f': {community}' if community else ''}, {w.since:%b %d} to {last:%b %d}",
+        since=w.since,
+        until=w.until,
         headline=headline,
         sections=sections,
         charts=charts if cfg.charts else [],
@@ -165,27 +160,22 @@ def build_report(
     )
 
 
-def _posts(p: _Period, since: datetime, until: datetime) -> int:
-    return sum(1 for r in p.records if since <= r.at < until and r.kind in ("message", "reply"))
-
-
 def _headline(p: _Period) -> list[Headline]:
-    members = p.inputs.members
-    now_mix = participation_mix(p.records, members, p.start, p.end)
-    then_mix = participation_mix(p.records, members, p.before, p.start)
+    members, w, days = p.inputs.members, p.w, p.inputs.days
+    now_mix = participation_mix(p.now, members, w.end)
+    then_mix = participation_mix(p.then, members, w.start)
     active, active_before = now_mix.posters + now_mix.reactors_only, then_mix.posters + then_mix.reactors_only
-    sticky = stickiness(p.records, p.until - timedelta(days=1), p.inputs.zone)
-    then = stickiness(p.records, p.since - timedelta(days=1), p.inputs.zone)
-    posts, posts_before = _posts(p, p.start, p.end), _posts(p, p.before, p.start)
-    joined, joined_before = len(_joined(members, p.start, p.end)), len(_joined(members, p.before, p.start))
-    made, _ = introductions(members, p.start, p.end)
-    made_before, _ = introductions(members, p.before, p.start)
-    asked = question_outcomes(p.records, p.start, p.end)
+    sticky = stickiness(days, w.until - timedelta(days=1))
+    then = stickiness(days, w.since - timedelta(days=1))
+    length = w.until - w.since
+    posts_now = posts(days, w.since, w.until - timedelta(days=1))
+    posts_before = posts(days, w.since - length, w.since - timedelta(days=1))
+    joined, joined_before = len(_joined(members, w.start, w.end)), len(_joined(members, w.before, w.start))
+    made, _ = introductions(members, w.start, w.end)
+    made_before, _ = introductions(members, w.before, w.start)
+    asked = p.asked(w.start, w.end)
     answered = sum(1 for o in asked if o.first_reply_at is not None)
-    median, median_before = (
-        median_first_reply(asked),
-        median_first_reply(question_outcomes(p.records, p.before, p.start)),
-    )
+    median, median_before = median_first_reply(asked), median_first_reply(p.asked(w.before, w.start))
     ratio, ratio_before = 100 * (sticky.ratio or 0), 100 * (then.ratio or 0)
     return [
         Headline("Active members", str(active), _change(active, active_before)),
@@ -193,7 +183,7 @@ def _headline(p: _Period) -> list[Headline]:
             "Average daily active (DAU)", f"{sticky.avg_dau:.1f}", _change(sticky.avg_dau, then.avg_dau, 1)
         ),
         Headline("Stickiness (DAU/MAU)", _pct(sticky.ratio), _change(ratio, ratio_before, unit=" pts")),
-        Headline("Messages and replies", str(posts), _change(posts, posts_before)),
+        Headline("Messages and replies", str(posts_now), _change(posts_now, posts_before)),
         Headline("New members", str(joined), _change(joined, joined_before)),
         Headline("Introductions", str(made), _change(made, made_before)),
         Headline("Questions answered", f"{answered} of {len(asked)}", ""),
@@ -206,8 +196,8 @@ def _headline(p: _Period) -> list[Headline]:
 
 
 def _participation(p: _Period) -> tuple[str, list[str]]:
-    mix = participation_mix(p.records, p.inputs.members, p.start, p.end)
-    sticky = stickiness(p.records, p.until - timedelta(days=1), p.inputs.zone)
+    mix = participation_mix(p.now, p.inputs.members, p.w.end)
+    sticky = stickiness(p.inputs.days, p.w.until - timedelta(days=1))
     return (
         "Participation",
         [
@@ -219,16 +209,16 @@ def _participation(p: _Period) -> tuple[str, list[str]]:
 
 
 def _newcomers(p: _Period) -> tuple[str, list[str]]:
-    members = p.inputs.members
-    _, intro_rate = introductions(members, p.start, p.end)
-    activated = activation(p.records, members, p.newcomers, p.end, now=p.end)
-    kept = retention(p.records, members, p.newcomers, p.end, now=p.end)
+    members, w = p.inputs.members, p.w
+    _, intro_rate = introductions(members, w.start, w.end)
+    activated = activation(p.newcomers, members, w.newcomers, w.end, now=w.end)
+    kept = retention(p.newcomers, members, w.newcomers, w.end, now=w.end)
     return (
         "Newcomers",
         [
-            f"Joined this period: {len(_joined(members, p.start, p.end))}; "
+            f"Joined this period: {len(_joined(members, w.start, w.end))}; "
             f"introduced themselves: {intro_rate}.",
-            f"Posted within 7 days of joining: {activated} (joined since {timestamp(p.newcomers)}, "
+            f"Posted within 7 days of joining: {activated} (joined since {timestamp(w.newcomers)}, "
             "first week over).",
             f"Active again in their second week, of those active in the first: {kept}.",
         ],
@@ -236,7 +226,7 @@ def _newcomers(p: _Period) -> tuple[str, list[str]]:
 
 
 def _questions(p: _Period) -> tuple[str, list[str]]:
-    asked = question_outcomes(p.records, p.start, p.end)
+    asked = p.asked(p.w.start, p.w.end)
     unanswered = [o for o in asked if o.first_reply_at is None]
     lines = [
         f"{len(asked)} asked, {len(unanswered)} without a reply; "
@@ -262,11 +252,9 @@ def _prompts(p: _Period) -> tuple[str, list[str]]:
     lines = [
         f"- {s.schedule}: {s.prompts} prompt(s), {s.replies} replies ({s.mean_replies:.1f} each), "
         f"{s.repliers} repliers"
-        for s in prompt_summary(p.inputs.prompts, p.start, p.end)
+        for s in prompt_summary(p.inputs.prompts, p.w.start, p.w.end)
     ]
-    for v in variant_engagement(
-        p.inputs.prompts, since=day_start(p.history_from, p.inputs.zone), until=p.end
-    ):
+    for v in variant_engagement(p.inputs.prompts, since=day_start(p.w.history_from, p.w.zone), until=p.w.end):
         lines.append(
             f"- split test {v.schedule}/{v.variant}: {v.prompts} prompt(s); replies per prompt "
             f"{v.mean_replies:.1f} (95% CI {_ci(v.replies_ci)}); repliers {v.mean_repliers:.1f} "
@@ -287,7 +275,7 @@ def _weeks(weeks: Sequence[WeekStats]) -> tuple[str, list[str]]:
 
 
 def _inactive(p: _Period) -> tuple[str, list[str]]:
-    quiet = recently_inactive(p.records, p.inputs.members, now=p.end)
+    quiet = recently_inactive(p.inputs.users, p.inputs.members, now=p.w.end)
     limit = p.cfg.inactive_listed
     named = ", ".join(mention(m.user) for m in quiet[:limit])
     more = f" and {len(quiet) - limit} more" if len(quiet) > limit else ""
@@ -314,18 +302,25 @@ def _rows(
 
 
 def _goals(p: _Period) -> list[tuple[str, list[str]]]:
-    cfg, inputs = p.cfg, p.inputs
-    if not cfg.goals:
+    cfg, inputs, w = p.cfg, p.inputs, p.w
+    if not cfg.goals or w.goal_start is None:
         return []
-    joins = [
-        m.joined_at.astimezone(inputs.zone).date() for m in inputs.members if m.joined_at and not m.is_bot
-    ]
-    start = cfg.start or min(joins, default=p.history_from)
+    start, since = w.goal_start, day_start(w.goal_start, w.zone)
     extra = {"connections": float(inputs.connections)} if inputs.connections is not None else None
+    counted_from = w.goal_from or w.end
+    first = max(start, w.first_day)
     values = goal_values(
-        p.records, inputs.members, start=day_start(start, inputs.zone), now=p.end, extra=extra
+        inputs.members,
+        start=since,
+        now=w.end,
+        messages=posts(inputs.days, first, w.until - timedelta(days=1)),
+        since_start=participants(inputs.users, SINCE_START),
+        last_week=participants(inputs.users, LAST_WEEK),
+        questions=p.asked(counted_from, w.end),
+        newcomers=p.newcomers,
+        extra=extra,
     )
-    week = cohort_week(start, p.until - timedelta(days=1))
+    week = cohort_week(start, w.until - timedelta(days=1))
     if week < 1:
         return [("Goals", [f"The cohort starts {start:%b %d}; goals are tracked from then."])]
     lines = [f"Cohort week {week} (started {start:%b %d}):"]

@@ -1,0 +1,112 @@
+"""The report's window: the period, the one before it, the history and what the store is asked.
+
+Shared by :mod:`.data` (which asks the store for these ranges) and :mod:`.report` (which reads
+the answers), so both agree on every range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from cohortbot.playbook.analytics.metrics import WEEK, day_start
+from cohortbot.playbook.ports import Member
+from cohortbot.playbook.steps.health.config import HealthConfig
+
+__all__ = ["LAST_WEEK", "LOOKBACK", "PERIOD", "PREVIOUS", "SINCE_START", "Window", "window"]
+
+LOOKBACK = timedelta(days=35)  # 28-day actives and recently-inactive members need this much before
+# The periods of ``ActivityRepository.users`` the report asks for, by index.
+PERIOD, PREVIOUS, LAST_WEEK, SINCE_START = range(4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    zone: tzinfo
+    since: date
+    until: date  # exclusive
+    start: datetime  # local midnight of since, as UTC
+    end: datetime  # local midnight of until: nothing at or after it is read
+    before: datetime  # the start of the previous period (same length)
+    history_from: date  # the charts and the weekly table start here
+    weeks: int  # weeks of the weekly table
+    newcomers: datetime  # newcomers joined since then are measured
+    goal_start: date | None  # the cohort's start, when the playbook has goals
+    loaded_from: datetime  # nothing before it is read
+
+    @property
+    def first_day(self) -> date:
+        """The first local day the store is asked about (``loaded_from``'s)."""
+        return self.loaded_from.astimezone(self.zone).date()
+
+    @property
+    def last_day(self) -> date:
+        """The last local day asked about: the period's, or the weekly table's if later."""
+        return max(self.until, self.history_from + timedelta(weeks=self.weeks)) - timedelta(days=1)
+
+    @property
+    def goal_from(self) -> datetime | None:
+        """The cohort's start as an instant, never before what is read."""
+        if self.goal_start is None:
+            return None
+        return max(day_start(self.goal_start, self.zone), self.loaded_from)
+
+    @property
+    def periods(self) -> list[tuple[datetime, datetime]]:
+        """``PERIOD``, ``PREVIOUS``, ``LAST_WEEK`` and ``SINCE_START`` (empty without goals)."""
+        since_start = self.goal_from or self.end
+        return [
+            (self.start, self.end),
+            (self.before, self.start),
+            (self.end - WEEK, self.end),
+            (since_start, self.end),
+        ]
+
+    @property
+    def users_from(self) -> datetime:
+        """Where ``users`` starts: the previous period, the recently-inactive horizon, goals."""
+        wanted = min(self.before, self.end - 4 * WEEK, self.goal_from or self.end)
+        return max(wanted, self.loaded_from)
+
+    @property
+    def questions_from(self) -> datetime:
+        """Questions asked since the previous period (or the cohort's start, if earlier)."""
+        return min(self.before, self.goal_from or self.before)
+
+    @property
+    def newcomers_from(self) -> datetime:
+        goals = day_start(self.goal_start, self.zone) if self.goal_start is not None else self.newcomers
+        return min(self.newcomers, goals)
+
+
+def window(
+    cfg: HealthConfig,
+    members: Sequence[Member],
+    zone: tzinfo,
+    *,
+    since: date,
+    until: date,
+    history_from: date | None = None,
+    newcomers_from: date | None = None,
+) -> Window:
+    """The window of the report on the local days ``[since, until)``."""
+    earliest = min(history_from or since, newcomers_from or since, since - (until - since)) - LOOKBACK
+    history = min(history_from or since, since)
+    goal_start = None
+    if cfg.goals:
+        joins = [m.joined_at.astimezone(zone).date() for m in members if m.joined_at and not m.is_bot]
+        goal_start = cfg.start or min(joins, default=history)
+    return Window(
+        zone=zone,
+        since=since,
+        until=until,
+        start=day_start(since, zone),
+        end=day_start(until, zone),
+        before=day_start(since - (until - since), zone),
+        history_from=history,
+        weeks=max(1, -(-(until - history).days // 7)),
+        newcomers=day_start(newcomers_from or since, zone),
+        goal_start=goal_start,
+        loaded_from=day_start(earliest, zone),
+    )
