@@ -39,6 +39,7 @@ from cohortbot.playbook.ports import (
     StateRepository,
     TimerRepository,
 )
+from cohortbot.storage.identity import IdentityMap, PrivacyThroughMap
 from cohortbot.storage.memory_outbox import MemoryOutboxRepository, MemoryPrivacyRepository
 from cohortbot.storage.memory_repositories import (
     TABLES,
@@ -119,14 +120,16 @@ class MemoryUnitOfWork:
         self._entered = False
         begin = self._begin
         self.communities: CommunityRepository = MemoryCommunityRepository(begin)
-        self.members: MemberRepository = MemoryMemberRepository(begin)
-        self.state: StateRepository = MemoryStateRepository(begin)
+        # Members and step documents through the identity map, as on SQL (storage/identity.py).
+        self._identity = IdentityMap(MemoryMemberRepository(begin), MemoryStateRepository(begin))
+        self.members: MemberRepository = self._identity.members
+        self.state: StateRepository = self._identity.state
         self.timers: TimerRepository = MemoryTimerRepository(begin)
         self.activity: ActivityRepository = MemoryActivityRepository(begin)
         self.outbox: OutboxRepository = MemoryOutboxRepository(begin)
         self.inbox: InboxRepository = MemoryInboxRepository(begin)
         self.claims: ClaimRepository = MemoryClaimRepository(begin)
-        self.privacy: PrivacyRepository = MemoryPrivacyRepository(begin)
+        self.privacy: PrivacyRepository = PrivacyThroughMap(MemoryPrivacyRepository(begin), self._identity)
         self.inbox_maintenance = MemoryInboxRepository(begin)   # as SqlUnitOfWork
 
     async def _begin(self) -> Transaction:
@@ -151,6 +154,7 @@ class MemoryUnitOfWork:
         self._finish(commit=False)
 
     def _finish(self, *, commit: bool) -> None:
+        self._identity.clear()   # the next transaction reads afresh: others may have written
         if self._transaction is not None:
             transaction, self._transaction = self._transaction, None
             self._store._end(transaction, commit=commit)
@@ -161,11 +165,13 @@ class MemoryUnitOfWork:
         transaction = await self._begin()
         tables, owned = dict(transaction.tables), transaction.owned
         transaction.owned = set()   # the snapshot shares every table: copy again before writing
+        snapshot = self._identity.snapshot()
         try:
             yield
         except BaseException:
             if self._transaction is transaction:   # not committed or rolled back inside
                 transaction.tables, transaction.owned = tables, owned
+                self._identity.restore(snapshot)
             raise
         transaction.owned |= owned
 

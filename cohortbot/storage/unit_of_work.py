@@ -25,6 +25,7 @@ from cohortbot.playbook.ports import (
     StateRepository,
     TimerRepository,
 )
+from cohortbot.storage.identity import IdentityMap, PrivacyThroughMap
 from cohortbot.storage.outbox import SqlOutboxRepository
 from cohortbot.storage.privacy import SqlPrivacyRepository
 from cohortbot.storage.repositories import (
@@ -53,14 +54,21 @@ class SqlUnitOfWork:
         # Typed as the ports (not the Sql* classes) so that SqlUnitOfWork *is* a
         # playbook.ports.UnitOfWork for mypy: protocol attributes are invariant.
         self.communities: CommunityRepository = SqlCommunityRepository(self._session, dialect=dialect)
-        self.members: MemberRepository = SqlMemberRepository(self._session, dialect=dialect)
-        self.state: StateRepository = SqlStateRepository(self._session, dialect=dialect)
+        # Members and step documents through the identity map: each row read once per transaction.
+        self._identity = IdentityMap(
+            SqlMemberRepository(self._session, dialect=dialect),
+            SqlStateRepository(self._session, dialect=dialect),
+        )
+        self.members: MemberRepository = self._identity.members
+        self.state: StateRepository = self._identity.state
         self.timers: TimerRepository = SqlTimerRepository(self._session, dialect=dialect)
         self.activity: ActivityRepository = SqlActivityRepository(self._session, dialect=dialect)
         self.outbox: OutboxRepository = SqlOutboxRepository(self._session, dialect=dialect)
         self.inbox: InboxRepository = SqlInboxRepository(self._session, dialect=dialect)
         self.claims: ClaimRepository = SqlClaimRepository(self._session, dialect=dialect)
-        self.privacy: PrivacyRepository = SqlPrivacyRepository(self._session, dialect=dialect)
+        self.privacy: PrivacyRepository = PrivacyThroughMap(
+            SqlPrivacyRepository(self._session, dialect=dialect), self._identity
+        )
         # Storage-only maintenance beyond the ports (see Database.prune_inbox).
         self.inbox_maintenance = SqlInboxRepository(self._session, dialect=dialect)
 
@@ -76,8 +84,10 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         await self._session.commit()
+        self._identity.clear()   # the next transaction reads afresh: others may have written
 
     async def rollback(self) -> None:
+        self._identity.clear()
         await self._session.rollback()
 
     @asynccontextmanager
@@ -85,10 +95,16 @@ class SqlUnitOfWork:
         """A nested transaction: an exception inside undoes only the nested work, then re-raises.
 
         The engine wraps each step in one, so a failing step cannot take the other steps'
-        decisions (or the inbox record of the event) down with it.
+        decisions (or the inbox record of the event) down with it. The identity map goes
+        back to what it held at the start, as the database does.
         """
-        async with self._session.begin_nested():
-            yield
+        snapshot = self._identity.snapshot()
+        try:
+            async with self._session.begin_nested():
+                yield
+        except BaseException:
+            self._identity.restore(snapshot)
+            raise
 
 
 if TYPE_CHECKING:
