@@ -1,0 +1,162 @@
+"""Join burst at the rate limit (issue #11, target 3), against fakes that enforce the limits.
+
+Run by hand:  .venv/bin/python bench/join_burst.py [--members 10000] [--over 60]
+              .venv/bin/python bench/join_burst.py --platform slack [--members 1000] [--minute 6]
+
+Discord: the real runtime as ``cohortbot run`` builds it (SQLite file, the real discord.py)
+against the in-process fake Discord enforcing 50 requests/s globally (sliding window) and its
+per-route buckets with ``X-RateLimit-*`` headers and real 429s; ``--members`` join over
+``--over`` seconds through the gateway, each to be welcomed by a DM (open + send: two
+requests). Slack: the real deliverer and slack_sdk against the fake Slack enforcing its
+method tiers (``conversations.open`` Tier 3, 50 a minute; ``chat.postMessage`` one a second
+per channel); ``--minute`` scales Slack's minute down (60 is real time, and 10,000 DMs would
+then take 200 minutes). Prints requests/s achieved against the rate the limit allows (the
+baseline), the 429s per bucket, welcomes delivered and duplicates. Results: bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cohortbot.bot.bootstrap import build_app  # noqa: E402
+from tests.contract.conftest import all_delivered, run_settings  # noqa: E402
+from tests.contract.fakes.discord_fake import FakeDiscord  # noqa: E402
+from tests.contract.fakes.discord_limits import OPEN_DM, DiscordLimits  # noqa: E402
+
+PLAYBOOK = """
+name: Burst
+default: true
+community_name: Burst
+timezone: UTC
+channels: {welcome: welcome, intros: introductions, moderators: general}
+moderators: {users: [], roles: [Moderators], platform_admins: false}
+steps:
+  welcome:
+    message: "Hi {member}!"
+    burst: {max_joins: 1000000}
+"""
+
+
+def _report(label: str, requests: int, seconds: float, allowed: float, limited: dict[str, int]) -> None:
+    achieved = requests / seconds if seconds else 0.0
+    print(f"{label}: {requests} requests in {seconds:.1f}s = {achieved:.1f}/s of {allowed:.1f}/s allowed"
+          f" (ratio {achieved / allowed:.3f})")
+    worst = max(limited.values(), default=0)
+    print(f"429s: {sum(limited.values())} in {len(limited)} bucket(s), at most {worst} per bucket: {limited}")
+
+
+async def discord(members: int, over: float) -> None:
+    fake = await FakeDiscord().start()
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "playbook.yaml"
+        file.write_text(textwrap.dedent(PLAYBOOK))
+        settings, platforms = run_settings(
+            COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{Path(tmp) / 'bot.db'}",
+            DISCORD_TOKEN=fake.token,
+            DISCORD_API_BASE_URL=fake.base_url,
+            DISCORD_GATEWAY_URL=fake.gateway_url,
+        )
+        app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
+        await app.database.upgrade()
+        task = asyncio.create_task(app.runtime.run())
+        while not fake.commands:
+            await asyncio.sleep(0.05)
+        limits = fake.limits = DiscordLimits()  # 50/s global, messages 5 per 5 s per channel
+        started = time.monotonic()
+        ids = []
+        for n in range(members):
+            ids.append((await fake.add_member(f"m{n}"))["user"]["id"])
+            lag = started + (n + 1) * over / members - time.monotonic()
+            if lag > 0:
+                await asyncio.sleep(lag)
+        joined = time.monotonic() - started
+        print(f"{members} members joined in {joined:.1f}s")
+        while True:
+            welcomed = sum(1 for i in ids if (c := fake.dm_channel_of(i)) and fake.messages_in(c))
+            if welcomed == members:
+                break
+            await asyncio.sleep(0.5)
+        await all_delivered(app.runtime, app.database.unit_of_work, within=120)
+        app.runtime.request_stop()
+        await asyncio.wait_for(task, timeout=30)
+        await app.database.dispose()
+    await fake.close()
+    counts = [len(fake.messages_in(fake.dm_channel_of(i) or "")) for i in ids]
+    assert limits.first_at is not None and limits.last_at is not None
+    print(f"welcomes delivered: {sum(1 for c in counts if c)} of {members}; duplicates: "
+          f"{sum(c - 1 for c in counts if c > 1)}; DM channels opened: {len(fake.calls_to(OPEN_DM))}")
+    _report("Discord", limits.passed, limits.last_at - limits.first_at, limits.global_limit
+            / limits.global_window, dict(limits.rate_limited))
+
+
+async def slack(members: int, minute: float) -> None:
+    from cohortbot.adapters.slack import SlackAdapter
+    from cohortbot.bot.clock import ManualClock
+    from cohortbot.bot.deliverer import Deliverer
+    from cohortbot.playbook.actions import SendDirectMessage
+    from cohortbot.playbook.messages import RichMessage
+    from cohortbot.playbook.refs import CommunityRef, Platform, UserRef
+    from cohortbot.storage.memory import MemoryStore
+    from tests.contract.conftest import RecordingSink
+    from tests.contract.fakes.slack_fake import FakeSlack
+    from tests.contract.fakes.slack_limits import SlackLimits
+    from tests.contract.slack_fixtures import CATALOG, make_config
+    from tests.harness import START
+
+    fake = FakeSlack()
+    users = [f"UJ{n:06d}" for n in range(members)]
+    for user in users:
+        fake.users[user] = {"id": user, "name": user.lower(), "profile": {"display_name": user}}
+    await fake.start()
+    adapter = SlackAdapter(make_config(fake, "http", rate_minute=minute))
+    await adapter.start(RecordingSink(), CATALOG)
+    limits = fake.limits = SlackLimits(minute=minute)
+    store, clock = MemoryStore(), ManualClock(START)
+    community = CommunityRef(Platform.SLACK, fake.team_id)
+    async with store.unit_of_work() as uow:
+        for user in users:
+            dm = SendDirectMessage(key=f"welcome:{user}", community=community, to=UserRef(Platform.SLACK, user),
+                                   message=RichMessage(text=f"Hi {user}!"))
+            await uow.outbox.add(dm, now=clock.now())
+        await uow.commit()
+    deliverer = Deliverer(store.unit_of_work, {Platform.SLACK: adapter}, clock)
+    started = time.monotonic()
+    while deliverer.delivered < members:
+        await deliverer.drain(rounds=1000)
+        clock.advance(timedelta(minutes=30))  # a refused delivery's retry comes due
+    seconds = time.monotonic() - started
+    await adapter.close()
+    await fake.stop()
+    counts = [len(fake.posted_in(f"D{user}")) for user in users]
+    print(f"welcomes delivered: {sum(1 for c in counts if c)} of {members}; duplicates: "
+          f"{sum(c - 1 for c in counts if c > 1)}")
+    # The first 50 pass at once (a minute's allowance); the rate is what follows them.
+    opens = limits.passed["conversations.open"] - 50
+    _report("Slack conversations.open (Tier 3) after the first minute's 50", opens, seconds, 50 / minute,
+            dict(limits.rate_limited))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--platform", choices=["discord", "slack"], default="discord")
+    parser.add_argument("--members", type=int, default=None)
+    parser.add_argument("--over", type=float, default=60.0, help="seconds the joins are spread over (Discord)")
+    parser.add_argument("--minute", type=float, default=6.0, help="seconds in Slack's minute (Slack)")
+    args = parser.parse_args()
+    if args.platform == "discord":
+        asyncio.run(discord(args.members or 10_000, args.over))
+    else:
+        asyncio.run(slack(args.members or 1_000, args.minute))
+
+
+if __name__ == "__main__":
+    main()
