@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cohortbot.bot.bootstrap import build_app  # noqa: E402
-from tests.contract.conftest import all_delivered, run_settings  # noqa: E402
-from tests.contract.fakes.discord_fake import FakeDiscord  # noqa: E402
-from tests.contract.fakes.discord_limits import OPEN_DM, DiscordLimits  # noqa: E402
+from cohortbot.bot.bootstrap import build_app
+from tests.contract.conftest import all_delivered, eventually, run_settings
+from tests.contract.fakes.discord_fake import FakeDiscord
+from tests.contract.fakes.discord_limits import OPEN_DM, DiscordLimits
 
 PLAYBOOK = """
 name: Burst
@@ -68,8 +68,7 @@ async def discord(members: int, over: float) -> None:
         app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
         await app.database.upgrade()
         task = asyncio.create_task(app.runtime.run())
-        while not fake.commands:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: fake.commands, within=30)
         limits = fake.limits = DiscordLimits()  # 50/s global, messages 5 per 5 s per channel
         started = time.monotonic()
         ids = []
@@ -124,7 +123,8 @@ async def slack(members: int, minute: float) -> None:
     community = CommunityRef(Platform.SLACK, fake.team_id)
     async with store.unit_of_work() as uow:
         for user in users:
-            dm = SendDirectMessage(key=f"welcome:{user}", community=community, to=UserRef(Platform.SLACK, user),
+            to = UserRef(Platform.SLACK, user)
+            dm = SendDirectMessage(key=f"welcome:{user}", community=community, to=to,
                                    message=RichMessage(text=f"Hi {user}!"))
             await uow.outbox.add(dm, now=clock.now())
         await uow.commit()
@@ -146,10 +146,12 @@ async def slack(members: int, minute: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--platform", choices=["discord", "slack"], default="discord")
     parser.add_argument("--members", type=int, default=None)
-    parser.add_argument("--over", type=float, default=60.0, help="seconds the joins are spread over (Discord)")
+    parser.add_argument("--over", type=float, default=60.0, help="seconds joins are spread over (Discord)")
     parser.add_argument("--minute", type=float, default=6.0, help="seconds in Slack's minute (Slack)")
     args = parser.parse_args()
     if args.platform == "discord":
