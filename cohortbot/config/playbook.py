@@ -78,7 +78,8 @@ class _Read:
         return given if ok else None
 
 
-def _read(path: Path, steps: Sequence[Step[Any]]) -> _Read:
+def _read(path: Path, steps: Sequence[Step[Any]], model: type[CommunityPlaybook]) -> _Read:
+    """One file; ``model`` is ``playbook_model(steps)``, built once for all the files read."""
     file = str(path)
     try:
         text = read_text(path)
@@ -93,7 +94,6 @@ def _read(path: Path, steps: Sequence[Step[Any]]) -> _Read:
     if not isinstance(data, dict):
         issue = PlaybookIssue(file, 1, "", "expected a mapping of playbook keys (name:, steps:, ...)")
         return _Read(file, None, [*issues, issue])
-    model = playbook_model(steps)
     parsed: CommunityPlaybook | None = None
     try:
         parsed = model.model_validate(data)
@@ -120,7 +120,7 @@ def _byline_of(issues: Iterable[PlaybookIssue]) -> list[PlaybookIssue]:
 
 def load_playbook(path: Path, steps: Sequence[Step[Any]] = STEPS) -> LoadedPlaybook:
     """One playbook file; PlaybookError carries every problem found in it, by line."""
-    read = _read(path, steps)
+    read = _read(path, steps, playbook_model(steps))
     if read.loaded is None:
         raise PlaybookError(read.issues)
     return read.loaded
@@ -211,7 +211,8 @@ def check_playbooks(
     files = playbook_files(paths)
     if not files and not issues:
         issues.append(PlaybookIssue(", ".join(map(str, paths)) or ".", None, "", "no playbook files given"))
-    reads = [_read(file, steps) for file in files]
+    model = playbook_model(steps)
+    reads = [_read(file, steps, model) for file in files]
     across = _across_files(reads, platforms)
     for read in reads:
         issues += _byline_of([*read.issues, *(i for i in across if i.file == read.file)])
