@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import io
+from functools import cache
+from types import ModuleType
 from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display here or in production containers
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.messages import Attachment
@@ -21,14 +16,28 @@ __all__ = ["MatplotlibCharts"]
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 
+@cache
+def _matplotlib() -> tuple[ModuleType, ModuleType]:
+    """matplotlib's figure and ticker modules, imported at the first chart: the import takes
+    most of a second, which a bot that draws a chart once a week should not spend at start."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display here or in production containers
+    import matplotlib.figure
+    import matplotlib.ticker
+
+    return matplotlib.figure, matplotlib.ticker
+
+
 class MatplotlibCharts:
     def __init__(self, *, width: float = 8.0, height: float = 4.0, dpi: int = 110) -> None:
         self.size = (width, height)
         self.dpi = dpi
 
     def render(self, chart: Chart) -> Attachment:
+        figures, ticker = _matplotlib()
         # Figure() rather than pyplot: no global state, safe in a long-running process.
-        figure = Figure(figsize=self.size, dpi=self.dpi)
+        figure = figures.Figure(figsize=self.size, dpi=self.dpi)
         left = figure.add_subplot(1, 1, 1)
         right = left.twinx() if any(s.axis == "right" for s in chart.series) else None
         positions = list(range(len(chart.labels)))
@@ -55,7 +64,7 @@ class MatplotlibCharts:
         if all(v >= 0 for s in chart.series if s.axis == "left" for v in s.values):
             left.set_ylim(bottom=0)  # counts never go below zero
         if all(float(v).is_integer() for s in chart.series if s.axis == "left" for v in s.values):
-            left.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 1.25 ticks
+            left.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # counts: no 1.25 ticks
         if right is not None:
             right.set_ylabel(chart.y2_label)
         if len(handles) > 1:

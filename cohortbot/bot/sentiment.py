@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 __all__ = ["VaderSentiment"]
 
 
 @cache
 def _analyzer() -> SentimentIntensityAnalyzer:
-    # Reading the lexicon takes ~20 ms; the analyzer is read-only afterwards, so one per process.
+    # Reading the lexicon takes ~20 ms; the analyzer is read-only afterwards, so one per process,
+    # made at the first message scored rather than at start.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
 
 
 class VaderSentiment:
-    def __init__(self) -> None:
-        self._analyzer = _analyzer()
-
     def score(self, text: str) -> float:
         """VADER's compound score, -1 (negative) to +1 (positive)."""
-        return float(self._analyzer.polarity_scores(text)["compound"])
+        return float(_analyzer().polarity_scores(text)["compound"])
