@@ -25,7 +25,8 @@ from cohortbot.playbook.steps.activity import is_question
 from cohortbot.playbook.steps.champions.candidates import eligible, present_members, rules, section
 from cohortbot.playbook.steps.champions.commands import COMMANDS
 from cohortbot.playbook.steps.champions.config import ChampionsConfig
-from cohortbot.playbook.steps.champions.model import ChampionsSection, RecentPosts
+from cohortbot.playbook.steps.champions.memory import Memory, sweep
+from cohortbot.playbook.steps.champions.model import ChampionsSection, PostedMessage, RecentPosts
 from cohortbot.playbook.steps.champions.nominations import (
     APPROVE,
     DECLINE,
@@ -47,8 +48,6 @@ from cohortbot.playbook.steps.champions.tracking import (
 )
 
 __all__ = ["STEP"]
-
-MAX_REMEMBERED = 1000  # recent posts that may still earn a credit (questions, intros, replies...)
 
 Ctx = StepContext[ChampionsConfig]
 
@@ -88,18 +87,25 @@ async def on_message(event: MessagePosted, ctx: Ctx) -> None:
         in_intros=intros is not None and event.channel.matches(intros),
         track=_eligible_party(author),
     )
-    recent = await ctx.load(RecentPosts)
-    before = dict(recent.posts)  # rows are immutable: a shallow copy tells what changed
-    awards = credits_for_post(post, recent)
-    kept = recent.pruned(ctx.now, keep=cfg.remember_posts, limit=MAX_REMEMBERED)
-    if kept.posts != before:
-        await ctx.store(kept)
+    memory = Memory(ctx)  # only the records this post's credits depend on
+    at = int(post.at.timestamp())
+    if post.parent is not None:
+        await memory.post(post.parent)
+    if post.reply_to and (post.parent is None or post.parent not in memory.view.posts):
+        await memory.latest(post.reply_to, post.channel, before=at)
+    if post.in_intros:
+        for mentioned in post.mentions:
+            if mentioned != post.author:
+                await memory.intro(mentioned)
+    awards = credits_for_post(post, memory.view)
+    await memory.save(author, post.message)
     await _apply(ctx, awards)
 
 
 async def on_reaction(event: ReactionAdded, ctx: Ctx) -> None:
-    recent = await ctx.load(RecentPosts)
-    await _apply(ctx, credits_for_reaction(event.user.id, event.message.id, recent))
+    memory = Memory(ctx)
+    await memory.post(event.message.id)
+    await _apply(ctx, credits_for_reaction(event.user.id, event.message.id, memory.view))
 
 
 async def _apply(ctx: Ctx, awards: list[Award]) -> None:
@@ -139,6 +145,7 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
     for member, score in eligible(ctx, members, rules(ctx), limit=ctx.config.count, threshold=True):
         await nomination(ctx, member, score, key=f"{member.user.id}:{event.occurrence.isoformat()}")
     await quiet_review(ctx, members)
+    await sweep(ctx, await ctx.uow.members.list(ctx.community, present_only=False))
 
 
 async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
@@ -172,7 +179,7 @@ STEP = Step(
     },
     commands=COMMANDS,
     schedules=schedules,
-    documents=(RecentPosts,),
+    documents=(PostedMessage, RecentPosts),
     section=ChampionsSection,
     export=export,
     forget=forget,

@@ -1,7 +1,16 @@
 """The champions step's typed state: the recent-posts memory and each member's champions part.
 
-Both keep their stored spellings (``m``, ``ev``, ``by``, ``mod``...): data written before
-still loads, and the short names keep a community's member records small. Neither holds
+The memory of recent posts is one small document per remembered post
+(``champions.post.<message id>``: :class:`PostedMessage`), so a message costs a write of its
+own record, never a rewrite of the whole memory. Each author's part lists their remembered
+posts (:attr:`ChampionsSection.posts`: time, channel, kind), which answers "their latest post
+in this channel" and "their introduction" and bounds the memory per member by age and count.
+:class:`RecentPosts` is both the in-memory view the credit rules work on and the single
+document (``champions.recent``) of earlier versions, still read until the weekly round moves
+it over.
+
+Everything keeps short stored spellings (``m``, ``ev``, ``by``, ``mod``...): data written
+before still loads, and the short names keep a community's member records small. Nothing holds
 message text or display names: only member ids, message ids, channel ids and times.
 """
 
@@ -27,6 +36,8 @@ __all__ = [
     "REPLY",
     "ChampionsSection",
     "Evidence",
+    "OwnPost",
+    "PostedMessage",
     "RecentPosts",
     "Tracked",
 ]
@@ -130,6 +141,53 @@ class RecentPosts(Document):
         return RecentPosts(posts={k: t for k, t in self.posts.items() if t.author != author})
 
 
+class PostedMessage(Document):
+    """One remembered post (``champions.post.<message id>``): its author, time, kind, channel."""
+
+    model_config = _STORED
+    key: ClassVar[str] = "post"
+
+    author: str = Field(alias="a")
+    at: int = Field(alias="t")
+    flags: int = Field(alias="f")
+    channel: str = Field(alias="c")
+
+    @classmethod
+    def of(cls, tracked: Tracked) -> PostedMessage:
+        return cls(author=tracked.author, at=tracked.at, flags=tracked.flags, channel=tracked.channel)
+
+    @property
+    def tracked(self) -> Tracked:
+        return Tracked(self.author, self.at, self.flags, self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnPost:
+    """One of a member's remembered posts, as their part lists it (the author is the member)."""
+
+    at: int
+    flags: int  # the kind it was remembered as (``ANSWERED`` lives on its document only)
+    channel: str
+
+
+def _load_own(raw: Any) -> dict[str, OwnPost]:
+    """Stored as ``{message id: [unix, flags, channel]}``; malformed rows are skipped."""
+    posts: dict[str, OwnPost] = {}
+    for key, row in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(row, OwnPost):
+            posts[str(key)] = row
+        elif isinstance(row, list) and len(row) == 3:
+            posts[str(key)] = OwnPost(int(row[0]), int(row[1]), str(row[2]))
+    return posts
+
+
+OwnPosts = Annotated[
+    dict[str, OwnPost],
+    BeforeValidator(_load_own),
+    PlainSerializer(lambda posts: {k: [p.at, p.flags, p.channel] for k, p in posts.items()}),
+]
+
+
 class ChampionsSection(MemberSection):
     """One member's part of the champions step (``Member.data["champions"]``)."""
 
@@ -143,6 +201,27 @@ class ChampionsSection(MemberSection):
     declined_until: datetime | None = None  # not nominated again before
     quiet_since: datetime | None = Field(None, alias="quiet")  # the last activity a quiet flag was raised for
     seen_as_moderator: bool = Field(False, alias="mod")  # acted as a moderator (or has their role)
+    posts: OwnPosts = Field({}, alias="p")  # their remembered posts (each has a PostedMessage)
+
+    def latest_in(self, channel: str, *, before: int) -> str | None:
+        """Their latest remembered post in a channel, not after ``before``."""
+        found = [(p.at, key) for key, p in self.posts.items() if p.channel == channel and p.at <= before]
+        return max(found)[1] if found else None
+
+    def intro(self) -> tuple[str, OwnPost] | None:
+        """Their latest remembered introduction."""
+        intros = [(key, p) for key, p in self.posts.items() if p.flags & INTRO]
+        return max(intros, key=lambda kp: kp[1].at) if intros else None
+
+    def remember(self, message: str, post: OwnPost | None, *, oldest: int, limit: int) -> list[str]:
+        """Add a post (if any); keep those from ``oldest`` on, at most the newest ``limit``.
+
+        Returns the message ids let go (their documents are to be dropped).
+        """
+        posts = {**self.posts, message: post} if post is not None else dict(self.posts)
+        fresh = sorted((kp for kp in posts.items() if kp[1].at >= oldest), key=lambda kp: kp[1].at)
+        self.posts = dict(fresh[-limit:] if limit > 0 else [])
+        return [key for key in posts if key not in self.posts]
 
     @property
     def champion(self) -> bool:

@@ -1,6 +1,7 @@
 """What the champions step keeps about a member outside their own record, exported and forgotten.
 
-A member appears in the recent-posts memory (their own posts) and in other members' champion
+A member appears in the recent-posts memory (their own posts' documents, listed in their part,
+and the old single document while it is still there) and in other members' champion
 parts: as the giver of credits there (whom someone helped, who thanked or reacted) and as the
 moderator who approved a champion. Their own part (``Member.data["champions"]``) is exported
 with their member record; ``forget`` drops it too, so the hook is complete on its own.
@@ -12,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
-from cohortbot.playbook.steps.champions.model import FLAG_NAMES, ChampionsSection, RecentPosts
+from cohortbot.playbook.steps.champions.model import (
+    FLAG_NAMES,
+    ChampionsSection,
+    PostedMessage,
+    RecentPosts,
+    Tracked,
+)
 
 if TYPE_CHECKING:
     from cohortbot.playbook.step import StepContext
@@ -41,12 +48,25 @@ async def _others(ctx: Ctx, user: UserRef) -> list[tuple[Member, ChampionsSectio
     ]
 
 
+async def _own_posts(ctx: Ctx, user: UserRef) -> dict[str, Tracked]:
+    """The member's remembered posts: those their part lists, and any in the old single document."""
+    found: dict[str, Tracked] = {}
+    own = await ctx.member(user)
+    for message in ctx.section(own, ChampionsSection).posts if own is not None else ():
+        doc = await ctx.find(PostedMessage, message)
+        if doc is not None:
+            found[message] = doc.tracked
+    old = await ctx.find(RecentPosts)
+    for message, tracked in old.by_author(user.id) if old is not None else ():
+        found.setdefault(message, tracked)
+    return found
+
+
 async def export(ctx: Ctx, user: UserRef) -> dict[str, Any]:
     """The member's remembered posts, the credits they gave others, the champions they approved.
 
     Only what there is: an empty dict when the step keeps nothing about them.
     """
-    recent = await ctx.load(RecentPosts)
     posts = [
         {
             "message": message,
@@ -54,7 +74,7 @@ async def export(ctx: Ctx, user: UserRef) -> dict[str, Any]:
             "at": t.at,
             "kinds": [name for bit, name in FLAG_NAMES.items() if t.flags & bit],
         }
-        for message, t in recent.by_author(user.id)
+        for message, t in (await _own_posts(ctx, user)).items()
     ]
     given: list[dict[str, Any]] = []
     approved: list[dict[str, Any]] = []
@@ -81,6 +101,8 @@ async def forget(ctx: Ctx, user: UserRef) -> None:
     Credits they gave others keep their points but lose the giver (see
     :meth:`ChampionsSection.forget_giver`); approvals they made lose the approver.
     """
+    for message in await _own_posts(ctx, user):
+        await ctx.drop(PostedMessage, message)
     recent = await ctx.find(RecentPosts)
     if recent is not None:
         kept = recent.without(user.id)

@@ -103,8 +103,9 @@ async def test_forget_leaves_no_id_or_name_and_keeps_the_others_evidence_and_poi
     assert "carol" in json.dumps(others["bob"])
     # The memory still holds Carol's question: new replies to it still earn credit.
     async with bot.database.unit_of_work() as uow:
-        recent = await uow.state.get(bot.community, "champions.recent")
-    assert [row[0] for row in recent["m"].values()].count("carol") == 1
+        keys = await uow.state.keys(bot.community, "champions.post.")
+        authors = [((await uow.state.get(bot.community, key)) or {})["a"] for key in keys]
+    assert authors.count("carol") == 1
     assert await run(bot, STEP.export, "alice") == {}
 
 
