@@ -25,7 +25,10 @@ def leniently(config: type[M], raw: Any, rounds: int = 5) -> M | None:
     defaults instead; they are reported by the whole-model validation anyway), so that a bad
     cron expression shows in the same pass as another mistake in its section. None when the
     section cannot be validated even so (a required value is wrong)."""
-    candidate = copy.deepcopy(raw)
+    try:
+        return config.model_validate(raw)
+    except ValidationError:
+        candidate = copy.deepcopy(raw)  # only a section with errors is copied to drop them
     for _ in range(rounds):
         try:
             return config.model_validate(candidate)

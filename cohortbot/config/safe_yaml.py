@@ -186,11 +186,11 @@ class GuardedLoader(CParser, SafeConstructor, Resolver):
         node: yaml.Node
         if isinstance(event, yaml.ScalarEvent):
             if tag is None or tag == "!":
-                tag = (
-                    _STR
-                    if not event.implicit[0]
-                    else self._resolve(yaml.ScalarNode, event.value, event.implicit)
-                )
+                value = event.value
+                # Quoted, or plain but starting with a character no implicit tag (int, bool,
+                # null...) starts with: a string, without the resolver's call.
+                plain = event.implicit[0] and (not value or value[0] in self.yaml_implicit_resolvers)
+                tag = self._resolve(yaml.ScalarNode, value, event.implicit) if plain else _STR
             node = yaml.ScalarNode(tag, event.value, start, finish, style=event.style)
             if anchor is not None:
                 self._anchors[anchor] = node
