@@ -71,7 +71,9 @@ def test_the_registry_lists_discord_slack_and_the_console_fallback() -> None:
 
 def test_pacing_is_part_of_each_registration() -> None:
     rates = {spec.name: spec.requests_per_second for spec in registry.PLATFORMS}
-    assert rates == {Platform.DISCORD: 45.0, Platform.SLACK: 2.0, Platform.CONSOLE: None}
+    # Discord and Slack keep their own limits in the adapter (their headers, their tiers),
+    # so the deliverer paces neither; the registration still says so explicitly.
+    assert rates == {Platform.DISCORD: None, Platform.SLACK: None, Platform.CONSOLE: None}
 
 
 @pytest.mark.parametrize("spec", registry.PLATFORMS, ids=lambda spec: spec.name)
@@ -185,7 +187,8 @@ async def test_with_discord_and_slack_configured_one_process_serves_both_each_pa
         assert isinstance(adapters[Platform.DISCORD], DiscordAdapter)
         assert isinstance(adapters[Platform.SLACK], SlackAdapter)
         deliverer = app.runtime.deliverer
-        assert (deliverer.rate(Platform.DISCORD), deliverer.rate(Platform.SLACK)) == (45.0, 2.0)
+        assert (deliverer.rate(Platform.DISCORD), deliverer.rate(Platform.SLACK)) == (None, None)
+        assert adapters[Platform.DISCORD].config.global_rate_limit == 50  # kept by the adapter
         assert isinstance(app.runtime.clock, SystemClock)
     finally:
         await app.database.dispose()
