@@ -101,8 +101,8 @@ class Scheduler:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await self.run_due(spread=True)
-                upcoming = await self.next_due()
+                await self.run_due(spread=True, stop=stop)
+                upcoming = None if stop.is_set() else await self.next_due()
             except Exception:
                 log.exception("scheduler round failed; retrying shortly")
                 upcoming = None
@@ -117,13 +117,17 @@ class Scheduler:
 
     # ------------------------------------------------------------------ one round
 
-    async def run_due(self, *, spread: bool = False) -> int:
+    async def run_due(self, *, spread: bool = False, stop: asyncio.Event | None = None) -> int:
         """Fire every timer and schedule occurrence due now; returns how many fired.
 
         ``spread``: start the round at a random schedule (the background loop does), so that
         processes sharing the database work on different occurrences at the same time instead
         of queueing behind one another's claim of the same one. Without it (``advance``: the
         console and tests), occurrences fire in a fixed order.
+
+        ``stop``: once set, the round ends before its next schedule (each one is claimed in its
+        own transaction, so what is left fires in the next round, of this process or another):
+        a first round over thousands of schedules does not hold up a stop.
         """
         self._forget_if_time_went_back()
         fired = await self._run_timers()
@@ -132,6 +136,8 @@ class Scheduler:
             start = self._random.randrange(len(found))
             found = found[start:] + found[:start]
         for community, step, spec in found:
+            if stop is not None and stop.is_set():
+                break
             fired += await self._run_schedule(community, step, spec)
         return fired
 

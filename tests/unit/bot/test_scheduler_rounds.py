@@ -6,6 +6,7 @@ another's claim of the same occurrence."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -130,3 +131,27 @@ async def test_without_spreading_a_round_fires_in_the_same_order_every_time(tmp_
     first = await fired_order(tmp_path, 5, seed=1, spread=False)
     second = await fired_order(tmp_path, 5, seed=2, spread=False)
     assert first == second == sorted(first)
+
+
+async def test_a_stop_ends_a_round_before_its_next_schedule_and_the_next_round_fires_the_rest(
+    tmp_path: Path,
+) -> None:
+    bot, scheduler, _ = await with_communities(tmp_path, 20)
+    try:
+        stop = asyncio.Event()
+        fire = scheduler.process
+
+        async def fire_then_stop(*args: Any, **kwargs: Any) -> bool:
+            stop.set()   # SIGTERM arrives while the first occurrence is decided
+            return await fire(*args, **kwargs)
+
+        scheduler.process = fire_then_stop
+        bot.clock.set(datetime(2026, 5, 4, 7, 0, 1, tzinfo=UTC))   # 09:00:01 Berlin: 20 due
+        assert await scheduler.run_due(stop=stop) == 1
+        scheduler.process = fire
+        assert await scheduler.run_due() == 19
+        await bot.runtime.settle()
+        assert len(ticks(bot)) == 20
+        assert await scheduler.run_due() == 0
+    finally:
+        await bot.close()
