@@ -90,8 +90,12 @@ class ActivityRow(Base):
     __tablename__ = "activity"
     __table_args__ = (
         Index(None, "platform", "community_id", "at"),
-        # Erasing one member's data ("/cohort privacy delete") must not scan the table.
-        Index(None, "platform", "community_id", "user_id"),
+        # Erasing one member's data ("/cohort privacy delete") must not scan the table, and a
+        # report finds a newcomer's first records from their join on (user, then time).
+        Index(None, "platform", "community_id", "user_id", "at"),
+        # A report finds each question's first reply: in its thread, or to the asker.
+        Index(None, "platform", "community_id", "thread_id"),
+        Index(None, "platform", "community_id", "reply_to_user_id"),
     )
 
     id: Mapped[int] = mapped_column(id_type(), primary_key=True, autoincrement=True)
