@@ -11,23 +11,23 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from cohortbot.adapters.base import PlatformAdapter
+from cohortbot.bot.decider import Claim, Decider
 from cohortbot.bot.deliverer import Deliverer
 from cohortbot.bot.intake import Intake
 from cohortbot.bot.scheduler import Scheduler
 from cohortbot.playbook.engine import Engine
 from cohortbot.playbook.events import Event
-from cohortbot.playbook.ports import Clock, UnitOfWork
+from cohortbot.playbook.ports import Clock
 from cohortbot.playbook.refs import Platform
 
 __all__ = ["FatalStop", "Runtime"]
 
 log = logging.getLogger("cohortbot.runtime")
-Claim = Callable[[UnitOfWork], Awaitable[bool]]
 
 
 class FatalStop(RuntimeError):
@@ -66,10 +66,9 @@ class Runtime:
         self.intake = intake or Intake(self.process, self._store_answers)
         self.stop_requested = asyncio.Event()
         self.fatal: str | None = None
-        self._lock = asyncio.Lock()
-        self._seen: set[tuple[object, str | None]] = set()
-        self.processed = 0
-        self.duplicates = 0
+        # The scheduler is not woken per event: it polls (30 s at most) and timers that events
+        # set lie in the future; the deliverer is woken when a decision added actions.
+        self.decider = Decider(engine, unit_of_work, clock, on_added=self.deliverer.wake)
 
     def add_adapter(self, adapter: PlatformAdapter) -> None:
         """Attach an adapter that needs the runtime itself (the console drives time)."""
@@ -96,34 +95,20 @@ class Runtime:
         return True
 
     async def process(self, event: Event, *, claim: Claim | None = None) -> bool:
-        """Decide on one event exactly once; True if it was processed (not a duplicate)."""
-        async with self._lock:
-            now = self.clock.now()
-            async with self._uow() as uow:
-                if claim is not None and not await claim(uow):
-                    return False
-                if not await uow.inbox.record(event.event_id, now=now):
-                    self.duplicates += 1
-                    log.debug("duplicate event %s ignored", event.event_id)
-                    if claim is not None:
-                        await uow.commit()   # what the claim wrote stands (a delivery's outcome)
-                    return False
-                decision = await self.engine.handle(event, uow)
-                seen = (event.community, decision.playbook)
-                if decision.playbook is not None and seen not in self._seen:
-                    # Once per process and community: the scheduler needs to know it exists.
-                    await uow.communities.seen(event.community, playbook=decision.playbook, now=now)
-                added = 0
-                for action in decision.actions:
-                    added += int(await uow.outbox.add(action, now=now))
-                await uow.commit()
-            self._seen.add(seen)
-            self.processed += 1
-        if added:
-            self.deliverer.wake()
-        # The scheduler is not woken per event: it polls (30 s at most) and timers that
-        # events set lie in the future, so this keeps the hot path to one transaction.
-        return True
+        """Decide on one event exactly once; True if it was processed (not a duplicate).
+
+        Events waiting together are decided together in one transaction (``decider.py``);
+        ``claim`` runs in that transaction first, and the event is skipped if it says no.
+        """
+        return await self.decider.decide(event, claim=claim)
+
+    @property
+    def processed(self) -> int:
+        return self.decider.processed
+
+    @property
+    def duplicates(self) -> int:
+        return self.decider.duplicates
 
     # ------------------------------------------------------------------ control (console, tests)
 

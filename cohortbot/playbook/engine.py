@@ -1,7 +1,10 @@
 """The engine: one event in, each interested step decides, actions out.
 
 A step that raises is isolated: its state changes are rolled back (a savepoint) and its
-actions dropped, the failure is logged, and the other steps still run. Messages a step
+actions dropped, the failure is logged, and the other steps still run. With
+``isolate=False`` (the runtime deciding a batch of events in one transaction) no savepoint is
+taken and a failing step's exception propagates: the runtime rolls the batch back and decides
+each of its events again alone, isolated. Messages a step
 publishes (:class:`~cohortbot.playbook.step.StepMessage`) are handled right after it, in the
 same transaction, each subscriber isolated the same way.
 """
@@ -58,6 +61,7 @@ class _Run:
     event: Event
     loaded: LoadedPlaybook
     uow: UnitOfWork
+    isolate: bool = True
     actions: list[Action] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -111,12 +115,12 @@ class Engine:
         """The whole /cohort tree (adapters register it; Slack and console parse with it)."""
         return [command.spec for _step, command in self._commands.values()]
 
-    async def handle(self, event: Event, uow: UnitOfWork) -> Decision:
+    async def handle(self, event: Event, uow: UnitOfWork, *, isolate: bool = True) -> Decision:
         loaded = self.playbooks.for_community(event.community)
         if loaded is None:
             log.info("no playbook applies to %s; event %s ignored", event.community, type(event).__name__)
             return Decision()
-        run = _Run(event=event, loaded=loaded, uow=uow)
+        run = _Run(event=event, loaded=loaded, uow=uow, isolate=isolate)
         for step, handler, argument in self._route(event, loaded):
             await self._decide(run, step, handler, argument, depth=0)
         return Decision(actions=run.actions, failures=run.failures, playbook=loaded.name)
@@ -126,9 +130,14 @@ class Engine:
     ) -> None:
         ctx = self._context(step, run.event, run.loaded, run.uow)
         try:
-            async with run.uow.savepoint():
+            if run.isolate:
+                async with run.uow.savepoint():
+                    await handler(argument, ctx)
+            else:
                 await handler(argument, ctx)
         except Exception as exc:
+            if not run.isolate:
+                raise   # the caller rolls back and decides this event again, isolated
             what = type(argument).__name__
             log.exception("step %s failed on %s %s", step.name, what, run.event.event_id)
             run.failures.append((step.name, f"{type(exc).__name__}: {exc}"))

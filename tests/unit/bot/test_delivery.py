@@ -164,11 +164,11 @@ async def test_a_delivery_and_the_feedback_it_causes_are_recorded_in_one_transac
     failures: list[str] = []
     between_attempts: list[tuple[int, int]] = []
 
-    async def fails_on_the_first_feedback(event: Any, uow: Any) -> Any:
+    async def fails_on_the_first_feedback(event: Any, uow: Any, **options: Any) -> Any:
         if isinstance(event, ActionDelivered) and not failures:
             failures.append(event.key)
             raise ConnectionResetError("the database connection dropped")
-        return await handle(event, uow)
+        return await handle(event, uow, **options)
 
     async def look_between_attempts(seconds: float) -> None:
         pending, _parked, delivered = await _stats(bot)

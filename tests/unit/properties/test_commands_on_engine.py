@@ -33,8 +33,8 @@ def test_any_arguments_to_any_command_get_a_reply_and_fail_no_step(tmp_path: Pat
         failures: list[tuple[Event, Decision]] = []
         handle = bot.runtime.engine.handle
 
-        async def recording(event: Event, uow: Any) -> Decision:
-            decision = await handle(event, uow)
+        async def recording(event: Event, uow: Any, **options: Any) -> Decision:
+            decision = await handle(event, uow, **options)
             if decision.failures:
                 failures.append((event, decision))
             return decision

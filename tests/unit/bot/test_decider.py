@@ -1,0 +1,125 @@
+"""Group commit: events that arrive together are decided together, with the same outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cohortbot.playbook.events import CommandInvoked, Event, MemberJoined, MessagePosted
+from cohortbot.playbook.refs import MessageRef
+from cohortbot.playbook.step import StepContext
+from tests.harness import Harness
+
+PLAYBOOK = """
+name: Batch test
+default: true
+channels: {welcome: welcome}
+moderators: {users: [mod]}
+steps:
+  welcome: {message: "Hi {member}", burst: {max_joins: 1000}}
+"""
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await Harness.start(tmp_path, PLAYBOOK)
+    yield harness
+    await harness.close()
+
+
+def decided(bot: Harness) -> list[Event]:
+    """Record every event the engine decides, in order (wrapping the real engine)."""
+    seen: list[Event] = []
+    handle = bot.runtime.engine.handle
+
+    async def recording(event: Event, uow: Any, **options: Any) -> Any:
+        seen.append(event)
+        return await handle(event, uow, **options)
+
+    bot.runtime.engine.handle = recording  # type: ignore[method-assign]
+    return seen
+
+
+async def test_joins_arriving_together_share_transactions_and_each_is_welcomed_once(bot: Harness) -> None:
+    names = [f"m{n}" for n in range(120)]
+    await asyncio.gather(*(bot.join(name, settle=False) for name in names))
+    await bot.runtime.settle()
+    assert [len(bot.dms_to(name)) for name in names] == [1] * 120
+    decider = bot.runtime.decider
+    assert decider.processed == 120 and decider.fallbacks == 0
+    assert decider.batches <= 3        # not 120 transactions: 120 events in one or two batches
+
+
+async def test_a_repeated_event_in_the_same_batch_is_decided_once(bot: Harness) -> None:
+    await asyncio.gather(*(bot.join("alice", event_id="join-1", settle=False) for _ in range(3)))
+    await bot.runtime.settle()
+    assert len(bot.dms_to("alice")) == 1
+    assert (bot.runtime.processed, bot.runtime.duplicates) == (1, 2)
+
+
+async def test_a_step_failing_inside_a_batch_costs_only_itself(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cohortbot.playbook.steps.welcome import handlers
+
+    real = handlers.on_joined
+
+    async def fails_for_mallory(event: MemberJoined, ctx: StepContext[Any]) -> None:
+        if event.member.id == "mallory":
+            raise RuntimeError("a bug that only mallory's name triggers")
+        await real(event, ctx)
+
+    step = handlers.STEP
+    monkeypatch.setitem(step.handlers, MemberJoined, fails_for_mallory)
+    names = ["alice", "bob", "mallory", "carol"]
+    await asyncio.gather(*(bot.join(name, settle=False) for name in names))
+    await bot.runtime.settle()
+    assert [len(bot.dms_to(n)) for n in names] == [1, 1, 0, 1]
+    assert bot.runtime.decider.fallbacks == 1          # the batch was decided again, one by one
+    assert bot.runtime.processed == 4                  # mallory's join is recorded, her welcome not
+    async with bot.database.unit_of_work() as uow:
+        members = {m.user.id for m in await uow.members.list(bot.community)}
+    assert members == set(names)
+
+
+async def test_a_command_is_decided_before_the_chat_queued_ahead_of_it(bot: Harness) -> None:
+    bot.runtime.decider.batch_size = 20
+    order = decided(bot)
+    chat = [
+        bot.send(
+            MessagePosted,
+            author=bot.user("alice"),
+            channel=bot.channel("general"),
+            message=MessageRef(bot.channel("general"), f"chat-{n}"),
+            text=f"message {n}",
+            settle=False,
+        )
+        for n in range(100)
+    ]
+    pending = [asyncio.ensure_future(c) for c in chat]
+    answer = await bot.command("mod", "status")
+    assert answer is not None and "status" in answer.message.title
+    await asyncio.gather(*pending)
+    position = next(i for i, e in enumerate(order) if isinstance(e, CommandInvoked))
+    assert position < 20      # in the first batch, not behind 100 chat messages
+    assert len(order) == 101
+
+
+async def test_nobody_waits_forever_when_the_deciding_task_is_cancelled(bot: Harness) -> None:
+    joins = [asyncio.ensure_future(bot.join(f"m{n}", settle=False)) for n in range(5)]
+    await asyncio.sleep(0)
+    leader = bot.runtime.decider._leader
+    assert leader is not None
+    leader.cancel()
+    await asyncio.wait_for(asyncio.gather(*joins), timeout=5)   # every caller got an answer
+    await bot.join("later", settle=False)                      # a new leader takes over ...
+    stop = asyncio.Event()
+    stop.set()
+    await asyncio.wait_for(bot.runtime.intake.run(stop), timeout=5)   # ... and what was kept
+    await bot.runtime.settle()
+    assert [len(bot.dms_to(f"m{n}")) for n in range(5)] == [1] * 5   # nothing lost
+    assert len(bot.dms_to("later")) == 1
