@@ -11,8 +11,9 @@ outcome: exactly once, the transactional outbox, nothing lost.
 
 **The priority lane.** Interactions (a ``/cohort`` command, a button, a form) wait for a
 platform deadline (Discord's 3 s), so they never queue behind chat: each batch takes the
-waiting interactions first, and a batch is bounded, so a command waits at most for the batch
-in flight.
+waiting interactions first, and a batch is bounded in *time* (``budget``, 30 ms by default:
+its size follows the measured cost of an event), so a command waits at most for the batch in
+flight, however long the chat backlog.
 
 There is no background task to keep alive: the first event to arrive when nothing is being
 decided starts a *leader* task that decides batches until nothing waits, then ends. Callers
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -63,12 +65,17 @@ class Decider:
         clock: Clock,
         *,
         batch_size: int = 200,
+        budget: float = 0.03,
         on_added: Callable[[], None] = lambda: None,
+        monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.engine = engine
         self._uow = unit_of_work
         self.clock = clock
-        self.batch_size = batch_size
+        self.batch_size = batch_size   # at most this many events in one transaction ...
+        self.budget = budget           # ... and about this many seconds of deciding
+        self._monotonic = monotonic
+        self._per_event = budget / 10  # seconds an event takes, learnt batch by batch
         self._on_added = on_added
         self._urgent: deque[_Waiting] = deque()
         self._normal: deque[_Waiting] = deque()
@@ -115,13 +122,22 @@ class Decider:
         self._normal.clear()
 
     def _next_batch(self) -> list[_Waiting]:
+        size = max(1, min(self.batch_size, int(self.budget / self._per_event)))
         batch: list[_Waiting] = []
         for queue in (self._urgent, self._normal):
-            while queue and len(batch) < self.batch_size:
+            while queue and len(batch) < size:
                 batch.append(queue.popleft())
         return batch
 
     async def _decide_batch(self, batch: list[_Waiting]) -> None:
+        started = self._monotonic()
+        try:
+            await self._decide_events(batch)
+        finally:
+            took = (self._monotonic() - started) / len(batch)
+            self._per_event = max(1e-5, 0.7 * self._per_event + 0.3 * took)
+
+    async def _decide_events(self, batch: list[_Waiting]) -> None:
         if len(batch) > 1:
             try:
                 done = await self._in_one_transaction(batch)

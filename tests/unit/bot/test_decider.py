@@ -45,6 +45,7 @@ def decided(bot: Harness) -> list[Event]:
 
 
 async def test_joins_arriving_together_share_transactions_and_each_is_welcomed_once(bot: Harness) -> None:
+    bot.runtime.decider.budget = 60.0     # bounded by count here, not by time
     names = [f"m{n}" for n in range(120)]
     await asyncio.gather(*(bot.join(name, settle=False) for name in names))
     await bot.runtime.settle()
@@ -52,6 +53,23 @@ async def test_joins_arriving_together_share_transactions_and_each_is_welcomed_o
     decider = bot.runtime.decider
     assert decider.processed == 120 and decider.fallbacks == 0
     assert decider.batches <= 3        # not 120 transactions: 120 events in one or two batches
+
+
+async def test_a_batch_lasts_about_its_time_budget_so_a_command_never_waits_long(bot: Harness) -> None:
+    decider = bot.runtime.decider
+    now = [0.0]
+    decider._monotonic = lambda: now[0]
+    decider.budget = 0.05
+    handle = bot.runtime.engine.handle
+
+    async def takes_10_ms(event: Event, uow: Any, **options: Any) -> Any:
+        now[0] += 0.01
+        return await handle(event, uow, **options)
+
+    bot.runtime.engine.handle = takes_10_ms  # type: ignore[method-assign]
+    await asyncio.gather(*(bot.join(f"m{n}", settle=False) for n in range(200)))
+    assert abs(decider._per_event - 0.01) < 0.001          # it learnt what an event costs ...
+    assert 200 / 6 <= decider.batches <= 200 / 4 + 5        # ... and cut batches of ~50 ms
 
 
 async def test_a_repeated_event_in_the_same_batch_is_decided_once(bot: Harness) -> None:
