@@ -13,7 +13,8 @@ outcome: exactly once, the transactional outbox, nothing lost.
 platform deadline (Discord's 3 s), so they never queue behind chat: each batch takes the
 waiting interactions first, and a batch is bounded in *time* (``budget``, 30 ms by default:
 its size follows the measured cost of an event), so a command waits at most for the batch in
-flight, however long the chat backlog.
+flight, however long the chat backlog. Replayed history (``Event.backfill``: the members
+caught up at connect) comes last, after live chat.
 
 There is no background task to keep alive: the first event to arrive when nothing is being
 decided starts a *leader* task that decides batches until nothing waits, then ends. Callers
@@ -79,6 +80,7 @@ class Decider:
         self._on_added = on_added
         self._urgent: deque[_Waiting] = deque()
         self._normal: deque[_Waiting] = deque()
+        self._backfill: deque[_Waiting] = deque()
         self._leader: asyncio.Task[None] | None = None
         self._inflight: list[_Waiting] = []
         self._seen: set[tuple[object, str]] = set()
@@ -90,18 +92,23 @@ class Decider:
     async def decide(self, event: Event, *, claim: Claim | None = None) -> bool:
         """Decide on ``event`` exactly once; True if it was processed (not a duplicate)."""
         waiting = _Waiting(event, claim)
-        (self._urgent if isinstance(event, INTERACTIVE) else self._normal).append(waiting)
+        self._lane(event).append(waiting)
         if self._leader is None or self._leader.done():
             self._leader = asyncio.create_task(self._lead(), name="decider")
             self._leader.add_done_callback(self._leader_done)
         return await asyncio.shield(waiting.outcome)
 
+    def _lane(self, event: Event) -> deque[_Waiting]:
+        if isinstance(event, INTERACTIVE):
+            return self._urgent
+        return self._backfill if event.backfill else self._normal
+
     @property
     def waiting(self) -> int:
-        return len(self._urgent) + len(self._normal)
+        return len(self._urgent) + len(self._normal) + len(self._backfill)
 
     async def _lead(self) -> None:
-        while self._urgent or self._normal:
+        while self._urgent or self._normal or self._backfill:
             self._inflight = self._next_batch()
             await self._decide_batch(self._inflight)
             self._inflight = []
@@ -114,17 +121,18 @@ class Decider:
         if failure is not None:
             log.error("deciding events failed", exc_info=failure)
         stopped = RuntimeError("the bot stopped deciding events")
-        for waiting in [*self._inflight, *self._urgent, *self._normal]:
+        for waiting in [*self._inflight, *self._urgent, *self._normal, *self._backfill]:
             if not waiting.outcome.done():
                 waiting.outcome.set_exception(stopped)
         self._inflight = []
         self._urgent.clear()
         self._normal.clear()
+        self._backfill.clear()
 
     def _next_batch(self) -> list[_Waiting]:
         size = max(1, min(self.batch_size, int(self.budget / self._per_event)))
         batch: list[_Waiting] = []
-        for queue in (self._urgent, self._normal):
+        for queue in (self._urgent, self._normal, self._backfill):
             while queue and len(batch) < size:
                 batch.append(queue.popleft())
         return batch

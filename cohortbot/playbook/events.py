@@ -36,6 +36,9 @@ class Event:
     community: CommunityRef
     occurred_at: datetime
     event_id: str
+    # Replayed history (a catch-up of members at connect), not something happening now: the
+    # runtime decides it after live events, so a big catch-up never delays a live one.
+    backfill: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -6,8 +6,10 @@ logged and never takes the gateway connection down.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
@@ -22,6 +24,8 @@ from .interactions import InteractionDesk
 __all__ = ["HANDLER_NAMES", "Inbound"]
 
 log = logging.getLogger(__name__)
+
+CATCH_UP_CHUNK = 500   # members handed to the runtime at once when catching up
 
 HANDLER_NAMES = (
     "on_member_join",
@@ -105,10 +109,14 @@ class Inbound:
         the rest are new (joined while the bot was away) and welcomes only those.
         """
         community = translate.community_ref(guild)
-        for member in list(guild.members):
-            if member.id == getattr(self._client.user, "id", None):
-                continue
-            await self.emit(translate.member_joined(member, community=community, now=_now()))
+        me = getattr(self._client.user, "id", None)
+        members = [m for m in guild.members if m.id != me]
+        # Handed over in chunks, concurrently, marked as backfill: the runtime decides them in
+        # batches and after live events, so a big server's catch-up never delays a live one.
+        for start in range(0, len(members), CATCH_UP_CHUNK):
+            chunk = members[start : start + CATCH_UP_CHUNK]
+            joins = [translate.member_joined(m, community=community, now=_now()) for m in chunk]
+            await asyncio.gather(*(self.emit(replace(j, backfill=True) if j else None) for j in joins))
 
     # ------------------------------------------------------------------------ members
 

@@ -141,3 +141,21 @@ async def test_nobody_waits_forever_when_the_deciding_task_is_cancelled(bot: Har
     await bot.runtime.settle()
     assert [len(bot.dms_to(f"m{n}")) for n in range(5)] == [1] * 5   # nothing lost
     assert len(bot.dms_to("later")) == 1
+
+
+async def test_a_catch_up_of_old_members_waits_behind_live_events(bot: Harness) -> None:
+    bot.runtime.decider.batch_size = 10
+    order = decided(bot)
+    backfill = [
+        MemberJoined(
+            community=bot.community, occurred_at=bot.clock.now(), event_id=f"old-{n}",
+            member=bot.user(f"old{n}"), display_name=f"old{n}", backfill=True,
+        )
+        for n in range(50)
+    ]
+    caught_up = [asyncio.ensure_future(bot.runtime.submit(e)) for e in backfill]
+    await bot.post("alice", "general", "hello, anyone here?")
+    await asyncio.gather(*caught_up)
+    position = next(i for i, e in enumerate(order) if isinstance(e, MessagePosted))
+    assert position <= 10                 # behind at most the batch in flight, not all 50
+    assert bot.runtime.processed == 51
