@@ -265,8 +265,10 @@ async def questions(
     r = ACTIVITY.alias("r")
 
     def first_reply(match: ColumnElement[bool]) -> Any:
+        # The next matching entry of the (…, thread_id | reply_to_user_id, at) index after the
+        # question: ORDER BY at LIMIT 1 stops there (a MIN() would read every later reply).
         return (
-            select(func.min(r.c.at))
+            select(r.c.at)
             .where(
                 _range(r, community, since, until),
                 r.c.kind == "reply",
@@ -274,6 +276,8 @@ async def questions(
                 r.c.user_id != q.c.user_id,
                 match,
             )
+            .order_by(r.c.at)
+            .limit(1)
             .scalar_subquery()
         )
 

@@ -93,9 +93,10 @@ class ActivityRow(Base):
         # Erasing one member's data ("/cohort privacy delete") must not scan the table, and a
         # report finds a newcomer's first records from their join on (user, then time).
         Index(None, "platform", "community_id", "user_id", "at"),
-        # A report finds each question's first reply: in its thread, or to the asker.
-        Index(None, "platform", "community_id", "thread_id"),
-        Index(None, "platform", "community_id", "reply_to_user_id"),
+        # A report finds each question's first reply after it: in its thread, or to the asker
+        # (by time, so the first reply after the question is the next index entry).
+        Index(None, "platform", "community_id", "thread_id", "at"),
+        Index(None, "platform", "community_id", "reply_to_user_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(id_type(), primary_key=True, autoincrement=True)
