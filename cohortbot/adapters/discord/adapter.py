@@ -27,12 +27,12 @@ from .breaker import CircuitBreaker
 from .commands import RegistrationTree, build_command_group
 from .errors import delivery_errors
 from .inbound import Inbound
-from .intake import FATAL, GatewayRunner, describe_failure, guard_parsers
+from .intake import FATAL, GatewayRunner, describe_failure, guard_parsers, see_uncached_members
 from .interactions import InteractionDesk
 from .perform import Performer
 from .ratelimit import global_limit_trace, global_limiter
 
-__all__ = ["DiscordAdapter", "DiscordConfig", "DiscordStartupError", "intents"]
+__all__ = ["DiscordAdapter", "DiscordConfig", "DiscordStartupError", "intents", "member_cache_flags"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,13 @@ def intents() -> discord.Intents:
     wanted.presences = False
     wanted.typing = False
     return wanted
+
+
+def member_cache_flags() -> discord.MemberCacheFlags:
+    """Cache the bot's own member (always) and members who join while the bot runs."""
+    flags = discord.MemberCacheFlags.none()
+    flags.joined = True
+    return flags
 
 
 class DiscordAdapter:
@@ -136,7 +143,11 @@ class DiscordAdapter:
         cfg = self.config
         options: dict[str, Any] = {
             "intents": intents(),
-            "chunk_guilds_at_startup": True,
+            # No member cache beyond the bot's own member and those who join while it runs:
+            # the catch-up pages through the members (inbound.py) without caching them, and
+            # updates of uncached members are dispatched from their payload (intake.py).
+            "chunk_guilds_at_startup": False,
+            "member_cache_flags": member_cache_flags(),
             "guild_ready_timeout": cfg.guild_ready_timeout,
             "max_ratelimit_timeout": 30.0,
             "http_trace": global_limit_trace(
@@ -158,6 +169,7 @@ class DiscordAdapter:
     async def start(self, sink: EventSink, commands: Sequence[CommandSpec]) -> None:
         self._point_at_servers()
         client = self._client = self._make_client()
+        see_uncached_members(client)
         guard_parsers(client)  # an unparseable payload is skipped, not the end of intake
         self._desk = InteractionDesk(client, defer_after=self.config.defer_after)
         self._performer = Performer(client, self._desk, self._breaker)

@@ -25,11 +25,14 @@ __all__ = ["HANDLER_NAMES", "Inbound"]
 
 log = logging.getLogger(__name__)
 
-CATCH_UP_CHUNK = 500   # members handed to the runtime at once when catching up
+# Members handed to the runtime at once when catching up: one page of Discord's member list
+# (GET /guilds/{id}/members, at most 1,000), the next page requested once these are decided.
+CATCH_UP_CHUNK = 1000
 
 HANDLER_NAMES = (
     "on_member_join",
     "on_member_update",
+    "on_uncached_member_update",
     "on_raw_member_remove",
     "on_message",
     "on_raw_reaction_add",
@@ -60,6 +63,7 @@ class Inbound:
         self._desk = desk
         self._poll_answers = poll_answers
         self._on_guild_ready = on_guild_ready
+        self._catching_up: dict[int, bool] = {}  # guild id -> asked again while running
 
     def attach(self) -> None:
         for name in (*HANDLER_NAMES, "on_ready", "on_guild_join"):
@@ -107,16 +111,51 @@ class Inbound:
 
         Joins the bot already processed collapse in the inbox; the engine decides which of
         the rest are new (joined while the bot was away) and welcomes only those.
+
+        The members are not in discord.py's cache (only those who join while the bot runs
+        are): they are read from Discord's member list a page of 1,000 at a time, each page
+        handed over concurrently, marked as backfill (the runtime decides them in batches,
+        after live events), and the next page requested only once the runtime took this one:
+        memory stays one page whatever the server's size. Asked again while running (a new
+        session), the catch-up runs once more when the current one ends.
         """
+        if guild.id in self._catching_up:
+            self._catching_up[guild.id] = True
+            return
+        self._catching_up[guild.id] = False
+        try:
+            while True:
+                await self._catch_up_once(guild)
+                if not self._catching_up[guild.id]:
+                    return
+                self._catching_up[guild.id] = False
+        finally:
+            del self._catching_up[guild.id]
+
+    async def _catch_up_once(self, guild: discord.Guild) -> None:
         community = translate.community_ref(guild)
         me = getattr(self._client.user, "id", None)
-        members = [m for m in guild.members if m.id != me]
-        # Handed over in chunks, concurrently, marked as backfill: the runtime decides them in
-        # batches and after live events, so a big server's catch-up never delays a live one.
-        for start in range(0, len(members), CATCH_UP_CHUNK):
-            chunk = members[start : start + CATCH_UP_CHUNK]
-            joins = [translate.member_joined(m, community=community, now=_now()) for m in chunk]
-            await asyncio.gather(*(self.emit(replace(j, backfill=True) if j else None) for j in joins))
+        page: list[discord.Member] = []
+        try:
+            async for member in guild.fetch_members(limit=None):
+                if member.id != me:
+                    page.append(member)
+                if len(page) >= CATCH_UP_CHUNK:
+                    await self._hand_over(page, community)
+                    page = []
+        except discord.HTTPException as exc:
+            log.error(
+                "the catch-up of %s (%s) stopped: listing its members failed (HTTP %s); the"
+                " rest is caught up at the next connection",
+                guild.name,
+                guild.id,
+                exc.status,
+            )
+        await self._hand_over(page, community)
+
+    async def _hand_over(self, members: list[discord.Member], community: CommunityRef) -> None:
+        joins = [translate.member_joined(m, community=community, now=_now()) for m in members]
+        await asyncio.gather(*(self.emit(replace(j, backfill=True) if j else None) for j in joins))
 
     # ------------------------------------------------------------------------ members
 
@@ -127,6 +166,11 @@ class Inbound:
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         community = translate.community_ref(after.guild)
         await self.emit(translate.member_updated(before, after, community=community, now=_now()))
+
+    async def on_uncached_member_update(self, member: discord.Member) -> None:
+        """A member discord.py does not cache changed (see ``intake.see_uncached_members``)."""
+        community = translate.community_ref(member.guild)
+        await self.emit(translate.member_changed(member, community=community, now=_now()))
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         community = self._guild_community(payload.guild_id)

@@ -33,7 +33,7 @@ from typing import Any
 
 import discord
 
-__all__ = ["FATAL", "GatewayRunner", "describe_failure", "guard_parsers"]
+__all__ = ["FATAL", "GatewayRunner", "describe_failure", "guard_parsers", "see_uncached_members"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,54 @@ def guard_parsers(client: discord.Client) -> None:
     for event, parse in list(parsers.items()):
         if getattr(parse, "__wrapped__", None) is None:
             parsers[event] = _guarded(event, parse)
+
+
+def see_uncached_members(client: discord.Client) -> None:
+    """Dispatch what discord.py drops for members it does not cache (the adapter caches only
+    the bot's own member and those who joined while it runs: 100,000 members cost ~170 MiB).
+
+    - GUILD_MEMBER_UPDATE of an uncached member: discord.py discards it (and, with
+      ``MemberCacheFlags.joined``, caches a member built from it, without dispatching). Here
+      it is dispatched as ``uncached_member_update`` with a :class:`discord.Member` built from
+      the payload (which carries the member's whole state: roles, ``pending``, names), and
+      not cached: onboarding completion and role changes of members who joined before the
+      bot started reach the engine.
+    - GUILD_SCHEDULED_EVENT_USER_ADD/REMOVE by a user discord.py does not hold: dispatched
+      with a :class:`discord.Object` of the user's id (the payload carries nothing else).
+
+    Installed before :func:`guard_parsers`, which then guards these entries too.
+    """
+    state = client._connection
+    parsers: dict[str, Parser] = state.parsers
+    update_known = parsers["GUILD_MEMBER_UPDATE"]
+
+    def member_update(data: Any) -> None:
+        guild = state._get_guild(int(data["guild_id"]))
+        if guild is None or guild.get_member(int(data["user"]["id"])) is not None:
+            update_known(data)
+            return
+        state.dispatch("uncached_member_update", discord.Member(data=data, guild=guild, state=state))
+
+    parsers["GUILD_MEMBER_UPDATE"] = member_update
+    for event, attending in (
+        ("GUILD_SCHEDULED_EVENT_USER_ADD", True),
+        ("GUILD_SCHEDULED_EVENT_USER_REMOVE", False),
+    ):
+        parsers[event] = _rsvp_parser(state, parsers[event], attending=attending)
+
+
+def _rsvp_parser(state: Any, known: Parser, *, attending: bool) -> Parser:
+    def rsvp(data: Any) -> None:
+        guild = state._get_guild(int(data["guild_id"]))
+        scheduled = guild._scheduled_events.get(int(data["guild_scheduled_event_id"])) if guild else None
+        user_id = int(data["user_id"])
+        if scheduled is None or state.get_user(user_id) is not None:
+            known(data)
+            return
+        verb = "add" if attending else "remove"
+        state.dispatch(f"scheduled_event_user_{verb}", scheduled, discord.Object(user_id))
+
+    return rsvp
 
 
 # What ``Client.connect`` raises only after it closed the client itself: a revoked token

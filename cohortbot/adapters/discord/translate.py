@@ -9,6 +9,7 @@ the catch-up at ready produce the same id for the same join.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ __all__ = [
     "form_submitted",
     "form_values",
     "join_event_id",
+    "member_changed",
     "member_joined",
     "member_left",
     "member_updated",
@@ -154,6 +156,28 @@ def member_updated(
         display_name=after.display_name,
         pending=after.pending,
         roles=role_labels(after),
+    )
+
+
+@_skips
+def member_changed(member: discord.Member, *, community: CommunityRef, now: datetime) -> MemberUpdated:
+    """GUILD_MEMBER_UPDATE of a member discord.py does not cache: its state, not a change.
+
+    Without the state before, every update is handed over (the engine's handling of an
+    update is idempotent: it records ``pending`` and roles, and welcomes a member who is no
+    longer pending once). The id carries the state, so a repeat of one update collapses.
+    """
+    roles = ",".join(str(r.id) for r in sorted(member.roles, key=lambda r: r.id))
+    digest = hashlib.blake2b(roles.encode(), digest_size=8).hexdigest()
+    state = ("pending:" if member.pending else "member:") + digest
+    return MemberUpdated(
+        community=community,
+        occurred_at=now,
+        event_id=f"discord:member_state:{member.guild.id}:{member.id}:{int(now.timestamp())}:{state}",
+        member=user_ref(member),
+        display_name=member.display_name,
+        pending=member.pending,
+        roles=role_labels(member),
     )
 
 

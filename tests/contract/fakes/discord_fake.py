@@ -37,6 +37,7 @@ __all__ = ["BOT_TOKEN", "Call", "FakeDiscord"]
 
 BOT_TOKEN = "fake-discord-bot-token"
 MEMBERS, MESSAGE_CONTENT, PRESENCES = 1 << 1, 1 << 15, 1 << 8
+LARGE_THRESHOLD = 250  # Discord's default: a bigger server's GUILD_CREATE omits its members
 MANAGE_GUILD, ADMINISTRATOR = 1 << 5, 1 << 3
 API = "/api/v10"
 
@@ -51,6 +52,7 @@ class Call:
     files: list[str] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)
     match: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the request reached the fake
 
 
 _CALL = web.RequestKey("call", Call)
@@ -102,6 +104,7 @@ class FakeDiscord:
     def __init__(self, *, token: str = BOT_TOKEN) -> None:
         self.token = token
         self.members_intent_enabled = True  # the Developer Portal toggle
+        self.member_pages = 0  # List Guild Members requests answered
         self.message_content_intent_enabled = True
         self._ids = itertools.count(1_100_000_000_000_000_000)
         self.app_id = self.new_id()
@@ -258,13 +261,20 @@ class FakeDiscord:
             "premium_since": None,
         }
 
-    def _guild_payload(self, guild_id: str | None = None) -> dict[str, Any]:
-        guild = self.guilds[guild_id or self.guild_id]
-        gid = guild["id"]
-        members = [
+    def _all_members(self, guild_id: str) -> list[dict[str, Any]]:
+        guild = self.guilds[guild_id]
+        return [
             self._member(self.bot, roles=[guild["bot_role"]["id"]], pending=False, joined_at=_now()),
             *guild["members"].values(),
         ]
+
+    def _guild_payload(self, guild_id: str | None = None) -> dict[str, Any]:
+        guild = self.guilds[guild_id or self.guild_id]
+        gid = guild["id"]
+        everyone = self._all_members(gid)
+        # Like Discord: a large server's GUILD_CREATE lists only the bot's own member.
+        large = len(everyone) > LARGE_THRESHOLD
+        members = everyone[:1] if large else everyone
         channels = [c for c in self.channels.values() if c.get("guild_id") == gid]
         return {
             "id": gid,
@@ -272,9 +282,9 @@ class FakeDiscord:
             "icon": None,
             "owner_id": self.new_id(),
             "features": [],
-            "member_count": len(members),
+            "member_count": len(everyone),
             "members": members,
-            "large": False,
+            "large": large,
             "channels": [c for c in channels if c["type"] in (0, 2)],
             "threads": [c for c in channels if c["type"] in (11, 12)],
             "roles": [r for r in self.roles.values() if self._role_guild[r["id"]] == gid],
@@ -430,6 +440,7 @@ class FakeDiscord:
             ("PUT", "/channels/{channel_id}/thread-members/{user_id}", self._no_content),
             ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._no_content),
             ("PUT", "/channels/{channel_id}/messages/pins/{message_id}", self._no_content),
+            ("GET", "/guilds/{guild_id}/members", self._list_members),
             ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._change_role),
             ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._change_role),
             ("POST", "/guilds/{guild_id}/scheduled-events", self._create_event),
@@ -442,6 +453,19 @@ class FakeDiscord:
         return _reply(None)
 
     # ------------------------------------------------------------------ REST handlers
+
+    async def _list_members(self, request: web.Request) -> web.Response:
+        """List Guild Members: by user id, ``limit`` (1-1,000) after the id ``after``."""
+        gid = request.match_info["guild_id"]
+        if gid not in self.guilds:
+            return _error(404, 10004, "Unknown Guild")
+        limit = int(request.query.get("limit", "1"))
+        after = int(request.query.get("after", "0"))
+        if not 1 <= limit <= 1000:
+            return _error(400, 50035, "Invalid Form Body")
+        self.member_pages += 1
+        ordered = sorted(self._all_members(gid), key=lambda m: int(m["user"]["id"]))
+        return _reply([m for m in ordered if int(m["user"]["id"]) > after][:limit])
 
     async def _me(self, request: web.Request) -> web.Response:
         return _reply(self.bot)
@@ -706,16 +730,20 @@ class FakeDiscord:
             elif op == 6:
                 session = await self._resume(ws, data)
             elif op == 8 and session is not None:
-                await session.send(
-                    "GUILD_MEMBERS_CHUNK",
-                    {
-                        "guild_id": data["guild_id"],
-                        "members": self._guild_payload(str(data["guild_id"]))["members"],
-                        "chunk_index": 0,
-                        "chunk_count": 1,
-                        "nonce": data.get("nonce"),
-                    },
-                )
+                # REQUEST_GUILD_MEMBERS: like Discord, chunks of up to 1,000 members.
+                everyone = self._all_members(str(data["guild_id"]))
+                count = max(1, -(-len(everyone) // 1000))
+                for index in range(count):
+                    await session.send(
+                        "GUILD_MEMBERS_CHUNK",
+                        {
+                            "guild_id": data["guild_id"],
+                            "members": everyone[index * 1000 : (index + 1) * 1000],
+                            "chunk_index": index,
+                            "chunk_count": count,
+                            "nonce": data.get("nonce"),
+                        },
+                    )
         if session is not None and session.ws is ws:
             session.ws = None  # resumable: what is dispatched meanwhile waits in its log
         return ws
