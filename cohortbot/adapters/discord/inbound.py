@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import discord
 
@@ -24,6 +25,8 @@ from .interactions import InteractionDesk
 __all__ = ["HANDLER_NAMES", "Inbound"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Members handed to the runtime at once when catching up: one page of Discord's member list
 # (GET /guilds/{id}/members, at most 1,000), the next page requested once these are decided.
@@ -42,6 +45,13 @@ HANDLER_NAMES = (
     "on_raw_poll_vote_add",
     "on_raw_poll_vote_remove",
 )
+
+
+async def aenumerate(items: AsyncIterator[T], start: int = 0) -> AsyncIterator[tuple[int, T]]:
+    n = start
+    async for item in items:
+        yield n, item
+        n += 1
 
 
 def _now() -> datetime:
@@ -137,10 +147,12 @@ class Inbound:
         me = getattr(self._client.user, "id", None)
         page: list[discord.Member] = []
         try:
-            async for member in guild.fetch_members(limit=None):
+            # discord.py asks for the next page when this one is consumed: hand each page
+            # over when its last member is read (the bot's own member counts, not handed over).
+            async for seen, member in aenumerate(guild.fetch_members(limit=None), 1):
                 if member.id != me:
                     page.append(member)
-                if len(page) >= CATCH_UP_CHUNK:
+                if seen % CATCH_UP_CHUNK == 0:
                     await self._hand_over(page, community)
                     page = []
         except discord.HTTPException as exc:

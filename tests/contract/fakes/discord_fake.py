@@ -906,6 +906,21 @@ class FakeDiscord:
         await self.dispatch("GUILD_MEMBER_ADD", {**member, "guild_id": gid})
         return member
 
+    def seed_members(
+        self, count: int, *, pending: bool = False, joined_at: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """``count`` members of the server who were there before the bot connected (no event)."""
+        when = (joined_at or datetime.now(UTC) - timedelta(days=30)).isoformat()
+        seeded = []
+        for _ in range(count):
+            user_id = self.new_id()
+            member = self._member(
+                self._user(user_id, f"member{user_id}"), roles=[], pending=pending, joined_at=when
+            )
+            self.members[user_id] = member
+            seeded.append(member)
+        return seeded
+
     async def complete_onboarding(self, user_id: str) -> None:
         member = self.members[user_id]
         member["pending"] = False
