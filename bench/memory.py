@@ -76,13 +76,16 @@ async def main(count: int) -> None:
         print(f"members: {count:,}")
         print(f"ready in {ready:.1f} s; catch-up ({joins:,} joins, counting sink) done at {caught_up:.1f} s")
         print(
-            f"live join during the catch-up (after {caught_during:,} caught up): {live * 1000:.0f} ms to the sink"
+            f"live join during the catch-up (after {caught_during:,} caught up):"
+            f" {live * 1000:.0f} ms to the sink"
         )
         print(
-            f"RSS: {before:.0f} MiB before the adapter, {at_ready:.0f} MiB at ready, {rss_mib():.0f} MiB caught up"
+            f"RSS: {before:.0f} MiB before the adapter, {at_ready:.0f} MiB at ready,"
+            f" {rss_mib():.0f} MiB caught up"
         )
         print(
-            f"adapter's share: +{extra:.0f} MiB (baseline +{baseline_extra:.0f} MiB: {extra / baseline_extra:.2f}x)"
+            f"adapter's share: +{extra:.0f} MiB"
+            f" (baseline +{baseline_extra:.0f} MiB: {extra / baseline_extra:.2f}x)"
         )
     finally:
         await adapter.close()
