@@ -17,6 +17,7 @@ from cohortbot.adapters import registry
 from cohortbot.adapters.base import PlatformAdapter
 from cohortbot.adapters.platform import PlatformSpec, Wiring
 from cohortbot.bot.clock import ManualClock, OffsetClock, SystemClock
+from cohortbot.bot.reports_job import ReportsJob
 from cohortbot.bot.runtime import Runtime
 from cohortbot.bot.scheduler import CronCalendar
 from cohortbot.bot.sentiment import VaderSentiment
@@ -198,6 +199,10 @@ def wire(
     )
     for platform, rate in (pacing or {}).items():
         runtime.deliverer.pace(platform, rate)
+    # Reports are built off the event path: the deliverer hands BuildReport rows to this job.
+    # Its reads take no write lock (SQLite): the store's read_unit_of_work, where it has one.
+    store = getattr(unit_of_work, "__self__", None)
+    runtime.deliverer.reports = ReportsJob(engine, getattr(store, "read_unit_of_work", unit_of_work), clock)
     return runtime
 
 

@@ -1,5 +1,9 @@
 """The deliverer: pending outbox rows -> adapter.perform, with retries, pacing and parking.
 
+A ``BuildReport`` row goes to the reports job (``bot/reports_job.py``) instead, which builds
+the report and performs its answer through the adapter; it runs beside the delivery rounds
+(a report takes seconds: the other rows are not held behind it), under its row's lease.
+
 Nothing is ever dropped: a delivery that keeps failing is *parked* with its last error, shown
 in ``/cohort status``, and can be re-queued. A refused DM falls back to a mention in the
 action's fallback channel.
@@ -22,7 +26,7 @@ from cohortbot.adapters.base import (
     PlatformAdapter,
     RetryableDeliveryError,
 )
-from cohortbot.playbook.actions import Action, PostMessage, SendDirectMessage, SendGroupMessage
+from cohortbot.playbook.actions import Action, BuildReport, PostMessage, SendDirectMessage, SendGroupMessage
 from cohortbot.playbook.events import ActionDelivered, Event
 from cohortbot.playbook.ports import Clock, DeliveryScope, OutboxItem
 from cohortbot.playbook.refs import Platform
@@ -78,6 +82,12 @@ class Pacer:
                 await self._sleep((cost - self._tokens) / self.rate)
 
 
+class Reports(Protocol):
+    """Performs a ``BuildReport``: builds the report and sends it through ``adapter``."""
+
+    async def perform(self, action: BuildReport, adapter: PlatformAdapter, *, resumed: bool) -> Delivered: ...
+
+
 class Feedback(Protocol):
     """Decide on a delivery's feedback event in the transaction where ``claim`` writes its outcome."""
 
@@ -127,6 +137,9 @@ class Deliverer:
             self.pace(platform, rate)
         self.delivered = 0
         self.failed = 0
+        # Who performs BuildReport rows (set by the composition root); the ones in flight.
+        self.reports: Reports | None = None
+        self._jobs: set[asyncio.Task[None]] = set()
 
     def pace(self, platform: Platform, rate: float | None) -> None:
         """Let at most ``rate`` requests per second through to ``platform`` (None: unpaced)."""
@@ -166,12 +179,14 @@ class Deliverer:
             await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+        await self.finish_reports()
 
     async def drain(self, *, rounds: int = 50) -> int:
         """Deliver everything due now (the console waits for this between inputs)."""
         total = 0
         for _ in range(rounds):
             done = await self.deliver_due()
+            await self.finish_reports()
             total += done
             if not done:
                 break
@@ -187,9 +202,21 @@ class Deliverer:
                     scope=self.scope(),
                 )
                 await uow.commit()
-            if items:
-                await asyncio.gather(*(self._guarded(item) for item in items))
+            # A report takes seconds: it runs beside the rounds (its row stays leased).
+            for item in items:
+                if isinstance(item.action, BuildReport):
+                    job = asyncio.create_task(self._guarded(item), name=f"report {item.action.key}")
+                    self._jobs.add(job)
+                    job.add_done_callback(self._jobs.discard)
+            rest = [item for item in items if not isinstance(item.action, BuildReport)]
+            if rest:
+                await asyncio.gather(*(self._guarded(item) for item in rest))
             return len(items)
+
+    async def finish_reports(self) -> None:
+        """Wait for the reports in flight (each records its own outcome)."""
+        while self._jobs:
+            await asyncio.gather(*self._jobs)
 
     def _gate(self, platform: Platform) -> asyncio.Semaphore:
         gate = self._gates.get(platform)
@@ -236,6 +263,10 @@ class Deliverer:
         if pacer is not None:
             # A DM to an uncached channel costs two requests (open + send): charge for both.
             await pacer.acquire(MAX_COST if isinstance(action, SendDirectMessage) else 1.0)
+        if isinstance(action, BuildReport):
+            if self.reports is None:
+                raise RetryableDeliveryError("this process builds no reports")
+            return await self.reports.perform(action, adapter, resumed=resumed)
         return await adapter.perform(action, resumed=resumed)
 
     async def _succeeded(self, item: OutboxItem, result: Delivered, fallback_used: bool) -> None:

@@ -9,7 +9,7 @@ to live in the outbox until delivered.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -22,6 +22,7 @@ __all__ = [
     "ACTION_TYPES",
     "Action",
     "AddReaction",
+    "BuildReport",
     "CreateLiveSession",
     "CreatePoll",
     "GrantRole",
@@ -149,6 +150,30 @@ class CreatePoll(Action):
     allow_multiple: bool = False
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BuildReport(Action):
+    """Build a report off the event path, then send it: performed by the bot itself (its
+    reports job, ``bot/reports_job.py``), never by an adapter.
+
+    The decision only records the request (in the outbox, with the decision, so it survives a
+    crash and runs once); the report is read and drawn later, outside the runtime's decisions.
+    ``report`` names it (the health step's); it covers the local days ``[since, until)`` with
+    history from ``history_from`` and newcomers from ``newcomers_from``. The answer goes to
+    ``interaction`` while it can still be answered (the member asked at ``requested_at``),
+    else to ``channel``; a digest has only a ``channel``.
+    """
+
+    report: str
+    since: date
+    until: date
+    history_from: date
+    newcomers_from: date
+    channel: ChannelRef | None = None
+    interaction: InteractionRef | None = None
+    requested_at: datetime | None = None
+    footer: str = ""
+
+
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.__name__: cls
     for cls in (
@@ -164,6 +189,7 @@ ACTION_TYPES: dict[str, type[Action]] = {
         RevokeRole,
         CreateLiveSession,
         CreatePoll,
+        BuildReport,
     )
 }
 

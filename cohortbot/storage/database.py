@@ -92,6 +92,9 @@ class Database:
         if self.dialect == "sqlite":
             self._configure_sqlite()
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(cohortbot_read_only=True), expire_on_commit=False, autoflush=False
+        )
 
     def __repr__(self) -> str:
         return f"Database({self.safe_url!r})"
@@ -125,7 +128,12 @@ class Database:
             # another connection wrote in between (busy_timeout cannot help there); taking
             # the lock first turns every conflict into a short wait. SQLite has a single
             # writer anyway, so this costs no real concurrency.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit of work (a report) begins deferred: in WAL it reads a snapshot
+            # and never holds the write lock the decider needs.
+            if connection.get_execution_options().get("cohortbot_read_only"):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply the Alembic migrations (idempotent; safe with several processes starting)."""
@@ -156,6 +164,11 @@ class Database:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions, dialect=self.dialect)
+
+    def read_unit_of_work(self) -> SqlUnitOfWork:
+        """A unit of work for long reads (reports): on SQLite it takes no write lock, so it
+        never holds up the decisions; it must not write or commit."""
+        return SqlUnitOfWork(self._read_sessions, dialect=self.dialect)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

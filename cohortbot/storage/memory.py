@@ -75,6 +75,11 @@ class MemoryStore:
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
+    def read_unit_of_work(self) -> MemoryUnitOfWork:
+        """As ``Database.read_unit_of_work``: reads what was committed when it first reads,
+        without the write lock (SQLite's deferred read transaction in WAL); it cannot commit."""
+        return MemoryReadUnitOfWork(self)
+
     async def prune_inbox(self, *, before: datetime) -> int:
         """As ``Database.prune_inbox``: forget processed event ids older than ``before``."""
         async with self.unit_of_work() as uow:
@@ -180,3 +185,18 @@ if TYPE_CHECKING:
     # Checked by mypy: MemoryUnitOfWork satisfies the engine's port.
     def _conforms(uow: MemoryUnitOfWork) -> UnitOfWork:
         return uow
+
+
+class MemoryReadUnitOfWork(MemoryUnitOfWork):
+    """A read-only unit of work: a snapshot of the committed tables, no write lock."""
+
+    async def _begin(self) -> Transaction:
+        if self._transaction is None:
+            self._transaction = Transaction(self._store._tables, self._store._next_id)
+        return self._transaction
+
+    def _finish(self, *, commit: bool) -> None:
+        if commit:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self._identity.clear()
+        self._transaction = None

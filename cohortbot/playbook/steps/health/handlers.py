@@ -4,7 +4,10 @@ on newcomers' questions that nobody answers.
 The digest (``digest`` cron, Monday 09:00 by default) covers the seven full local days before
 it, compared with the seven before those: headline numbers, sections and PNG charts (when the
 runtime has a chart renderer; text only otherwise). ``/cohort health [weeks]`` answers a
-moderator with the same report, privately, for the last seven days including today. The
+moderator with the same report, privately, for the last seven days including today. Neither
+builds the report while deciding: they emit a ``BuildReport`` (recorded in the outbox with the
+decision), which the bot's reports job performs off the event path; the command answers
+"preparing…" at once and the report follows. The
 numbers come from ``playbook.analytics`` over activity records (never message text);
 members who opted out are not counted.
 
@@ -31,7 +34,7 @@ from cohortbot.playbook.step import ScheduleSpec, Step
 from cohortbot.playbook.steps.activity import is_question
 from cohortbot.playbook.steps.health.commands import COMMANDS
 from cohortbot.playbook.steps.health.config import HealthConfig
-from cohortbot.playbook.steps.health.digest import Ctx, chart_files, moderators_channel, recent_report
+from cohortbot.playbook.steps.health.digest import Ctx, moderators_channel, period, request_report
 from cohortbot.playbook.steps.health.model import STEP_NAME, UnansweredQuestion
 
 __all__ = ["STEP"]
@@ -53,14 +56,13 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
     if channel is None:
         log.warning("health digest for %s: the playbook has no %s channel", ctx.community, ctx.config.channel)
         return
-    report = await recent_report(ctx, weeks=ctx.config.weeks, with_today=False)
-    message = RichMessage(
-        title=report.title,
-        text=report.text(ctx.capabilities.max_message_length),
-        attachments=chart_files(ctx, report),
+    request_report(
+        ctx,
+        period(ctx, weeks=ctx.config.weeks, with_today=False),
+        key=ctx.key(DIGEST, event.occurrence.isoformat()),
         footer="Weekly health digest. /cohort health shows it any time.",
+        channel=channel,
     )
-    ctx.post(channel, message, key=ctx.key(DIGEST, event.occurrence.isoformat()))
 
 
 # ---------------------------------------------------------------------------- newcomer watch

@@ -37,7 +37,9 @@ def upgrade() -> None:
     op.drop_index("ix_activity_platform_community_id_reply_to_user_id", table_name="activity")
     op.create_index("ix_activity_platform_community_id_thread_id_at", "activity", [*SCOPE, "thread_id", "at"])
     op.create_index(
-        "ix_activity_platform_community_id_reply_to_user_id_at", "activity", [*SCOPE, "reply_to_user_id", "at"]
+        "ix_activity_platform_community_id_reply_to_user_id_at",
+        "activity",
+        [*SCOPE, "reply_to_user_id", "at"],
     )
 
 
