@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic_settings import BaseSettings
 
@@ -30,7 +30,10 @@ from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import STEPS
 from cohortbot.storage.database import Database
 
-__all__ = ["App", "build_app", "default_playbook_path", "install_logging", "wire"]
+if TYPE_CHECKING:
+    from cohortbot.bot.http import Endpoint
+
+__all__ = ["App", "build_app", "default_playbook_path", "endpoint_for", "install_logging", "wire"]
 
 log = logging.getLogger("cohortbot")
 
@@ -47,44 +50,43 @@ class App:
     playbooks: PlaybookSet
 
 
-class _Redact(logging.Filter):
-    """Defence in depth: no configured secret ever reaches a log line."""
-
-    def __init__(self, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            if any(s in message for s in self.secrets):
-                for secret in self.secrets:
-                    message = message.replace(secret, "***")
-                record.msg, record.args = message, None
-        return True
-
-
 def install_logging(
     settings: Settings,
     platform_settings: Mapping[Platform, BaseSettings] | None = None,
     *,
     platforms: Sequence[PlatformSpec[Any]] | None = None,
     stream: TextIO | None = None,
+    level: str | None = None,
 ) -> None:
-    """Log to stderr, never showing a secret: the SecretStr values of the core settings and of
-    every registered platform's settings (read from the environment unless given)."""
+    """Log to stderr at ``level`` (else ``COHORTBOT_LOG_LEVEL``), as text or one JSON object per
+    line (``COHORTBOT_LOG_FORMAT``), never showing a secret: the SecretStr values of the core
+    settings and of every registered platform's settings (read from the environment unless
+    given) are replaced in the message, the fields and the traceback."""
+    from cohortbot.bot.logs import ContextFilter, JsonFormatter, Redact, TextFormatter
+
     specs = _registered(platforms)
     loaded = _platform_settings(specs, platform_settings)
-    secrets = secret_values(settings) + [s for one in loaded.values() for s in secret_values(one)]
+    redact = Redact(secret_values(settings) + [s for one in loaded.values() for s in secret_values(one)])
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_Redact(secrets))
+    handler.setFormatter(JsonFormatter(redact) if settings.log_format == "json" else TextFormatter(redact))
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level.upper())
+    root.setLevel((level or settings.log_level).upper())
     libraries = [name for spec in specs for name in spec.loggers]
     for noisy in (*libraries, "aiosqlite", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def endpoint_for(app: App, settings: Settings) -> Endpoint | None:
+    """The /metrics and /healthz server ``settings`` ask for (COHORTBOT_METRICS_PORT), not started."""
+    if settings.metrics_port is None:
+        return None
+    from cohortbot.bot.http import Endpoint
+
+    return Endpoint(
+        app.runtime, app.database.unit_of_work, host=settings.metrics_host, port=settings.metrics_port
+    )
 
 
 def _registered(platforms: Sequence[PlatformSpec[Any]] | None) -> Sequence[PlatformSpec[Any]]:

@@ -7,15 +7,16 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings
 
+from cohortbot.bot.progress import Progress, progress_on
 from cohortbot.config.playbook import PlaybookError, check_playbooks
-from cohortbot.config.settings import Settings
+from cohortbot.config.settings import LOG_LEVELS, Settings
 from cohortbot.playbook.engine import PlaybookSet
 from cohortbot.playbook.refs import Platform
 
@@ -76,6 +77,17 @@ def _settings() -> tuple[Settings, dict[Platform, BaseSettings]]:
     return core, platforms
 
 
+async def _pending_migrations(database: Any) -> list[str]:
+    """The migrations ``database`` lacks, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    from cohortbot.storage.database import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    current = await database.current_revision()
+    return [step.revision for step in reversed(list(script.iterate_revisions("heads", current)))]
+
+
 def _preflight(paths: Sequence[Path]) -> tuple[Settings, dict[Platform, BaseSettings], PlaybookSet]:
     """Everything ``run`` refuses at start, found in one pass: the settings, then every playbook
     (each file read once). ``check`` is this very function, so the two always agree."""
@@ -104,16 +116,37 @@ PlaybookOption = Annotated[
 ]
 
 
-@app.command()
-def run(playbook: PlaybookOption = None) -> None:
-    """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
-    from cohortbot.bot.bootstrap import build_app, install_logging
+LogLevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--log-level",
+        help=f"Log level: {', '.join(LOG_LEVELS)}. Default: COHORTBOT_LOG_LEVEL or INFO.",
+        show_default=False,
+    ),
+]
 
+
+def _log_level(level: str | None) -> str | None:
+    """The ``--log-level`` asked for, upper-cased; an unknown one is bad input."""
+    if level is None:
+        return None
+    name = level.strip().upper()
+    if name not in LOG_LEVELS:
+        _refuse([f"--log-level {level[:40]!r} is not one of {', '.join(LOG_LEVELS)}"])
+    return name
+
+
+@app.command()
+def run(playbook: PlaybookOption = None, log_level: LogLevelOption = None) -> None:
+    """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
+    from cohortbot.bot.bootstrap import build_app, endpoint_for, install_logging
+
+    level = _log_level(log_level)
     settings, platforms, playbooks = _preflight(playbook or [])
-    install_logging(settings, platforms)
+    install_logging(settings, platforms, level=level)
     built = build_app(settings, platform_settings=platforms, playbooks=playbooks)
     try:
-        asyncio.run(_run(built))
+        asyncio.run(_run(built, endpoint_for(built, settings)))
     except KeyboardInterrupt:
         pass
     except Exception as exc:
@@ -122,13 +155,20 @@ def run(playbook: PlaybookOption = None) -> None:
         raise typer.Exit(FAILURE) from None
 
 
-async def _run(built: object) -> None:
+async def _run(built: object, endpoint: object = None) -> None:
     from cohortbot.bot.bootstrap import App
+    from cohortbot.bot.http import Endpoint
 
-    assert isinstance(built, App)
+    assert isinstance(built, App) and (endpoint is None or isinstance(endpoint, Endpoint))
     try:
         await built.database.upgrade()
-        await built.runtime.run()
+        if endpoint is not None:
+            await endpoint.start()   # /metrics and /healthz, from before the adapters connect
+        try:
+            await built.runtime.run()
+        finally:
+            if endpoint is not None:
+                await endpoint.stop()
     finally:
         await built.database.dispose()
 
@@ -136,9 +176,14 @@ async def _run(built: object) -> None:
 @app.command()
 def check(
     files: Annotated[list[Path], typer.Argument(help="Playbook files or folders to validate.")],
+    log_level: LogLevelOption = None,
 ) -> None:
     """Validate playbooks and settings as `run` would; print every problem with its file, line and field."""
-    _settings_ok, _platforms, playbooks = _preflight(files)
+    from cohortbot.bot.bootstrap import install_logging
+
+    level = _log_level(log_level)
+    settings, platforms, playbooks = _preflight(files)
+    install_logging(settings, platforms, level=level)
     for loaded in playbooks.playbooks:
         enabled = ", ".join(n for n, c in loaded.steps.items() if c.enabled) or "no steps"
         typer.echo(f"ok: {loaded.source}: playbook {loaded.name!r} ({enabled})")
@@ -151,15 +196,20 @@ def db_upgrade() -> None:
 
     settings, _ = _settings()
 
-    async def upgrade() -> None:
+    async def upgrade(progress: Progress) -> None:
         database = Database(settings.database_url)
         try:
-            await database.upgrade()
+            pending = await _pending_migrations(database)
+            for done, revision in enumerate(pending):
+                progress(f"applying migration {revision}", done=done, total=len(pending))
+                await database.upgrade(revision)
+            await database.upgrade()   # nothing left to do, unless the history branches
         finally:
             await database.dispose()
 
     try:
-        asyncio.run(upgrade())
+        with progress_on(sys.stderr, lines=False) as progress:
+            asyncio.run(upgrade(progress))
     except Exception as exc:
         typer.echo(f"error: database upgrade failed: {exc}", err=True)
         raise typer.Exit(FAILURE) from None
@@ -182,12 +232,15 @@ def report(
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder to write the files to.")] = Path("."),
     playbook: PlaybookOption = None,
+    log_level: LogLevelOption = None,
 ) -> None:
     """Write the community health report to files: HTML with charts, PNG charts, CSV of the metrics."""
     from datetime import date
 
-    from cohortbot.bot.bootstrap import default_playbook_path
+    from cohortbot.bot.bootstrap import default_playbook_path, install_logging
     from cohortbot.bot.report import FORMATS, ReportInputError, write_reports
+
+    level = _log_level(log_level)
 
     formats = [f.strip().lower() for item in (format_ or ["html"]) for f in item.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
@@ -200,19 +253,21 @@ def report(
     except ValueError as exc:
         typer.echo(f"error: dates are YYYY-MM-DD: {exc}", err=True)
         raise typer.Exit(BAD_INPUT) from None
-    settings, _ = _settings()
+    settings, platforms = _settings()
+    install_logging(settings, platforms, level=level)
     paths = list(playbook or []) or ([settings.playbook] if settings.playbook else [default_playbook_path()])
     try:
-        written = write_reports(
-            settings.database_url,
-            paths,
-            since=first,
-            until=last,
-            formats=formats,
-            out=out,
-            community=community,
-            progress=lambda message: typer.echo(message, err=True),
-        )
+        with progress_on(sys.stderr) as progress:
+            written = write_reports(
+                settings.database_url,
+                paths,
+                since=first,
+                until=last,
+                formats=formats,
+                out=out,
+                community=community,
+                progress=progress,
+            )
     except PlaybookError as exc:
         for issue in exc.issues:
             typer.echo(f"error: {issue}", err=True)

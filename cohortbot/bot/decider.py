@@ -31,6 +31,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cohortbot.bot import metrics
+from cohortbot.bot.logs import deciding
 from cohortbot.playbook.engine import Decision, Engine
 from cohortbot.playbook.events import ButtonPressed, CommandInvoked, Event, FormSubmitted
 from cohortbot.playbook.ports import Clock, UnitOfWork
@@ -93,6 +95,7 @@ class Decider:
         """Decide on ``event`` exactly once; True if it was processed (not a duplicate)."""
         waiting = _Waiting(event, claim)
         self._lane(event).append(waiting)
+        metrics.event_in(event)
         if self._leader is None or self._leader.done():
             self._leader = asyncio.create_task(self._lead(), name="decider")
             self._leader.add_done_callback(self._leader_done)
@@ -135,6 +138,7 @@ class Decider:
         for queue in (self._urgent, self._normal, self._backfill):
             while queue and len(batch) < size:
                 batch.append(queue.popleft())
+        metrics.waiting(len(self._urgent), len(self._normal), len(self._backfill))
         return batch
 
     async def _decide_batch(self, batch: list[_Waiting]) -> None:
@@ -151,6 +155,7 @@ class Decider:
                 done = await self._in_one_transaction(batch)
             except Exception as exc:
                 self.fallbacks += 1
+                metrics.batch_fell_back()
                 log.info("a batch of %d events failed (%s: %s); deciding them one by one",
                          len(batch), type(exc).__name__, str(exc)[:200])
             else:
@@ -160,6 +165,7 @@ class Decider:
             try:
                 [done_one] = await self._in_one_transaction([waiting], isolate=True)
             except Exception as exc:
+                metrics.decision_failed(waiting.event)
                 waiting.outcome.set_exception(exc)
             else:
                 self._finish([waiting], [done_one])
@@ -169,7 +175,8 @@ class Decider:
         done: list[_Done] = []
         async with self._uow() as uow:
             for waiting in batch:
-                done.append(await self._decide_one(uow, waiting, now, isolate=isolate))
+                with deciding(waiting.event):   # its log lines carry its community and event id
+                    done.append(await self._decide_one(uow, waiting, now, isolate=isolate))
             await uow.commit()
         return done
 
@@ -194,6 +201,7 @@ class Decider:
 
     def _finish(self, batch: list[_Waiting], done: list[_Done]) -> None:
         self.batches += 1
+        metrics.batch_decided(len(batch))
         added = 0
         for waiting, outcome in zip(batch, done, strict=True):
             if outcome.seen is not None:
@@ -201,6 +209,7 @@ class Decider:
             self.processed += outcome.processed
             self.duplicates += outcome.duplicate
             added += outcome.added
+            metrics.decided(waiting.event, processed=outcome.processed, duplicate=outcome.duplicate)
             if not waiting.outcome.done():
                 waiting.outcome.set_result(outcome.processed)
         if added:

@@ -26,6 +26,7 @@ from cohortbot.adapters.base import (
     PlatformAdapter,
     RetryableDeliveryError,
 )
+from cohortbot.bot import metrics
 from cohortbot.playbook.actions import Action, BuildReport, PostMessage, SendDirectMessage, SendGroupMessage
 from cohortbot.playbook.events import ActionDelivered, Event
 from cohortbot.playbook.ports import Clock, DeliveryScope, OutboxItem
@@ -300,6 +301,7 @@ class Deliverer:
             recorded = await self._record(item, "delivered", lambda: self._in_uow(mark))
         if recorded:
             self.delivered += 1
+            metrics.delivered(action.kind, action.community.platform, created_at=item.created_at, now=now)
 
     async def _failed(
         self, item: OutboxItem, error: str, *, retry: bool, retry_after: float | None = None
@@ -325,6 +327,7 @@ class Deliverer:
 
         await self._record(item, "failed", lambda: self._in_uow(mark))
         self.failed += 1
+        metrics.action_outcome(item.action.kind, "failed" if retry_at is not None else "parked")
 
     async def _in_uow(self, write: Callable[[Any], Awaitable[bool]]) -> None:
         async with self._uow() as uow:

@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cohortbot.bot.charts import MatplotlibCharts
+from cohortbot.bot.progress import Progress, quiet
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.playbook.messages import TOKEN_PATTERN
 from cohortbot.playbook.refs import CommunityRef
@@ -116,7 +117,7 @@ async def _read_reports(
     since: date,
     until: date,
     community: str | None,
-    progress: Callable[[str], None],
+    progress: Progress,
 ) -> list[_Read]:
     playbooks = load_playbooks(playbook_paths)
     database = Database(database_url)
@@ -134,12 +135,12 @@ async def _read_reports(
             seen = ", ".join(str(ref) for ref, _ in known) or "none yet"
             wanted = f"community {community!r}" if community else "any community"
             raise ReportInputError(f"the database has no activity for {wanted} (communities: {seen})")
-        for ref in chosen:
+        for done, ref in enumerate(chosen):
             loaded = playbooks.for_community(ref)
             if loaded is None:
                 progress(f"skipping {ref}: no playbook applies to it")
                 continue
-            progress(f"reading {ref} ({since} to {until})...")
+            progress(f"reading {ref} ({since} to {until})...", done=done, total=len(chosen))
             cfg = loaded.steps.get(HEALTH)
             cfg = cfg if isinstance(cfg, HealthConfig) else HealthConfig()
             async with database.unit_of_work() as uow:
@@ -163,7 +164,7 @@ def write_reports(
     formats: Sequence[str],
     out: Path,
     community: str | None = None,
-    progress: Callable[[str], None] = lambda _m: None,
+    progress: Progress = quiet,
 ) -> list[Path]:
     """Write the report files of each community (or the one asked for); returns their paths."""
     if until < since:
@@ -176,14 +177,14 @@ def write_reports(
     out.mkdir(parents=True, exist_ok=True)
     charts = MatplotlibCharts()
     written: list[Path] = []
-    for read in reads:
+    for done, read in enumerate(reads):
         report, ref = read.report, read.community
 
         def clean(text: str, read: _Read = read) -> str:
             return plain(text, names=read.names, zone=read.zone)
 
         stem = f"health-{ref.platform}-{re.sub(r'[^A-Za-z0-9_-]', '_', ref.id)}-{since}-{until}"
-        progress(f"drawing {len(report.charts)} chart(s) for {ref}...")
+        progress(f"drawing {len(report.charts)} chart(s) for {ref}...", done=done, total=len(reads))
         pngs = [(c.filename, c.alt_text or c.title, charts.render(c).data) for c in report.charts]
         files: list[tuple[Path, bytes]] = []
         if "html" in formats:

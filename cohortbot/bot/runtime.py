@@ -65,6 +65,7 @@ class Runtime:
         )
         self.intake = intake or Intake(self.process, self._store_answers)
         self.stop_requested = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []   # the background tasks while serving (/healthz)
         self.fatal: str | None = None
         # The scheduler is not woken per event: it polls (30 s at most) and timers that events
         # set lie in the future; the deliverer is woken when a decision added actions.
@@ -181,6 +182,7 @@ class Runtime:
         else:
             tasks.append(asyncio.create_task(self.scheduler.run(background), name="scheduler"))
             log.warning("delivery is off (COHORTBOT_DELIVERY=off): decided actions stay in the outbox")
+        self.tasks = tasks
         stopper = asyncio.create_task(self.stop_requested.wait())
         await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
         for task in tasks:

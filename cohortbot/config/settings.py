@@ -18,9 +18,10 @@ from typing import Literal
 from pydantic import AliasChoices, AliasPath, Field, SecretBytes, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_DATABASE_URL", "EnvSettings", "Settings", "env_names", "secret_values"]
+__all__ = ["DEFAULT_DATABASE_URL", "LOG_LEVELS", "EnvSettings", "Settings", "env_names", "secret_values"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///cohortbot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class EnvSettings(BaseSettings):
@@ -52,6 +53,24 @@ class Settings(EnvSettings):
         raise ValueError("use sqlite+aiosqlite:///path/to/cohortbot.db or postgresql+asyncpg://user@host/db")
     playbook: Path | None = Field(None, validation_alias="COHORTBOT_PLAYBOOK")
     log_level: str = Field("INFO", validation_alias="COHORTBOT_LOG_LEVEL")
+    # "json": one JSON object per line (time, level, logger, message, community, event_id).
+    log_format: Literal["text", "json"] = Field("text", validation_alias="COHORTBOT_LOG_FORMAT")
+    # The /metrics and /healthz endpoint: off unless a port is given; loopback unless told.
+    metrics_port: int | None = Field(None, ge=0, le=65535, validation_alias="COHORTBOT_METRICS_PORT")
+    metrics_host: str = Field("127.0.0.1", min_length=1, validation_alias="COHORTBOT_METRICS_HOST")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        name = level.strip().upper()
+        if name not in LOG_LEVELS:
+            raise ValueError(f"use one of {', '.join(LOG_LEVELS)}")
+        return name
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
     # "off" runs the engine but leaves decided actions in the outbox (maintenance, or a
     # process that only decides while others deliver).
     delivery: Literal["on", "off"] = Field("on", validation_alias="COHORTBOT_DELIVERY")

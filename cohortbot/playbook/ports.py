@@ -36,6 +36,7 @@ __all__ = [
     "Member",
     "MemberRepository",
     "NewcomerActivity",
+    "OutboxBacklog",
     "OutboxItem",
     "OutboxRepository",
     "OutboxStats",
@@ -245,6 +246,7 @@ class OutboxItem:
     # process died mid-delivery): the platform may already have it, so the adapter should
     # send it idempotently (Discord's nonce) or look before sending again (Slack).
     resumed: bool = False
+    created_at: datetime | None = None   # when it was decided (delivery latency counts from here)
 
 
 # Which outbox rows a deliverer may take: per platform it runs, the ids of the communities it
@@ -258,6 +260,15 @@ class OutboxStats:
     parked: int
     delivered: int
     last_errors: tuple[tuple[str, str, datetime], ...] = ()  # (action key, error, when)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OutboxBacklog:
+    """The whole outbox at a glance (every community): what the metrics endpoint shows."""
+
+    pending: int
+    parked: int
+    oldest_pending: datetime | None   # when the oldest pending row was decided
 
 
 # ---------------------------------------------------------------------------- repositories
@@ -416,6 +427,10 @@ class OutboxRepository(Protocol):
         ...
 
     async def next_due(self) -> datetime | None: ...
+
+    async def backlog(self) -> OutboxBacklog:
+        """Pending and parked rows over every community, and the oldest pending row's age."""
+        ...
 
     async def requeue_parked(self, community: CommunityRef, *, now: datetime) -> int: ...
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cohortbot.playbook.actions import Action, action_from_json
-from cohortbot.playbook.ports import DeliveryScope, Erasure, OutboxItem, OutboxStats
+from cohortbot.playbook.ports import DeliveryScope, Erasure, OutboxBacklog, OutboxItem, OutboxStats
 from cohortbot.playbook.refs import CommunityRef, UserRef
 from cohortbot.storage.erasure import (
     Mentions,
@@ -105,7 +105,8 @@ class MemoryOutboxRepository(Repository):
                 await self.mark_failed(row.id, now=now, error=f"undecodable action: {exc}", retry_at=None)
                 continue
             resumed = row.claimed_until is not None   # an outcome always clears the lease
-            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts, resumed=resumed))
+            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts, resumed=resumed,
+                                    created_at=row.created_at))
         return items
 
     async def _update(self, item_id: int, **changes: Any) -> int:
@@ -152,6 +153,15 @@ class MemoryOutboxRepository(Repository):
                 if r.status == PENDING
             ),
             default=None,
+        )
+
+    async def backlog(self) -> OutboxBacklog:
+        rows = (await self._begin()).read("outbox").values()
+        pending = [r.created_at for r in rows if r.status == PENDING]
+        return OutboxBacklog(
+            pending=len(pending),
+            parked=sum(r.status == PARKED for r in rows),
+            oldest_pending=min(pending, default=None),
         )
 
     async def requeue_parked(self, community: CommunityRef, *, now: datetime) -> int:

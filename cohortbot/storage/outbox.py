@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, case, false, func, or_, select, update
 
 from cohortbot.playbook.actions import Action, action_from_json, action_to_json
-from cohortbot.playbook.ports import DeliveryScope, OutboxItem, OutboxStats
+from cohortbot.playbook.ports import DeliveryScope, OutboxBacklog, OutboxItem, OutboxStats
 from cohortbot.playbook.refs import CommunityRef
 from cohortbot.storage._sql import OUTBOX, SqlRepository, in_community, rowcount
 from cohortbot.storage.types import UTCDateTime
@@ -146,6 +146,7 @@ class SqlOutboxRepository(SqlRepository):
                     OUTBOX.c.payload,
                     OUTBOX.c.attempts,
                     OUTBOX.c.claimed_until,
+                    OUTBOX.c.created_at,
                 )
                 .where(
                     OUTBOX.c.status == PENDING,
@@ -176,7 +177,8 @@ class SqlOutboxRepository(SqlRepository):
                 await self.mark_failed(row.id, now=now, error=f"undecodable action: {exc}", retry_at=None)
                 continue
             resumed = row.claimed_until is not None   # an outcome always clears the lease
-            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts, resumed=resumed))
+            items.append(OutboxItem(id=row.id, action=action, attempts=row.attempts, resumed=resumed,
+                                    created_at=row.created_at))
         return items
 
     async def mark_delivered(
@@ -213,6 +215,19 @@ class SqlOutboxRepository(SqlRepository):
             select(func.min(_AVAILABLE_AT, type_=UTCDateTime())).where(OUTBOX.c.status == PENDING)
         )
         return due
+
+    async def backlog(self) -> OutboxBacklog:
+        """One statement over the (status, next_attempt_at) index: delivered rows are not read."""
+        row = (
+            await self._session.execute(
+                select(
+                    func.count().filter(OUTBOX.c.status == PENDING),
+                    func.count().filter(OUTBOX.c.status == PARKED),
+                    func.min(OUTBOX.c.created_at, type_=UTCDateTime()).filter(OUTBOX.c.status == PENDING),
+                ).where(OUTBOX.c.status.in_([PENDING, PARKED]))
+            )
+        ).one()
+        return OutboxBacklog(pending=row[0], parked=row[1], oldest_pending=row[2])
 
     async def requeue_parked(self, community: CommunityRef, *, now: datetime) -> int:
         """Give a community's parked rows a fresh start (attempts reset, due now)."""

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import aiohttp
 
+from cohortbot.adapters.metrics import rate_limited
 from cohortbot.adapters.ratelimit import WindowLimiter, shared
 
 __all__ = ["GLOBAL_EXEMPT", "global_limit_trace", "global_limiter", "is_global_429"]
@@ -66,6 +67,8 @@ def global_limit_trace(limiter: WindowLimiter) -> aiohttp.TraceConfig:
         session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
     ) -> None:
         response = params.response
+        if response.status == 429:
+            rate_limited("discord", "global" if is_global_429(429, response.headers) else "route")
         if is_global_429(response.status, response.headers):
             limiter.pause(_retry_after(response.headers))
 

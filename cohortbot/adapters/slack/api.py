@@ -50,6 +50,7 @@ from cohortbot.adapters.base import (
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
+from cohortbot.adapters.metrics import rate_limited
 from cohortbot.playbook.messages import Attachment
 
 from .ratelimit import PacedWebClient, channel_of, limits_for
@@ -208,6 +209,7 @@ class HonouringRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         if response is None or response.status_code != 429:
             return False
         wait = retry_after_of(response.headers)
+        rate_limited("slack", _method_of_url(request.url)[:64])
         if self.on_limited is not None:
             channel = channel_of(request.body_params)
             self.on_limited(_method_of_url(request.url), 1.0 if wait is None else wait, channel)
