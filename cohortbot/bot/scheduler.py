@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 
+from cohortbot.bot import metrics
 from cohortbot.bot.crontab import cron_trigger
 from cohortbot.playbook.engine import Engine
 from cohortbot.playbook.events import ScheduleFired, TimerFired
@@ -179,7 +180,9 @@ class Scheduler:
             async def claim(uow: UnitOfWork, key: str = timer.key) -> bool:
                 return await uow.timers.claim(key, now=self.clock.now())
 
-            fired += int(await self.process(event, claim=claim))
+            if await self.process(event, claim=claim):
+                fired += 1
+                metrics.fired("timer", due=timer.due_at, now=event.occurred_at)
         return fired
 
     async def _schedules(self) -> list[tuple[CommunityRef, str, ScheduleSpec]]:
@@ -274,6 +277,8 @@ class Scheduler:
             return await uow.claims.claim(community, name, latest, status=status, now=now)
 
         fired = await self.process(event, claim=claim)
+        if fired:   # how late after its nominal time (a jittered schedule's spread included)
+            metrics.fired("schedule", due=event.occurrence, now=event.occurred_at)
         # Fired here, or claimed by another process (or already decided: the inbox knew it).
         self._settle(community, name, latest, now)
         return int(fired)

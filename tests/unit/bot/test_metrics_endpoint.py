@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from cohortbot.adapters.base import PermanentDeliveryError, RetryableDeliveryError
 from cohortbot.bot.http import Endpoint
 from tests.harness import Harness
+from tests.unit.steps.prompts.support import BERLIN, DAILY, started
 
 PLAYBOOK = """
 name: Metrics test
@@ -130,15 +131,22 @@ async def test_failed_and_parked_deliveries_are_counted_by_kind_and_parked_rows_
     assert value(after, "cohortbot_outbox_parked") == 1
 
 
-async def test_scheduler_lateness_is_observed_for_a_fired_timer(bot: Harness, endpoint: Endpoint) -> None:
-    from cohortbot.bot import metrics
+async def test_scheduler_lateness_is_how_long_after_its_time_an_occurrence_fired(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
 
-    before = await scrape(endpoint)
-    now = bot.clock.now()
-    metrics.fired("timer", due=now - timedelta(seconds=3), now=now)
-    delta = added(before, await scrape(endpoint))
-    assert delta("cohortbot_scheduler_lateness_seconds_count", source="timer") == 1
-    assert delta("cohortbot_scheduler_lateness_seconds_sum", source="timer") == 3
+    bot = await started(tmp_path, DAILY, datetime(2026, 3, 2, 8, 0, tzinfo=BERLIN))
+    served = Endpoint(bot.runtime, bot.database.unit_of_work, host="127.0.0.1", port=0)
+    await served.start()
+    try:
+        before = await scrape(served)
+        bot.clock.set(datetime(2026, 3, 2, 8, 0, 20, tzinfo=UTC))   # 09:00:20 in Berlin: 20 s late
+        await bot.runtime.scheduler.run_due()
+        delta = added(before, await scrape(served))
+    finally:
+        await served.stop()
+        await bot.close()
+    assert delta("cohortbot_scheduler_lateness_seconds_count", source="schedule") == 1
+    assert delta("cohortbot_scheduler_lateness_seconds_sum", source="schedule") == 20
 
 
 # ---------------------------------------------------------------------- /healthz
