@@ -73,6 +73,9 @@ class CronCalendar:
         return found.astimezone(UTC) if found is not None else None
 
 
+# Rounds this close together mean the process was up and merely behind, not down.
+BEHIND_AT_MOST = timedelta(minutes=30)
+
 class Scheduler:
     def __init__(
         self,
@@ -95,6 +98,8 @@ class Scheduler:
         self._settled: dict[tuple[CommunityRef, str], datetime] = {}
         self._settled_at: datetime | None = None   # the clock's time when they were learnt
         self._random = rng or random.Random()   # where a spread round starts
+        self._round_started: datetime | None = None   # when this process's last round began
+        self._up_since: datetime | None = None   # ... if recent enough to call the gap a lag
 
     def wake(self) -> None:
         self._wake.set()
@@ -130,6 +135,11 @@ class Scheduler:
         own transaction, so what is left fires in the next round, of this process or another):
         a first round over thousands of schedules does not hold up a stop.
         """
+        now = self.clock.now()
+        last = self._round_started
+        # The previous round counts as "up" only if it was recent: a longer gap is a downtime.
+        self._up_since = last if last is not None and now - last <= BEHIND_AT_MOST else None
+        self._round_started = now
         self._forget_if_time_went_back()
         fired = await self._run_timers()
         found = await self._schedules()
@@ -152,7 +162,7 @@ class Scheduler:
             # needed, never later, and the round it wakes for learns the newer bound.
             after = self._settled.get((community, f"{step}.{spec.name}"))
             if after is None:
-                after = await self._start_after(community, step, spec, now)
+                after, _served = await self._start_after(community, step, spec, now)
                 self._settle(community, f"{step}.{spec.name}", after, now)
             trigger = self._trigger(community, spec)
             nominal = trigger.get_next_fire_time(after, after)
@@ -207,10 +217,14 @@ class Scheduler:
 
     async def _start_after(
         self, community: CommunityRef, step: str, spec: ScheduleSpec, now: datetime
-    ) -> datetime:
+    ) -> tuple[datetime, datetime | None]:
         """Occurrences after this moment are due: those after the last one claimed, else those
         a downtime could have missed; never one from before the bot first saw the community
-        (a fresh database must not look back and record its whole past as missed)."""
+        (a fresh database must not look back and record its whole past as missed).
+
+        Also returns the last occurrence claimed if it is recent (``BEHIND_AT_MOST``): then
+        some process was serving the schedule, and what fell due since is lag, not downtime.
+        """
         async with self._uow() as uow:
             last = await uow.claims.last(community, f"{step}.{spec.name}")
             first_seen = await uow.communities.first_seen(community)
@@ -219,7 +233,8 @@ class Scheduler:
         if first_seen is not None:
             # An occurrence at the very moment of first sight counts (``occurrences`` is after-exclusive).
             after = max(after, first_seen - _JUST_BEFORE)
-        return after
+        served = last if last is not None and now - last <= BEHIND_AT_MOST else None
+        return after, served
 
     def _fire_at(self, community: CommunityRef, step: str, spec: ScheduleSpec, nominal: datetime) -> datetime:
         """The moment to act: the nominal time, or a stable random moment in the jitter window."""
@@ -250,7 +265,7 @@ class Scheduler:
             upcoming = trigger.get_next_fire_time(known, known)
             if upcoming is None or upcoming > now:   # nothing after the bound is due yet
                 return 0
-        after = await self._start_after(community, step, spec, now)
+        after, served = await self._start_after(community, step, spec, now)
         due = [o for o in occurrences(trigger, after, now) if self._fire_at(community, step, spec, o) <= now]
         if not due:
             self._settle(community, name, after, now)
@@ -261,26 +276,45 @@ class Scheduler:
             await self._record_missed(community, name, due, now)
             self._settle(community, name, latest, now)
             return 0
-        await self._record_missed(community, name, older, now)
-        late = now - fire_at > LATE_AFTER
+        # Occurrences that fell due since this process's previous round, or since the last one
+        # any process claimed, when that was recent, were not missed by a downtime: the rounds
+        # fell behind (a busy machine). Each still within its grace fires, late; the rest
+        # follows the downtime rule (the latest late once, the others recorded as missed).
+        ups = [t for t in (self._up_since, served) if t is not None]
+        up = min(ups) if ups else None
+        behind = [
+            o for o in older
+            if up is not None and up <= self._fire_at(community, step, spec, o)
+            and now - self._fire_at(community, step, spec, o) <= spec.grace
+        ]
+        await self._record_missed(community, name, [o for o in older if o not in behind], now)
+        fired = 0
+        for occurrence in [*behind, latest]:
+            late = now - self._fire_at(community, step, spec, occurrence) > LATE_AFTER
+            fired += await self._fire(community, name, occurrence, now, late=late)
+        return fired
+
+    async def _fire(
+        self, community: CommunityRef, name: str, occurrence: datetime, now: datetime, *, late: bool
+    ) -> int:
         event = ScheduleFired(
             community=community,
             occurred_at=now,
-            event_id=f"schedule:{community}:{name}:{latest.isoformat()}",
+            event_id=f"schedule:{community}:{name}:{occurrence.isoformat()}",
             schedule=name,
-            occurrence=latest,
+            occurrence=occurrence,
             late=late,
         )
 
         async def claim(uow: UnitOfWork) -> bool:
             status = "late" if late else "fired"
-            return await uow.claims.claim(community, name, latest, status=status, now=now)
+            return await uow.claims.claim(community, name, occurrence, status=status, now=now)
 
         fired = await self.process(event, claim=claim)
         if fired:   # how late after its nominal time (a jittered schedule's spread included)
             metrics.fired("schedule", due=event.occurrence, now=event.occurred_at)
         # Fired here, or claimed by another process (or already decided: the inbox knew it).
-        self._settle(community, name, latest, now)
+        self._settle(community, name, occurrence, now)
         return int(fired)
 
     async def _record_missed(

@@ -200,3 +200,26 @@ async def test_a_bad_cron_expression_is_a_load_error_naming_the_field(tmp_path: 
     [issue] = caught.value.issues
     assert issue.line == 8 and issue.field == "steps.tick.cron"
     assert "bad cron expression '61 25 * * *'" in issue.message
+
+
+async def test_rounds_that_fall_behind_still_fire_every_occurrence_late_none_missed(tmp_path: Path) -> None:
+    # A busy machine: the round after 12:00 comes only at 12:20. The process was up all along,
+    # so 12:05, 12:10 and 12:15 were not missed by a downtime: each fires, late.
+    every_5 = playbook(cron="*/5 * * * *", grace="1h")
+    bot = await started(tmp_path, every_5, datetime(2026, 5, 4, 12, 0, tzinfo=UTC))
+    try:
+        await bot.runtime.scheduler.run_due()
+        bot.clock.set(datetime(2026, 5, 4, 12, 20, tzinfo=UTC))
+        await bot.runtime.scheduler.run_due()
+        await bot.runtime.settle()
+        assert ticks(bot) == [
+            "tick 2026-05-04T12:00:00+00:00 late=False",
+            "tick 2026-05-04T12:05:00+00:00 late=True",
+            "tick 2026-05-04T12:10:00+00:00 late=True",
+            "tick 2026-05-04T12:15:00+00:00 late=True",
+            "tick 2026-05-04T12:20:00+00:00 late=False",
+        ]
+        async with bot.database.unit_of_work() as uow:
+            assert await uow.claims.list(bot.community, status="missed") == []
+    finally:
+        await bot.close()
