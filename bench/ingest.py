@@ -31,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.hot_path import EXAMPLE, Chat, database_at, floor  # noqa: E402
-from cohortbot.playbook.events import CommandInvoked  # noqa: E402
-from cohortbot.playbook.refs import InteractionRef, Platform  # noqa: E402
-from tests.harness import Harness  # noqa: E402
+from bench.hot_path import EXAMPLE, Chat, database_at, floor
+from cohortbot.playbook.events import CommandInvoked
+from cohortbot.playbook.refs import InteractionRef, Platform
+from tests.harness import Harness
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -138,7 +138,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--messages", type=int, default=4000)
