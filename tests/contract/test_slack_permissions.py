@@ -65,10 +65,16 @@ async def command(bot: SlackBot, user: str, text: str, *, name: str) -> Any:
     return ack.body
 
 
+def answers(bot: SlackBot, name: str) -> list[str]:
+    """Every answer through ``name``'s response_url (text and blocks), at least one."""
+    found = [json.dumps(r) for r in bot.fake.responses if r["id"] == name]
+    assert found, f"{name}: no answer"
+    return found
+
+
 def answer(bot: SlackBot, name: str) -> str:
-    found = [r for r in bot.fake.responses if r["id"] == name]
-    assert len(found) == 1, f"{name}: {len(found)} answers"
-    return json.dumps(found[0])  # text and blocks
+    [only] = answers(bot, name)
+    return only
 
 
 def test_the_table_is_not_empty() -> None:
@@ -89,7 +95,8 @@ async def test_a_member_is_refused_every_moderator_command_and_a_moderator_is_an
     await command(bot, MODERATOR, valid_text(spec), name="moderator")
     await bot.handled(2)
     opened = bot.fake.calls_to("views.open")  # a command may answer with a form instead
-    assert opened or "only moderators" not in answer(bot, "moderator")
+    # ... or more than once (/cohort health: "preparing the report", then the report)
+    assert opened or not any("only moderators" in a for a in answers(bot, "moderator"))
 
 
 async def test_an_unknown_command_lists_only_what_a_member_may_run(bot: SlackBot) -> None:
