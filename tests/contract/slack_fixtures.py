@@ -126,6 +126,9 @@ def make_config(fake: FakeSlack, mode: str, **overrides: Any) -> SlackConfig:
         "http_host": "127.0.0.1",
         "http_port": 0,
         "retry_backoff": 0.01,
+        # Slack's per-minute tiers, 1,000 times faster: tests of other things don't wait a real
+        # minute (one post a second per channel); test_slack_rate.py sets its own scale.
+        "rate_minute": 0.06,
         **overrides,
     }
     return SlackConfig(**values)
