@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cohortbot.playbook.analytics.records import POSTING
 from cohortbot.playbook.ports import (
     ChannelActivity,
     DayActivity,
@@ -56,8 +57,6 @@ from cohortbot.storage._sql import ACTIVITY, MEMBERS, in_community
 from cohortbot.storage.types import UTCDateTime
 
 __all__ = ["channels", "days", "newcomers", "questions", "users"]
-
-POSTING = ("message", "reply")
 
 
 def _counted(community: CommunityRef, user_id: Any) -> ColumnElement[bool]:
@@ -107,7 +106,7 @@ async def days(
         return []
     end = starts[-1] if until is None else min(until, starts[-1])
     a = ACTIVITY.c
-    posting = a.kind.in_(POSTING)
+    posting = a.kind.in_(sorted(POSTING))
     rows = (
         select(
             a.user_id,
@@ -206,7 +205,7 @@ async def users(
         inside = and_(a.at >= start, a.at < end)
         columns += [
             _flag(inside),
-            _flag(and_(inside, a.kind.in_(POSTING))),
+            _flag(and_(inside, a.kind.in_(sorted(POSTING)))),
             _flag(and_(inside, a.kind == "reaction")),
         ]
     query = select(*columns).where(_range(ACTIVITY, community, since, until)).group_by(a.user_id)
@@ -348,7 +347,7 @@ async def newcomers(
     query = select(
         m.user_id,
         m.joined_at,
-        first(a.at >= m.joined_at, a.kind.in_(POSTING)),
+        first(a.at >= m.joined_at, a.kind.in_(sorted(POSTING))),
         first(a.at >= m.joined_at),
         first(a.at >= _plus(dialect, m.joined_at, later)),
     ).where(in_community(MEMBERS, community), m.joined_at >= joined_since, m.joined_at < joined_until)
