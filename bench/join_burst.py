@@ -20,15 +20,13 @@ import argparse
 import asyncio
 import sys
 import tempfile
-import textwrap
 import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cohortbot.bot.bootstrap import build_app
-from tests.contract.conftest import all_delivered, eventually, run_settings
+from tests.contract.conftest import all_delivered, discord_app, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 from tests.contract.fakes.discord_limits import OPEN_DM, DiscordLimits
 
@@ -57,16 +55,7 @@ def _report(label: str, requests: int, seconds: float, allowed: float, limited: 
 async def discord(members: int, over: float) -> None:
     fake = await FakeDiscord().start()
     with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "playbook.yaml"
-        file.write_text(textwrap.dedent(PLAYBOOK))
-        settings, platforms = run_settings(
-            COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{Path(tmp) / 'bot.db'}",
-            DISCORD_TOKEN=fake.token,
-            DISCORD_API_BASE_URL=fake.base_url,
-            DISCORD_GATEWAY_URL=fake.gateway_url,
-        )
-        app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
-        await app.database.upgrade()
+        app = await discord_app(fake, Path(tmp), PLAYBOOK)
         task = asyncio.create_task(app.runtime.run())
         await eventually(lambda: fake.commands, within=30)
         limits = fake.limits = DiscordLimits()  # 50/s global, messages 5 per 5 s per channel

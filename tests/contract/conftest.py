@@ -9,9 +9,11 @@ adapter (or ``cohortbot run``'s settings) at the fake.
 from __future__ import annotations
 
 import asyncio
+import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -19,6 +21,7 @@ from pydantic_settings import BaseSettings
 
 from cohortbot.adapters import registry
 from cohortbot.adapters.discord import DiscordAdapter, DiscordConfig
+from cohortbot.bot.bootstrap import App, build_app
 from cohortbot.bot.runtime import Runtime
 from cohortbot.config.settings import Settings
 from cohortbot.playbook.commands import CommandSpec, OptionKind, OptionSpec
@@ -67,6 +70,26 @@ def run_settings(**env: Any) -> tuple[Settings, dict[Platform, BaseSettings]]:
     the core settings and every registered platform's, for ``build_app``."""
     platforms = {spec.name: spec.load(_env_file=None, **env) for spec in registry.PLATFORMS}
     return Settings(_env_file=None, **env), platforms
+
+
+async def discord_app(fake: FakeDiscord, folder: Path, playbook: str | Path, **env: Any) -> App:
+    """The bot as ``cohortbot run`` builds it against the fake Discord, on SQLite in ``folder``,
+    migrated but not started. ``playbook``: YAML text (written to ``folder``) or a file."""
+    if isinstance(playbook, str):
+        file = folder / "playbook.yaml"
+        file.write_text(textwrap.dedent(playbook))
+    else:
+        file = playbook
+    settings, platforms = run_settings(
+        COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'bot.db'}",
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_BASE_URL=fake.base_url,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        **env,
+    )
+    app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
+    await app.database.upgrade()
+    return app
 
 
 async def eventually(check: Callable[[], Any], *, within: float = 3.0, interval: float = 0.01) -> Any:

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from cohortbot.bot.bootstrap import App, build_app, default_playbook_path
+from cohortbot.bot.bootstrap import App, default_playbook_path
 from cohortbot.playbook.commands import CommandSpec, OptionKind
-from tests.contract.conftest import eventually, run_settings
+from tests.contract.conftest import discord_app, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 from tests.contract.test_permissions import CATALOG, MODERATOR_ONLY
 
@@ -80,14 +80,7 @@ async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
         fake.add_channel(name)
     fake.add_role("facilitators")  # no permission at all: a moderator only by the playbook
     tmp: Path = tmp_path_factory.mktemp("discord")
-    settings, platforms = run_settings(
-        COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'bot.db'}",
-        DISCORD_TOKEN=fake.token,
-        DISCORD_API_BASE_URL=fake.base_url,
-        DISCORD_GATEWAY_URL=fake.gateway_url,
-    )
-    app = build_app(settings, platform_settings=platforms, playbook_paths=[default_playbook_path()])
-    await app.database.upgrade()
+    app = await discord_app(fake, tmp, default_playbook_path())
     task = asyncio.create_task(app.runtime.run())
     try:
         await eventually(lambda: fake.commands, within=10)  # ready: /cohort registered

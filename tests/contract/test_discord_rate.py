@@ -11,15 +11,14 @@ Behaviour only: every member welcomed by one DM, and no bucket answered 429 more
 from __future__ import annotations
 
 import asyncio
-import textwrap
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
-from cohortbot.bot.bootstrap import App, build_app
-from tests.contract.conftest import all_delivered, eventually, run_settings
+from cohortbot.bot.bootstrap import App
+from tests.contract.conftest import all_delivered, discord_app, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 from tests.contract.fakes.discord_limits import MESSAGES, OPEN_DM, DiscordLimits
 
@@ -51,17 +50,7 @@ async def limited() -> AsyncIterator[FakeDiscord]:
 
 @asynccontextmanager
 async def _run(fake: FakeDiscord, tmp_path: Path, **env: str) -> AsyncIterator[App]:
-    file = tmp_path / "playbook.yaml"
-    file.write_text(textwrap.dedent(PLAYBOOK))
-    settings, platforms = run_settings(
-        COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        DISCORD_TOKEN=fake.token,
-        DISCORD_API_BASE_URL=fake.base_url,
-        DISCORD_GATEWAY_URL=fake.gateway_url,
-        **env,
-    )
-    app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
-    await app.database.upgrade()
+    app = await discord_app(fake, tmp_path, PLAYBOOK, **env)
     task = asyncio.create_task(app.runtime.run())
     try:
         await eventually(lambda: fake.commands, within=10)  # ready, /cohort registered

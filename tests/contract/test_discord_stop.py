@@ -10,15 +10,14 @@ exits 1), and never the token.
 from __future__ import annotations
 
 import asyncio
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cohortbot.bot.bootstrap import App, build_app
+from cohortbot.bot.bootstrap import App
 from cohortbot.bot.runtime import FatalStop
-from tests.contract.conftest import eventually, run_settings
+from tests.contract.conftest import discord_app, eventually
 from tests.contract.fakes.discord_fake import FakeDiscord
 
 PLAYBOOK = """
@@ -37,17 +36,7 @@ SHARDED: dict[str, Any] = {"DISCORD_SHARD_COUNT": 2, "DISCORD_SHARD_IDS": [1]}
 
 
 async def running_bot(fake: FakeDiscord, tmp_path: Path, **env: Any) -> tuple[App, asyncio.Task[None]]:
-    file = tmp_path / "playbook.yaml"
-    file.write_text(textwrap.dedent(PLAYBOOK))
-    settings, platforms = run_settings(
-        COHORTBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        DISCORD_TOKEN=fake.token,
-        DISCORD_API_BASE_URL=fake.base_url,
-        DISCORD_GATEWAY_URL=fake.gateway_url,
-        **env,
-    )
-    app = build_app(settings, platform_settings=platforms, playbook_paths=[file])
-    await app.database.upgrade()
+    app = await discord_app(fake, tmp_path, PLAYBOOK, **env)
     task = asyncio.create_task(app.runtime.run())
     await eventually(lambda: fake.commands, within=10)  # ready: /cohort registered
     return app, task
