@@ -176,12 +176,12 @@ class Runtime:
         tasks = [asyncio.create_task(self.intake.run(background), name="intake")]
         if self.driven:
             log.info("simulated time: schedules and deliveries move with the session")
-        elif self.deliver:
-            tasks.append(asyncio.create_task(self.scheduler.run(background), name="scheduler"))
-            tasks.append(asyncio.create_task(self.deliverer.run(background), name="deliverer"))
         else:
             tasks.append(asyncio.create_task(self.scheduler.run(background), name="scheduler"))
-            log.warning("delivery is off (COHORTBOT_DELIVERY=off): decided actions stay in the outbox")
+            if self.deliver:
+                tasks.append(asyncio.create_task(self.deliverer.run(background), name="deliverer"))
+            else:
+                log.warning("delivery is off (COHORTBOT_DELIVERY=off): decided actions stay in the outbox")
         self.tasks = tasks
         stopper = asyncio.create_task(self.stop_requested.wait())
         await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
