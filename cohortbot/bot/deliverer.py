@@ -27,6 +27,7 @@ from cohortbot.adapters.base import (
     RetryableDeliveryError,
 )
 from cohortbot.bot import metrics
+from cohortbot.bot.decider import Claim
 from cohortbot.playbook.actions import Action, BuildReport, PostMessage, SendDirectMessage, SendGroupMessage
 from cohortbot.playbook.events import ActionDelivered, Event
 from cohortbot.playbook.ports import Clock, DeliveryScope, OutboxItem
@@ -92,7 +93,7 @@ class Reports(Protocol):
 class Feedback(Protocol):
     """Decide on a delivery's feedback event in the transaction where ``claim`` writes its outcome."""
 
-    async def __call__(self, event: Event, *, claim: Callable[[Any], Awaitable[bool]]) -> object: ...
+    async def __call__(self, event: Event, *, claim: Claim) -> object: ...
 
 
 class Deliverer:
@@ -329,7 +330,7 @@ class Deliverer:
         self.failed += 1
         metrics.action_outcome(item.action.kind, "failed" if retry_at is not None else "parked")
 
-    async def _in_uow(self, write: Callable[[Any], Awaitable[bool]]) -> None:
+    async def _in_uow(self, write: Claim) -> None:
         async with self._uow() as uow:
             await write(uow)
             await uow.commit()

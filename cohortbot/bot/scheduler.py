@@ -38,7 +38,6 @@ from cohortbot.playbook.step import ScheduleSpec
 __all__ = ["CronCalendar", "Scheduler", "occurrences"]
 
 log = logging.getLogger("cohortbot.scheduler")
-Claim = Callable[[UnitOfWork], Awaitable[bool]]
 Process = Callable[..., Awaitable[bool]]
 MAX_MISSED_RECORDED = 500
 LATE_AFTER = timedelta(minutes=1)
