@@ -42,6 +42,7 @@ __all__ = [
     "Erasure",
     "InboxRepository",
     "Member",
+    "MemberCounts",
     "MemberRepository",
     "NewcomerActivity",
     "OutboxBacklog",
@@ -147,6 +148,17 @@ class Member:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class MemberCounts:
+    """How many human members (not bots) are present, and how many of those were welcomed,
+    onboarded and introduced: what ``/cohort status`` shows, counted by the store."""
+
+    present: int
+    welcomed: int
+    onboarded: int
+    introduced: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Timer:
     key: str  # unique; setting a timer with the same key replaces it
     community: CommunityRef
@@ -209,6 +221,10 @@ class MemberRepository(Protocol):
     async def save(self, member: Member) -> None: ...
 
     async def list(self, community: CommunityRef, *, present_only: bool = True) -> list[Member]: ...
+
+    async def counts(self, community: CommunityRef) -> MemberCounts:
+        """The present humans and their progress, counted without reading the members."""
+        ...
 
     async def delete(self, community: CommunityRef, user: UserRef) -> bool: ...
 

@@ -29,6 +29,7 @@ from typing import Any
 from cohortbot.playbook.ports import (
     Erasure,
     Member,
+    MemberCounts,
     MemberRepository,
     PrivacyRepository,
     StateRepository,
@@ -85,6 +86,9 @@ class MemberMap:
 
     async def list(self, community: CommunityRef, *, present_only: bool = True) -> list[Member]:
         return await self._inner.list(community, present_only=present_only)
+
+    async def counts(self, community: CommunityRef) -> MemberCounts:
+        return await self._inner.counts(community)
 
     async def delete(self, community: CommunityRef, user: UserRef) -> bool:
         deleted = await self._inner.delete(community, user)

@@ -26,6 +26,7 @@ from cohortbot.playbook.ports import (
     ChannelActivity,
     DayActivity,
     Member,
+    MemberCounts,
     NewcomerActivity,
     QuestionOutcome,
     Timer,
@@ -184,6 +185,16 @@ class MemoryMemberRepository(Repository):
         rows = of_community(community, (await self._begin()).read("members").values())
         rows = sorted((r for r in rows if not present_only or r.left_at is None), key=lambda r: r.id)
         return [member_from_row(decoded(row), community) for row in rows]
+
+    async def counts(self, community: CommunityRef) -> MemberCounts:
+        rows = of_community(community, (await self._begin()).read("members").values())
+        humans = [r for r in rows if r.left_at is None and not r.is_bot]
+        return MemberCounts(
+            present=len(humans),
+            welcomed=sum(1 for r in humans if r.welcomed_at is not None),
+            onboarded=sum(1 for r in humans if r.onboarded_at is not None),
+            introduced=sum(1 for r in humans if r.introduced_at is not None),
+        )
 
     async def delete(self, community: CommunityRef, user: UserRef) -> bool:
         return (await self._begin()).write("members").pop(member_key(community, user.id), None) is not None

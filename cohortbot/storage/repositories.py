@@ -21,6 +21,7 @@ from cohortbot.playbook.ports import (
     ChannelActivity,
     DayActivity,
     Member,
+    MemberCounts,
     NewcomerActivity,
     QuestionOutcome,
     UserActivity,
@@ -159,6 +160,22 @@ class SqlMemberRepository(SqlRepository):
             stmt = stmt.where(MEMBERS.c.left_at.is_(None))
         rows = await self._session.execute(stmt.order_by(MEMBERS.c.id))
         return [member_from_row(row, community) for row in rows]
+
+    async def counts(self, community: CommunityRef) -> MemberCounts:
+        m = MEMBERS.c
+        present, welcomed, onboarded, introduced = (
+            await self._session.execute(
+                select(
+                    func.count(),
+                    func.count(m.welcomed_at),
+                    func.count(m.onboarded_at),
+                    func.count(m.introduced_at),
+                ).where(in_community(MEMBERS, community), m.left_at.is_(None), m.is_bot.is_(False))
+            )
+        ).one()
+        return MemberCounts(
+            present=int(present), welcomed=int(welcomed), onboarded=int(onboarded), introduced=int(introduced)
+        )
 
     async def delete(self, community: CommunityRef, user: UserRef) -> bool:
         deleted = await self._session.execute(

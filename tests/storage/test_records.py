@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from cohortbot.playbook.ports import ActivityRecord, Member
+from cohortbot.playbook.ports import ActivityRecord, Member, MemberCounts
 from cohortbot.playbook.refs import ChannelRef, Platform, UserRef
 from tests.storage.conftest import ADA, BOB, COMMUNITY, OTHER_COMMUNITY, T0, Store
 
@@ -86,6 +86,37 @@ async def test_listing_members_present_only_or_all(store: Store) -> None:
     async with store.unit_of_work() as uow:
         assert [m.user for m in await uow.members.list(COMMUNITY)] == [ADA, carol]
         assert [m.user for m in await uow.members.list(COMMUNITY, present_only=False)] == [ADA, BOB, carol]
+
+
+async def test_member_counts_are_the_present_humans_and_their_progress(store: Store) -> None:
+    def person(name: str, **changes: object) -> Member:
+        user = UserRef(Platform.DISCORD, f"u-{name}", name)
+        return replace(Member(community=COMMUNITY, user=user, display_name=name), **changes)  # type: ignore[arg-type]
+
+    later = T0 + timedelta(days=1)
+    async with store.unit_of_work() as uow:
+        await uow.members.save(person("ada", welcomed_at=T0, onboarded_at=T0, introduced_at=later))
+        await uow.members.save(person("bob", welcomed_at=T0, onboarded_at=later))
+        await uow.members.save(person("carol", welcomed_at=T0))
+        await uow.members.save(person("dan"))  # predates the bot: never welcomed
+        gone = person("eve", welcomed_at=T0, onboarded_at=T0, introduced_at=T0, left_at=later)
+        await uow.members.save(gone)
+        await uow.members.save(person("robot", is_bot=True, welcomed_at=T0, onboarded_at=T0))
+        await uow.members.save(
+            Member(community=OTHER_COMMUNITY, user=ADA, display_name="A", welcomed_at=T0, introduced_at=T0)
+        )
+        # Counted within the transaction that saved them, and after it.
+        assert await uow.members.counts(COMMUNITY) == MemberCounts(
+            present=4, welcomed=3, onboarded=2, introduced=1
+        )
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.members.counts(COMMUNITY) == MemberCounts(
+            present=4, welcomed=3, onboarded=2, introduced=1
+        )
+        assert await uow.members.counts(OTHER_COMMUNITY) == MemberCounts(
+            present=1, welcomed=1, onboarded=0, introduced=1
+        )
 
 
 async def test_deleting_a_member(store: Store) -> None:

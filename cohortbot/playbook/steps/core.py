@@ -71,16 +71,14 @@ async def on_reaction(event: ReactionAdded, ctx: Ctx) -> None:
 async def status(event: CommandInvoked, ctx: Ctx) -> None:
     loaded = ctx.loaded
     stats = await ctx.uow.outbox.stats(ctx.community)
-    members = await ctx.uow.members.list(ctx.community)
-    humans = [m for m in members if not m.is_bot]
+    members = await ctx.uow.members.counts(ctx.community)
     missed = await ctx.uow.claims.list(ctx.community, status="missed", since=ctx.now - timedelta(days=7))
     steps = ", ".join(name for name, cfg in loaded.steps.items() if cfg.enabled) or "none"
     lines = [
         f"Playbook: **{loaded.name}** ({loaded.source})",
         f"Steps enabled: {steps}",
-        f"Members: {len(humans)} present, {sum(1 for m in humans if m.welcomed_at)} welcomed, "
-        f"{sum(1 for m in humans if m.onboarded_at)} onboarded, "
-        f"{sum(1 for m in humans if m.introduced_at)} introduced",
+        f"Members: {members.present} present, {members.welcomed} welcomed, "
+        f"{members.onboarded} onboarded, {members.introduced} introduced",
         f"Outbox: {stats.pending} pending, {stats.parked} parked, {stats.delivered} delivered",
     ]
     if stats.last_errors:

@@ -224,6 +224,8 @@ async def test_status_shows_steps_outbox_and_last_errors(bot: Harness) -> None:
     assert answer is not None
     text = answer.message.text
     assert "Steps enabled: welcome, intros" in text
+    # Alice, welcomed when it was decided (the post itself was then parked); not yet onboarded.
+    assert "Members: 1 present, 1 welcomed, 0 onboarded, 0 introduced" in text
     assert "1 parked" in text
     assert "missing permission: Send Messages in #welcome" in text
 
