@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -28,60 +27,16 @@ from cohortbot.adapters.base import (
 )
 from cohortbot.bot import metrics
 from cohortbot.bot.decider import Claim
+from cohortbot.bot.pacing import MAX_COST, Pacer, backoff
 from cohortbot.playbook.actions import Action, BuildReport, PostMessage, SendDirectMessage, SendGroupMessage
 from cohortbot.playbook.events import ActionDelivered, Event
 from cohortbot.playbook.ports import Clock, DeliveryScope, OutboxItem
 from cohortbot.playbook.refs import Platform
 
-__all__ = ["Deliverer", "Pacer", "backoff"]
+__all__ = ["MAX_COST", "Deliverer", "Pacer", "backoff"]
 
 log = logging.getLogger("cohortbot.deliverer")
 UowFactory = Callable[[], Any]
-
-
-MAX_COST = 2.0  # a DM to an uncached channel: open + send
-
-
-def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
-    """Seconds before retry number ``attempt`` (1-based): 2, 4, 8 ... capped at 15 min."""
-    return float(min(cap, base * 2 ** (attempt - 1)))
-
-
-class Pacer:
-    """A token bucket per platform: stays under a platform's global request rate.
-
-    ``rate`` requests per second on average; a burst of up to ``capacity`` requests passes at
-    once (``burst``, by default one second's worth, and never less than ``MAX_COST``).
-    ``monotonic`` and ``sleep`` are the clock it reads and how it waits (tests pass fakes).
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        *,
-        burst: float | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-    ) -> None:
-        self.rate = rate
-        # At least the dearest single request (a DM costs 2), or a slow platform would wait forever.
-        self.capacity = max(MAX_COST, burst if burst is not None else rate)
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._tokens = self.capacity
-        self._stamp = monotonic()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self, cost: float = 1.0) -> None:
-        async with self._lock:
-            while True:
-                now = self._monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= cost:
-                    self._tokens -= cost
-                    return
-                await self._sleep((cost - self._tokens) / self.rate)
 
 
 class Reports(Protocol):
@@ -105,6 +60,7 @@ class Deliverer:
         *,
         feedback: Feedback | None = None,
         batch_size: int = 50,
+        window: int | None = None,
         concurrency: int = 8,
         lease_seconds: float = 120.0,
         max_attempts: int = 8,
@@ -118,6 +74,10 @@ class Deliverer:
         self.clock = clock
         self.feedback = feedback
         self.batch_size = batch_size
+        # The background pipeline (``run``): rows in flight at most, and claimed in lots of at
+        # least ``refill`` (one claim per row done would be a write transaction per row).
+        self.window = window if window is not None else 2 * batch_size
+        self.refill = max(1, self.window // 4)
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
@@ -167,20 +127,60 @@ class Deliverer:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set; the batch in flight is always finished."""
-        while not stop.is_set():
-            try:
-                done = await self.deliver_due()
-            except Exception:
-                log.exception("delivery round failed; retrying shortly")
-                done = 0
-            if done:
-                continue
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        """Deliver until ``stop`` is set, as a pipeline; the rows in flight are always finished.
+
+        Up to ``window`` claimed rows are in flight at once, and more are claimed as soon as
+        ``refill`` of them are done, not when the slowest row of a round is: a platform's
+        limiter always has requests waiting while the outbox holds due rows. While rows are in
+        flight the pipeline holds the round lock, so ``drain`` waits for them (the rows it then
+        claims are never the ones still being delivered here).
+        """
+        flight: set[asyncio.Task[None]] = set()
+        holding = False
+        try:
+            while not stop.is_set():
+                if holding and not flight:
+                    self._round.release()
+                    holding = False
+                room = self.window - len(flight)
+                dry = True
+                if room >= self.refill or not flight:
+                    if not holding:
+                        await self._round.acquire()
+                        holding = True
+                    self._wake.clear()  # a decision from now on wakes the next claim
+                    try:
+                        items = await self._claim(room)
+                    except Exception:
+                        log.exception("claiming deliveries failed; retrying shortly")
+                        items = []
+                    for item in self._start_reports(items):
+                        task = asyncio.create_task(self._guarded(item), name=f"deliver {item.action.key}")
+                        flight.add(task)
+                        task.add_done_callback(flight.discard)
+                    dry = len(items) < room
+                    if not dry and not flight:
+                        continue  # only reports: they run beside; claim on
+                # More is due: claim again once ``refill`` rows are done. The outbox ran dry:
+                # wait for a decision, the poll, or the last row in flight (to let go of the lock).
+                waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
+                if dry:
+                    waiters.append(asyncio.ensure_future(self._wake.wait()))
+                    if flight:
+                        waiters.append(asyncio.ensure_future(asyncio.wait(set(flight))))
+                    timeout: float | None = self.poll_seconds
+                else:
+                    waiters.extend(flight)
+                    timeout = None
+                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    if not isinstance(waiter, asyncio.Task) or waiter not in flight:
+                        waiter.cancel()
+        finally:
+            if flight:
+                await asyncio.wait(set(flight))
+            if holding:
+                self._round.release()
         await self.finish_reports()
 
     async def drain(self, *, rounds: int = 50) -> int:
@@ -195,25 +195,34 @@ class Deliverer:
         return total
 
     async def deliver_due(self) -> int:
+        """One round: claim up to ``batch_size`` due rows and deliver them all."""
         async with self._round:
-            async with self._uow() as uow:
-                items = await uow.outbox.claim_due(
-                    self.clock.now(),
-                    limit=self.batch_size,
-                    lease_seconds=self.lease_seconds,
-                    scope=self.scope(),
-                )
-                await uow.commit()
-            # A report takes seconds: it runs beside the rounds (its row stays leased).
-            for item in items:
-                if isinstance(item.action, BuildReport):
-                    job = asyncio.create_task(self._guarded(item), name=f"report {item.action.key}")
-                    self._jobs.add(job)
-                    job.add_done_callback(self._jobs.discard)
-            rest = [item for item in items if not isinstance(item.action, BuildReport)]
+            items = await self._claim(self.batch_size)
+            rest = self._start_reports(items)
             if rest:
                 await asyncio.gather(*(self._guarded(item) for item in rest))
             return len(items)
+
+    async def _claim(self, limit: int) -> list[OutboxItem]:
+        async with self._uow() as uow:
+            items: list[OutboxItem] = await uow.outbox.claim_due(
+                self.clock.now(),
+                limit=limit,
+                lease_seconds=self.lease_seconds,
+                scope=self.scope(),
+            )
+            await uow.commit()
+        return items
+
+    def _start_reports(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        """Start the reports among ``items`` beside the deliveries (a report takes seconds; its
+        row stays leased); the other items, to deliver."""
+        for item in items:
+            if isinstance(item.action, BuildReport):
+                job = asyncio.create_task(self._guarded(item), name=f"report {item.action.key}")
+                self._jobs.add(job)
+                job.add_done_callback(self._jobs.discard)
+        return [item for item in items if not isinstance(item.action, BuildReport)]
 
     async def finish_reports(self) -> None:
         """Wait for the reports in flight (each records its own outcome)."""
@@ -227,16 +236,20 @@ class Deliverer:
         return gate
 
     async def _guarded(self, item: OutboxItem) -> None:
+        # The gate holds the platform's requests only: the outcome is written after it, so a
+        # slot frees as soon as the platform has answered (not after a database commit).
         async with self._gate(item.action.community.platform):
-            await self._deliver(item)
+            record = await self._attempt(item)
+        await record()
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _attempt(self, item: OutboxItem) -> Callable[[], Awaitable[None]]:
+        """Perform ``item``'s action; what writes the outcome (success, retry or parking)."""
         action = item.action
         adapter = self.adapters.get(action.community.platform)
         attempt = item.attempts + 1
         if adapter is None:
-            await self._failed(item, f"the {action.community.platform} adapter is not running", retry=True)
-            return
+            missing = f"the {action.community.platform} adapter is not running"
+            return lambda: self._failed(item, missing, retry=True)
         fallback_used = False
         try:
             try:
@@ -249,16 +262,16 @@ class Deliverer:
                 result = await self._perform(adapter, fallback, resumed=item.resumed)
                 fallback_used = True
         except RetryableDeliveryError as exc:
-            await self._failed(item, str(exc), retry=attempt < self.max_attempts, retry_after=exc.retry_after)
-            return
+            error, retry, after = str(exc), attempt < self.max_attempts, exc.retry_after
+            return lambda: self._failed(item, error, retry=retry, retry_after=after)
         except PermanentDeliveryError as exc:
-            await self._failed(item, str(exc), retry=False)
-            return
+            error = str(exc)
+            return lambda: self._failed(item, error, retry=False)
         except Exception as exc:  # an adapter bug must not lose the action: retry, then park
             log.exception("unexpected error delivering %s", action.key)
-            await self._failed(item, f"{type(exc).__name__}: {exc}", retry=attempt < self.max_attempts)
-            return
-        await self._succeeded(item, result, fallback_used)
+            error, retry = f"{type(exc).__name__}: {exc}", attempt < self.max_attempts
+            return lambda: self._failed(item, error, retry=retry)
+        return lambda: self._succeeded(item, result, fallback_used)
 
     async def _perform(self, adapter: PlatformAdapter, action: Action, *, resumed: bool) -> Delivered:
         pacer = self._pacers.get(action.community.platform)
