@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from cohortbot.config.plain_yaml import read_plain
 from cohortbot.config.safe_yaml import GuardedLoader, YamlLimitError
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "issues_from",
     "line_of",
     "parse_yaml",
+    "parse_yaml_carefully",
 ]
 
 Loc = tuple[str | int, ...]
@@ -52,14 +54,25 @@ class PlaybookError(Exception):
 
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int], list[PlaybookIssue]]:
     """The document, the line of every key and item, and the keys given twice (reported with
-    the rest: the later value wins while the schema is checked). Bad YAML raises."""
+    the rest: the later value wins while the schema is checked). Bad YAML raises.
+
+    A plain document (no anchors, aliases, tags or merge keys: nearly every playbook) is read in
+    one pass (:mod:`~cohortbot.config.plain_yaml`); any other, and any error, the careful way."""
+    loader = _loader(text, file)
     try:
-        loader = GuardedLoader(text)
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
-        at = text.count("\n", 0, exc.position) + 1
-        raise PlaybookError(
-            [PlaybookIssue(file, at, "", f"not valid YAML: character {exc.character!r} is not allowed")]
-        ) from None
+        plain = read_plain(loader)
+    finally:
+        loader.dispose()
+    if plain is None:
+        return parse_yaml_carefully(text, file)
+    data, lines, twice = plain
+    return data, lines, [PlaybookIssue(file, line, dotted(loc), "key given twice") for loc, line in twice]
+
+
+def parse_yaml_carefully(text: str, file: str) -> tuple[Any, dict[Loc, int], list[PlaybookIssue]]:
+    """``parse_yaml`` for every document: nodes composed under the limits of ``safe_yaml``,
+    indexed, then built; every error worded with its line."""
+    loader = _loader(text, file)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -78,6 +91,16 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int], list[Playbook
         raise PlaybookError([PlaybookIssue(file, line, "", f"not valid YAML: {problem}")]) from None
     finally:
         loader.dispose()
+
+
+def _loader(text: str, file: str) -> GuardedLoader:
+    try:
+        return GuardedLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
+        at = text.count("\n", 0, exc.position) + 1
+        raise PlaybookError(
+            [PlaybookIssue(file, at, "", f"not valid YAML: character {exc.character!r} is not allowed")]
+        ) from None
 
 
 def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], dupes: list[PlaybookIssue], file: str) -> None:
