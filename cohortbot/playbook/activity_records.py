@@ -16,6 +16,7 @@ __all__ = [
     "ChannelActivity",
     "DayActivity",
     "NewcomerActivity",
+    "QuestionCounts",
     "QuestionOutcome",
     "UserActivity",
 ]
@@ -108,3 +109,12 @@ class QuestionOutcome:
     @property
     def delay(self) -> timedelta | None:
         return self.first_reply_at - self.question.at if self.first_reply_at else None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionCounts:
+    """How many questions were asked in a range, and how many of them got a first reply (as
+    :class:`QuestionOutcome` defines it): the goals' answered rate, without the questions."""
+
+    asked: int
+    answered: int

@@ -20,6 +20,7 @@ from cohortbot.playbook.activity_records import (
     ChannelActivity,
     DayActivity,
     NewcomerActivity,
+    QuestionCounts,
     QuestionOutcome,
     UserActivity,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "OutboxRepository",
     "OutboxStats",
     "PrivacyRepository",
+    "QuestionCounts",
     "QuestionOutcome",
     "SentimentAnalyzer",
     "StateRepository",
@@ -319,6 +321,19 @@ class ActivityRepository(Protocol):
     ) -> Sequence[QuestionOutcome]:
         """The questions asked in ``[asked_since, asked_until)``, oldest first, each with its
         first reply among the records of ``[since, until)`` (see :class:`QuestionOutcome`)."""
+        ...
+
+    async def question_counts(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        asked_since: datetime,
+        asked_until: datetime,
+    ) -> QuestionCounts:
+        """How many of :meth:`questions` there are and how many have a first reply: the same
+        answer counted by the store, without reading the questions."""
         ...
 
     async def newcomers(

@@ -49,6 +49,7 @@ from cohortbot.playbook.ports import (
     ChannelActivity,
     DayActivity,
     NewcomerActivity,
+    QuestionCounts,
     QuestionOutcome,
     UserActivity,
 )
@@ -56,7 +57,7 @@ from cohortbot.playbook.refs import CommunityRef
 from cohortbot.storage._sql import ACTIVITY, MEMBERS, in_community
 from cohortbot.storage.types import UTCDateTime
 
-__all__ = ["channels", "days", "newcomers", "questions", "users"]
+__all__ = ["channels", "days", "newcomers", "question_counts", "questions", "users"]
 
 
 def _counted(community: CommunityRef, user_id: Any) -> ColumnElement[bool]:
@@ -250,22 +251,15 @@ async def channels(
     return sorted(found, key=lambda s: (-s.total, s.channel))
 
 
-async def questions(
-    session: AsyncSession,
-    community: CommunityRef,
-    *,
-    since: datetime,
-    until: datetime,
-    asked_since: datetime,
-    asked_until: datetime,
-    record: Any,
-) -> list[QuestionOutcome]:
-    q = ACTIVITY.alias("q")
+def _replied(
+    community: CommunityRef, q: Any, *, since: datetime, until: datetime
+) -> tuple[Select[Any], Select[Any]]:
+    """A question ``q``'s first reply in its thread and its first reply to the asker in its
+    channel: each the next entry of the ``(…, thread_id | reply_to_user_id, at)`` index after
+    the question (``ORDER BY at LIMIT 1`` stops there; a MIN() would read every later reply)."""
     r = ACTIVITY.alias("r")
 
-    def first_reply(match: ColumnElement[bool]) -> Any:
-        # The next matching entry of the (…, thread_id | reply_to_user_id, at) index after the
-        # question: ORDER BY at LIMIT 1 stops there (a MIN() would read every later reply).
+    def first_reply(match: ColumnElement[bool]) -> Select[Any]:
         return (
             select(r.c.at)
             .where(
@@ -277,21 +271,39 @@ async def questions(
             )
             .order_by(r.c.at)
             .limit(1)
-            .scalar_subquery()
         )
 
     def where(table: Any) -> ColumnElement[str]:
         return func.coalesce(func.nullif(table.c.channel_id, ""), func.nullif(table.c.channel_name, ""))
 
-    in_thread = first_reply(and_(q.c.message_id != "", r.c.thread_id == q.c.message_id))
-    to_asker = first_reply(and_(r.c.reply_to_user_id == q.c.user_id, where(r) == where(q)))
+    return (
+        first_reply(and_(q.c.message_id != "", r.c.thread_id == q.c.message_id)),
+        first_reply(and_(r.c.reply_to_user_id == q.c.user_id, where(r) == where(q))),
+    )
+
+
+def _asked(q: Any, community: CommunityRef, since: datetime, until: datetime) -> ColumnElement[bool]:
+    return and_(_range(q, community, since, until), q.c.kind == "message", q.c.is_question)
+
+
+async def questions(
+    session: AsyncSession,
+    community: CommunityRef,
+    *,
+    since: datetime,
+    until: datetime,
+    asked_since: datetime,
+    asked_until: datetime,
+    record: Any,
+) -> list[QuestionOutcome]:
+    q = ACTIVITY.alias("q")
+    in_thread, to_asker = (
+        type_coerce(first.scalar_subquery(), UTCDateTime())
+        for first in _replied(community, q, since=since, until=until)
+    )
     query = (
-        select(q, type_coerce(in_thread, UTCDateTime()), type_coerce(to_asker, UTCDateTime()))
-        .where(
-            _range(q, community, max(since, asked_since), min(until, asked_until)),
-            q.c.kind == "message",
-            q.c.is_question,
-        )
+        select(q, in_thread, to_asker)
+        .where(_asked(q, community, max(since, asked_since), min(until, asked_until)))
         .order_by(q.c.at, q.c.id)
     )
     found = []
@@ -301,6 +313,26 @@ async def questions(
             QuestionOutcome(question=record(row, community), first_reply_at=min(replies, default=None))
         )
     return found
+
+
+async def question_counts(
+    session: AsyncSession,
+    community: CommunityRef,
+    *,
+    since: datetime,
+    until: datetime,
+    asked_since: datetime,
+    asked_until: datetime,
+) -> QuestionCounts:
+    """``questions`` counted: one row back, an index seek or two per question (EXISTS)."""
+    q = ACTIVITY.alias("q")
+    in_thread, to_asker = _replied(community, q, since=since, until=until)
+    answered = or_(in_thread.exists(), to_asker.exists())
+    query = select(func.count(), _count(answered)).where(
+        _asked(q, community, max(since, asked_since), min(until, asked_until))
+    )
+    asked, replied = (await session.execute(query)).one()
+    return QuestionCounts(asked=int(asked), answered=int(replied))
 
 
 def _plus(dialect: str, at: Any, later: timedelta) -> Any:

@@ -28,6 +28,7 @@ from cohortbot.playbook.ports import (
     Member,
     MemberCounts,
     NewcomerActivity,
+    QuestionCounts,
     QuestionOutcome,
     Timer,
     UserActivity,
@@ -340,6 +341,18 @@ class MemoryActivityRepository(Repository):
     ) -> Sequence[QuestionOutcome]:
         records = await self._counted(community, since, until)
         return aggregate.question_outcomes(records, to_utc(asked_since), to_utc(asked_until))
+
+    async def question_counts(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        asked_since: datetime,
+        asked_until: datetime,
+    ) -> QuestionCounts:
+        records = await self._counted(community, since, until)
+        return aggregate.question_counts(records, to_utc(asked_since), to_utc(asked_until))
 
     async def newcomers(
         self,

@@ -23,6 +23,7 @@ from cohortbot.playbook.ports import (
     Member,
     MemberCounts,
     NewcomerActivity,
+    QuestionCounts,
     QuestionOutcome,
     UserActivity,
 )
@@ -345,6 +346,24 @@ class SqlActivityRepository(SqlRepository):
             asked_since=asked_since,
             asked_until=asked_until,
             record=activity_from_row,
+        )
+
+    async def question_counts(
+        self,
+        community: CommunityRef,
+        *,
+        since: datetime,
+        until: datetime,
+        asked_since: datetime,
+        asked_until: datetime,
+    ) -> QuestionCounts:
+        return await aggregates.question_counts(
+            self._session,
+            community,
+            since=since,
+            until=until,
+            asked_since=asked_since,
+            asked_until=asked_until,
         )
 
     async def newcomers(

@@ -187,6 +187,22 @@ async def test_questions_and_their_first_replies_agree(
     assert 20 < len(answered) < len(found)
 
 
+async def test_questions_counted_agree_with_the_questions_read(
+    store: Store, community: tuple[list[Member], list[ActivityRecord]]
+) -> None:
+    _, counted = community
+    since, until = START + timedelta(days=2), START + timedelta(days=30)
+    asked_since, asked_until = START + timedelta(days=6), START + timedelta(days=34)
+    ranges = {"since": since, "until": until, "asked_since": asked_since, "asked_until": asked_until}
+    async with store.unit_of_work() as uow:
+        found = await uow.activity.question_counts(COMMUNITY, **ranges)
+        outcomes = await uow.activity.questions(COMMUNITY, **ranges)
+    loaded = [r for r in counted if since <= r.at < until]
+    assert found == reference.question_counts(loaded, asked_since, asked_until)
+    assert found.asked == len(outcomes) and 20 < found.answered < found.asked
+    assert found.answered == sum(1 for o in outcomes if o.first_reply_at is not None)
+
+
 async def test_newcomers_first_activity_agrees(
     store: Store, community: tuple[list[Member], list[ActivityRecord]]
 ) -> None:

@@ -7,19 +7,18 @@ a percentage has no pace: it is "below target" until its week has passed, then "
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
 from cohortbot.playbook.analytics.metrics import (
     Participants,
-    QuestionOutcome,
     Rate,
     activation,
     retention,
 )
-from cohortbot.playbook.ports import Member, NewcomerActivity
+from cohortbot.playbook.ports import Member, NewcomerActivity, QuestionCounts
 
 __all__ = ["GOAL_METRICS", "GoalLike", "GoalProgress", "cohort_week", "goal_progress", "goal_values"]
 
@@ -72,21 +71,21 @@ def goal_values(
     messages: int,
     since_start: Participants,
     last_week: Participants,
-    questions: Sequence[QuestionOutcome],
+    questions: QuestionCounts,
     newcomers: Mapping[str, NewcomerActivity],
     extra: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``).
 
     From the store's aggregates: ``messages`` and ``since_start`` over ``[start, now)``,
-    ``last_week`` over the 7 days before ``now``, the ``questions`` asked since ``start``,
+    ``last_week`` over the 7 days before ``now``, the ``questions`` asked since ``start`` (counted),
     ``newcomers`` (by member id) who joined since ``start``.
     """
     people = [m for m in members if not m.is_bot and not m.analytics_opt_out]
     rates = {
         "activation_rate": activation(newcomers, people, start, now, now=now),
         "retention_rate": retention(newcomers, people, start, now, now=now),
-        "answered_rate": Rate(sum(1 for o in questions if o.first_reply_at), len(questions)),
+        "answered_rate": Rate(questions.answered, questions.asked),
     }
     values: dict[str, float] = {
         "members_joined": sum(1 for m in people if m.joined_at is not None and start <= m.joined_at < now),

@@ -23,6 +23,7 @@ from cohortbot.playbook.ports import (
     DayActivity,
     Member,
     NewcomerActivity,
+    QuestionCounts,
     QuestionOutcome,
     UserActivity,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "counted",
     "days",
     "newcomers",
+    "question_counts",
     "question_outcomes",
     "users",
 ]
@@ -163,6 +165,12 @@ def question_outcomes(
         times = [r.at for r in candidates if r.user != q.user and r.at > q.at]
         outcomes.append(QuestionOutcome(question=q, first_reply_at=min(times, default=None)))
     return outcomes
+
+
+def question_counts(records: Sequence[ActivityRecord], since: datetime, until: datetime) -> QuestionCounts:
+    """How many questions :func:`question_outcomes` finds, and how many of them were answered."""
+    outcomes = question_outcomes(records, since, until)
+    return QuestionCounts(len(outcomes), sum(1 for o in outcomes if o.first_reply_at is not None))
 
 
 def newcomers(

@@ -63,7 +63,7 @@ def goals(
         messages=posts(days(records), start.date(), (now - timedelta(days=1)).date()),
         since_start=during(records, start, now),
         last_week=during(records, now - WEEK, now),
-        questions=aggregate.question_outcomes(records, start, now),
+        questions=aggregate.question_counts(records, start, now),
         newcomers=newcomers(records, members),
         extra=extra,
     )

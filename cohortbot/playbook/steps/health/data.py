@@ -58,6 +58,11 @@ async def load_report(
         questions=await activity.questions(
             community, since=lo, until=hi, asked_since=w.questions_from, asked_until=hi
         ),
+        answered=None
+        if w.goal_from is None
+        else await activity.question_counts(
+            community, since=lo, until=hi, asked_since=w.goal_from, asked_until=hi
+        ),
         newcomers=await activity.newcomers(
             community, since=lo, until=hi, joined_since=w.newcomers_from, joined_until=hi, later=WEEK
         ),

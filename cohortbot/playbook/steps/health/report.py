@@ -37,7 +37,7 @@ from cohortbot.playbook.analytics.metrics import (
 from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import mention, timestamp
-from cohortbot.playbook.ports import Member, NewcomerActivity, UserActivity
+from cohortbot.playbook.ports import Member, NewcomerActivity, QuestionCounts, UserActivity
 from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.steps.health.charts import channel_chart, participation_chart, sentiment_chart
 from cohortbot.playbook.steps.health.config import HealthConfig
@@ -56,6 +56,7 @@ class HealthInputs:
     users: Sequence[UserActivity]  # from window.users_from, for window.periods
     channels: Sequence[ChannelStats]  # the period's
     questions: Sequence[QuestionOutcome]  # asked since window.questions_from
+    answered: QuestionCounts | None  # asked since window.goal_from (None without goals)
     newcomers: Sequence[NewcomerActivity]  # joined since window.newcomers_from
     prompts: Sequence[PromptEngagement] = ()
     surveys: Sequence[str] = ()  # one headline per survey (surveys.api.survey_headlines)
@@ -307,7 +308,6 @@ def _goals(p: _Period) -> list[tuple[str, list[str]]]:
         return []
     start, since = w.goal_start, day_start(w.goal_start, w.zone)
     extra = {"connections": float(inputs.connections)} if inputs.connections is not None else None
-    counted_from = w.goal_from or w.end
     first = max(start, w.first_day)
     values = goal_values(
         inputs.members,
@@ -316,7 +316,7 @@ def _goals(p: _Period) -> list[tuple[str, list[str]]]:
         messages=posts(inputs.days, first, w.until - timedelta(days=1)),
         since_start=participants(inputs.users, SINCE_START),
         last_week=participants(inputs.users, LAST_WEEK),
-        questions=p.asked(counted_from, w.end),
+        questions=inputs.answered or QuestionCounts(0, 0),
         newcomers=p.newcomers,
         extra=extra,
     )

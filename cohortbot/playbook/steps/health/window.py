@@ -71,8 +71,9 @@ class Window:
 
     @property
     def questions_from(self) -> datetime:
-        """Questions asked since the previous period (or the cohort's start, if earlier)."""
-        return min(self.before, self.goal_from or self.before)
+        """Questions read one by one: those asked since the previous period began (the goals'
+        answered rate since the cohort's start is only counted: ``question_counts``)."""
+        return self.before
 
     @property
     def newcomers_from(self) -> datetime:
