@@ -5,7 +5,8 @@ other problem."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -59,32 +60,45 @@ def check_schedules(
     steps: Sequence[Step[Any]],
     file: str,
     lines: dict[Loc, int],
+    validated: Mapping[str, Any] | None = None,
 ) -> list[PlaybookIssue]:
-    """Cron expressions of every step section that validated on its own."""
+    """Cron expressions of every step section that validated on its own.
+
+    ``validated``: the step sections as the whole playbook validated them, when it did (each
+    section is then not validated again)."""
     issues = []
     sections = data.get("steps") or {}
     for step in steps:
         raw = sections.get(step.name) if isinstance(sections, dict) else None
         if raw is None or step.schedules is None:
             continue
-        cfg = leniently(step.config, raw)
+        known = validated is not None and step.name in validated
+        cfg = validated[step.name] if validated is not None and known else leniently(step.config, raw)
         if cfg is None:
             continue  # too broken to tell its schedules: reported by the whole-model validation
         for spec in step.schedules(cfg, community):
-            try:
-                cron_trigger(spec.cron, community.zone)
-            except ValueError as exc:
+            problem = _cron_problem(spec.cron, community.timezone)
+            if problem is not None:
                 loc: Loc = ("steps", step.name, *spec.where)
                 issues.append(
                     PlaybookIssue(
                         file,
                         line_of(lines, loc),
                         dotted(loc),
-                        f"bad cron expression {spec.cron!r}: {exc}; the format is "
+                        f"bad cron expression {spec.cron!r}: {problem}; the format is "
                         "'minute hour day month weekday', e.g. '0 9 * * mon' or '0 9 * * 1-5'",
                     )
                 )
     return issues
+
+
+@functools.lru_cache(maxsize=4096)  # a thousand playbooks share a handful of expressions
+def _cron_problem(cron: str, zone: str) -> str | None:
+    try:
+        cron_trigger(cron, zone)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 # ---------------------------------------------------------------------------- references

@@ -101,15 +101,15 @@ def _read(path: Path, steps: Sequence[Step[Any]], model: type[CommunityPlaybook]
         issues += issues_from(model, exc, file, lines)
     community = _community_part(data)
     lenient = community or leniently(CommunityPlaybook, {k: v for k, v in data.items() if k != "steps"})
+    # Every step section, as the whole playbook validated it (when it did: else each is
+    # validated on its own by the schedule checks, so that one broken section hides nothing).
+    sections = None if parsed is None else dict(parsed.steps)  # type: ignore[attr-defined]
     if lenient is not None:  # a bad time zone hides no bad cron expression
-        issues += check_schedules(data, lenient, steps, file, lines)
+        issues += check_schedules(data, lenient, steps, file, lines, sections)
     issues += check_references(data, file, lines)
-    if issues or parsed is None or community is None:
+    if issues or sections is None or community is None:
         return _Read(file, None, _byline_of(issues), data, lines)
-    configs = {
-        name: getattr(parsed.steps, name)  # type: ignore[attr-defined]
-        for name in parsed.steps.model_dump(exclude_none=True)  # type: ignore[attr-defined]
-    }
+    configs = {name: config for name, config in sections.items() if config is not None}
     loaded = LoadedPlaybook(community=community, steps=configs, source=file)
     return _Read(file, loaded, [], data, lines)
 
