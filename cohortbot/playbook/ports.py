@@ -214,6 +214,10 @@ class CommunityRepository(Protocol):
         """When the bot first saw the community (None: never); its schedules start there."""
         ...
 
+    async def first_seen_all(self) -> dict[CommunityRef, datetime]:
+        """``first_seen`` of every community seen, in one query (the scheduler's first round)."""
+        ...
+
     async def list(self) -> list[tuple[CommunityRef, str]]: ...
 
 
@@ -399,6 +403,10 @@ class ClaimRepository(Protocol):
     ) -> bool: ...
 
     async def last(self, community: CommunityRef, schedule: str) -> datetime | None: ...
+
+    async def last_all(self) -> dict[tuple[CommunityRef, str], datetime]:
+        """``last`` of every (community, schedule) with a claim, in one query."""
+        ...
 
     async def list(
         self, community: CommunityRef, *, status: str | None = None, since: datetime | None = None

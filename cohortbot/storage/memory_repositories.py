@@ -161,6 +161,10 @@ class MemoryCommunityRepository(Repository):
         row = (await self._begin()).read("communities").get((community.platform.value, community.id))
         return None if row is None else row.first_seen_at
 
+    async def first_seen_all(self) -> dict[CommunityRef, datetime]:
+        rows = (await self._begin()).read("communities").values()
+        return {community_ref(r.platform, r.id): r.first_seen_at for r in rows}
+
     async def list(self) -> list[tuple[CommunityRef, str]]:
         rows = sorted((await self._begin()).read("communities").values(), key=lambda r: (r.platform, r.id))
         return [(community_ref(r.platform, r.id, r.name), r.playbook) for r in rows]
@@ -427,6 +431,10 @@ class MemoryClaimRepository(Repository):
         latest = (await self._begin()).read("claims_last")
         found: datetime | None = latest.get((community.platform.value, community.id, schedule))
         return found
+
+    async def last_all(self) -> dict[tuple[CommunityRef, str], datetime]:
+        latest = (await self._begin()).read("claims_last")
+        return {(community_ref(p, c), schedule): at for (p, c, schedule), at in latest.items()}
 
     async def list(
         self, community: CommunityRef, *, status: str | None = None, since: datetime | None = None

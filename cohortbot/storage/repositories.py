@@ -84,6 +84,12 @@ class SqlCommunityRepository(SqlRepository):
         )
         return first
 
+    async def first_seen_all(self) -> dict[CommunityRef, datetime]:
+        rows = await self._session.execute(
+            select(COMMUNITIES.c.platform, COMMUNITIES.c.id, COMMUNITIES.c.first_seen_at)
+        )
+        return {community_ref(r.platform, r.id): r.first_seen_at for r in rows}
+
     async def list(self) -> list[tuple[CommunityRef, str]]:
         rows = await self._session.execute(
             select(COMMUNITIES.c.platform, COMMUNITIES.c.id, COMMUNITIES.c.name, COMMUNITIES.c.playbook)

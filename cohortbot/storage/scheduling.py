@@ -129,6 +129,17 @@ class SqlClaimRepository(SqlRepository):
         )
         return last
 
+    async def last_all(self) -> dict[tuple[CommunityRef, str], datetime]:
+        """The newest claimed occurrence of every schedule that has one (the claims' unique
+        index, in its column order, serves the grouping)."""
+        latest = func.max(CLAIMS.c.occurrence).label("latest")
+        rows = await self._session.execute(
+            select(CLAIMS.c.platform, CLAIMS.c.community_id, CLAIMS.c.schedule, latest).group_by(
+                CLAIMS.c.platform, CLAIMS.c.community_id, CLAIMS.c.schedule
+            )
+        )
+        return {(community_ref(r.platform, r.community_id), r.schedule): r.latest for r in rows}
+
     async def list(
         self, community: CommunityRef, *, status: str | None = None, since: datetime | None = None
     ) -> Sequence[tuple[str, datetime, str]]:

@@ -120,6 +120,23 @@ async def test_last_is_the_newest_occurrence_of_a_schedule(store: Store) -> None
         assert await uow.claims.last(OTHER_COMMUNITY, "weekly") is None
 
 
+async def test_last_all_is_last_of_every_schedule_in_one_answer(store: Store) -> None:
+    week = timedelta(days=7)
+    async with store.unit_of_work() as uow:
+        assert await uow.claims.last_all() == {}
+        await uow.claims.claim(COMMUNITY, "weekly", T0 + week, status="posted", now=T0)
+        await uow.claims.claim(COMMUNITY, "weekly", T0, status="missed", now=T0)
+        await uow.claims.claim(COMMUNITY, "other", T0 + 3 * week, status="late", now=T0)
+        await uow.claims.claim(OTHER_COMMUNITY, "weekly", T0 + 2 * week, status="posted", now=T0)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.claims.last_all() == {
+            (COMMUNITY, "weekly"): T0 + week,
+            (COMMUNITY, "other"): T0 + 3 * week,
+            (OTHER_COMMUNITY, "weekly"): T0 + 2 * week,
+        }
+
+
 async def test_claims_list_newest_first_filtered_by_status_and_since(store: Store) -> None:
     day = timedelta(days=1)
     async with store.unit_of_work() as uow:
@@ -203,3 +220,17 @@ async def test_pruning_the_inbox_forgets_only_old_event_ids(store: Store) -> Non
     async with store.unit_of_work() as uow:
         assert await uow.inbox.record("old", now=T0)
         assert not await uow.inbox.record("recent", now=T0)
+
+
+async def test_first_seen_all_is_first_seen_of_every_community_in_one_answer(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        assert await uow.communities.first_seen_all() == {}
+        await uow.communities.seen(COMMUNITY, playbook="p", now=T0)
+        await uow.communities.seen(OTHER_COMMUNITY, playbook="p", now=T0 + timedelta(hours=1))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        await uow.communities.seen(COMMUNITY, playbook="p", now=T0 + timedelta(days=2))
+        assert await uow.communities.first_seen_all() == {
+            COMMUNITY: T0,
+            OTHER_COMMUNITY: T0 + timedelta(hours=1),
+        }
