@@ -21,6 +21,7 @@ import hashlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,6 +75,31 @@ class CronCalendar:
 
 # Rounds this close together mean the process was up and merely behind, not down.
 BEHIND_AT_MOST = timedelta(minutes=30)
+YIELD_EVERY = 100   # schedules a round computes between two turns of the event loop
+
+
+def _start_after(
+    spec: ScheduleSpec, last: datetime | None, first_seen: datetime | None, now: datetime
+) -> datetime:
+    """Occurrences after this moment are due (see ``Scheduler._start_after``)."""
+    window = spec.jitter_window or timedelta(0)
+    after = last if last is not None else now - spec.grace - window
+    if first_seen is not None:
+        # An occurrence at the very moment of first sight counts (``occurrences`` is after-exclusive).
+        after = max(after, first_seen - _JUST_BEFORE)
+    return after
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """The last claims and first sights of a round's bulk read (empty: not read)."""
+
+    last: dict[tuple[CommunityRef, str], datetime]
+    first_seen: dict[CommunityRef, datetime]
+
+    def after(self, community: CommunityRef, name: str, spec: ScheduleSpec, now: datetime) -> datetime:
+        return _start_after(spec, self.last.get((community, name)), self.first_seen.get(community), now)
+
 
 class Scheduler:
     def __init__(
@@ -145,10 +171,13 @@ class Scheduler:
         if spread and found:
             start = self._random.randrange(len(found))
             found = found[start:] + found[:start]
-        for community, step, spec in found:
+        known = await self._known_bounds(found)
+        for n, (community, step, spec) in enumerate(found, 1):
             if stop is not None and stop.is_set():
                 break
-            fired += await self._run_schedule(community, step, spec)
+            fired += await self._run_schedule(community, step, spec, known)
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # a round over thousands of schedules lets events through
         return fired
 
     async def next_due(self) -> datetime | None:
@@ -156,12 +185,14 @@ class Scheduler:
         async with self._uow() as uow:
             candidates = [await uow.timers.next_due()]
         now = self.clock.now()
-        for community, step, spec in await self._schedules():
+        schedules = await self._schedules()
+        known = await self._known_bounds(schedules)
+        for community, step, spec in schedules:
             # A remembered bound may be older than the truth: the answer is then earlier than
             # needed, never later, and the round it wakes for learns the newer bound.
             after = self._settled.get((community, f"{step}.{spec.name}"))
             if after is None:
-                after, _served = await self._start_after(community, step, spec, now)
+                after = known.after(community, f"{step}.{spec.name}", spec, now)
                 self._settle(community, f"{step}.{spec.name}", after, now)
             trigger = self._trigger(community, spec)
             nominal = trigger.get_next_fire_time(after, after)
@@ -227,13 +258,17 @@ class Scheduler:
         async with self._uow() as uow:
             last = await uow.claims.last(community, f"{step}.{spec.name}")
             first_seen = await uow.communities.first_seen(community)
-        window = spec.jitter_window or timedelta(0)
-        after = last if last is not None else now - spec.grace - window
-        if first_seen is not None:
-            # An occurrence at the very moment of first sight counts (``occurrences`` is after-exclusive).
-            after = max(after, first_seen - _JUST_BEFORE)
         served = last if last is not None and now - last <= BEHIND_AT_MOST else None
-        return after, served
+        return _start_after(spec, last, first_seen, now), served
+
+    async def _known_bounds(self, found: list[tuple[CommunityRef, str, ScheduleSpec]]) -> _Known:
+        """The last claim of every schedule and the first sight of every community, read in
+        one unit of work when some schedule has no remembered bound (a first round): a round
+        over thousands of schedules then asks again only for those with an occurrence due."""
+        if all((community, f"{step}.{spec.name}") in self._settled for community, step, spec in found):
+            return _Known({}, {})
+        async with self._uow() as uow:
+            return _Known(await uow.claims.last_all(), await uow.communities.first_seen_all())
 
     def _fire_at(self, community: CommunityRef, step: str, spec: ScheduleSpec, nominal: datetime) -> datetime:
         """The moment to act: the nominal time, or a stable random moment in the jitter window."""
@@ -255,13 +290,22 @@ class Scheduler:
             self._settled.clear()
             self._settled_at = None
 
-    async def _run_schedule(self, community: CommunityRef, step: str, spec: ScheduleSpec) -> int:
+    async def _run_schedule(
+        self, community: CommunityRef, step: str, spec: ScheduleSpec, known: _Known | None = None
+    ) -> int:
         now = self.clock.now()
         name = f"{step}.{spec.name}"
         trigger = self._trigger(community, spec)
-        known = self._settled.get((community, name))
-        if known is not None:
-            upcoming = trigger.get_next_fire_time(known, known)
+        bound = self._settled.get((community, name))
+        if bound is None and known is not None:
+            # The round's bulk read: a true lower bound (claims only accrue), so when nothing
+            # after it is due, nothing is; else the schedule's own read below, fresh.
+            bound = known.after(community, name, spec, now)
+            if not self._any_due(community, step, spec, trigger, bound, now):
+                self._settle(community, name, bound, now)
+                return 0
+        elif bound is not None:
+            upcoming = trigger.get_next_fire_time(bound, bound)
             if upcoming is None or upcoming > now:   # nothing after the bound is due yet
                 return 0
         after, served = await self._start_after(community, step, spec, now)
@@ -292,6 +336,12 @@ class Scheduler:
             late = now - self._fire_at(community, step, spec, occurrence) > LATE_AFTER
             fired += await self._fire(community, name, occurrence, now, late=late)
         return fired
+
+    def _any_due(
+        self, community: CommunityRef, step: str, spec: ScheduleSpec, trigger: BaseTrigger,
+        after: datetime, now: datetime,
+    ) -> bool:
+        return any(self._fire_at(community, step, spec, o) <= now for o in occurrences(trigger, after, now))
 
     async def _fire(
         self, community: CommunityRef, name: str, occurrence: datetime, now: datetime, *, late: bool
