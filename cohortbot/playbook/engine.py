@@ -76,12 +76,23 @@ class PlaybookSet:
             raise ValueError(f"only one playbook may be the default, but these all are: {names}")
         self.playbooks = list(playbooks)
         self.default = defaults[0] if defaults else None
+        # Which playbook each community entry names, the first listing it winning (as a scan in
+        # order would), so that a community's playbook is found at once among thousands.
+        self._by_id: dict[tuple[str, str], int] = {}  # "discord:123"
+        self._by_platform: dict[str, int] = {}  # "console": every community of the platform
+        for n, loaded in enumerate(self.playbooks):
+            for spec in loaded.community.communities:
+                platform, _, ident = spec.partition(":")
+                if ident:
+                    self._by_id.setdefault((platform, ident), n)
+                else:
+                    self._by_platform.setdefault(platform, n)
 
     def for_community(self, community: CommunityRef) -> LoadedPlaybook | None:
-        for loaded in self.playbooks:
-            if loaded.community.applies_to(community):
-                return loaded
-        return self.default
+        """The first playbook that applies to ``community`` (``applies_to``), else the default."""
+        exact = self._by_id.get((community.platform, community.id))
+        found = [n for n in (exact, self._by_platform.get(community.platform)) if n is not None]
+        return self.playbooks[min(found)] if found else self.default
 
 
 class Engine:
