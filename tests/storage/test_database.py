@@ -144,14 +144,14 @@ async def test_the_migrated_schema_matches_the_table_definitions(db: Database) -
 
 async def test_upgrade_is_idempotent_and_records_the_revision(db: Database) -> None:
     await db.upgrade()
-    assert await db.current_revision() == "0004"
+    assert await db.current_revision() == "0005"
 
 
 async def test_instances_starting_together_migrate_once_without_colliding(backend: Backend) -> None:
     first, second = backend.database(), backend.database()
     try:
         await asyncio.gather(first.upgrade(), second.upgrade())
-        assert await first.current_revision() == "0004"
+        assert await first.current_revision() == "0005"
     finally:
         await first.dispose()
         await second.dispose()

@@ -273,7 +273,7 @@ async def test_pending_0_1_timers_are_rewritten_as_set_timer_writes_them_now(
     try:
         with caplog.at_level(logging.WARNING, logger="cohortbot.migrations"):
             await db.upgrade()
-        assert await db.current_revision() == "0004"
+        assert await db.current_revision() == "0005"
         timers = await _timers(db)
         for case in CASES:
             payload = _payload_type(case.new_kind).model_validate(case.new_data)
