@@ -53,6 +53,29 @@ def occurrences(trigger: BaseTrigger, after: datetime, until: datetime) -> Itera
         current = trigger.get_next_fire_time(current, current)
 
 
+class _Remembering:
+    """A trigger that remembers its latest answers: every community that runs the same
+    expression in the same zone asks it the same questions (after the same claimed occurrence),
+    so a round over thousands of schedules computes each fire time once."""
+
+    REMEMBERED = 4096
+
+    def __init__(self, trigger: BaseTrigger) -> None:
+        self.trigger = trigger
+        self._next: dict[tuple[datetime | None, datetime], datetime | None] = {}
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        key = (previous_fire_time, now)
+        if key not in self._next:
+            if len(self._next) >= self.REMEMBERED:
+                self._next.clear()
+            self._next[key] = self.trigger.get_next_fire_time(previous_fire_time, now)
+        return self._next[key]
+
+    def __str__(self) -> str:
+        return str(self.trigger)
+
+
 class CronCalendar:
     """The engine's Calendar port, on APScheduler's CronTrigger."""
 
@@ -62,7 +85,7 @@ class CronCalendar:
     def trigger(self, cron: str, zone: str) -> BaseTrigger:
         key = (cron, zone)
         if key not in self._triggers:
-            self._triggers[key] = cron_trigger(cron, ZoneInfo(zone))
+            self._triggers[key] = _Remembering(cron_trigger(cron, ZoneInfo(zone)))
         return self._triggers[key]
 
     def occurrences(self, cron: str, zone: str, after: datetime, until: datetime) -> list[datetime]:
