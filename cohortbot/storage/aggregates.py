@@ -24,7 +24,8 @@ Portable on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,7 +58,21 @@ from cohortbot.playbook.refs import CommunityRef
 from cohortbot.storage._sql import ACTIVITY, MEMBERS, in_community
 from cohortbot.storage.types import UTCDateTime
 
-__all__ = ["channels", "days", "newcomers", "question_counts", "questions", "users"]
+__all__ = ["CHUNK", "channels", "days", "each_row", "newcomers", "question_counts", "questions", "users"]
+
+# Rows turned into Python objects between two turns of the event loop: a report's ten thousand
+# members or users are tens of milliseconds of Python each (SQLAlchemy's row processing, the
+# dataclasses), which would otherwise run in one go on the loop's thread.
+CHUNK = 500
+
+
+async def each_row(session: AsyncSession, query: Any) -> AsyncIterator[Any]:
+    """The rows of ``query``, letting the event loop run other tasks every :data:`CHUNK` rows."""
+    result = await session.execute(query)
+    for partition in result.partitions(CHUNK):
+        for row in partition:
+            yield row
+        await asyncio.sleep(0)
 
 
 def _counted(community: CommunityRef, user_id: Any) -> ColumnElement[bool]:
@@ -211,7 +226,7 @@ async def users(
         ]
     query = select(*columns).where(_range(ACTIVITY, community, since, until)).group_by(a.user_id)
     found = []
-    for row in await session.execute(query):
+    async for row in each_row(session, query):
         flags = [bool(v) for v in row[2:]]
         found.append(
             UserActivity(
@@ -307,7 +322,7 @@ async def questions(
         .order_by(q.c.at, q.c.id)
     )
     found = []
-    for row in await session.execute(query):
+    async for row in each_row(session, query):
         replies = [t for t in row[-2:] if t is not None]
         found.append(
             QuestionOutcome(question=record(row, community), first_reply_at=min(replies, default=None))
@@ -383,11 +398,10 @@ async def newcomers(
         first(a.at >= m.joined_at),
         first(a.at >= _plus(dialect, m.joined_at, later)),
     ).where(in_community(MEMBERS, community), m.joined_at >= joined_since, m.joined_at < joined_until)
-    rows = await session.execute(query)
     found = [
         NewcomerActivity(
             user=r[0], joined_at=r[1], first_post=r[2], first_active=r[3], first_active_later=r[4]
         )
-        for r in rows
+        async for r in each_row(session, query)
     ]
     return sorted(found, key=lambda n: n.user)

@@ -166,8 +166,9 @@ class SqlMemberRepository(SqlRepository):
         if present_only:
             # Present = not left (members who predate the bot have no joined_at but are present).
             stmt = stmt.where(MEMBERS.c.left_at.is_(None))
-        rows = await self._session.execute(stmt.order_by(MEMBERS.c.id))
-        return [member_from_row(row, community) for row in rows]
+        # In chunks (a command listing 100,000 members must not hold the event loop meanwhile).
+        rows = aggregates.each_row(self._session, stmt.order_by(MEMBERS.c.id))
+        return [member_from_row(row, community) async for row in rows]
 
     async def counts(self, community: CommunityRef) -> MemberCounts:
         m = MEMBERS.c

@@ -9,17 +9,22 @@ store (memory, SQLite, PostgreSQL) must give the same answers.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohortbot.playbook.analytics import records as reference
 from cohortbot.playbook.analytics.metrics import day_starts
 from cohortbot.playbook.ports import ActivityRecord, DayActivity, Member
 from cohortbot.playbook.refs import ChannelRef, Platform, UserRef
+from cohortbot.storage import Database
+from cohortbot.storage.aggregates import CHUNK, each_row
 from tests.storage.conftest import COMMUNITY, OTHER_COMMUNITY, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")  # summer time starts on 29 March 2026: a 23-hour day
@@ -229,3 +234,29 @@ async def test_newcomers_first_activity_agrees(
     edge, other = by_user["u010"], by_user["u012"]
     assert edge.first_active is not None and edge.first_active_later != edge.first_active
     assert other.first_active_later == other.joined_at + WEEK  # exactly a week later: the second week
+
+
+async def test_rows_are_read_in_chunks_with_other_tasks_running_between_them(db: Database) -> None:
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    last = 2 * CHUNK + 1
+    numbers = text(
+        f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) SELECT i FROM n"
+    )
+    seen: list[int] = []
+    running = asyncio.create_task(other_task())
+    try:
+        async with AsyncSession(db.engine) as session:
+            async for row in each_row(session, numbers):
+                seen.append(turns)
+                assert row[0] == len(seen)  # every row, in order
+    finally:
+        running.cancel()
+    assert len(seen) == last
+    assert seen[0] == seen[CHUNK - 1] < seen[CHUNK] == seen[2 * CHUNK - 1] < seen[2 * CHUNK]

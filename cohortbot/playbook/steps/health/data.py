@@ -4,6 +4,7 @@ published APIs give: prompt engagement, survey headlines, confirmed intro connec
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from cohortbot.playbook.analytics.metrics import WEEK, WINDOWS, Days, day_starts
@@ -70,4 +71,7 @@ async def load_report(
         surveys=await survey_headlines(uow, community, loaded),
         connections=await confirmed_connections(uow, community) if loaded.enabled(INTROS) else None,
     )
-    return build_report(inputs, cfg, community=loaded.community.display_name(community))
+    # Pure Python over every member (tens of milliseconds with ten thousand): in a worker thread,
+    # so the event loop goes on meanwhile (the GIL is handed back to it every few milliseconds).
+    name = loaded.community.display_name(community)
+    return await asyncio.to_thread(build_report, inputs, cfg, community=name)
