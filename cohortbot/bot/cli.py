@@ -157,9 +157,12 @@ def run(playbook: PlaybookOption = None, log_level: LogLevelOption = None) -> No
 
 async def _run(built: object, endpoint: object = None) -> None:
     from cohortbot.bot.bootstrap import App
-    from cohortbot.bot.http import Endpoint
 
-    assert isinstance(built, App) and (endpoint is None or isinstance(endpoint, Endpoint))
+    assert isinstance(built, App)
+    if endpoint is not None:  # aiohttp's server takes a fifth of a second to import: only when asked for
+        from cohortbot.bot.http import Endpoint
+
+        assert isinstance(endpoint, Endpoint)
     try:
         await built.database.upgrade()
         if endpoint is not None:
