@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 from yaml.events import (
+    AliasEvent,
     DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
@@ -48,18 +49,11 @@ class _Careful(Exception):
     """The document needs the careful read."""
 
 
-class _Open:
-    """A mapping or list being read: where it is, and for a mapping the key whose value comes next."""
-
-    __slots__ = ("data", "key", "key_line", "key_text", "keys", "loc")
-
-    def __init__(self, data: dict[Any, Any] | list[Any], loc: Loc) -> None:
-        self.data = data
-        self.loc = loc
-        self.keys: set[str] | None = set() if isinstance(data, dict) else None
-        self.key: Any = _Open  # _Open: no key read yet (a key may be None)
-        self.key_text = ""
-        self.key_line = 0
+# Plain scalars seen before -> what they are: a thousand playbooks repeat ``1d``, ``true``, ``09:00``.
+# Their tag and value depend on their text alone; only immutable values are kept (all of
+# SafeConstructor's scalars are: numbers, booleans, None, dates).
+_KNOWN: dict[str, tuple[str, Any]] = {}
+_KNOWN_AT_MOST = 10_000
 
 
 def read_plain(loader: GuardedLoader) -> Plain | None:
@@ -69,99 +63,105 @@ def read_plain(loader: GuardedLoader) -> Plain | None:
     text, as written (``1:`` is at ``("1",)`` though its key in the data is the integer 1).
     """
     try:
-        return _read(loader)
+        return _Reader(loader).document()
     except (_Careful, yaml.YAMLError, ValueError, OverflowError):
         return None
 
 
-def _read(loader: GuardedLoader) -> Plain:
-    get: Callable[[], Any] = loader.get_event  # libyaml's events (the stubs know only Event)
-    if not isinstance(get(), StreamStartEvent):
-        raise _Careful
-    event = get()
-    if isinstance(event, StreamEndEvent):
-        return None, {}, []
-    if not isinstance(event, DocumentStartEvent):
-        raise _Careful
-    resolvers = loader.yaml_implicit_resolvers
-    lines: dict[Loc, int] = {}
-    twice: list[tuple[Loc, int]] = []
-    stack: list[_Open] = []
-    values = 0
-    root: Any = None
-    while True:
-        event = get()
-        kind = type(event)
-        if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
-            if event.anchor is not None or event.tag is not None:
-                raise _Careful
-            values += 1
-            if values > MAX_VALUES:
-                raise _Careful
-            top = stack[-1] if stack else None
-            line = event.start_mark.line + 1
-            if kind is ScalarEvent:
-                text = event.value
-                plain = event.implicit[0] and (not text or text[0] in resolvers)
-                tag = _resolve(loader, text, event.implicit) if plain else _STR
-                if top is not None and top.keys is not None and top.key is _Open:  # a key
-                    if tag in _KEY_TAGS_FOR_THE_CAREFUL_READ:
-                        raise _Careful
-                    top.key = text if tag == _STR else _build(loader, tag, event)
-                    top.key_text, top.key_line = str(text), line
-                    if top.key_text in top.keys:
-                        twice.append(((*top.loc, top.key_text), line))
-                    top.keys.add(top.key_text)
-                    continue
-                value: Any = text if tag == _STR else _build(loader, tag, event)
-            else:
-                if top is not None and top.keys is not None and top.key is _Open:
-                    raise _Careful  # a mapping or list as a key
-                value = {} if kind is MappingStartEvent else []
-            if top is None:
-                loc: Loc = ()
-                root = value
-            elif top.keys is None:
-                assert isinstance(top.data, list)
-                loc = (*top.loc, len(top.data))
-                top.data.append(value)
-            else:
-                assert isinstance(top.data, dict)
-                loc = (*top.loc, top.key_text)
-                top.data[top.key] = value
-            lines[loc] = line
-            if kind is ScalarEvent:
-                _value_done(stack, lines)
-            else:
-                stack.append(_Open(value, loc))
-                if len(stack) > MAX_DEPTH:
-                    raise _Careful
-        elif kind is DocumentEndEvent:
-            break
-        elif stack and (kind is MappingEndEvent or kind is SequenceEndEvent):
-            stack.pop()
-            _value_done(stack, lines)
-        else:  # an alias, or anything unexpected
+class _Reader:
+    def __init__(self, loader: GuardedLoader) -> None:
+        self.loader = loader
+        self.get: Callable[[], Any] = loader.get_event  # libyaml's events (the stubs know only Event)
+        self.resolvers = loader.yaml_implicit_resolvers
+        self.lines: dict[Loc, int] = {}
+        self.twice: list[tuple[Loc, int]] = []
+        self.values = 0
+        self.depth = 0
+
+    def document(self) -> Plain:
+        get = self.get
+        if type(get()) is not StreamStartEvent:
             raise _Careful
-    if not isinstance(get(), StreamEndEvent):
-        raise _Careful  # another document: the careful read words the error
-    return root, lines, twice
+        event = get()
+        if type(event) is StreamEndEvent:
+            return None, {}, []
+        if type(event) is not DocumentStartEvent:
+            raise _Careful
+        root = self.node(get(), ())
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
+            raise _Careful  # another document: the careful read words the error
+        return root, self.lines, self.twice
 
+    def node(self, event: Any, loc: Loc) -> Any:
+        """The value that starts with ``event``, at ``loc``."""
+        kind = type(event)
+        if event.anchor is not None or event.tag is not None or kind is AliasEvent:
+            raise _Careful
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _Careful
+        self.lines[loc] = event.start_mark.line + 1
+        if kind is ScalarEvent:
+            return self.scalar(event)[1]
+        if kind is MappingStartEvent:
+            return self.mapping(loc)
+        if kind is SequenceStartEvent:
+            return self.sequence(loc)
+        raise _Careful
 
-def _value_done(stack: list[_Open], lines: dict[Loc, int]) -> None:
-    """A value ended: in a mapping, its key's line is the entry's line, and a key comes next."""
-    if stack and stack[-1].keys is not None:
-        top = stack[-1]
-        lines[(*top.loc, top.key_text)] = top.key_line
-        top.key = _Open
+    def mapping(self, loc: Loc) -> dict[Any, Any]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Careful
+        get, lines = self.get, self.lines
+        data: dict[Any, Any] = {}
+        keys: set[str] = set()
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is MappingEndEvent:
+                self.depth -= 1
+                return data
+            if kind is not ScalarEvent or event.anchor is not None or event.tag is not None:
+                raise _Careful  # a mapping, a list, an alias, a tag or an anchor as a key
+            self.values += 1
+            text = event.value
+            tag, key = self.scalar(event)
+            if tag in _KEY_TAGS_FOR_THE_CAREFUL_READ:
+                raise _Careful
+            at = (*loc, text)
+            line = event.start_mark.line + 1
+            if text in keys:
+                self.twice.append((at, line))
+            keys.add(text)
+            data[key] = self.node(get(), at)
+            lines[at] = line  # an entry is located at its key
 
+    def sequence(self, loc: Loc) -> list[Any]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Careful
+        get = self.get
+        data: list[Any] = []
+        while True:
+            event = get()
+            if type(event) is SequenceEndEvent:
+                self.depth -= 1
+                return data
+            data.append(self.node(event, (*loc, len(data))))
 
-def _build(loader: GuardedLoader, tag: str, event: Any) -> Any:
-    """A scalar that is not text (a number, a boolean, null, a date...), built as SafeConstructor does."""
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-    return loader.construct_object(node)
-
-
-def _resolve(loader: GuardedLoader, text: str, implicit: tuple[bool, bool]) -> str:
-    tag: str = loader.resolve(yaml.ScalarNode, text, implicit)  # type: ignore[no-untyped-call]
-    return tag
+    def scalar(self, event: Any) -> tuple[str, Any]:
+        """The tag and the value of a scalar, as the careful read resolves and builds them."""
+        text: str = event.value
+        if not event.implicit[0] or (text and text[0] not in self.resolvers):
+            return _STR, text  # quoted, or plain but starting as no other type does
+        known = _KNOWN.get(text)
+        if known is None:
+            tag: str = self.loader.resolve(yaml.ScalarNode, text, event.implicit)  # type: ignore[no-untyped-call]
+            value = text if tag == _STR else self.loader.construct_object(
+                yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, style=event.style)
+            )
+            if len(_KNOWN) >= _KNOWN_AT_MOST:
+                _KNOWN.clear()
+            known = _KNOWN[text] = (tag, value)
+        return known
