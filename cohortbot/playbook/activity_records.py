@@ -13,6 +13,7 @@ from cohortbot.playbook.refs import ChannelRef, CommunityRef, UserRef
 
 __all__ = [
     "ActivityRecord",
+    "ActivitySummary",
     "ChannelActivity",
     "DayActivity",
     "NewcomerActivity",
@@ -118,3 +119,11 @@ class QuestionCounts:
 
     asked: int
     answered: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySummary:
+    """``ActivityRepository.days`` and ``users`` of the same records, read together."""
+
+    days: list[DayActivity]
+    users: list[UserActivity]

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from cohortbot.playbook.actions import Action
 from cohortbot.playbook.activity_records import (
     ActivityRecord,
+    ActivitySummary,
     ChannelActivity,
     DayActivity,
     NewcomerActivity,
@@ -31,6 +32,7 @@ from cohortbot.playbook.refs import CommunityRef, UserRef
 __all__ = [
     "ActivityRecord",
     "ActivityRepository",
+    "ActivitySummary",
     "Calendar",
     "Capabilities",
     "ChannelActivity",
@@ -306,6 +308,20 @@ class ActivityRepository(Protocol):
     ) -> Sequence[UserActivity]:
         """Each member with a record in ``[since, until)``: their last one, and per period
         ``[start, end)`` (inside the range) whether they were active, posted and reacted."""
+        ...
+
+    async def summary(
+        self,
+        community: CommunityRef,
+        starts: Sequence[datetime],
+        *,
+        until: datetime | None = None,
+        windows: Sequence[int] = (),
+        users_since: datetime,
+        periods: Sequence[tuple[datetime, datetime]] = (),
+    ) -> ActivitySummary:
+        """:meth:`days` and :meth:`users` in one pass over the records: the days as asked, the
+        members from ``users_since`` (at or after ``starts[0]``) to the days' end."""
         ...
 
     async def channels(

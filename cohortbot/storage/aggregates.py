@@ -25,7 +25,7 @@ Portable on purpose:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,7 +58,19 @@ from cohortbot.playbook.refs import CommunityRef
 from cohortbot.storage._sql import ACTIVITY, MEMBERS, in_community
 from cohortbot.storage.types import UTCDateTime
 
-__all__ = ["CHUNK", "channels", "days", "each_row", "newcomers", "question_counts", "questions", "users"]
+__all__ = [
+    "CHUNK",
+    "channels",
+    "day",
+    "day_series",
+    "days",
+    "each_row",
+    "in_range",
+    "newcomers",
+    "question_counts",
+    "questions",
+    "users",
+]
 
 # Rows turned into Python objects between two turns of the event loop: a report's ten thousand
 # members or users are tens of milliseconds of Python each (SQLAlchemy's row processing, the
@@ -83,7 +95,7 @@ def _counted(community: CommunityRef, user_id: Any) -> ColumnElement[bool]:
     return counted
 
 
-def _range(table: Any, community: CommunityRef, since: datetime, until: datetime) -> ColumnElement[bool]:
+def in_range(table: Any, community: CommunityRef, since: datetime, until: datetime) -> ColumnElement[bool]:
     """Counted rows of the community with ``since <= at < until``."""
     return and_(
         in_community(table, community),
@@ -93,12 +105,12 @@ def _range(table: Any, community: CommunityRef, since: datetime, until: datetime
     )
 
 
-def _day(at: Any, starts: Sequence[datetime], low: int, high: int) -> ColumnElement[int]:
+def day(at: Any, starts: Sequence[datetime], low: int, high: int) -> ColumnElement[int]:
     """The index ``i`` in ``[low, high)`` with ``starts[i] <= at < starts[i + 1]`` (binary search)."""
     if high - low <= 1:
         return literal_column(str(low), Integer)
     middle = (low + high) // 2
-    return case((at < starts[middle], _day(at, starts, low, middle)), else_=_day(at, starts, middle, high))
+    return case((at < starts[middle], day(at, starts, low, middle)), else_=day(at, starts, middle, high))
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -126,13 +138,13 @@ async def days(
     rows = (
         select(
             a.user_id,
-            _day(a.at, starts, 0, count).label("day"),
+            day(a.at, starts, 0, count).label("day"),
             case((a.kind == "message", 1), else_=0).label("message"),
             case((a.kind == "reply", 1), else_=0).label("reply"),
             case((a.kind == "reaction", 1), else_=0).label("reaction"),
             case((and_(posting, a.sentiment.is_not(None)), a.sentiment)).label("score"),
         )
-        .where(_range(ACTIVITY, community, starts[0], end))
+        .where(in_range(ACTIVITY, community, starts[0], end))
         .subquery()
     )
     per_member_day = (
@@ -170,13 +182,17 @@ async def days(
         func.sum(type_coerce(gaps.c.score_sum, Float)),
         func.sum(gaps.c.score_count),
     ).group_by(gaps.c.day, gaps.c.gap)
+    return day_series(await session.execute(query), count, windows)
+
+
+def day_series(groups: Iterable[Any], count: int, windows: Sequence[int]) -> list[DayActivity]:
+    """The days from ``(day, gap, members, messages, replies, reactions, score sum, score count)``
+    groups: members active on ``day`` whose previous active day was ``gap`` days before (capped)."""
     active = [0] * count
     kinds = [[0, 0, 0] for _ in range(count)]
     scores = [[0.0, 0] for _ in range(count)]
     starting = [[0] * (count + 1) for _ in windows]
-    for day, gap, members, messages, replies, reactions, score_sum, score_count in await session.execute(
-        query
-    ):
+    for day, gap, members, messages, replies, reactions, score_sum, score_count in groups:
         day, gap, members = int(day), int(gap), int(members)
         active[day] += members
         for kind, value in enumerate((messages, replies, reactions)):
@@ -224,7 +240,7 @@ async def users(
             _flag(and_(inside, a.kind.in_(sorted(POSTING)))),
             _flag(and_(inside, a.kind == "reaction")),
         ]
-    query = select(*columns).where(_range(ACTIVITY, community, since, until)).group_by(a.user_id)
+    query = select(*columns).where(in_range(ACTIVITY, community, since, until)).group_by(a.user_id)
     found = []
     async for row in each_row(session, query):
         flags = [bool(v) for v in row[2:]]
@@ -247,7 +263,7 @@ async def channels(
     key = func.coalesce(func.nullif(a.channel_name, ""), func.nullif(a.channel_id, ""), "(unknown)")
     rows = (
         select(key.label("channel"), a.kind, a.user_id)
-        .where(_range(ACTIVITY, community, since, until))
+        .where(in_range(ACTIVITY, community, since, until))
         .subquery()
     )
     query = select(
@@ -278,7 +294,7 @@ def _replied(
         return (
             select(r.c.at)
             .where(
-                _range(r, community, since, until),
+                in_range(r, community, since, until),
                 r.c.kind == "reply",
                 r.c.at > q.c.at,
                 r.c.user_id != q.c.user_id,
@@ -298,7 +314,7 @@ def _replied(
 
 
 def _asked(q: Any, community: CommunityRef, since: datetime, until: datetime) -> ColumnElement[bool]:
-    return and_(_range(q, community, since, until), q.c.kind == "message", q.c.is_question)
+    return and_(in_range(q, community, since, until), q.c.kind == "message", q.c.is_question)
 
 
 async def questions(

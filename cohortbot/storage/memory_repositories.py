@@ -23,6 +23,7 @@ from typing import Any
 from cohortbot.playbook.analytics import records as aggregate
 from cohortbot.playbook.ports import (
     ActivityRecord,
+    ActivitySummary,
     ChannelActivity,
     DayActivity,
     Member,
@@ -327,6 +328,25 @@ class MemoryActivityRepository(Repository):
         records = await self._counted(community, since, until)
         periods = [(to_utc(a), to_utc(b)) for a, b in periods]
         return aggregate.users(records, since=to_utc(since), until=to_utc(until), periods=periods)
+
+    async def summary(
+        self,
+        community: CommunityRef,
+        starts: Sequence[datetime],
+        *,
+        until: datetime | None = None,
+        windows: Sequence[int] = (),
+        users_since: datetime,
+        periods: Sequence[tuple[datetime, datetime]] = (),
+    ) -> ActivitySummary:
+        if len(starts) < 2:
+            return ActivitySummary(days=[], users=[])
+        if users_since < starts[0]:
+            raise ValueError("users_since must not be before the first day")
+        end = starts[-1] if until is None else min(to_utc(until), to_utc(starts[-1]))
+        days = await self.days(community, starts, until=until, windows=windows)
+        users = await self.users(community, since=users_since, until=end, periods=periods)
+        return ActivitySummary(days=list(days), users=list(users))
 
     async def channels(
         self, community: CommunityRef, *, since: datetime, until: datetime

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cohortbot.playbook.ports import (
     ActivityRecord,
+    ActivitySummary,
     ChannelActivity,
     DayActivity,
     Member,
@@ -29,7 +30,7 @@ from cohortbot.playbook.ports import (
     UserActivity,
 )
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
-from cohortbot.storage import aggregates
+from cohortbot.storage import aggregates, summary
 from cohortbot.storage._sql import (
     ACTIVITY,
     COMMUNITIES,
@@ -343,6 +344,26 @@ class SqlActivityRepository(SqlRepository):
     ) -> Sequence[UserActivity]:
         session = await self._reporting()
         return await aggregates.users(session, community, since=since, until=until, periods=periods)
+
+    async def summary(
+        self,
+        community: CommunityRef,
+        starts: Sequence[datetime],
+        *,
+        until: datetime | None = None,
+        windows: Sequence[int] = (),
+        users_since: datetime,
+        periods: Sequence[tuple[datetime, datetime]] = (),
+    ) -> ActivitySummary:
+        return await summary.summary(
+            await self._reporting(),
+            community,
+            starts,
+            until=until,
+            windows=windows,
+            users_since=users_since,
+            periods=periods,
+        )
 
     async def channels(
         self, community: CommunityRef, *, since: datetime, until: datetime

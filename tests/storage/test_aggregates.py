@@ -166,6 +166,29 @@ async def test_members_activity_per_period_agrees(
     assert "u041" in {u.user for u in found}  # no member row: counted
 
 
+async def test_days_and_members_read_together_agree_with_each_read_alone(
+    store: Store, community: tuple[list[Member], list[ActivityRecord]]
+) -> None:
+    _, counted = community
+    starts = day_starts(FIRST, LAST, BERLIN)
+    until = starts[-3] + timedelta(hours=13)  # records stop in the middle of a day
+    since = starts[4] + timedelta(hours=5)  # members from the middle of a day
+    periods = [
+        (since, since + WEEK),  # cut in the middle of days
+        (starts[10], starts[17]),  # whole local days
+        (until - WEEK, until),
+        (starts[30], until),
+    ]
+    async with store.unit_of_work() as uow:
+        found = await uow.activity.summary(
+            COMMUNITY, starts, until=until, windows=(7, 28), users_since=since, periods=periods
+        )
+    assert rounded(found.days) == rounded(reference.days(counted, starts, until=until, windows=(7, 28)))
+    assert found.users == reference.users(counted, since=since, until=until, periods=periods)
+    assert sum(d.active for d in found.days) > 500 and len(found.users) > 20
+    assert len({(u.posted, u.reacted) for u in found.users}) > 5  # the periods tell members apart
+
+
 async def test_channels_agree(store: Store, community: tuple[list[Member], list[ActivityRecord]]) -> None:
     _, counted = community
     since, until = START + timedelta(days=5), START + timedelta(days=19)

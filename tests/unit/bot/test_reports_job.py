@@ -34,14 +34,14 @@ class HeldReads:
     @contextlib.asynccontextmanager
     async def __call__(self) -> AsyncIterator[Any]:
         async with self.factory() as uow:
-            days = uow.activity.days
+            summary = uow.activity.summary  # the report's first read of the activity
 
-            async def held_days(*args: Any, **kwargs: Any) -> Any:
+            async def held_summary(*args: Any, **kwargs: Any) -> Any:
                 self.started.set()
                 await self.release.wait()
-                return await days(*args, **kwargs)
+                return await summary(*args, **kwargs)
 
-            uow.activity.days = held_days
+            uow.activity.summary = held_summary
             yield uow
 
 

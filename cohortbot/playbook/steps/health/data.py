@@ -45,16 +45,20 @@ async def load_report(
         cfg, members, zone, since=since, until=until, history_from=history_from, newcomers_from=newcomers_from
     )
     activity, lo, hi = uow.activity, w.loaded_from, w.end
+    # The days and the members' periods from one pass over the records (most of the report's time).
+    summary = await activity.summary(
+        community,
+        day_starts(w.first_day, w.last_day, zone),
+        until=hi,
+        windows=WINDOWS,
+        users_since=w.users_from,
+        periods=w.periods,
+    )
     inputs = HealthInputs(
         window=w,
         members=members,
-        days=Days(
-            w.first_day,
-            await activity.days(
-                community, day_starts(w.first_day, w.last_day, zone), until=hi, windows=WINDOWS
-            ),
-        ),
-        users=await activity.users(community, since=w.users_from, until=hi, periods=w.periods),
+        days=Days(w.first_day, summary.days),
+        users=summary.users,
         channels=await activity.channels(community, since=w.start, until=hi),
         questions=await activity.questions(
             community, since=lo, until=hi, asked_since=w.questions_from, asked_until=hi
