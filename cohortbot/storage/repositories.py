@@ -30,7 +30,7 @@ from cohortbot.playbook.ports import (
     UserActivity,
 )
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform, UserRef
-from cohortbot.storage import aggregates, summary
+from cohortbot.storage import aggregates
 from cohortbot.storage._sql import (
     ACTIVITY,
     COMMUNITIES,
@@ -43,6 +43,7 @@ from cohortbot.storage._sql import (
     rowcount,
     user_ref,
 )
+from cohortbot.storage.summary import summary as read_summary
 
 __all__ = [
     "SqlActivityRepository",
@@ -355,7 +356,7 @@ class SqlActivityRepository(SqlRepository):
         users_since: datetime,
         periods: Sequence[tuple[datetime, datetime]] = (),
     ) -> ActivitySummary:
-        return await summary.summary(
+        return await read_summary(
             await self._reporting(),
             community,
             starts,
