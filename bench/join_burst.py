@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 import tempfile
 import time
@@ -44,6 +45,59 @@ steps:
 """
 
 
+class Timeline:
+    """Every 100 ms: requests the fake let through, the limiter's admissions and waiters, loop lag.
+
+    Tells a dry pipe (nobody waiting at the limiter, fewer than 5 requests in 100 ms) from a
+    limiter that holds requests back, and from an event loop too busy to send them.
+    """
+
+    TICK = 0.1
+
+    def __init__(self, limits: DiscordLimits) -> None:
+        from cohortbot.adapters.ratelimit import WindowLimiter
+
+        self.limits = limits
+        self.admitted = 0
+        self.waiting = 0
+        self.rows: list[tuple[int, int, int, float]] = []  # passed, admitted, waiting, lag
+        original = WindowLimiter.acquire
+        timeline = self
+
+        async def acquire(limiter: WindowLimiter, *, until_answered: bool = False) -> int:
+            timeline.waiting += 1
+            try:
+                ticket = await original(limiter, until_answered=until_answered)
+            finally:
+                timeline.waiting -= 1
+            timeline.admitted += 1
+            return ticket
+
+        WindowLimiter.acquire = acquire  # type: ignore[method-assign,assignment]
+
+    async def run(self) -> None:
+        passed, admitted = self.limits.passed, self.admitted
+        while True:
+            started = time.monotonic()
+            await asyncio.sleep(self.TICK)
+            lag = time.monotonic() - started - self.TICK
+            self.rows.append((self.limits.passed - passed, self.admitted - admitted, self.waiting, lag))
+            passed, admitted = self.limits.passed, self.admitted
+
+    def summary(self) -> str:
+        busy = [n for n, row in enumerate(self.rows) if row[0] or row[1] or row[2]]
+        if not busy:
+            return "timeline: nothing sent"
+        active = self.rows[busy[0]:busy[-1] + 1]
+        short = [row for row in active if row[0] < 5]
+        dry = [row for row in short if row[2] == 0]
+        laggy = [row for row in short if row[3] > 0.05]
+        return (f"timeline: {len(active)} ticks of 100 ms sending; {len(short)} under 5 requests"
+                f" ({len(dry)} with nobody waiting at the limiter, {len(laggy)} with the loop"
+                f" over 50 ms late); loop lag max {max(r[3] for r in active) * 1000:.0f} ms,"
+                f" mean {sum(r[3] for r in active) / len(active) * 1000:.1f} ms")
+
+
 def _report(label: str, requests: int, seconds: float, allowed: float, limited: dict[str, int]) -> None:
     achieved = requests / seconds if seconds else 0.0
     print(f"{label}: {requests} requests in {seconds:.1f}s = {achieved:.1f}/s of {allowed:.1f}/s allowed"
@@ -52,13 +106,15 @@ def _report(label: str, requests: int, seconds: float, allowed: float, limited: 
     print(f"429s: {sum(limited.values())} in {len(limited)} bucket(s), at most {worst} per bucket: {limited}")
 
 
-async def discord(members: int, over: float) -> None:
+async def discord(members: int, over: float, timeline_file: Path | None = None) -> None:
     fake = await FakeDiscord().start()
     with tempfile.TemporaryDirectory() as tmp:
         app = await discord_app(fake, Path(tmp), PLAYBOOK)
         task = asyncio.create_task(app.runtime.run())
         await eventually(lambda: fake.commands, within=30)
         limits = fake.limits = DiscordLimits()  # 50/s global, messages 5 per 5 s per channel
+        timeline = Timeline(limits)
+        ticking = asyncio.create_task(timeline.run())
         started = time.monotonic()
         ids = []
         for n in range(members):
@@ -73,6 +129,7 @@ async def discord(members: int, over: float) -> None:
             if welcomed == members:
                 break
             await asyncio.sleep(0.5)
+        ticking.cancel()
         await all_delivered(app.runtime, app.database.unit_of_work, within=120)
         app.runtime.request_stop()
         await asyncio.wait_for(task, timeout=30)
@@ -82,8 +139,20 @@ async def discord(members: int, over: float) -> None:
     assert limits.first_at is not None and limits.last_at is not None
     print(f"welcomes delivered: {sum(1 for c in counts if c)} of {members}; duplicates: "
           f"{sum(c - 1 for c in counts if c > 1)}; DM channels opened: {len(fake.calls_to(OPEN_DM))}")
-    _report("Discord", limits.passed, limits.last_at - limits.first_at, limits.global_limit
+    # From the first welcome request (before it: the bot's start-up, then waiting for the first
+    # join's decision) to the last request; what the window lets through in that span at most.
+    first = min(call.at for call in fake.calls_to(OPEN_DM))
+    sent = [c.at for c in fake.calls if c.status != 429 and c.at >= first and "/interactions/" not in c.path]
+    span = max(sent) - first
+    most = limits.global_limit * (math.floor(span / limits.global_window) + 1)
+    _report("Discord (from the first welcome request)", len(sent), span, limits.global_limit
             / limits.global_window, dict(limits.rate_limited))
+    print(f"  = {len(sent) / most:.3f} of the {most} requests the sliding window lets through in {span:.1f}s")
+    print(timeline.summary())
+    if timeline_file is not None:
+        timeline_file.write_text(  # noqa: ASYNC240 (after the run)
+"".join(f"{i * Timeline.TICK:.1f} {p} {a} {w} {lag * 1000:.0f}\n"
+                                         for i, (p, a, w, lag) in enumerate(timeline.rows)))
 
 
 async def slack(members: int, minute: float) -> None:
@@ -142,9 +211,11 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=None)
     parser.add_argument("--over", type=float, default=60.0, help="seconds joins are spread over (Discord)")
     parser.add_argument("--minute", type=float, default=6.0, help="seconds in Slack's minute (Slack)")
+    parser.add_argument("--timeline", type=Path, default=None,
+                        help="write every 100 ms: passed, admitted, waiting, loop lag ms (Discord)")
     args = parser.parse_args()
     if args.platform == "discord":
-        asyncio.run(discord(args.members or 10_000, args.over))
+        asyncio.run(discord(args.members or 10_000, args.over, args.timeline))
     else:
         asyncio.run(slack(args.members or 1_000, args.minute))
 

@@ -12,10 +12,13 @@ because the platform counts a request when it arrives, not when it leaves.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import hashlib
+import itertools
+import math
 import time
 import weakref
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar, cast
 
@@ -23,7 +26,16 @@ __all__ = ["WindowLimiter", "shared"]
 
 
 class WindowLimiter:
-    """At most ``limit`` acquisitions in any ``window`` (+ ``margin``) seconds, first come first served."""
+    """At most ``limit`` acquisitions in any ``window`` (+ ``margin``) seconds, first come first served.
+
+    A request counts from the moment it is let through. By default its window starts then
+    (plus ``margin``, as the platform counts it a little later). ``acquire(until_answered=True)``
+    instead keeps it counted until ``answered(ticket)`` and starts its window at the answer:
+    the platform received the request before it answered, so a window counted from the answer
+    holds every window the platform counts, whatever the request's time in transit or on a
+    busy event loop, with no margin at all. A ticket never answered is taken as answered
+    ``stale_after`` seconds after it was let through (a slot is never lost for good).
+    """
 
     def __init__(
         self,
@@ -31,6 +43,7 @@ class WindowLimiter:
         window: float,
         *,
         margin: float = 0.0,
+        stale_after: float = 120.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -39,9 +52,13 @@ class WindowLimiter:
         self.limit = limit
         self.window = window
         self.margin = margin
+        self.stale_after = stale_after
         self._monotonic = monotonic
         self._sleep = sleep
-        self._stamps: deque[float] = deque(maxlen=limit)
+        self._stamps: list[float] = []  # when each counted request's window started, ascending
+        self._open: dict[int, float] = {}  # ticket -> when it was let through, awaiting its answer
+        self._tickets = itertools.count(1)
+        self._answer = asyncio.Event()
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
         self.waited = 0.0  # seconds spent waiting, in total (for benchmarks and logs)
@@ -51,29 +68,62 @@ class WindowLimiter:
         """Requests per second it lets through at most, on average."""
         return self.limit / self.window
 
+    def _expire(self, now: float) -> None:
+        for ticket, at in list(self._open.items()):
+            if at + self.stale_after <= now:
+                del self._open[ticket]
+                bisect.insort(self._stamps, at + self.stale_after)
+        span = self.window + self.margin
+        drop = bisect.bisect_right(self._stamps, now - span)
+        if drop:
+            del self._stamps[:drop]
+
     def delay(self) -> float:
-        """Seconds until the next acquisition may pass (0: now)."""
+        """Seconds until the next acquisition may pass (0: now; ``inf``: when an answer comes)."""
         now = self._monotonic()
+        self._expire(now)
         wait = self._paused_until - now
-        if len(self._stamps) >= self.limit:
-            wait = max(wait, self._stamps[0] + self.window + self.margin - now)
+        over = len(self._open) + len(self._stamps) - self.limit + 1
+        if over > len(self._stamps):  # the window is full of requests still waiting for an answer
+            return math.inf
+        if over > 0:
+            wait = max(wait, self._stamps[over - 1] + self.window + self.margin - now)
         return max(0.0, wait)
 
-    async def acquire(self) -> None:
+    async def acquire(self, *, until_answered: bool = False) -> int:
+        """Wait for room in the window; the request's ticket (for ``answered``)."""
         async with self._lock:
             while (wait := self.delay()) > 0:
+                if math.isinf(wait):
+                    self._answer.clear()
+                    oldest = min(self._open.values())
+                    stale = oldest + self.stale_after - self._monotonic()
+                    started = self._monotonic()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._answer.wait(), timeout=max(0.0, stale))
+                    self.waited += self._monotonic() - started
+                    continue
                 self.waited += wait
                 await self._sleep(wait)
-            self._stamps.append(self._monotonic())
+            now = self._monotonic()
+            ticket = next(self._tickets)
+            if until_answered:
+                self._open[ticket] = now
+            else:
+                bisect.insort(self._stamps, now)
+            return ticket
+
+    def answered(self, ticket: int) -> None:
+        """The platform answered request ``ticket`` (or it failed): its window starts now."""
+        if self._open.pop(ticket, None) is not None:
+            bisect.insort(self._stamps, self._monotonic())
+            self._answer.set()
 
     def idle(self) -> bool:
         """Nothing waiting and nothing counted any more: forgetting it changes nothing."""
         now = self._monotonic()
-        return (
-            not self._lock.locked()
-            and now >= self._paused_until
-            and (not self._stamps or self._stamps[-1] + self.window + self.margin <= now)
-        )
+        self._expire(now)
+        return not self._lock.locked() and now >= self._paused_until and not self._open and not self._stamps
 
     def pause(self, seconds: float) -> None:
         """Let nothing through for ``seconds`` (the platform's ``Retry-After`` after a 429)."""

@@ -66,11 +66,12 @@ class DiscordConfig:
     perform_timeout: float = 90.0
     gateway_restart_delay: float = 5.0  # after an unexpected gateway failure (doubling, up to 10 min)
     # Discord's global limit per bot token (50 requests/s unless Discord raised it for the bot),
-    # kept by every REST request of the token in this process (ratelimit.py). ``rate_margin``
-    # widens the window for requests that arrive later than they leave.
+    # kept by every REST request of the token in this process (ratelimit.py). Each request's
+    # window starts at Discord's answer, which comes after Discord counted it: ``rate_margin``
+    # (extra seconds on each window) is not needed for that and stays 0 unless asked for.
     global_rate_limit: int = 50
     global_rate_window: float = 1.0
-    rate_margin: float = 0.05
+    rate_margin: float = 0.0
 
 
 def intents() -> discord.Intents:

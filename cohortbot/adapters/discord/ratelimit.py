@@ -7,8 +7,10 @@ discord.py keeps each route's bucket from the headers Discord sends (``X-RateLim
 (many DM channels, each its own bucket) therefore draws 429s, which count toward Discord's
 invalid-request ban. :func:`global_limit_trace` paces every REST request of the client
 through one shared :class:`WindowLimiter` per token before it leaves (an aiohttp trace hook,
-so discord.py's own retries are paced too), and a global 429's ``Retry-After`` pauses it for
-every sender. Interaction callbacks and their webhooks are not under the global limit.
+so discord.py's own retries are paced too), counting each request until its answer and its
+second from the answer (Discord received it before answering: no margin to guess), and a
+global 429's ``Retry-After`` pauses it for every sender. Interaction callbacks and their
+webhooks are not under the global limit.
 """
 
 from __future__ import annotations
@@ -61,11 +63,19 @@ def global_limit_trace(limiter: WindowLimiter) -> aiohttp.TraceConfig:
         session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
     ) -> None:
         if _counts(params.url):
-            await limiter.acquire()
+            # Counted until Discord answers, its second from then on (WindowLimiter): safe
+            # however long the request spent in transit, so no margin is needed.
+            context.ticket = await limiter.acquire(until_answered=True)
+
+    async def failed(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestExceptionParams
+    ) -> None:
+        limiter.answered(getattr(context, "ticket", 0))
 
     async def after(
         session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
     ) -> None:
+        limiter.answered(getattr(context, "ticket", 0))
         response = params.response
         if response.status == 429:
             rate_limited("discord", "global" if is_global_429(429, response.headers) else "route")
@@ -75,4 +85,5 @@ def global_limit_trace(limiter: WindowLimiter) -> aiohttp.TraceConfig:
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(before)
     trace.on_request_end.append(after)
+    trace.on_request_exception.append(failed)
     return trace
