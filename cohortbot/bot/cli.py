@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -88,6 +90,20 @@ async def _pending_migrations(database: Any) -> list[str]:
     return [step.revision for step in reversed(list(script.iterate_revisions("heads", current)))]
 
 
+@contextlib.contextmanager
+def _long_lived() -> Iterator[None]:
+    """What is built inside (settings, playbooks, the engine) lives as long as the process: the
+    cyclic garbage collector neither runs while it is built (its full passes over the growing heap
+    were a quarter of reading 1,000 playbooks) nor walks it afterwards (a quarter of a second a
+    pass with 1,000 playbooks, one of them at exit). Refcounting still frees what is dropped."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def _preflight(paths: Sequence[Path]) -> tuple[Settings, dict[Platform, BaseSettings], PlaybookSet]:
     """Everything ``run`` refuses at start, found in one pass: the settings, then every playbook
     (each file read once). ``check`` is this very function, so the two always agree."""
@@ -142,9 +158,10 @@ def run(playbook: PlaybookOption = None, log_level: LogLevelOption = None) -> No
     from cohortbot.bot.bootstrap import build_app, endpoint_for, install_logging
 
     level = _log_level(log_level)
-    settings, platforms, playbooks = _preflight(playbook or [])
-    install_logging(settings, platforms, level=level)
-    built = build_app(settings, platform_settings=platforms, playbooks=playbooks)
+    with _long_lived():
+        settings, platforms, playbooks = _preflight(playbook or [])
+        install_logging(settings, platforms, level=level)
+        built = build_app(settings, platform_settings=platforms, playbooks=playbooks)
     try:
         asyncio.run(_run(built, endpoint_for(built, settings)))
     except KeyboardInterrupt:
@@ -185,7 +202,8 @@ def check(
     from cohortbot.bot.bootstrap import install_logging
 
     level = _log_level(log_level)
-    settings, platforms, playbooks = _preflight(files)
+    with _long_lived():
+        settings, platforms, playbooks = _preflight(files)
     install_logging(settings, platforms, level=level)
     for loaded in playbooks.playbooks:
         enabled = ", ".join(n for n, c in loaded.steps.items() if c.enabled) or "no steps"
