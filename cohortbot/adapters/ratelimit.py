@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import hashlib
 import itertools
 import math
@@ -94,13 +93,17 @@ class WindowLimiter:
         """Wait for room in the window; the request's ticket (for ``answered``)."""
         async with self._lock:
             while (wait := self.delay()) > 0:
-                if math.isinf(wait):
+                if math.isinf(wait):  # until an answer, or until the oldest ticket is stale
                     self._answer.clear()
-                    oldest = min(self._open.values())
-                    stale = oldest + self.stale_after - self._monotonic()
                     started = self._monotonic()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._answer.wait(), timeout=max(0.0, stale))
+                    stale = min(self._open.values()) + self.stale_after - started
+                    waiters = [asyncio.ensure_future(self._answer.wait()),
+                               asyncio.ensure_future(self._sleep(max(0.0, stale)))]
+                    try:
+                        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        for waiter in waiters:
+                            waiter.cancel()
                     self.waited += self._monotonic() - started
                     continue
                 self.waited += wait

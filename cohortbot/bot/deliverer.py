@@ -27,6 +27,7 @@ from cohortbot.adapters.base import (
 )
 from cohortbot.bot import metrics
 from cohortbot.bot.decider import Claim
+from cohortbot.bot.outcomes import OutcomeWriter
 from cohortbot.bot.pacing import MAX_COST, Pacer, backoff
 from cohortbot.playbook.actions import Action, BuildReport, PostMessage, SendDirectMessage, SendGroupMessage
 from cohortbot.playbook.events import ActionDelivered, Event
@@ -70,6 +71,7 @@ class Deliverer:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._uow = unit_of_work
+        self._outcomes = OutcomeWriter(unit_of_work)  # outcomes waiting together: one transaction
         self.adapters = dict(adapters)
         self.clock = clock
         self.feedback = feedback
@@ -344,9 +346,7 @@ class Deliverer:
         metrics.action_outcome(item.action.kind, "failed" if retry_at is not None else "parked")
 
     async def _in_uow(self, write: Claim) -> None:
-        async with self._uow() as uow:
-            await write(uow)
-            await uow.commit()
+        await self._outcomes.write(write)
 
     async def _record(self, item: OutboxItem, outcome: str, attempt: Callable[[], Awaitable[object]]) -> bool:
         """Write a delivery's outcome, retrying while the database does not answer.

@@ -98,3 +98,32 @@ async def test_one_limiter_per_token_and_name_in_the_process() -> None:
     assert shared("token-b", "global", make) is not first
     assert shared("token-a", "other", make) is not first
     assert len(made) == 3
+
+
+async def test_a_request_held_until_answered_starts_its_window_at_the_answer() -> None:
+    # Discord counts a request when it arrives, somewhere between sending and answering: a
+    # window started at the answer holds every window Discord can count, whatever the transit.
+    time = FakeTime()
+    limiter = _limiter(time, 2, 1.0)
+    passed: list[float] = []
+
+    async def request(answer_after: float) -> None:
+        ticket = await limiter.acquire(until_answered=True)
+        passed.append(time.now)
+        await time.sleep(answer_after)
+        limiter.answered(ticket)
+
+    await time.run(asyncio.gather(request(0.3), request(0.5), request(0.0)))
+    # The third waits for an answer, then for the second after it (not for 1.0 after sending).
+    assert passed == pytest.approx([0.0, 0.0, 1.3])
+
+
+async def test_a_ticket_never_answered_frees_its_place_once_stale() -> None:
+    time = FakeTime()
+    limiter = WindowLimiter(1, 1.0, stale_after=5.0, monotonic=time.monotonic, sleep=time.sleep)
+    await time.run(limiter.acquire(until_answered=True))  # its answer is lost
+    assert limiter.delay() == float("inf")
+    await time.run(limiter.acquire())
+    assert time.now == pytest.approx(6.0)  # counted as answered 5 s after it left
+    limiter.answered(12345)  # an unknown (or already answered) ticket changes nothing
+    assert limiter.delay() == pytest.approx(1.0)

@@ -79,6 +79,8 @@ class FakeTime:
                 if not self._sleepers:
                     raise AssertionError("stuck: nothing is sleeping, yet the work is not done")
                 when, _, wake_up = heapq.heappop(self._sleepers)
+                if wake_up.done():  # a sleep cancelled (it lost a race): time does not move for it
+                    continue
                 self.now = max(self.now, when)
                 wake_up.set_result(None)
             raise AssertionError(f"not done after {max_wake_ups} wake-ups")
