@@ -1,0 +1,111 @@
+"""The background deliverer is a pipeline: a slow delivery never holds up the ones after it.
+
+It keeps up to ``window`` claimed rows in flight and claims more as rows finish, instead of
+claiming a round and waiting for the round's slowest row. ``drain`` (the console, tests)
+waits for the rows the pipeline has in flight, so no row is ever worked on twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from cohortbot.adapters.base import Delivered, EventSink
+from cohortbot.bot.clock import ManualClock
+from cohortbot.bot.deliverer import Deliverer
+from cohortbot.playbook.actions import Action, PostMessage
+from cohortbot.playbook.commands import CommandSpec
+from cohortbot.playbook.messages import RichMessage
+from cohortbot.playbook.ports import Capabilities
+from cohortbot.playbook.refs import ChannelRef, CommunityRef, Platform
+from cohortbot.storage.memory import MemoryStore
+from tests.harness import START
+
+COMMUNITY = CommunityRef(Platform.MEMORY, "c1")
+
+
+@dataclass
+class SlowFirst:
+    """A platform where the action keyed "slow" is answered only when the test says so."""
+
+    platform: Platform = Platform.MEMORY
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    performed: list[str] = field(default_factory=list)
+    answer_slow: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self, sink: EventSink, commands: Sequence[CommandSpec]) -> None:
+        pass
+
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
+        self.performed.append(action.key)
+        if action.key == "slow":
+            await self.answer_slow.wait()
+        return Delivered(platform_id=action.key)
+
+    async def close(self) -> None:
+        pass
+
+    def served_communities(self) -> frozenset[str] | None:
+        return None
+
+
+def _post(key: str) -> PostMessage:
+    channel = ChannelRef(Platform.MEMORY, id="C1", name="general")
+    return PostMessage(key=key, community=COMMUNITY, channel=channel, message=RichMessage(text=key))
+
+
+async def _until(check: Callable[[], bool], *, turns: int = 20_000) -> bool:
+    """Let the event loop turn until ``check`` holds (False if it never does): no wall clock."""
+    for _ in range(turns):
+        if check():
+            return True
+        await asyncio.sleep(0)
+    return check()
+
+
+@asynccontextmanager
+async def _pipeline(keys: list[str]) -> AsyncIterator[tuple[Deliverer, SlowFirst, MemoryStore, ManualClock]]:
+    store, clock, adapter = MemoryStore(), ManualClock(START), SlowFirst()
+    async with store.unit_of_work() as uow:
+        for key in keys:
+            await uow.outbox.add(_post(key), now=clock.now())
+        await uow.commit()
+    deliverer = Deliverer(store.unit_of_work, {Platform.MEMORY: adapter}, clock, batch_size=4, window=4)
+    stop = asyncio.Event()
+    task = asyncio.create_task(deliverer.run(stop))
+    try:
+        yield deliverer, adapter, store, clock
+    finally:
+        adapter.answer_slow.set()
+        stop.set()
+        await task
+
+
+async def _delivered(store: MemoryStore) -> int:
+    async with store.unit_of_work() as uow:
+        return (await uow.outbox.stats(COMMUNITY)).delivered
+
+
+async def test_rows_after_a_slow_one_are_delivered_while_it_is_still_in_flight() -> None:
+    keys = ["slow", *(f"post{n}" for n in range(11))]
+    async with _pipeline(keys) as (deliverer, adapter, store, _):
+        # A round of four would wait for "slow"; the pipeline claims on as each row finishes.
+        assert await _until(lambda: deliverer.delivered == 11)
+        assert adapter.performed.count("slow") == 1 and await _delivered(store) == 11
+        adapter.answer_slow.set()
+        assert await _until(lambda: deliverer.delivered == 12)
+    assert sorted(adapter.performed) == sorted(keys)  # each once
+
+
+async def test_drain_waits_for_the_rows_in_flight_and_never_performs_one_twice() -> None:
+    async with _pipeline(["slow"]) as (deliverer, adapter, store, clock):
+        assert await _until(lambda: adapter.performed == ["slow"])
+        clock.advance(timedelta(seconds=deliverer.lease_seconds + 1))  # its lease ran out meanwhile
+        drain = asyncio.create_task(deliverer.drain())
+        assert not await _until(drain.done, turns=200)  # it waits for the pipeline's row ...
+        adapter.answer_slow.set()
+        assert await drain == 0  # ... which is then delivered, not due again
+        assert adapter.performed == ["slow"] and await _delivered(store) == 1
