@@ -10,11 +10,17 @@ step is isolated and the others' decisions stand. So batching changes the cost, 
 outcome: exactly once, the transactional outbox, nothing lost.
 
 **The priority lane.** Interactions (a ``/cohort`` command, a button, a form) wait for a
-platform deadline (Discord's 3 s), so they never queue behind chat: each batch takes the
-waiting interactions first, and a batch is bounded in *time* (``budget``, 30 ms by default:
-its size follows the measured cost of an event), so a command waits at most for the batch in
-flight, however long the chat backlog. Replayed history (``Event.backfill``: the members
-caught up at connect) comes last, after live chat.
+platform deadline (Discord's 3 s), so they never queue behind chat: waiting interactions are
+decided next, in a batch of their own, and a chat batch is bounded in *time* (``budget``,
+40 ms by default: its size grows while batches finish within it and shrinks in proportion
+when one overruns, so a batch's fixed costs, the commit and the batch's reads, count too).
+A command therefore waits at most for the batch in flight, however long the chat backlog.
+Replayed history (``Event.backfill``: the members caught up at connect) comes last, after
+live chat.
+
+**Write-behind.** A batch of more than one event asks the unit of work to read the batch's
+inbox records and members at once and to hold its writes until a query or the commit needs
+them (``storage/write_behind.py``): a chat message then costs no statement of its own.
 
 There is no background task to keep alive: the first event to arrive when nothing is being
 decided starts a *leader* task that decides batches until nothing waits, then ends. Callers
@@ -28,14 +34,15 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cohortbot.bot import metrics
 from cohortbot.bot.logs import deciding
 from cohortbot.playbook.engine import Decision, Engine
-from cohortbot.playbook.events import ButtonPressed, CommandInvoked, Event, FormSubmitted
+from cohortbot.playbook.events import Actor, ButtonPressed, CommandInvoked, Event, FormSubmitted
 from cohortbot.playbook.ports import Clock, UnitOfWork
+from cohortbot.playbook.refs import CommunityRef, UserRef
 
 __all__ = ["Claim", "Decider"]
 
@@ -68,7 +75,7 @@ class Decider:
         clock: Clock,
         *,
         batch_size: int = 200,
-        budget: float = 0.03,
+        budget: float = 0.04,
         on_added: Callable[[], None] = lambda: None,
         monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
@@ -78,7 +85,7 @@ class Decider:
         self.batch_size = batch_size   # at most this many events in one transaction ...
         self.budget = budget           # ... and about this many seconds of deciding
         self._monotonic = monotonic
-        self._per_event = budget / 10  # seconds an event takes, learnt batch by batch
+        self.size = 8                  # the chat batch's size, learnt batch by batch
         self._on_added = on_added
         self._urgent: deque[_Waiting] = deque()
         self._normal: deque[_Waiting] = deque()
@@ -133,9 +140,10 @@ class Decider:
         self._backfill.clear()
 
     def _next_batch(self) -> list[_Waiting]:
-        size = max(1, min(self.batch_size, int(self.budget / self._per_event)))
         batch: list[_Waiting] = []
-        for queue in (self._urgent, self._normal, self._backfill):
+        lanes = (self._urgent,) if self._urgent else (self._normal, self._backfill)
+        size = self.batch_size if self._urgent else min(self.batch_size, self.size)
+        for queue in lanes:
             while queue and len(batch) < size:
                 batch.append(queue.popleft())
         metrics.waiting(len(self._urgent), len(self._normal), len(self._backfill))
@@ -146,8 +154,15 @@ class Decider:
         try:
             await self._decide_events(batch)
         finally:
-            took = (self._monotonic() - started) / len(batch)
-            self._per_event = max(1e-5, 0.7 * self._per_event + 0.3 * took)
+            if not isinstance(batch[0].event, INTERACTIVE):
+                self._learn(len(batch), self._monotonic() - started)
+
+    def _learn(self, size: int, took: float) -> None:
+        """Size the next chat batch so that it takes about ``budget`` seconds."""
+        if took > self.budget:
+            self.size = max(1, min(self.size, int(size * self.budget / took)))
+        elif size >= self.size:   # a full batch within budget: try a bigger one
+            self.size = min(self.batch_size, self.size + max(1, self.size // 4))
 
     async def _decide_events(self, batch: list[_Waiting]) -> None:
         if len(batch) > 1:
@@ -174,6 +189,10 @@ class Decider:
         now = self.clock.now()
         done: list[_Done] = []
         async with self._uow() as uow:
+            begin_batch = getattr(uow, "begin_batch", None)
+            if not isolate and len(batch) > 1 and begin_batch is not None:
+                # Storage that can: read the batch's inbox ids and members at once, write at commit.
+                await begin_batch([w.event.event_id for w in batch], _people(batch))
             for waiting in batch:
                 with deciding(waiting.event):   # its log lines carry its community and event id
                     done.append(await self._decide_one(uow, waiting, now, isolate=isolate))
@@ -214,3 +233,30 @@ class Decider:
                 waiting.outcome.set_result(outcome.processed)
         if added:
             self._on_added()
+
+
+def _people(batch: list[_Waiting]) -> list[tuple[CommunityRef, UserRef]]:
+    """The members a batch's events name (author, reactor, the member replied to...)."""
+    people: list[tuple[CommunityRef, UserRef]] = []
+    for waiting in batch:
+        event = waiting.event
+        for name in _user_fields(type(event)):
+            value = getattr(event, name)
+            if isinstance(value, Actor):
+                value = value.user
+            if isinstance(value, UserRef):
+                people.append((event.community, value))
+    return people
+
+
+_USER_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+
+
+def _user_fields(kind: type[Event]) -> tuple[str, ...]:
+    names = _USER_FIELDS.get(kind)
+    if names is None:
+        names = _USER_FIELDS[kind] = tuple(
+            f.name for f in fields(kind) if f.name not in ("community", "event_id", "occurred_at")
+        )
+    return names
+

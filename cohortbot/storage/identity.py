@@ -9,7 +9,9 @@ sit in front of a unit of work's member and state repositories (SQL or memory al
   including "there is none";
 - writes go through to the database at once (write-through: the transaction holds exactly
   what a store without the map would hold, so nothing changes for commit, rollback, a crash or
-  another query on the same tables) and update the map, so a later read sees them;
+  another query on the same tables) and update the map, so a later read sees them; in a batch
+  of events they wait in the unit of work's write-behind instead (``storage/write_behind.py``)
+  and every query that reads more than one row (a list, a count, keys) sends them first;
 - a write of exactly what is already stored is skipped (no statement, no WAL);
 - values are copied in and out, so a caller mutating what it got (or what it saved) never
   changes the map — the same value semantics as a database row.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cohortbot.playbook.ports import (
     Erasure,
@@ -36,6 +38,9 @@ from cohortbot.playbook.ports import (
 )
 from cohortbot.playbook.refs import CommunityRef, UserRef
 from cohortbot.storage.types import to_utc
+
+if TYPE_CHECKING:
+    from cohortbot.storage.write_behind import Pending
 
 __all__ = ["IdentityMap", "MemberMap", "PrivacyThroughMap", "StateMap"]
 
@@ -60,9 +65,22 @@ def _member_copy(member: Member) -> Member:
 class MemberMap:
     """A ``MemberRepository`` that reads each member row once per transaction."""
 
-    def __init__(self, inner: MemberRepository) -> None:
+    def __init__(self, inner: MemberRepository, pending: Pending | None = None) -> None:
         self._inner = inner
+        self._pending = pending
         self.known: dict[_Key, Member | None] = {}
+
+    def has(self, community: CommunityRef, user_id: str) -> bool:
+        """Whether the map knows this member's row (or that there is none)."""
+        return self._key(community, user_id) in self.known
+
+    def learn(self, community: CommunityRef, user_id: str, member: Member | None) -> None:
+        """Remember a row read elsewhere (the batch's one query for its members)."""
+        self.known[self._key(community, user_id)] = None if member is None else _member_copy(member)
+
+    async def _flush(self) -> None:
+        if self._pending is not None:
+            await self._pending.flush()
 
     @staticmethod
     def _key(community: CommunityRef, user_id: str) -> _Key:
@@ -81,16 +99,22 @@ class MemberMap:
         key = self._key(member.community, member.user.id)
         if self.known.get(key, _ABSENT) == member:
             return  # exactly what is stored: nothing to write
-        await self._inner.save(member)
+        if self._pending is not None and self._pending.active:
+            self._pending.member(member)
+        else:
+            await self._inner.save(member)
         self.known[key] = _member_copy(member)
 
     async def list(self, community: CommunityRef, *, present_only: bool = True) -> list[Member]:
+        await self._flush()
         return await self._inner.list(community, present_only=present_only)
 
     async def counts(self, community: CommunityRef) -> MemberCounts:
+        await self._flush()
         return await self._inner.counts(community)
 
     async def delete(self, community: CommunityRef, user: UserRef) -> bool:
+        await self._flush()
         deleted = await self._inner.delete(community, user)
         self.known[self._key(community, user.id)] = None
         return deleted
@@ -99,8 +123,9 @@ class MemberMap:
 class StateMap:
     """A ``StateRepository`` that reads each document once per transaction."""
 
-    def __init__(self, inner: StateRepository) -> None:
+    def __init__(self, inner: StateRepository, pending: Pending | None = None) -> None:
         self._inner = inner
+        self._pending = pending
         self.known: dict[_Key, Any] = {}
 
     async def get(self, community: CommunityRef, key: str) -> Any | None:
@@ -116,14 +141,23 @@ class StateMap:
         at = (community.platform.value, community.id, key)
         if value is not None and self.known.get(at, _ABSENT) == value:
             return
-        await self._inner.put(community, key, value)
-        self.known[at] = _stored(value)
+        stored = _stored(value)
+        if self._pending is not None and self._pending.active:
+            self._pending.put(community, key, stored)   # a copy: the caller may mutate value
+        else:
+            await self._inner.put(community, key, value)
+        self.known[at] = stored
 
     async def delete(self, community: CommunityRef, key: str) -> None:
-        await self._inner.delete(community, key)
+        if self._pending is not None and self._pending.active:
+            self._pending.delete(community, key)
+        else:
+            await self._inner.delete(community, key)
         self.known[(community.platform.value, community.id, key)] = None
 
     async def keys(self, community: CommunityRef, prefix: str) -> list[str]:
+        if self._pending is not None:
+            await self._pending.flush()
         return await self._inner.keys(community, prefix)
 
 
@@ -147,9 +181,11 @@ class PrivacyThroughMap:
 class IdentityMap:
     """The maps of one unit of work, with the snapshots its savepoints take."""
 
-    def __init__(self, members: MemberRepository, state: StateRepository) -> None:
-        self.members = MemberMap(members)
-        self.state = StateMap(state)
+    def __init__(
+        self, members: MemberRepository, state: StateRepository, pending: Pending | None = None
+    ) -> None:
+        self.members = MemberMap(members, pending)
+        self.state = StateMap(state, pending)
 
     def snapshot(self) -> Sequence[dict[_Key, Any]]:
         # Values in the maps are private copies, never mutated: a shallow copy is a snapshot.

@@ -8,7 +8,7 @@ actions decided from them together (the point of the transactional outbox).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -25,17 +25,24 @@ from cohortbot.playbook.ports import (
     StateRepository,
     TimerRepository,
 )
+from cohortbot.playbook.refs import CommunityRef, UserRef
 from cohortbot.storage.identity import IdentityMap, PrivacyThroughMap
 from cohortbot.storage.outbox import SqlOutboxRepository
 from cohortbot.storage.privacy import SqlPrivacyRepository
 from cohortbot.storage.repositories import (
-    SqlActivityRepository,
     SqlCommunityRepository,
     SqlInboxRepository,
     SqlMemberRepository,
     SqlStateRepository,
 )
-from cohortbot.storage.scheduling import SqlClaimRepository, SqlTimerRepository
+from cohortbot.storage.scheduling import SqlClaimRepository
+from cohortbot.storage.write_behind import (
+    BufferedActivityRepository,
+    BufferedInboxRepository,
+    BufferedTimerRepository,
+    FlushingSession,
+    Pending,
+)
 
 if TYPE_CHECKING:
     from cohortbot.playbook.ports import UnitOfWork
@@ -51,26 +58,44 @@ class SqlUnitOfWork:
         # the write lock) starts with the first statement a repository runs.
         self._session = sessions()
         self._entered = False
+        # A batch's writes wait here (write_behind.py); every other statement sends them first.
+        self._pending = Pending(self._session, dialect)
+        flushing = FlushingSession(self._session, self._pending)
+        session = flushing.as_session()
         # Typed as the ports (not the Sql* classes) so that SqlUnitOfWork *is* a
         # playbook.ports.UnitOfWork for mypy: protocol attributes are invariant.
-        self.communities: CommunityRepository = SqlCommunityRepository(self._session, dialect=dialect)
-        # Members and step documents through the identity map: each row read once per transaction.
+        self.communities: CommunityRepository = SqlCommunityRepository(session, dialect=dialect)
+        # Members and step documents through the identity map: each row read once per
+        # transaction (point reads go straight to the session: a row with a pending write is
+        # always in the map).
         self._identity = IdentityMap(
             SqlMemberRepository(self._session, dialect=dialect),
             SqlStateRepository(self._session, dialect=dialect),
+            self._pending,
         )
         self.members: MemberRepository = self._identity.members
         self.state: StateRepository = self._identity.state
-        self.timers: TimerRepository = SqlTimerRepository(self._session, dialect=dialect)
-        self.activity: ActivityRepository = SqlActivityRepository(self._session, dialect=dialect)
-        self.outbox: OutboxRepository = SqlOutboxRepository(self._session, dialect=dialect)
-        self.inbox: InboxRepository = SqlInboxRepository(self._session, dialect=dialect)
-        self.claims: ClaimRepository = SqlClaimRepository(self._session, dialect=dialect)
+        pending = self._pending
+        self.timers: TimerRepository = BufferedTimerRepository(flushing, pending, dialect=dialect)
+        self.activity: ActivityRepository = BufferedActivityRepository(flushing, pending, dialect=dialect)
+        self.outbox: OutboxRepository = SqlOutboxRepository(session, dialect=dialect)
+        self.inbox: InboxRepository = BufferedInboxRepository(flushing, pending, dialect=dialect)
+        self.claims: ClaimRepository = SqlClaimRepository(session, dialect=dialect)
         self.privacy: PrivacyRepository = PrivacyThroughMap(
-            SqlPrivacyRepository(self._session, dialect=dialect), self._identity
+            SqlPrivacyRepository(session, dialect=dialect), self._identity
         )
         # Storage-only maintenance beyond the ports (see Database.prune_inbox).
-        self.inbox_maintenance = SqlInboxRepository(self._session, dialect=dialect)
+        self.inbox_maintenance = SqlInboxRepository(session, dialect=dialect)
+
+    async def begin_batch(
+        self, event_ids: Iterable[str], users: Iterable[tuple[CommunityRef, UserRef]]
+    ) -> None:
+        """Decide a batch of events in this transaction: writes wait until a query or the commit.
+
+        Reads the batch's inbox records and members in one query each, so deciding an event
+        reads nothing it names (the decider calls this for batches of more than one event).
+        """
+        await self._pending.begin(event_ids, users, self._identity)
 
     async def __aenter__(self) -> SqlUnitOfWork:
         if self._entered:
@@ -83,10 +108,13 @@ class SqlUnitOfWork:
         await self._session.close()
 
     async def commit(self) -> None:
+        await self._pending.flush()
         await self._session.commit()
+        self._pending.discard()
         self._identity.clear()   # the next transaction reads afresh: others may have written
 
     async def rollback(self) -> None:
+        self._pending.discard()
         self._identity.clear()
         await self._session.rollback()
 
@@ -98,12 +126,15 @@ class SqlUnitOfWork:
         decisions (or the inbox record of the event) down with it. The identity map goes
         back to what it held at the start, as the database does.
         """
-        snapshot = self._identity.snapshot()
+        await self._pending.flush()
+        snapshot, pending = self._identity.snapshot(), self._pending.snapshot()
         try:
             async with self._session.begin_nested():
                 yield
+                await self._pending.flush()   # the nested work is sent inside its savepoint
         except BaseException:
             self._identity.restore(snapshot)
+            self._pending.restore(pending)
             raise
 
 

@@ -46,6 +46,7 @@ def decided(bot: Harness) -> list[Event]:
 
 async def test_joins_arriving_together_share_transactions_and_each_is_welcomed_once(bot: Harness) -> None:
     bot.runtime.decider.budget = 60.0     # bounded by count here, not by time
+    bot.runtime.decider.size = 200
     names = [f"m{n}" for n in range(120)]
     await asyncio.gather(*(bot.join(name, settle=False) for name in names))
     await bot.runtime.settle()
@@ -60,16 +61,45 @@ async def test_a_batch_lasts_about_its_time_budget_so_a_command_never_waits_long
     now = [0.0]
     decider._monotonic = lambda: now[0]
     decider.budget = 0.05
+    decider.size = 40
+    sizes: list[int] = []
+    decide_batch = decider._decide_events
+
+    async def recording(batch: Any) -> None:
+        sizes.append(len(batch))
+        now[0] += 0.004            # what a batch costs whatever its size (reads, the commit) ...
+        await decide_batch(batch)
+
     handle = bot.runtime.engine.handle
 
     async def takes_10_ms(event: Event, uow: Any, **options: Any) -> Any:
-        now[0] += 0.01
+        now[0] += 0.01             # ... and 10 ms an event
         return await handle(event, uow, **options)
 
+    decider._decide_events = recording  # type: ignore[method-assign]
     bot.runtime.engine.handle = takes_10_ms  # type: ignore[method-assign]
-    await asyncio.gather(*(bot.join(f"m{n}", settle=False) for n in range(200)))
-    assert abs(decider._per_event - 0.01) < 0.001          # it learnt what an event costs ...
-    assert 200 / 6 <= decider.batches <= 200 / 4 + 5        # ... and cut batches of ~50 ms
+    await asyncio.gather(*(bot.join(f"m{n}", settle=False) for n in range(300)))
+    assert sizes[0] == 40                    # 404 ms: far over the budget ...
+    assert sizes[1] == 4                     # ... so the next batch is cut in proportion
+    assert set(sizes[2:-1]) <= {4, 5}        # 44 ms fits in 50 ms; 54 ms does not
+    assert sum(sizes) == 300
+
+
+async def test_batches_grow_while_they_fit_in_the_budget(bot: Harness) -> None:
+    decider = bot.runtime.decider
+    now = [0.0]
+    decider._monotonic = lambda: now[0]
+    decider.budget = 0.05
+    decider.size = 2
+    handle = bot.runtime.engine.handle
+
+    async def takes_1_ms(event: Event, uow: Any, **options: Any) -> Any:
+        now[0] += 0.001
+        return await handle(event, uow, **options)
+
+    bot.runtime.engine.handle = takes_1_ms  # type: ignore[method-assign]
+    await asyncio.gather(*(bot.join(f"m{n}", settle=False) for n in range(300)))
+    assert 40 <= decider.size <= 62          # grew from 2 to about 50 events of 1 ms
 
 
 async def test_a_repeated_event_in_the_same_batch_is_decided_once(bot: Harness) -> None:
