@@ -22,7 +22,6 @@ import math
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -157,7 +156,7 @@ async def discord(members: int, over: float, timeline_file: Path | None = None) 
 
 async def slack(members: int, minute: float) -> None:
     from cohortbot.adapters.slack import SlackAdapter
-    from cohortbot.bot.clock import ManualClock
+    from cohortbot.bot.clock import ManualClock, SystemClock
     from cohortbot.bot.deliverer import Deliverer
     from cohortbot.playbook.actions import SendDirectMessage
     from cohortbot.playbook.messages import RichMessage
@@ -186,12 +185,16 @@ async def slack(members: int, minute: float) -> None:
                                    message=RichMessage(text=f"Hi {user}!"))
             await uow.outbox.add(dm, now=clock.now())
         await uow.commit()
-    deliverer = Deliverer(store.unit_of_work, {Platform.SLACK: adapter}, clock)
+    # The background pipeline as ``cohortbot run`` runs it, on the real clock (a 429's retry
+    # waits its Retry-After).
+    deliverer = Deliverer(store.unit_of_work, {Platform.SLACK: adapter}, SystemClock())
+    stop = asyncio.Event()
     started = time.monotonic()
-    while deliverer.delivered < members:
-        await deliverer.drain(rounds=1000)
-        clock.advance(timedelta(minutes=30))  # a refused delivery's retry comes due
+    running = asyncio.create_task(deliverer.run(stop))
+    await eventually(lambda: deliverer.delivered >= members, within=24 * 3600, interval=0.1)
     seconds = time.monotonic() - started
+    stop.set()
+    await running
     await adapter.close()
     await fake.stop()
     counts = [len(fake.posted_in(f"D{user}")) for user in users]

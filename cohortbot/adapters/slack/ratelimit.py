@@ -7,8 +7,10 @@ So the limits are known in advance (``METHOD_TIERS``): :class:`SlackLimits` hold
 :class:`WindowLimiter` per method (per channel for posts), shared per token through
 :func:`~cohortbot.adapters.ratelimit.shared`, and :class:`PacedWebClient` waits on it before
 each call. A 429's ``Retry-After`` pauses that method's limiter for every sender
-(``HonouringRateLimitRetryHandler`` in ``api.py``). ``minute`` is how many seconds a "minute"
-lasts (60; the contract tests scale Slack's clock down).
+(``HonouringRateLimitRetryHandler`` in ``api.py``). A call counts until Slack answers it and
+its window starts at the answer (``WindowLimiter``): Slack counted it before answering, so
+no margin has to guess its time in transit. ``minute`` is how many seconds a "minute" lasts
+(60; the contract tests scale Slack's clock down).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ MAX_CHANNELS = 1024  # per-channel limiters kept before idle ones are forgotten
 class SlackLimits:
     """The limiters of one bot token: per method, and per channel for posts."""
 
-    def __init__(self, *, minute: float = 60.0, margin: float = 0.05) -> None:
+    def __init__(self, *, minute: float = 60.0, margin: float = 0.0) -> None:
         self.minute = minute
         self.margin = margin
         self._methods: dict[str, WindowLimiter] = {}
@@ -137,14 +139,20 @@ class PacedWebClient(AsyncWebClient):
         headers: dict[str, Any] | None = None,
         auth: dict[str, Any] | None = None,
     ) -> AsyncSlackResponse:
-        await self.limits.acquire(api_method, channel_of(json, data, params))
-        return await super().api_call(
-            api_method,
-            http_verb=http_verb,
-            files=files,
-            data=data,
-            params=params,
-            json=json,
-            headers=headers,
-            auth=auth,
-        )
+        # Counted until Slack answers (slack_sdk's own retries included), its window from then.
+        limiter = self.limits.limiter(api_method, channel_of(json, data, params))
+        ticket = await limiter.acquire(until_answered=True) if limiter is not None else 0
+        try:
+            return await super().api_call(
+                api_method,
+                http_verb=http_verb,
+                files=files,
+                data=data,
+                params=params,
+                json=json,
+                headers=headers,
+                auth=auth,
+            )
+        finally:
+            if limiter is not None:
+                limiter.answered(ticket)
