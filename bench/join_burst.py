@@ -40,7 +40,7 @@ moderators: {users: [], roles: [Moderators], platform_admins: false}
 steps:
   welcome:
     message: "Hi {member}!"
-    burst: {max_joins: 1000000}
+    burst: {max_joins: 1000000, window: %s}
 """
 
 
@@ -105,10 +105,12 @@ def _report(label: str, requests: int, seconds: float, allowed: float, limited: 
     print(f"429s: {sum(limited.values())} in {len(limited)} bucket(s), at most {worst} per bucket: {limited}")
 
 
-async def discord(members: int, over: float, timeline_file: Path | None = None) -> None:
+async def discord(
+    members: int, over: float, timeline_file: Path | None = None, burst_window: str = "10m"
+) -> None:
     fake = await FakeDiscord().start()
     with tempfile.TemporaryDirectory() as tmp:
-        app = await discord_app(fake, Path(tmp), PLAYBOOK)
+        app = await discord_app(fake, Path(tmp), PLAYBOOK % burst_window)
         task = asyncio.create_task(app.runtime.run())
         await eventually(lambda: fake.commands, within=30)
         limits = fake.limits = DiscordLimits()  # 50/s global, messages 5 per 5 s per channel
@@ -214,11 +216,14 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=None)
     parser.add_argument("--over", type=float, default=60.0, help="seconds joins are spread over (Discord)")
     parser.add_argument("--minute", type=float, default=6.0, help="seconds in Slack's minute (Slack)")
+    parser.add_argument("--burst-window", default="10m",
+                        help="the welcome step's burst window (Discord; the default's: 10m). Every join"
+                        " inside it is kept in one document, read and written again at each join")
     parser.add_argument("--timeline", type=Path, default=None,
                         help="write every 100 ms: passed, admitted, waiting, loop lag ms (Discord)")
     args = parser.parse_args()
     if args.platform == "discord":
-        asyncio.run(discord(args.members or 10_000, args.over, args.timeline))
+        asyncio.run(discord(args.members or 10_000, args.over, args.timeline, args.burst_window))
     else:
         asyncio.run(slack(args.members or 1_000, args.minute))
 
