@@ -14,7 +14,9 @@ scheduler has every community's schedules to compute), it measures:
   (``COHORTBOT_CONSOLE_START``), start to exit.
 
 Prints the best and the worst of ``--rounds`` runs of each and the targets (ready <= 1 s with
-one playbook, <= 3 s with 1,000; stop <= 1 s). Results go in bench/RESULTS.md.
+one playbook, <= 3 s with 1,000; stop <= 1 s), the CPU time the process had used when ready
+(steadier than wall-clock time on a shared machine) and the load average. Results go in
+bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def environment(folder: Path, *, simulated: bool) -> dict[str, str]:
     return env
 
 
-def ready_and_stop(folder: Path, playbook: Path) -> tuple[float, float]:
+def ready_and_stop(folder: Path, playbook: Path) -> tuple[float, float, float]:
     started = time.perf_counter()
     process = subprocess.Popen(
         [*CLI, "--playbook", str(playbook)],
@@ -95,6 +97,7 @@ def ready_and_stop(folder: Path, playbook: Path) -> tuple[float, float]:
     process.stdin.flush()
     first = process.stdout.readline()
     ready = time.perf_counter() - started
+    cpu = cpu_seconds(process.pid)
     assert first, "the console did not answer"
     time.sleep(1.0)  # let the background rounds (scheduler, deliverer) go idle: nothing in flight
     asked = time.perf_counter()
@@ -102,7 +105,18 @@ def ready_and_stop(folder: Path, playbook: Path) -> tuple[float, float]:
     process.communicate(timeout=60)
     stop = time.perf_counter() - asked
     assert process.returncode == 0, process.returncode
-    return ready, stop
+    return ready, stop, cpu
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process has used so far, from /proc; NaN elsewhere.
+
+    On a shared machine the wall-clock figures move with the load; this one much less."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def empty_run(folder: Path, playbook: Path) -> float:
@@ -121,16 +135,18 @@ def empty_run(folder: Path, playbook: Path) -> float:
 
 
 def measure(label: str, folder: Path, playbook: Path, rounds: int, ready_target: float) -> None:
-    readies, stops, empties = [], [], []
+    readies, stops, empties, cpus = [], [], [], []
     for _ in range(rounds):
-        ready, stop = ready_and_stop(folder, playbook)
+        ready, stop, cpu = ready_and_stop(folder, playbook)
         readies.append(ready)
         stops.append(stop)
+        cpus.append(cpu)
         empties.append(empty_run(folder, playbook))
     print(
         f"{label:<28} ready {min(readies):5.2f}-{max(readies):5.2f} s (target <= {ready_target:.0f} s, "
-        f"{min(readies) / ready_target:.2f}x)   stop {min(stops):4.2f}-{max(stops):4.2f} s (target <= 1 s)   "
-        f"empty run {min(empties):5.2f}-{max(empties):5.2f} s"
+        f"{min(readies) / ready_target:.2f}x; CPU {min(cpus):4.2f}-{max(cpus):4.2f} s)   "
+        f"stop {min(stops):4.2f}-{max(stops):4.2f} s (target <= 1 s)   "
+        f"empty run {min(empties):5.2f}-{max(empties):5.2f} s   load {os.getloadavg()[0]:.1f}"
     )
 
 
