@@ -75,7 +75,7 @@ __all__ = [
 # Rows turned into Python objects between two turns of the event loop: a report's ten thousand
 # members or users are tens of milliseconds of Python each (SQLAlchemy's row processing, the
 # dataclasses), which would otherwise run in one go on the loop's thread.
-CHUNK = 500
+CHUNK = 200
 
 
 async def each_row(session: AsyncSession, query: Any) -> AsyncIterator[Any]:
