@@ -50,8 +50,6 @@ from cohortbot.playbook.ports import (
     ChannelActivity,
     DayActivity,
     NewcomerActivity,
-    QuestionCounts,
-    QuestionOutcome,
     UserActivity,
 )
 from cohortbot.playbook.refs import CommunityRef
@@ -61,14 +59,13 @@ from cohortbot.storage.types import UTCDateTime
 __all__ = [
     "CHUNK",
     "channels",
+    "count_of",
     "day",
     "day_series",
     "days",
     "each_row",
     "in_range",
     "newcomers",
-    "question_counts",
-    "questions",
     "users",
 ]
 
@@ -117,7 +114,7 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.max(case((condition, 1), else_=0))
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_of(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -268,9 +265,9 @@ async def channels(
     )
     query = select(
         rows.c.channel,
-        _count(rows.c.kind == "message"),
-        _count(rows.c.kind == "reply"),
-        _count(rows.c.kind == "reaction"),
+        count_of(rows.c.kind == "message"),
+        count_of(rows.c.kind == "reply"),
+        count_of(rows.c.kind == "reaction"),
         func.count(rows.c.user_id.distinct()),
     ).group_by(rows.c.channel)
     found = [
@@ -280,90 +277,6 @@ async def channels(
         for r in await session.execute(query)
     ]
     return sorted(found, key=lambda s: (-s.total, s.channel))
-
-
-def _replied(
-    community: CommunityRef, q: Any, *, since: datetime, until: datetime
-) -> tuple[Select[Any], Select[Any]]:
-    """A question ``q``'s first reply in its thread and its first reply to the asker in its
-    channel: each the next entry of the ``(…, thread_id | reply_to_user_id, at)`` index after
-    the question (``ORDER BY at LIMIT 1`` stops there; a MIN() would read every later reply)."""
-    r = ACTIVITY.alias("r")
-
-    def first_reply(match: ColumnElement[bool]) -> Select[Any]:
-        return (
-            select(r.c.at)
-            .where(
-                in_range(r, community, since, until),
-                r.c.kind == "reply",
-                r.c.at > q.c.at,
-                r.c.user_id != q.c.user_id,
-                match,
-            )
-            .order_by(r.c.at)
-            .limit(1)
-        )
-
-    def where(table: Any) -> ColumnElement[str]:
-        return func.coalesce(func.nullif(table.c.channel_id, ""), func.nullif(table.c.channel_name, ""))
-
-    return (
-        first_reply(and_(q.c.message_id != "", r.c.thread_id == q.c.message_id)),
-        first_reply(and_(r.c.reply_to_user_id == q.c.user_id, where(r) == where(q))),
-    )
-
-
-def _asked(q: Any, community: CommunityRef, since: datetime, until: datetime) -> ColumnElement[bool]:
-    return and_(in_range(q, community, since, until), q.c.kind == "message", q.c.is_question)
-
-
-async def questions(
-    session: AsyncSession,
-    community: CommunityRef,
-    *,
-    since: datetime,
-    until: datetime,
-    asked_since: datetime,
-    asked_until: datetime,
-    record: Any,
-) -> list[QuestionOutcome]:
-    q = ACTIVITY.alias("q")
-    in_thread, to_asker = (
-        type_coerce(first.scalar_subquery(), UTCDateTime())
-        for first in _replied(community, q, since=since, until=until)
-    )
-    query = (
-        select(q, in_thread, to_asker)
-        .where(_asked(q, community, max(since, asked_since), min(until, asked_until)))
-        .order_by(q.c.at, q.c.id)
-    )
-    found = []
-    async for row in each_row(session, query):
-        replies = [t for t in row[-2:] if t is not None]
-        found.append(
-            QuestionOutcome(question=record(row, community), first_reply_at=min(replies, default=None))
-        )
-    return found
-
-
-async def question_counts(
-    session: AsyncSession,
-    community: CommunityRef,
-    *,
-    since: datetime,
-    until: datetime,
-    asked_since: datetime,
-    asked_until: datetime,
-) -> QuestionCounts:
-    """``questions`` counted: one row back, an index seek or two per question (EXISTS)."""
-    q = ACTIVITY.alias("q")
-    in_thread, to_asker = _replied(community, q, since=since, until=until)
-    answered = or_(in_thread.exists(), to_asker.exists())
-    query = select(func.count(), _count(answered)).where(
-        _asked(q, community, max(since, asked_since), min(until, asked_until))
-    )
-    asked, replied = (await session.execute(query)).one()
-    return QuestionCounts(asked=int(asked), answered=int(replied))
 
 
 def _plus(dialect: str, at: Any, later: timedelta) -> Any:

@@ -43,6 +43,8 @@ from cohortbot.storage._sql import (
     rowcount,
     user_ref,
 )
+from cohortbot.storage.questions import question_counts as count_questions
+from cohortbot.storage.questions import questions as read_questions
 from cohortbot.storage.summary import summary as read_summary
 
 __all__ = [
@@ -380,7 +382,7 @@ class SqlActivityRepository(SqlRepository):
         asked_since: datetime,
         asked_until: datetime,
     ) -> Sequence[QuestionOutcome]:
-        return await aggregates.questions(
+        return await read_questions(
             await self._reporting(),
             community,
             since=since,
@@ -399,7 +401,7 @@ class SqlActivityRepository(SqlRepository):
         asked_since: datetime,
         asked_until: datetime,
     ) -> QuestionCounts:
-        return await aggregates.question_counts(
+        return await count_questions(
             await self._reporting(),
             community,
             since=since,
