@@ -47,6 +47,18 @@ log = logging.getLogger("cohortbot.console")
 __all__ = ["ConsoleAdapter", "ConsoleControl"]
 
 ConsoleControl = RuntimeControl  # what the console needs from the runtime
+MAX_POSTS_TOGETHER = 1000
+
+
+def _post(line: str) -> grammar.Post | None:
+    """``line`` as a plain post (``NAME: TEXT``), or None for anything else."""
+    if not line or line.startswith(grammar.COMMENT):
+        return None
+    try:
+        command = grammar.parse(line)
+    except ValueError:
+        return None
+    return command if isinstance(command, grammar.Post) else None
 
 
 class ConsoleAdapter:
@@ -117,13 +129,41 @@ class ConsoleAdapter:
                     continue
                 if line in grammar.QUIT:
                     break
-                await self._guarded(self.handle_line(line))
+                posts = [] if self.interactive else self._posts_ready(line, lines)
+                if posts:
+                    await self._posts(posts)
+                else:
+                    await self._guarded(self.handle_line(line))
                 await self._guarded(self.control.settle())
         finally:
             try:
                 await self._guarded(self.control.settle())
             finally:
                 self.control.request_stop()
+
+    @staticmethod
+    def _posts_ready(line: str, lines: _LineReader) -> list[grammar.Post]:
+        """Piped input: ``line`` and the plain posts already waiting after it (at most 1,000).
+
+        They go to the bot together, so it decides them in batches as it does a busy
+        channel's messages; the order, and what is printed, are those of one by one (a post
+        waits for no answer, and the bot's answers are printed in the order decided).
+        """
+        first = _post(line)
+        if first is None:
+            return []
+        posts = [first]
+        while len(posts) < MAX_POSTS_TOGETHER and (more := lines.ready()) is not None:
+            post = _post(more.strip())
+            if post is None:
+                lines.put_back(more)
+                break
+            posts.append(post)
+        return posts
+
+    async def _posts(self, posts: list[grammar.Post]) -> None:
+        # Each task hands its event over before its first pause, so the sink gets them in order.
+        await asyncio.gather(*(self._guarded(self.inbound.handle(post)) for post in posts))
 
     async def _guarded(self, work: Awaitable[None]) -> None:
         """A bad line or a failing database never kills the session: say what went wrong."""
@@ -243,6 +283,7 @@ class _LineReader:
     def __init__(self, stream: TextIO) -> None:
         self._loop = asyncio.get_running_loop()
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._back: list[str | None] = []
         threading.Thread(target=self._read, args=(stream,), name="console-stdin", daemon=True).start()
 
     def _read(self, stream: TextIO) -> None:
@@ -257,4 +298,21 @@ class _LineReader:
 
     async def next(self) -> str | None:
         """The next line, or None at end of input."""
+        if self._back:
+            return self._back.pop()
         return await self._lines.get()
+
+    def ready(self) -> str | None:
+        """The next line if it has been read already (None: none yet, or the end of input)."""
+        if self._back:
+            return None if self._back[-1] is None else self._back.pop()
+        try:
+            line = self._lines.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+        if line is None:
+            self._back.append(None)   # the end of input stays the next thing next() returns
+        return line
+
+    def put_back(self, line: str | None) -> None:
+        self._back.append(line)

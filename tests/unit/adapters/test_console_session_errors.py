@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 
 from cohortbot.adapters.console.adapter import ConsoleAdapter
@@ -61,3 +62,44 @@ async def test_a_typo_gets_a_one_line_answer_not_an_error_report() -> None:
         "* a duration is at most ten years (3660d), not '99999999w'",
         '* a " quote is not closed, e.g. /submit alice "change=more examples"',
     ]
+
+
+class _Pipe(io.StringIO):
+    """Piped input that says when the reader has taken every line."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.exhausted = threading.Event()
+
+    def readline(self, size: int = -1, /) -> str:  # type: ignore[override]
+        line = super().readline(size)
+        if not line:
+            self.exhausted.set()
+        return line
+
+
+async def test_piped_posts_reach_the_bot_together_in_order_and_other_lines_one_by_one() -> None:
+    control, out = FailingControl(), io.StringIO()
+    control.settles = 1   # the database is fine here
+    lines = "/join alice\n" + "".join(f"alice: post {n}\n" for n in range(30)) + "/join bob\nbob: hi\n/quit\n"
+    stdin = _Pipe(lines)
+    events: list[Event] = []
+    in_flight, most = [0], [0]
+
+    async def sink(event: Event) -> None:
+        if not events:   # the first line: wait until every line has been read (as a pipe would have it)
+            await asyncio.to_thread(stdin.exhausted.wait)
+            await asyncio.sleep(0.01)
+        events.append(event)
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await asyncio.sleep(0)   # a decision takes a moment: the posts handed over together wait together
+        in_flight[0] -= 1
+
+    console = ConsoleAdapter(control, stdin=stdin, stdout=out, interactive=False)
+    await console.start(sink, [])
+    await asyncio.wait_for(control.stopped.wait(), timeout=5)
+    texts = [getattr(e, "text", type(e).__name__) for e in events]
+    assert texts == ["MemberJoined", *(f"post {n}" for n in range(30)), "MemberJoined", "hi"]
+    assert most[0] == 30               # the 30 posts were in the bot's hands at once
+    assert control.settles == 1 + 4 + 1   # after /join, the 30 posts, /join, the last post; at the end
