@@ -4,11 +4,18 @@ Run by hand:
 
     .venv/bin/python bench/ingest.py                      # SQLite (a temp file, WAL)
     .venv/bin/python bench/ingest.py --url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/ingest.py --path both          # the gateway path, then the events path
 
-Ordinary chat messages arrive the way a gateway hands them over: many at once, each in its
-own task awaiting the runtime's sink (``Runtime.submit``), so the runtime's group commit
-(``cohortbot/bot/decider.py``) decides the ones waiting together in one transaction. The
-example playbook runs every step (``bench/hot_path.py`` holds the chat generator). Printed:
+``--path gateway`` (the default): target 1 as the issue states it, from Discord gateway frames
+through discord.py and the Discord adapter into the bot ``cohortbot run`` builds, with both
+baselines of the same run (discord.py's own parse + dispatch of the same frames; a raw batched
+insert of the same rows) and both ratios: see ``bench/gateway.py``.
+
+``--path events``: the runtime alone. Ordinary chat messages arrive the way a gateway hands
+them over: many at once, each in its own task awaiting the runtime's sink
+(``Runtime.submit``), so the runtime's group commit (``cohortbot/bot/decider.py``) decides the
+ones waiting together in one transaction. The example playbook runs every step
+(``bench/hot_path.py`` holds the chat generator). Printed:
 
 1. **Ingest**: events/s through the whole path (sink -> inbox -> engine -> activity and state
    -> one commit per batch) and the p50/p99 event-to-commit latency, against the
@@ -31,15 +38,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.gateway import Frames, gateway_bot, percentile, raw_insert, through_gateway
 from bench.hot_path import EXAMPLE, Chat, database_at, floor
 from cohortbot.playbook.events import CommandInvoked
 from cohortbot.playbook.refs import InteractionRef, Platform
 from tests.harness import Harness
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def ingest(bot: Harness, chat: Chat, count: int, wave: int) -> dict[str, float]:
@@ -117,7 +120,35 @@ def show(title: str, figures: dict[str, float]) -> None:
     print(f"{title}: " + ", ".join(f"{v:,.1f} {k}" for k, v in figures.items()))
 
 
+async def gateway(args: argparse.Namespace) -> None:
+    async with gateway_bot(args.url, args.members) as bot:
+        frames = Frames(bot.fake, bot.members)
+        for _ in range(2):
+            await through_gateway(bot, frames.make(200), args.wave)  # warm-up: the steps' memories fill
+        database = bot.database
+        print(f"database: {database.safe_url} ({database.dialect}); {args.members} members; gateway path")
+        measured = frames.make(args.messages)
+        discord_only = await through_gateway(bot, measured, args.wave, noop=True)
+        ours = await through_gateway(bot, measured, args.wave)
+        batch = max(1, round(ours["events/batch"]))
+        rows = await raw_insert(database, measured, batch)
+        show(f"whole path: {args.messages} MESSAGE_CREATE frames in waves of {args.wave}", ours)
+        show("baseline A (discord.py parse + dispatch, no-op on_message)", discord_only)
+        show(f"baseline B (raw executemany of the same rows, {batch} messages per transaction)", rows)
+        print(
+            f"ratios: ours / A = {ours['events/s'] / discord_only['events/s']:.3f}, "
+            f"ours / B = {ours['events/s'] / rows['events/s']:.3f}"
+        )
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.path in ("gateway", "both"):
+        await gateway(args)
+    if args.path in ("events", "both"):
+        await events(args)
+
+
+async def events(args: argparse.Namespace) -> None:
     yaml = EXAMPLE.read_text(encoding="utf-8")
     async with database_at(args.url) as database:
         with tempfile.TemporaryDirectory() as tmp:
@@ -142,6 +173,10 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--path", choices=("gateway", "events", "both"), default="gateway",
+        help="gateway frames through discord.py and the adapter (default), or events into the runtime",
+    )
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--wave", type=int, default=500, help="messages arriving at once")
