@@ -159,7 +159,7 @@ class Deliverer:
                     for item in self._start_reports(items):
                         task = asyncio.create_task(self._guarded(item), name=f"deliver {item.action.key}")
                         flight.add(task)
-                        task.add_done_callback(flight.discard)
+                        task.add_done_callback(lambda done: _finished(done, flight))
                     dry = len(items) < room
                     if not dry and not flight:
                         continue  # only reports: they run beside; claim on
@@ -178,6 +178,10 @@ class Deliverer:
                 for waiter in waiters:
                     if not isinstance(waiter, asyncio.Task) or waiter not in flight:
                         waiter.cancel()
+        except asyncio.CancelledError:  # stopped past the grace: as the rounds' gather would
+            for task in flight:
+                task.cancel()
+            raise
         finally:
             if flight:
                 await asyncio.wait(set(flight))
@@ -217,8 +221,7 @@ class Deliverer:
         return items
 
     def _start_reports(self, items: list[OutboxItem]) -> list[OutboxItem]:
-        """Start the reports among ``items`` beside the deliveries (a report takes seconds; its
-        row stays leased); the other items, to deliver."""
+        """Start the reports among ``items`` (each runs beside, its row leased); the rest."""
         for item in items:
             if isinstance(item.action, BuildReport):
                 job = asyncio.create_task(self._guarded(item), name=f"report {item.action.key}")
@@ -371,6 +374,12 @@ class Deliverer:
                 await self._sleep(delay)
                 waited += delay
                 delay = min(10.0, delay * 2)
+
+
+def _finished(task: asyncio.Task[None], flight: set[asyncio.Task[None]]) -> None:
+    flight.discard(task)
+    if not task.cancelled() and task.exception() is not None:  # outcomes are caught: a bug
+        log.error("a delivery task failed", exc_info=task.exception())
 
 
 def _fallback_for(action: Action) -> Action | None:
