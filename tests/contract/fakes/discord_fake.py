@@ -31,6 +31,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .discord_admin_routes import AdminRoutes
 from .discord_limits import DiscordLimits
 
 __all__ = ["BOT_TOKEN", "Call", "FakeDiscord"]
@@ -100,7 +101,7 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return _reply({"message": message, "code": code}, status)
 
 
-class FakeDiscord:
+class FakeDiscord(AdminRoutes):
     def __init__(self, *, token: str = BOT_TOKEN) -> None:
         self.token = token
         self.members_intent_enabled = True  # the Developer Portal toggle
@@ -439,7 +440,6 @@ class FakeDiscord:
             ("POST", "/channels/{channel_id}/messages/{message_id}/threads", self._create_thread),
             ("PUT", "/channels/{channel_id}/thread-members/{user_id}", self._no_content),
             ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self._no_content),
-            ("PUT", "/channels/{channel_id}/messages/pins/{message_id}", self._no_content),
             ("GET", "/guilds/{guild_id}/members", self._list_members),
             ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._change_role),
             ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self._change_role),
@@ -447,6 +447,7 @@ class FakeDiscord:
             ("POST", "/interactions/{interaction_id}/{token}/callback", self._callback),
             ("POST", "/webhooks/{application_id}/{token}", self._followup),
             ("PATCH", "/webhooks/{application_id}/{token}/messages/@original", self._edit_original),
+            *self.admin_route_table(),  # servers, channels, roles, overwrites, pins
         ]
 
     async def _no_content(self, request: web.Request) -> web.Response:
@@ -495,7 +496,7 @@ class FakeDiscord:
                 "bot_require_code_grant": False,
                 "owner": self._user("1", "owner"),
                 "verify_key": "00",
-                "flags": 0,
+                "flags": self.application_flags(),  # the privileged intents enabled
             }
         )
 

@@ -19,6 +19,11 @@
   error on demand (``"upload"`` for the upload URLs), before carrying it out or, with
   ``after_doing_it``, after (a 5xx whose message was posted); ``hold`` keeps a method's calls
   waiting until ``release`` (the client times out; the call is still carried out).
+- Channels: ``conversations.list`` says ``is_member`` (the bot is in every channel but those in
+  ``bot_absent_from``) and ``is_private``; ``conversations.create`` (Slack's name rules,
+  ``name_taken``), ``conversations.join`` (public channels only), ``usergroups.create``,
+  ``pins.add``/``pins.list``; ``auth.test`` answers the scopes in ``x-oauth-scopes``.
+  ``channel_message`` is a member's post as Slack sends it: only from a channel the bot is in.
 - Socket Mode: ``drop_socket`` closes the websocket as Slack does on a refresh; an envelope
   that was not acked when its socket closed is sent again on the next connection, with the
   same envelope id and ``retry_attempt`` + 1.
@@ -31,6 +36,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -65,6 +71,8 @@ BOT_SCOPES = frozenset(
         "reactions:read",
         "reactions:write",
         "pins:write",
+        "pins:read",
+        "channels:join",
         "usergroups:read",
         "usergroups:write",
         "channels:manage",
@@ -77,6 +85,11 @@ BOT_SCOPES = frozenset(
 _NEEDED_SCOPE = {
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "conversations.join": "channels:join",
+    "conversations.create": "channels:manage",
+    "usergroups.create": "usergroups:write",
+    "pins.list": "pins:read",
+    "pins.add": "pins:write",
 }
 
 
@@ -311,6 +324,8 @@ class FakeSlack:
         if late is not None:  # carried out, but the answer is an error
             call.status = late.status
             return _json({"ok": False, "error": late.error}, status=late.status)
+        if method == "auth.test":  # like Slack: the token's scopes in a header
+            return _json(result, headers={"x-oauth-scopes": ",".join(sorted(self.scopes))})
         return _json(result)
 
     def _take_failure(self, method: str) -> _Failure | None:
@@ -351,8 +366,67 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": prefix + "".join(sorted(users))}}
 
     def _m_conversations_list(self, p: dict[str, Any]) -> dict[str, Any]:
-        channels = [{"id": c["id"], "name": c["name"]} for c in self.channels.values()]
+        channels = [
+            {
+                "id": c["id"],
+                "name": c["name"],
+                "is_channel": True,
+                "is_private": bool(c.get("is_private")),
+                "is_archived": False,
+                "is_member": c["id"] not in self.bot_absent_from,
+            }
+            for c in self.channels.values()
+            # Like Slack: a private channel is listed only to its members.
+            if not (c.get("is_private") and c["id"] in self.bot_absent_from)
+        ]
         return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _m_conversations_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = str(p.get("name", ""))
+        if not re.fullmatch(r"[a-z0-9_-]{1,80}", name):
+            return {"ok": False, "error": "invalid_name_specials" if name else "invalid_name_required"}
+        if any(c["name"] == name for c in self.channels.values()):
+            return {"ok": False, "error": "name_taken"}
+        private = _truthy(p.get("is_private", ""))
+        cid = ("G" if private else "C") + uuid.uuid4().hex[:9].upper()
+        self.channels[cid] = {"id": cid, "name": name, "members": [self.bot_user_id], "is_private": private}
+        return {"ok": True, "channel": {"id": cid, "name": name, "is_private": private, "is_member": True}}
+
+    def _m_conversations_join(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.get("is_private"):
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        self.bot_absent_from.discard(channel["id"])
+        return {"ok": True, "channel": {"id": channel["id"], "name": channel["name"], "is_member": True}}
+
+    def channel_message(self, channel: str, user: str, text: str) -> dict[str, Any] | None:
+        """A member's post in ``channel`` as the Events API payload Slack sends the bot, or None:
+        Slack sends a bot no ``message.channels`` event from a channel it is not in."""
+        if channel in self.bot_absent_from:
+            return None
+        ts = f"{time.time():.0f}.{next(self._ts):06d}"
+        posted = {"type": "message", "ts": ts, "text": text, "user": user}
+        self.messages.setdefault(channel, []).append(posted)
+        return {
+            "token": "XXYYZZ",
+            "team_id": self.team_id,
+            "api_app_id": "A0COHORT",
+            "event": {
+                "type": "message",
+                "channel": channel,
+                "user": user,
+                "text": text,
+                "ts": ts,
+                "event_ts": ts,
+                "channel_type": "channel",
+                "team": self.team_id,
+            },
+            "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
+            "event_time": int(float(ts)),
+        }
 
     def _m_conversations_invite(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(str(p.get("channel")))
@@ -498,7 +572,34 @@ class FakeSlack:
         return {"ok": True}
 
     def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(p.get("channel", "")), str(p.get("timestamp", ""))
+        message = next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+        if message is None:
+            return {"ok": True}  # a message the fake does not keep (posted before it started)
+        if message.get("pinned"):
+            return {"ok": False, "error": "already_pinned"}
+        message["pinned"] = True
         return {"ok": True}
+
+    def _m_pins_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        pinned = [m for m in reversed(self.messages.get(channel, [])) if m.get("pinned")]
+        return {"ok": True, "items": [{"type": "message", "channel": channel, "message": m} for m in pinned]}
+
+    def _m_usergroups_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        if refusal := self._usergroups_refusal():
+            return refusal
+        name, handle = str(p.get("name", "")), str(p.get("handle", ""))
+        if any(g["name"] == name for g in self.usergroups.values()):
+            return {"ok": False, "error": "name_already_exists"}
+        if any(g["handle"] == handle for g in self.usergroups.values()):
+            return {"ok": False, "error": "handle_already_exists"}
+        group_id = "S" + uuid.uuid4().hex[:9].upper()
+        self.add_usergroup(group_id, handle, [])
+        self.usergroups[group_id]["name"] = name
+        return {"ok": True, "usergroup": {k: v for k, v in self.usergroups[group_id].items() if k != "users"}}
 
     def _usergroups_refusal(self) -> dict[str, Any] | None:
         return {"ok": False, "error": self.usergroups_error} if self.usergroups_error else None
