@@ -37,6 +37,28 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
+def _version(value: bool) -> None:
+    """``--version``: the installed package's version, then exit."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"cohortbot {version('cohortbot')}")
+        except PackageNotFoundError:  # imported from a source tree that was never installed
+            typer.echo("cohortbot (not installed: run `make install`)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """cohortbot runs the community playbook of an online course on Discord, Slack or the console."""
+
+
 def _read_settings() -> tuple[Settings | None, dict[Platform, BaseSettings], list[str]]:
     """The core settings and every registered platform's, and what is wrong with them."""
     from cohortbot.adapters import registry
@@ -152,16 +174,39 @@ def _log_level(level: str | None) -> str | None:
     return name
 
 
+NoConsoleOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-console",
+        help="Never fall back to the console community: with no platform token set, exit 2 "
+        "saying which to set (the Docker image runs this way).",
+    ),
+]
+
+NO_PLATFORM = (
+    "no platform token is set: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (in the environment or "
+    "in .env; see .env.example). Without --no-console, `cohortbot run` plays the console "
+    "community instead."
+)
+
+
 @app.command()
-def run(playbook: PlaybookOption = None, log_level: LogLevelOption = None) -> None:
+def run(
+    playbook: PlaybookOption = None, log_level: LogLevelOption = None, no_console: NoConsoleOption = False
+) -> None:
     """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
+    from cohortbot.adapters import registry
     from cohortbot.bot.bootstrap import build_app, endpoint_for, install_logging
 
     level = _log_level(log_level)
+    # --no-console: the platforms that run only when configured; none configured is bad input.
+    specs = [spec for spec in registry.PLATFORMS if not (no_console and spec.fallback)]
     with _long_lived():
         settings, platforms, playbooks = _preflight(playbook or [])
         install_logging(settings, platforms, level=level)
-        built = build_app(settings, platform_settings=platforms, playbooks=playbooks)
+        built = build_app(settings, platform_settings=platforms, platforms=specs, playbooks=playbooks)
+    if not built.runtime.adapters:
+        _refuse([NO_PLATFORM])
     try:
         asyncio.run(_run(built, endpoint_for(built, settings)))
     except KeyboardInterrupt:
