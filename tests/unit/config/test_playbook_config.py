@@ -215,3 +215,32 @@ def test_a_playbook_that_runs_no_community_is_an_error(tmp_path: Path) -> None:
         f"{taken}:4: communities[1]: 'discord:1' is already run by {tmp_path / 'a.yaml'}: "
         "a community runs one playbook",
     ]
+
+
+def test_a_broken_playbook_among_many_copies_is_named_with_its_lines_and_fields(tmp_path: Path) -> None:
+    """Start-up with many communities reads copies of one playbook quickly (the plain one-pass
+    read, shared cron checks, step sections validated once): one broken copy is still named
+    precisely, every problem of it, and no other file."""
+    example = default_playbook_path().read_text(encoding="utf-8")
+    lines = example.splitlines()
+    cron = next(n for n, line in enumerate(lines, 1) if 'cron: "0 9 * * mon"' in line)
+    welcome = next(n for n, line in enumerate(lines, 1) if line == "  welcome:")
+    for n in range(40):
+        copy = example.replace("communities: [console]", f"communities: ['discord:{1000 + n}']")
+        if n:
+            copy = copy.replace("default: true", "default: false")
+        write(tmp_path, f"community-{n:02}.yaml", copy)
+    broken = example.replace('cron: "0 9 * * mon"', 'cron: "0 9 * * 8"').replace(
+        "  welcome:\n", "  welcome:\n    folow_ups: []\n", 1
+    )
+    broken = broken.replace("communities: [console]", "communities: ['discord:2000']").replace(
+        "default: true", "default: false"
+    )
+    path = write(tmp_path, "community-17.yaml", broken)
+    found = check_files([tmp_path])
+    assert [(issue.file, issue.line, issue.field) for issue in found] == [
+        (str(path), welcome + 1, "steps.welcome.folow_ups"),
+        (str(path), cron + 1, "steps.prompts.schedules[0].cron"),   # a line was added above it
+    ]
+    assert "Did you mean 'follow_ups'?" in found[0].message
+    assert "day of week 8 is out of range" in found[1].message
