@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings
 
+from cohortbot.bot import admin_cli
 from cohortbot.bot.progress import Progress, progress_on
 from cohortbot.config.playbook import PlaybookError, check_playbooks
 from cohortbot.config.settings import LOG_LEVELS, Settings
@@ -347,6 +348,9 @@ def report(
         raise typer.Exit(FAILURE) from None
     for path in written:
         typer.echo(str(path))
+
+
+admin_cli.register(app)  # setup, doctor, init (bot/admin_cli.py)
 
 
 def main() -> None:
