@@ -12,9 +12,9 @@ from cohortbot.playbook.messages import Select, SelectOption, literal, timestamp
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.step import Command, StepContext, command
 from cohortbot.playbook.steps.intros.config import IntrosConfig
-from cohortbot.playbook.steps.intros.connections import names, run_round
+from cohortbot.playbook.steps.intros.connections import names, next_scheduled, run_round
 from cohortbot.playbook.steps.intros.interests import resolve_interests, shown
-from cohortbot.playbook.steps.intros.model import IntrosMember, Rounds
+from cohortbot.playbook.steps.intros.model import Cadence, IntrosMember, Rounds
 from cohortbot.playbook.steps.intros.stats import intro_stats
 
 __all__ = ["COMMANDS", "INTERESTS_SELECT", "on_interests_selected"]
@@ -128,10 +128,15 @@ async def match_now(event: CommandInvoked, ctx: Ctx) -> None:
     if record is None:
         ctx.respond(event.interaction, "A round just ran; try again in a moment.")
         return
-    ctx.respond(
-        event.interaction,
-        f"Round done: {len(record.matches)} match(es) introduced, {len(record.sat_out)} member(s) sat out.",
-    )
+    await ctx.store(Cadence(last=ctx.now))  # it counts toward the cadence: no round right after
+    text = f"Round done: {len(record.matches)} match(es) introduced, {len(record.sat_out)} member(s) sat out."
+    again = sum(1 for m in record.matches if m.repeat)
+    if again:
+        text += f" {again} of the matches pair members who had met before: nobody new was left for them."
+    upcoming = next_scheduled(ctx, cfg, ctx.now)
+    if upcoming is not None:
+        text += f"\nIt counts as this period's round: the next scheduled round is {timestamp(upcoming)}."
+    ctx.respond(event.interaction, text)
 
 
 async def match_history(event: CommandInvoked, ctx: Ctx) -> None:
@@ -151,7 +156,10 @@ async def match_history(event: CommandInvoked, ctx: Ctx) -> None:
     lines.append("Latest round:")
     for m in latest.matches:
         why = literal(", ".join(m.shared) or ("/".join(m.cross) if m.cross else "random"))
-        lines.append(f"- {names(m.members, erased=m.erased)} ({why}){' ✓ met' if m.confirmed else ''}")
+        again = ", met before" if m.repeat else ""
+        lines.append(
+            f"- {names(m.members, erased=m.erased)} ({why}{again}){' ✓ met' if m.confirmed else ''}"
+        )
     text = "\n".join(fit_lines(lines, ctx.capabilities.max_message_length))
     ctx.respond(event.interaction, text, title="Match rounds")
 

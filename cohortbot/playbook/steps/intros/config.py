@@ -59,16 +59,21 @@ class Matching(_Section):
     require_introduced: bool = True  # only members who introduced themselves are matched
     follow_up_after: Duration | None = timedelta(days=5)  # ask "did you meet?"; null: never
     avoid_repeats_for: int | None = Field(None, ge=1)  # rounds; null: never repeat a pair
+    # A member with nobody new left to meet meets again whom they met longest ago (small
+    # cohorts), and the match says so; false: they sit out until someone new takes part.
+    repeat_when_needed: bool = True
     groups: list[str] = Field(default_factory=list)  # what members may pick with /cohort match group
     cross: list[CrossPair] = Field(default_factory=list)
-    tell_sat_out: bool = True  # DM members who could not be matched this round, saying why
+    tell_sat_out: bool = True  # DM members who could not be matched, saying why (once in a row)
     title: str = "You've been matched!"
     message: MATCH_TEXT = (
         "Hi {members}! You're this round's match in {community} because {reason}.\n"
         "Find a moment to chat (a call, a coffee, or right here). I'll check in with you around {when}."
     )
     ask: ASK_TEXT = "Hi {member}! Did you get to meet {members}?"
-    sat_out: SAT_OUT_TEXT = "Hi {member}, no match for you this round: {reason}. You're in the next one!"
+    sat_out: SAT_OUT_TEXT = (
+        "Hi {member}, no match for you this round: {reason}. I'll write to you again when you're matched."
+    )
 
     @model_validator(mode="after")
     def _cross_groups_are_known(self) -> Matching:

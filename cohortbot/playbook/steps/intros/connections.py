@@ -1,9 +1,14 @@
 """Connections: Donut-style match rounds and the "did you meet?" follow-up.
 
 A round runs at each occurrence of ``matching.cron`` (at most one per ``every_weeks`` weeks)
-or on ``/cohort match now``. Its seed is derived from the community and the round id, and the
-round is recorded before anything is sent, so a replay decides nothing twice; each message's
-key names the round, so next week's round sends anew. The algorithm is in :mod:`.matching`.
+or on ``/cohort match now``, which counts toward that cadence: the scheduled round is skipped
+until ``every_weeks`` weeks have passed since it (so members just matched are not told an
+hour later that there is "no match for you this round"). A member with nobody new left to
+meet meets again whom they met longest ago (``repeat_when_needed``), and the message says
+so; a member who still sits out is told why once, not every round. Its seed is derived from
+the community and the round id, and the round is recorded before anything is sent, so a
+replay decides nothing twice; each message's key names the round, so next week's round
+sends anew. The algorithm is in :mod:`.matching`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from cohortbot.playbook.steps.intros.model import (
 __all__ = [
     "MET",
     "names",
+    "next_scheduled",
     "on_ask_if_met",
     "on_match_schedule",
     "on_met",
@@ -72,16 +78,45 @@ def _eligible(member: Member, section: IntrosMember, cfg: Matching, at: datetime
     )
 
 
+def _interests(match: Match) -> str:
+    """What the members share, claiming for all of them only what all of them share."""
+    if match.common:
+        return f"you share an interest in {', '.join(match.common)}"
+    if match.shared:  # a trio where only two of them share these
+        return f"some of you share an interest in {', '.join(match.shared)}"
+    return ""
+
+
 def _reason(match: Match, cfg: Matching) -> str:
-    interests = ", ".join(match.shared)
+    interests = _interests(match)
     if match.cross is not None:
         left, right = match.cross
         custom = next((c.reason for c in cfg.cross if c.groups == match.cross and c.reason), "")
         reason = custom or f"one of you is a {left} and one a {right}"
-        return f"{reason}, and you share an interest in {interests}" if interests else reason
-    if interests:
-        return f"you share an interest in {interests}"
-    return "you haven't met yet: a chance to meet someone new"
+        reason = f"{reason}, and {interests}" if interests else reason
+    elif interests:
+        reason = interests
+    elif match.repeat:
+        reason = "there was nobody new left to match this round"
+    else:
+        return "you haven't met yet: a chance to meet someone new"
+    if match.repeat:
+        reason += (
+            ". Some of you have met before: with this few members taking part, rather than "
+            "sit out you meet again those you met longest ago"
+        )
+    return reason
+
+
+def gap(cfg: Matching) -> timedelta:
+    """The least time between two rounds of the cadence (12 hours short: DST-safe)."""
+    return timedelta(weeks=cfg.every_weeks) - timedelta(hours=12)
+
+
+def next_scheduled(ctx: Ctx, cfg: Matching, last: datetime | None) -> datetime | None:
+    """When the next scheduled round will run, the last round having run at ``last``."""
+    after = ctx.now if last is None else max(ctx.now, last + gap(cfg))
+    return ctx.calendar.next(cfg.cron, ctx.playbook.timezone, after - timedelta(seconds=1))
 
 
 async def on_match_schedule(event: ScheduleFired, ctx: Ctx) -> None:
@@ -89,9 +124,8 @@ async def on_match_schedule(event: ScheduleFired, ctx: Ctx) -> None:
     if cfg is None or event.schedule != "intros.match":
         return
     cadence = await ctx.load(Cadence)
-    gap = timedelta(weeks=cfg.every_weeks) - timedelta(hours=12)  # DST-safe
-    if cadence.last is not None and event.occurrence - cadence.last < gap:
-        return  # every other week: not this occurrence
+    if cadence.last is not None and event.occurrence - cadence.last < gap(cfg):
+        return  # every other week, or a round run with /cohort match now counts for this one
     await ctx.store(Cadence(last=event.occurrence))
     await run_round(ctx, cfg, round_id=event.occurrence.strftime("%Y%m%dT%H%M%SZ"), at=event.occurrence)
 
@@ -117,14 +151,20 @@ async def run_round(
         seed=seed_for(ctx.community, round_id),
         history=rounds.pairs(last=cfg.avoid_repeats_for),
         cross=[c.groups for c in cfg.cross],
+        relax=cfg.repeat_when_needed,
+        met_before=rounds.last_met(),
     )
+    previous = rounds.latest()
     record = RoundRecord(
         id=round_id,
         at=at,
         manual=manual,
         matches=[
             MatchRecord(
-                members=list(m.members), shared=list(m.shared), cross=list(m.cross) if m.cross else None
+                members=list(m.members),
+                shared=list(m.shared),
+                cross=list(m.cross) if m.cross else None,
+                repeat=m.repeat,
             )
             for m in plan.matches
         ],
@@ -136,17 +176,28 @@ async def run_round(
     for match in plan.matches:
         _introduce(ctx, cfg, match, round_id, follow_at)
     if cfg.tell_sat_out:
-        reason = (
-            "not enough members are taking part this round"
-            if len(candidates) < 2
-            else "you have already been matched with everyone available this round"
-        )
+        reason = _sat_out_reason(cfg, len(candidates))
+        told_before = set(previous.sat_out) if previous is not None else set()
         for uid in plan.sat_out:
+            if uid in told_before:
+                continue  # told last round; the match message is the next word they get
             text = ctx.fill(cfg.sat_out, member=members[uid], reason=reason)
             _dm(ctx, members[uid].user, RichMessage(text=text), key=ctx.key("sat-out", round_id, uid))
     if follow_at is not None and plan.matches:
         await ctx.set_timer(AskIfMet(round=round_id), follow_at, name=round_id)
     return record
+
+
+def _sat_out_reason(cfg: Matching, taking_part: int) -> str:
+    if taking_part < 2:
+        return "you're the only member taking part so far"
+    if not cfg.repeat_when_needed:
+        window = f" within {cfg.avoid_repeats_for} rounds" if cfg.avoid_repeats_for else ""
+        return (
+            "you have already been matched with everyone else taking part, and this community's "
+            f"rounds don't repeat a match{window}"
+        )
+    return "every match this round was already a group of three"
 
 
 def _dm(ctx: Ctx, user: UserRef, message: RichMessage, *, key: str) -> None:
@@ -160,7 +211,7 @@ def _introduce(ctx: Ctx, cfg: Matching, match: Match, round_id: str, follow_at: 
         cfg.message,
         members=names(match.members),
         reason=_reason(match, cfg),
-        interests=", ".join(match.shared),
+        interests=", ".join(match.common),
         when=timestamp(follow_at) if follow_at else "the end of the round",
     )
     key = ctx.key("match", round_id, "+".join(match.members))

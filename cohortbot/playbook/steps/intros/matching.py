@@ -15,8 +15,12 @@ The algorithm, in order:
    couple swaps into an existing pair when that yields two new pairs without repeats.
 4. **Leftovers** (an odd count, or members who have met everyone available) join a pair as
    the third member of a trio if that creates no repeat with either member, preferring the
-   pair they share most interests with. Otherwise they *sit out* this round (the step tells
-   them why). A group never grows beyond three.
+   pair they share most interests with. A group never grows beyond three.
+5. **Meeting again** (``relax``, for small cohorts): a leftover who has met everyone still
+   free is not left out round after round. Leftovers are paired with each other, or join a
+   pair as a trio, choosing whom they met *longest ago* (the pairs' ``met_before`` order);
+   such a match is marked ``repeat`` so the step says so. Without ``relax``, or with nobody
+   to meet at all, they *sit out* this round (the step tells them why).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Candidate", "Match", "RoundPlan", "pair", "plan_round", "seed_for"]
@@ -41,7 +45,9 @@ class Candidate:
 class Match:
     members: tuple[str, ...]  # sorted ids; two, or three for a trio
     shared: tuple[str, ...] = ()  # interests held by at least two of them, sorted
+    common: tuple[str, ...] = ()  # interests held by all of them, sorted (a pair: = shared)
     cross: tuple[str, str] | None = None  # the groups matched across, if a cross-group pair
+    repeat: bool = False  # some of them met before: nobody new was left for a leftover
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,8 +73,13 @@ def plan_round(
     seed: int,
     history: Collection[frozenset[str]] = (),
     cross: Sequence[tuple[str, str]] = (),
+    relax: bool = False,
+    met_before: Mapping[frozenset[str], int] | None = None,
 ) -> RoundPlan:
-    return _Planner(candidates, seed=seed, history=history).plan(cross)
+    """One round. ``history``: pairs never to repeat. ``relax``: leftovers meet again (step 5),
+    whom they met longest ago first by ``met_before`` (pair -> how recently: higher is later)."""
+    planner = _Planner(candidates, seed=seed, history=history)
+    return planner.plan(cross, relax=relax, met_before=met_before or {})
 
 
 class _Planner:
@@ -92,6 +103,10 @@ class _Planner:
             for interest in self.by_id[member].interests:
                 counts[interest] = counts.get(interest, 0) + 1
         return tuple(sorted(i for i, n in counts.items() if n >= 2))
+
+    def common(self, ids: Sequence[str]) -> tuple[str, ...]:
+        sets = [self.by_id[m].interests for m in ids]
+        return tuple(sorted(frozenset.intersection(*sets))) if sets else ()
 
     def union(self, ids: Iterable[str]) -> frozenset[str]:
         return frozenset().union(*(self.by_id[m].interests for m in ids))
@@ -132,7 +147,9 @@ class _Planner:
                 if improved:
                     break
 
-    def plan(self, cross: Sequence[tuple[str, str]]) -> RoundPlan:
+    def plan(
+        self, cross: Sequence[tuple[str, str]], *, relax: bool, met_before: Mapping[frozenset[str], int]
+    ) -> RoundPlan:
         free = set(self.order)
         groups: list[tuple[list[str], tuple[str, str] | None]] = []
         for left_group, right_group in cross:
@@ -145,7 +162,7 @@ class _Planner:
         general = self.greedy(list(itertools.combinations(pool, 2)), free)
         self.repair(general, free)
         groups += [([a, b], None) for a, b in general]
-        sat_out: list[str] = []
+        left_over: list[str] = []
         for member in [m for m in self.order if m in free]:
             mine = self.by_id[member].interests
             options = [
@@ -156,9 +173,57 @@ class _Planner:
             if options:
                 groups[min(options)[-1]][0].append(member)
             else:
-                sat_out.append(member)
+                left_over.append(member)
+        again: list[list[str]] = []
+        if relax and len(self.order) >= 2:
+            left_over = self.meet_again(left_over, groups, again, met_before)
+        repeated = {tuple(sorted(ids)) for ids in again}
         matches = tuple(
-            Match(members=tuple(sorted(ids)), shared=self.shared(ids), cross=cross_pair)
+            Match(
+                members=tuple(sorted(ids)),
+                shared=self.shared(ids),
+                common=self.common(ids),
+                cross=cross_pair,
+                repeat=tuple(sorted(ids)) in repeated,
+            )
             for ids, cross_pair in sorted(groups, key=lambda g: sorted(g[0]))
         )
-        return RoundPlan(matches=matches, sat_out=tuple(sorted(sat_out)))
+        return RoundPlan(matches=matches, sat_out=tuple(sorted(left_over)))
+
+    def meet_again(
+        self,
+        left_over: list[str],
+        groups: list[tuple[list[str], tuple[str, str] | None]],
+        again: list[list[str]],
+        met_before: Mapping[frozenset[str], int],
+    ) -> list[str]:
+        """Step 5: leftovers pair up, or join a pair, with whom they met longest ago.
+
+        Returns who still sits out (a lone leftover when every group is already a trio).
+        """
+
+        def last_met(a: str, b: str) -> int:
+            return met_before.get(pair(a, b), -1)
+
+        free = set(left_over)
+        edges = sorted(
+            (last_met(a, b), -self.score(a, b), self.rng.random(), a, b)
+            for a, b in itertools.combinations(left_over, 2)
+        )
+        for *_key, a, b in edges:
+            if a in free and b in free:
+                free -= {a, b}
+                groups.append(([a, b], None))
+                again.append(groups[-1][0])
+        for member in [m for m in left_over if m in free]:
+            options = [
+                (max(last_met(member, o) for o in ids), -len(self.shared([*ids, member])), index)
+                for index, (ids, _cross) in enumerate(groups)
+                if len(ids) == 2
+            ]
+            if options:
+                ids = groups[min(options)[-1]][0]
+                ids.append(member)
+                again.append(ids)
+                free.discard(member)
+        return [m for m in left_over if m in free]

@@ -64,6 +64,7 @@ class MatchRecord(BaseModel):
     members: list[str]
     shared: list[str] = Field(default_factory=list)
     cross: list[str] | None = None
+    repeat: bool = False  # some of them had met before (nobody new was left for one of them)
     met: dict[str, str] = Field(default_factory=dict)  # member id -> "yes" | "no"
     erased: int = 0  # members of this match who since had their data deleted
 
@@ -115,6 +116,19 @@ class Rounds(Document):
                     for b in match.members[i + 1 :]:
                         found.add(pair(a, b))
         return found
+
+    def last_met(self) -> dict[frozenset[str], int]:
+        """Every pair ever matched (kept rounds) -> the index of the latest round it was in."""
+        found: dict[frozenset[str], int] = {}
+        for index, record in enumerate(self.rounds):
+            for match in record.matches:
+                for i, a in enumerate(match.members):
+                    for b in match.members[i + 1 :]:
+                        found[pair(a, b)] = index
+        return found
+
+    def latest(self) -> RoundRecord | None:
+        return self.rounds[-1] if self.rounds else None
 
     def confirmed(self) -> int:
         """Matches confirmed met ("did you meet?" answered yes by at least one of them)."""

@@ -26,8 +26,8 @@ def test_the_same_seed_gives_the_same_round_and_the_seed_depends_on_the_round() 
 def test_members_who_share_the_most_interests_are_paired() -> None:
     plan = plan_round(people(ada="python stats", bob="python stats", cy="art music", di="art music"), seed=1)
     assert plan.matches == (
-        Match(members=("ada", "bob"), shared=("python", "stats")),
-        Match(members=("cy", "di"), shared=("art", "music")),
+        Match(members=("ada", "bob"), shared=("python", "stats"), common=("python", "stats")),
+        Match(members=("cy", "di"), shared=("art", "music"), common=("art", "music")),
     )
     assert plan.sat_out == ()
 
@@ -46,6 +46,37 @@ def test_no_pair_is_ever_repeated_and_everyone_still_gets_a_partner() -> None:
     assert last.matches == () and last.sat_out == ("a", "b", "c", "d", "e", "f")
 
 
+def test_relaxed_leftovers_meet_again_whom_they_met_longest_ago_and_the_match_says_so() -> None:
+    group = people(a="", b="", c="", d="")
+    # Everyone met everyone; a+b and c+d were the first round, a+c and b+d the latest.
+    met_before = {pair("a", "b"): 0, pair("c", "d"): 0, pair("a", "d"): 1, pair("b", "c"): 1}
+    met_before |= {pair("a", "c"): 2, pair("b", "d"): 2}
+    plan = plan_round(group, seed=4, history=set(met_before), relax=True, met_before=met_before)
+    assert plan.sat_out == ()
+    assert plan.matches == (
+        Match(members=("a", "b"), repeat=True),
+        Match(members=("c", "d"), repeat=True),
+    )
+
+
+def test_relaxing_changes_nothing_for_members_who_still_have_someone_new() -> None:
+    group = people(a="x", b="x", c="", d="", e="")
+    history = {pair("e", x) for x in "abcd"}
+    strict = plan_round(group, seed=7, history=history)
+    relaxed = plan_round(group, seed=7, history=history, relax=True, met_before=dict.fromkeys(history, 0))
+    assert strict.sat_out == ("e",)
+    assert relaxed.sat_out == ()
+    [trio] = [m for m in relaxed.matches if "e" in m.members]
+    assert len(trio.members) == 3 and trio.repeat
+    fresh = [m for m in relaxed.matches if "e" not in m.members]
+    assert fresh == [m for m in strict.matches if set(m.members) == set(fresh[0].members)]
+    assert not any(m.repeat for m in fresh)
+
+
+def test_relaxed_or_not_a_member_alone_sits_out() -> None:
+    assert plan_round(people(a="x"), seed=1, relax=True) == RoundPlan(matches=(), sat_out=("a",))
+
+
 def test_a_stranded_couple_is_swapped_into_an_existing_pair() -> None:
     # Greedy on shared interests takes a+b and c+d first; c and d already met, so a swap is needed.
     group = people(a="x y", b="x y", c="", d="")
@@ -59,7 +90,14 @@ def test_an_odd_count_makes_one_trio() -> None:
     sizes = sorted(len(m.members) for m in plan.matches)
     assert sizes == [2, 3]
     trio = next(m for m in plan.matches if len(m.members) == 3)
-    assert trio.members == ("a", "b", "e") and trio.shared == ("go",)
+    assert trio.members == ("a", "b", "e") and trio.shared == trio.common == ("go",)
+
+
+def test_a_trio_tells_apart_what_all_three_share_from_what_two_of_them_share() -> None:
+    plan = plan_round(people(a="go rust", b="go rust", c="go"), seed=5)
+    [trio] = plan.matches
+    assert trio.shared == ("go", "rust")  # held by at least two
+    assert trio.common == ("go",)  # held by all three: the only one the message may claim
 
 
 def test_a_leftover_who_met_everyone_sits_out_rather_than_repeating() -> None:

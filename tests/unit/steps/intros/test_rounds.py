@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from cohortbot.config.playbook import PlaybookError, load_playbook
 from cohortbot.playbook.actions import SendDirectMessage, SendGroupMessage
+from cohortbot.playbook.messages import timestamp
 from cohortbot.playbook.ports import Capabilities
 from cohortbot.playbook.steps import intros
 from cohortbot.playbook.steps.intros.handlers import export, forget
@@ -84,23 +86,23 @@ async def test_a_weekly_round_pairs_members_by_shared_interest_and_says_why(bot:
     assert python.fallback_channel is not None and python.fallback_channel.matches("introductions")
 
 
-async def test_weekly_rounds_never_repeat_a_pair_and_then_tell_members_why_they_sit_out(bot: Harness) -> None:
+async def test_weekly_rounds_never_repeat_a_pair_until_nobody_new_is_left(bot: Harness) -> None:
     seen: set[frozenset[str]] = set()
+    firsts = []
     for week in range(3):  # four members have exactly three rounds of new partners
         before = len(bot.of(SendGroupMessage))
         await bot.advance("1h" if week == 0 else "7d")
         matches = groups(bot, since=before)
+        firsts.append(matches)
         assert len(matches) == 2
         assert not (pairs(matches) & seen)
         seen |= pairs(matches)
     assert len(seen) == 6
-    await bot.advance("7d")
-    assert len(bot.of(SendGroupMessage)) == 6
-    told = [dm.message.text for dm in bot.dms_to("alice") if "no match" in dm.message.text]
-    assert told == [
-        "Hi alice, no match for you this round: you have already been matched with everyone "
-        "available this round. You're in the next one!"
-    ]
+    await bot.advance("7d")  # everyone has met everyone: they meet again, not sit out
+    assert groups(bot, since=6) == firsts[0]  # whom they met longest ago
+    again = [a for a in bot.of(SendGroupMessage) if isinstance(a, SendGroupMessage)][6:]
+    assert all("Some of you have met before" in a.message.text for a in again)
+    assert not [dm for dm in bot.dms_to("alice") if "no match" in dm.message.text]
 
 
 async def test_repeats_are_allowed_again_after_the_configured_number_of_rounds(tmp_path: Path) -> None:
@@ -145,14 +147,22 @@ async def test_only_present_humans_who_introduced_themselves_are_matched(bot: Ha
     assert bot.dms_to("frank") == [] and bot.dms_to("helper") == [] and bot.dms_to("dave") == []
 
 
-async def test_a_lone_member_is_told_there_were_not_enough_members(tmp_path: Path) -> None:
+async def test_a_lone_member_is_told_why_once_and_then_matched_when_someone_comes(tmp_path: Path) -> None:
     bot = await Harness.start(tmp_path, PLAYBOOK)
     try:
         await introduce(bot, "alice", "python")
         await bot.advance("1h")
         assert bot.of(SendGroupMessage) == []
         [told] = bot.dms_to("alice")
-        assert "not enough members are taking part this round" in told.message.text
+        assert told.message.text == (
+            "Hi alice, no match for you this round: you're the only member taking part so far. "
+            "I'll write to you again when you're matched."
+        )
+        await bot.advance("14d")  # two more rounds alone: not told again each week
+        assert len(bot.dms_to("alice")) == 1
+        await introduce(bot, "bob", "python")
+        await bot.advance("7d")
+        assert groups(bot) == [("alice", "bob")]
     finally:
         await bot.close()
 
@@ -165,14 +175,14 @@ async def test_snoozed_and_opted_out_members_are_left_out_until_they_return(bot:
     await bot.advance("1h")
     assert groups(bot) == [("bob", "dave")]
     await bot.advance("7d")
-    assert len(groups(bot)) == 1  # bob and dave have met; alice still snoozed: both sit out
-    await bot.advance("7d")  # alice's snooze is over
-    assert groups(bot, since=1) == [("alice", "bob")]
+    assert groups(bot, since=1) == [("bob", "dave")]  # nobody new for them: they meet again
+    await bot.advance("7d")  # alice's snooze is over: new to both, so the three of them
+    assert groups(bot, since=2) == [("alice", "bob", "dave")]
     back = await bot.command("carol", "match optin")
     assert back is not None and "You're in the next match round!" in back.message.text
     await bot.advance("7d")
-    assert len(groups(bot, since=2)) == 2
-    assert any("carol" in match for match in groups(bot, since=2))
+    assert len(groups(bot, since=3)) == 2
+    assert any("carol" in match for match in groups(bot, since=3))
 
 
 async def test_members_in_cross_groups_are_matched_across_with_the_reason(bot: Harness) -> None:
@@ -218,8 +228,10 @@ async def test_moderators_run_a_round_now(bot: Harness) -> None:
     refused = await bot.command("alice", "match now")
     assert refused is not None and "only moderators" in refused.message.text
     done = await bot.command("mod", "match now")
-    assert (
-        done is not None and done.message.text == "Round done: 2 match(es) introduced, 0 member(s) sat out."
+    next_monday = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+    assert done is not None and done.message.text == (
+        "Round done: 2 match(es) introduced, 0 member(s) sat out.\n"
+        f"It counts as this period's round: the next scheduled round is {timestamp(next_monday)}."
     )
     assert groups(bot) == [("alice", "bob"), ("carol", "dave")]
     history = await bot.command("mod", "match history")
