@@ -114,7 +114,8 @@ class SessionsConfig(StepConfig):
     )
     reminder: SESSION_TEXT = "Reminder: **{title}** starts {when}. {link}"
     follow_up_after: Duration = timedelta(minutes=15)
-    follow_up: SESSION_TEXT = "Thanks to everyone who joined **{title}**!"
+    follow_up: SESSION_TEXT = "Thanks to everyone who joined **{title}**!"  # when someone RSVPed
+    follow_up_nobody: SESSION_TEXT | None = None  # instead, when nobody had; null: no post
     notes: SESSION_TEXT = "Notes and recording for **{title}**: {link}"
     feedback: Feedback | None = None  # for created sessions, and recurring ones without their own
     deadlines: list[DeadlineConfig] = Field(default_factory=list)

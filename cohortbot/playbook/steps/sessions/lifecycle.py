@@ -200,15 +200,17 @@ async def follow_up(payload: FollowUp, ctx: Ctx) -> None:
         return
     session.followed_up = True
     await ctx.store(session, session.id)
+    people = await attendees(ctx, session)
     channel = channel_for(ctx, session.channel)
-    if channel is not None:
-        text = fill(ctx, ctx.config.follow_up, session)
-        if session.notes:
-            text += "\n" + fill(ctx, ctx.config.notes, session, link=session.notes)
-        message = RichMessage(text=text, buttons=link_button(session.notes, "Notes & recording"))
+    # Nobody said they'd come: no thanks to "everyone who joined" (the notes still go out).
+    thanks = ctx.config.follow_up if people else ctx.config.follow_up_nobody
+    lines = [fill(ctx, thanks, session)] if thanks else []
+    if session.notes:
+        lines.append(fill(ctx, ctx.config.notes, session, link=session.notes))
+    if channel is not None and lines:
+        message = RichMessage(text="\n".join(lines), buttons=link_button(session.notes, "Notes & recording"))
         ctx.post(channel, message, key=ctx.key("follow-up", session.id))
     feedback = _feedback_for(ctx.config, session)
-    people = await attendees(ctx, session)
     if feedback is not None and people:
         await _request_feedback(ctx, session, people, feedback)
 

@@ -203,7 +203,38 @@ async def test_follow_up_post_and_feedback_to_attendees_only(bot: Harness) -> No
     assert len([dm for dm in bot.dms_to("alice") if "feedback" in dm.message.text]) == 1
 
 
+async def test_nobody_is_thanked_for_joining_a_session_nobody_rsvped_to(bot: Harness) -> None:
+    await rsvp(bot, "bob", "Can't make it")
+    posted = len(announcements(bot))
+    await until_start(bot)
+    await bot.advance("2h")
+    assert len(announcements(bot)) == posted  # no follow-up post at all
+    assert not [t for t in texts(announcements(bot)) if t.startswith("Thanks")]
+    assert bot.dms_to("bob") == []  # and no feedback request
+
+
+async def test_with_nobody_rsvped_the_notes_alone_or_the_playbook_s_own_text_are_posted(
+    tmp_path: Path,
+) -> None:
+    yaml = PLAYBOOK.replace(
+        "    reminders: [24h, 15m]",
+        "    reminders: [24h, 15m]\n    follow_up_nobody: \"**{title}** is over: catch up below.\"",
+    )
+    bot = await started(tmp_path, yaml)
+    try:
+        await bot.command("mod", f"session notes {FIRST_ID} https://notes.example.org/oh-1")
+        await until_start(bot)
+        await bot.advance("2h")
+        assert announcements(bot)[-1].message.text == (
+            "**Office hours** is over: catch up below.\n"
+            "Notes and recording for **Office hours**: https://notes.example.org/oh-1"
+        )
+    finally:
+        await bot.close()
+
+
 async def test_notes_given_after_the_follow_up_are_posted_once(bot: Harness) -> None:
+    await rsvp(bot, "alice", "I'll be there")
     await until_start(bot)
     await bot.advance("2h")
     assert announcements(bot)[-1].message.text == "Thanks to everyone who joined **Office hours**!"
