@@ -109,7 +109,7 @@ async def test_a_clock_set_back_makes_the_next_round_ask_the_store_again(tmp_pat
         await scheduler.run_due()
         idle = await idle_round(scheduler, counting)
         bot.clock.set(datetime(2026, 5, 4, 5, 0, tzinfo=UTC))
-        assert await idle_round(scheduler, counting) == idle + 1   # every schedule's bound, read again at once
+        assert await idle_round(scheduler, counting) == idle + 1   # every schedule's bound, read at once
     finally:
         await bot.close()
 
