@@ -12,8 +12,9 @@ the report's core (``health.api.load_report``: the digest, ``/cohort health`` an
 ``cohortbot report`` all run it) for the weekly digest with 8 weeks of history and goals,
 measures the peak extra Python memory of it (tracemalloc), and the longest stall of the
 event loop while it runs (a heartbeat task every 10 ms), with and without drawing the three
-charts. Baseline: the same report built the way it was before (every record read as an
-object and the metrics computed in Python over them), on the same data.
+charts, and how long another event's small read (``members.counts`` in its own unit of work,
+every 20 ms) takes meanwhile. Baseline: the same report built the way it was before (every
+record read as an object and the metrics computed in Python over them), on the same data.
 """
 
 from __future__ import annotations
@@ -217,6 +218,27 @@ async def stalls(work: Callable[[], Awaitable[Any]]) -> tuple[Any, float, float]
     return result, time.perf_counter() - started, longest
 
 
+async def beside(work: Callable[[], Awaitable[Any]], probe: Callable[[], Awaitable[Any]]) -> list[float]:
+    """Run ``work`` while ``probe`` (another event's small read) runs every 20 ms: its latencies in s."""
+    latencies: list[float] = []
+    done = False
+
+    async def probing() -> None:
+        while not done:
+            started = time.perf_counter()
+            await probe()
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+
+    task = asyncio.create_task(probing())
+    try:
+        await work()
+    finally:
+        done = True
+        await task
+    return latencies
+
+
 async def measure(url: str, *, repeat: int, baseline: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / "bench.yaml"
@@ -277,6 +299,16 @@ async def measure(url: str, *, repeat: int, baseline: bool) -> None:
         )
         print(
             f"  with 3 charts drawn on the loop: {inline:.3f} s, longest stall {1000 * stall_inline:.0f} ms"
+        )
+
+        async def small_read() -> None:  # what a /cohort status does, in its own unit of work
+            async with database.unit_of_work() as uow:
+                await uow.members.counts(COMMUNITY)
+
+        reads = sorted(await beside(report_and_charts_off_loop, small_read))
+        print(
+            f"  another event's small read beside it ({len(reads)} reads): "
+            f"median {1000 * statistics.median(reads):.0f} ms, longest {1000 * reads[-1]:.0f} ms"
         )
         if baseline:
 
