@@ -178,7 +178,7 @@ class Frames:
         self.seq += 1
         now = datetime.now(UTC)
         member = self.members[(n * 7) % len(self.members)]
-        channel = self.channels[n % len(self.channels)]
+        channel = self.channels[(n + n // 3) % len(self.channels)]  # replies in every channel
         message_id = discord.utils.time_snowflake(now) | (n & 0x3FFFFF)
         message: dict[str, Any] = {
             "type": 0,
@@ -279,9 +279,11 @@ async def through_gateway(
     return figures
 
 
-async def raw_insert(database: Database, frames: list[Frame], batch: int) -> dict[str, float]:
-    """Baseline B: the activity rows and inbox ids ``frames`` produced, inserted again (another
-    community id, event ids prefixed) with executemany, ``batch`` messages per transaction."""
+async def raw_insert(
+    database: Database, frames: list[Frame], batch: int, *, copy: str = "raw"
+) -> dict[str, float]:
+    """Baseline B: the activity rows and inbox ids ``frames`` produced, inserted again (community
+    id and event ids prefixed with ``copy``) with executemany, ``batch`` messages per transaction."""
     ids = [str(message_id) for message_id, _ in frames]
     activity: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     inbox: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
@@ -290,12 +292,14 @@ async def raw_insert(database: Database, frames: list[Frame], batch: int) -> dic
             chunk = ids[start : start + 500]
             rows = await connection.execute(select(ACTIVITY).where(ACTIVITY.c.message_id.in_(chunk)))
             for row in rows.mappings():
-                copy = {k: v for k, v in row.items() if k != "id"}
-                activity[row["message_id"]].append({**copy, "community_id": f"raw{copy['community_id']}"})
+                values = {k: v for k, v in row.items() if k != "id"}
+                values["community_id"] = f"{copy}{values['community_id']}"
+                activity[row["message_id"]].append(values)
             wanted = [f"discord:message:{i}" for i in chunk]
             rows = await connection.execute(select(INBOX).where(INBOX.c.event_id.in_(wanted)))
             for row in rows.mappings():
-                inbox[row["event_id"].rsplit(":", 1)[1]].append({**row, "event_id": f"raw:{row['event_id']}"})
+                message_id = row["event_id"].rsplit(":", 1)[1]
+                inbox[message_id].append({**row, "event_id": f"{copy}:{row['event_id']}"})
     batches = [ids[start : start + batch] for start in range(0, len(ids), batch)]
     began = time.perf_counter()
     for chunk in batches:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -126,15 +127,21 @@ async def gateway(args: argparse.Namespace) -> None:
         for _ in range(2):
             await through_gateway(bot, frames.make(200), args.wave)  # warm-up: the steps' memories fill
         database = bot.database
-        print(f"database: {database.safe_url} ({database.dialect}); {args.members} members; gateway path")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"database: {database.safe_url} ({database.dialect}); {args.members} members; gateway path;"
+              f" load average {load} on {os.cpu_count()} CPUs")
         measured = frames.make(args.messages)
         discord_only = await through_gateway(bot, measured, args.wave, noop=True)
         ours = await through_gateway(bot, measured, args.wave)
         batch = max(1, round(ours["events/batch"]))
         rows = await raw_insert(database, measured, batch)
+        largest = bot.app.runtime.decider.batch_size
+        rows_largest = await raw_insert(database, measured, largest, copy="raw2")
         show(f"whole path: {args.messages} MESSAGE_CREATE frames in waves of {args.wave}", ours)
         show("baseline A (discord.py parse + dispatch, no-op on_message)", discord_only)
         show(f"baseline B (raw executemany of the same rows, {batch} messages per transaction)", rows)
+        show(f"  the same at the decider's largest batch ({largest} messages per transaction)",
+             {"events/s": rows_largest["events/s"]})
         print(
             f"ratios: ours / A = {ours['events/s'] / discord_only['events/s']:.3f}, "
             f"ours / B = {ours['events/s'] / rows['events/s']:.3f}"
