@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from cohortbot.playbook.commands import OptionSpec
 from cohortbot.playbook.events import CommandInvoked
-from cohortbot.playbook.messages import Attachment, RichMessage, literal
+from cohortbot.playbook.messages import Attachment, RichMessage, channel_link, literal
 from cohortbot.playbook.step import Command, StepContext, command
 from cohortbot.playbook.steps.surveys.config import Survey, SurveysConfig
+from cohortbot.playbook.steps.surveys.model import Round
 from cohortbot.playbook.steps.surveys.rounds import load_answers, load_summary, rounds_of
-from cohortbot.playbook.steps.surveys.sending import audience, send_round, today
+from cohortbot.playbook.steps.surveys.sending import audience, fallback_channel, send_round, today
 from cohortbot.playbook.steps.surveys.summary import answers_csv, shown, summary_charts, summary_lines
 
 __all__ = ["COMMANDS"]
@@ -29,10 +30,44 @@ async def send(event: CommandInvoked, ctx: Ctx) -> None:
     survey = await _named(ctx, event)
     if survey is None:
         return
-    count = await send_round(ctx, survey, f"manual-{today(ctx)}", await audience(ctx), reason="moderator")
-    ctx.respond(
-        event.interaction, f"Sent **{literal(survey.title)}** to {count} member(s) by direct message."
+    present = await audience(ctx)
+    count = await send_round(ctx, survey, f"manual-{today(ctx)}", present, reason="moderator")
+    title = literal(survey.title)
+    if count == 0:
+        ctx.respond(
+            event.interaction,
+            f"Nobody new to send **{title}** to: the {len(present)} member(s) here already got "
+            "today's round. `/cohort survey list` shows how many it reached.",
+        )
+        return
+    # Delivery happens after this answer: say what will happen, not what did.
+    fallback = fallback_channel(ctx)
+    refused = (
+        f"members who don't accept DMs get it in {channel_link(fallback)}"
+        if fallback is not None
+        else "members who don't accept DMs won't get it (no fallback channel)"
     )
+    ctx.respond(
+        event.interaction,
+        f"Sending **{title}** to {count} member(s) by direct message; {refused}. "
+        "`/cohort survey list` shows how many it has reached.",
+    )
+
+
+def reach(rounds: list[Round], fallback: str) -> str:
+    """Whom the rounds reached: "reached 9 of 10 (2 in #general), 1 not (yet)"."""
+    tracked = [r for r in rounds if r.tracked]
+    if not tracked:
+        return ""
+    invited = sum(r.invited_count for r in tracked)
+    reached = sum(r.reached for r in tracked)
+    in_channel = sum(len(r.in_channel) for r in tracked)
+    text = f"; reached {reached} of {invited}"
+    if in_channel:
+        text += f" ({in_channel} in {fallback}: no DMs)"
+    if invited > reached:
+        text += f", {invited - reached} not reached (DMs refused, or still being sent)"
+    return text
 
 
 async def results(event: CommandInvoked, ctx: Ctx) -> None:
@@ -84,6 +119,8 @@ async def export(event: CommandInvoked, ctx: Ctx) -> None:
 
 
 async def list_(event: CommandInvoked, ctx: Ctx) -> None:
+    fallback = fallback_channel(ctx)
+    where = channel_link(fallback) if fallback is not None else "the fallback channel"
     lines = []
     for survey in ctx.config.surveys:
         sent = await rounds_of(ctx.docs, survey.name)
@@ -94,7 +131,7 @@ async def list_(event: CommandInvoked, ctx: Ctx) -> None:
         lines.append(
             f"- **{survey.name}** — {literal(survey.title)} "
             f"({kind}, {len(survey.questions)} questions, {how}): "
-            f"{len(sent)} round(s), {answered}/{invited} answered"
+            f"{len(sent)} round(s), {answered}/{invited} answered{reach(sent, where)}"
         )
     ctx.respond(event.interaction, "\n".join(lines) or "No surveys in this playbook.", title="Surveys")
 
@@ -102,7 +139,13 @@ async def list_(event: CommandInvoked, ctx: Ctx) -> None:
 NAME = OptionSpec(name="name", description="The survey's name in the playbook")
 COMMANDS: tuple[Command, ...] = (
     command("survey list", "The playbook's surveys, their rounds and responses", list_, moderator=True),
-    command("survey send", "Send a survey now to every present member, by DM", send, NAME, moderator=True),
+    command(
+        "survey send",
+        "Send a survey now to every present member, by DM (else in the fallback channel)",
+        send,
+        NAME,
+        moderator=True,
+    ),
     command(
         "survey results",
         "A survey's results: response rate, means, NPS, choices, texts, charts",

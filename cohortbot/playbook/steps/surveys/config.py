@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 SURVEY_TEXT = Annotated[str, Placeholders("member", "community", "title", "count")]
+FALLBACK_TEXT = Annotated[str, Placeholders("member", "mention", "community", "title")]
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 ID_PATTERN = r"^([a-z0-9][a-z0-9_]{0,23})?$"
 MIN_RESPONDENTS = 3  # the default; 2 at the least
@@ -158,6 +159,10 @@ class SurveysConfig(StepConfig):
         "A gentle reminder, {member}: we'd still love your answers to **{title}**. It takes about a minute."
     )
     thanks: SURVEY_TEXT = "Thank you, {member}! Your answers to **{title}** are in."
+    # Members who don't accept DMs get their invitation here instead (a playbook channel role or
+    # a channel name); default: the playbook's general channel. Without one, they don't get it.
+    fallback_channel: str | None = None
+    fallback_prefix: FALLBACK_TEXT = "{mention} I couldn't send you a direct message, so here it is:\n"
     min_respondents: MinRespondents = MIN_RESPONDENTS  # anonymous results show from this many answers
     surveys: list[Survey] = Field(default_factory=list)
 

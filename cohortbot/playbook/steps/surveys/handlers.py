@@ -4,7 +4,9 @@ Sending: a survey's ``schedule`` cron fires ``ScheduleFired("surveys.send-NAME")
 once by the scheduler) and invites every present non-bot member; ``/cohort survey send NAME``
 does the same on demand; and another step publishes :class:`~.api.SurveyRequested` to invite
 exactly some members (the sessions step does, for a session's attendees). Each sending is a
-*round*; a member is invited once per round (deterministic keys).
+*round*; a member is invited once per round (deterministic keys). Invitations are DMs; a
+member who doesn't accept DMs gets theirs in the fallback channel, and each delivery is
+counted (``Round.reached``), so moderators are told whom a round really reached.
 
 Answering (``answering.py``): forms where the platform has modals, one question per message
 with buttons where not. Anonymous answers are stored with no member id and no time, and
@@ -16,7 +18,13 @@ CSV export are for moderators; an anonymous round's answers show only from
 
 from __future__ import annotations
 
-from cohortbot.playbook.events import ButtonPressed, FormSubmitted, MessagePosted, ScheduleFired
+from cohortbot.playbook.events import (
+    ActionDelivered,
+    ButtonPressed,
+    FormSubmitted,
+    MessagePosted,
+    ScheduleFired,
+)
 from cohortbot.playbook.model import CommunityPlaybook
 from cohortbot.playbook.step import ScheduleSpec, Step, StepContext
 from cohortbot.playbook.steps.surveys import privacy
@@ -33,7 +41,13 @@ from cohortbot.playbook.steps.surveys.model import (
     Round,
     SurveysMember,
 )
-from cohortbot.playbook.steps.surveys.sending import audience, on_requested, remind, send_round
+from cohortbot.playbook.steps.surveys.sending import (
+    audience,
+    on_delivered,
+    on_requested,
+    remind,
+    send_round,
+)
 
 __all__ = ["STEP"]
 
@@ -71,6 +85,7 @@ STEP = Step(
         ButtonPressed: on_button,
         FormSubmitted: on_form,
         MessagePosted: on_direct_message,
+        ActionDelivered: on_delivered,
     },
     timers={RemindRound: remind, DropDraft: drop_draft},
     commands=COMMANDS,

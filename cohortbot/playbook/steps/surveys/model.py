@@ -64,6 +64,10 @@ class Round(Document):
     answered: list[str] = Field(default_factory=list)  # member ids, sorted (never in answer order)
     reminded: bool = False
     erased: int = 0  # invited members who since had their data deleted (still count as invited)
+    # Whether deliveries are counted (rounds sent before this was kept have no count).
+    tracked: bool = False
+    reached: int = 0  # invitations delivered, by DM or in the fallback channel
+    in_channel: list[str] = Field(default_factory=list)  # member ids invited in the fallback channel
 
     @property
     def id(self) -> str:
@@ -72,6 +76,12 @@ class Round(Document):
     @property
     def invited_count(self) -> int:
         return len(self.invited) + self.erased
+
+    @property
+    def audience(self) -> int:
+        """Whom the round reached (what response rates divide by): a DM that never arrived
+        invited nobody. Rounds kept before deliveries were counted: everyone invited."""
+        return self.reached if self.tracked else self.invited_count
 
     def waiting(self) -> list[str]:
         done = set(self.answered)
@@ -88,6 +98,7 @@ class Round(Document):
             self.erased += 1
         self.invited = [u for u in self.invited if u != member_id]
         self.answered = [u for u in self.answered if u != member_id]
+        self.in_channel = [u for u in self.in_channel if u != member_id]
         return True
 
 

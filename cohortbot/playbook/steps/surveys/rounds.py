@@ -129,6 +129,6 @@ async def load_summary(
     return survey_summary(
         survey,
         [s.model_dump() for s in sets],
-        invited=sum(r.invited_count for r in sent),
+        invited=sum(r.audience for r in sent),
         minimum=minimum,
     )

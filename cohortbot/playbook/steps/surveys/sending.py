@@ -1,10 +1,19 @@
-"""Sending survey rounds and their single reminder; the request other steps send (``api.py``)."""
+"""Sending survey rounds and their single reminder; the request other steps send (``api.py``).
+
+An invitation is a DM; a member who doesn't accept DMs gets it in the fallback channel
+(``fallback_channel``, default the general channel) with a mention, as the welcome does. Each
+invitation asks to hear of its delivery (``notify``): :func:`on_delivered` counts the round's
+``reached`` members and who got it in the channel, so moderators see the true count (a DM
+refused with no channel to fall back to stays in the outbox as parked, and is not counted).
+"""
 
 from __future__ import annotations
 
 import logging
 
-from cohortbot.playbook.refs import UserRef
+from cohortbot.playbook.events import ActionDelivered
+from cohortbot.playbook.messages import mention
+from cohortbot.playbook.refs import ChannelRef, UserRef
 from cohortbot.playbook.step import StepContext
 from cohortbot.playbook.steps.surveys.answering import started
 from cohortbot.playbook.steps.surveys.api import SurveyRequested
@@ -13,7 +22,7 @@ from cohortbot.playbook.steps.surveys.model import RemindRound, Round
 from cohortbot.playbook.steps.surveys.rounds import load_round, round_id, store_round
 from cohortbot.playbook.steps.surveys.ui import invitation
 
-__all__ = ["audience", "on_requested", "remind", "send_round", "today"]
+__all__ = ["audience", "fallback_channel", "on_delivered", "on_requested", "remind", "send_round", "today"]
 
 log = logging.getLogger("cohortbot.surveys")
 Ctx = StepContext[SurveysConfig]
@@ -23,12 +32,22 @@ def today(ctx: Ctx) -> str:
     return ctx.now.astimezone(ctx.playbook.zone).date().isoformat()
 
 
+def fallback_channel(ctx: Ctx) -> ChannelRef | None:
+    """Where members who refuse DMs get their invitation (None: nowhere)."""
+    return ctx.resolve(ctx.config.fallback_channel, default="general")
+
+
+def _invite_key(ctx: Ctx, survey: str, rid: str, uid: str) -> str:
+    return ctx.key("invite", survey, rid, uid)
+
+
 async def send_round(ctx: Ctx, survey: Survey, rid: str, users: list[UserRef], *, reason: str) -> int:
     """Invite each user once to this round; plan the round's single reminder."""
     rnd = await load_round(ctx.docs, survey.name, rid)
     fresh = rnd is None
     if rnd is None:
-        rnd = Round(survey=survey.name, round=rid, sent_on=today(ctx), reason=reason)
+        rnd = Round(survey=survey.name, round=rid, sent_on=today(ctx), reason=reason, tracked=True)
+    fallback = fallback_channel(ctx)
     invited = 0
     for user in users:
         if user.id in rnd.invited:
@@ -38,7 +57,15 @@ async def send_round(ctx: Ctx, survey: Survey, rid: str, users: list[UserRef], *
         member = await ctx.member(user)
         count = str(len(survey.questions))
         text = ctx.fill(survey.intro, member=member or user, title=survey.title, count=count)
-        ctx.dm(user, invitation(survey, rid, text), key=ctx.key("invite", survey.name, rid, user.id))
+        prefix = ctx.fill(ctx.config.fallback_prefix, member=member or user, title=survey.title)
+        ctx.dm(
+            user,
+            invitation(survey, rid, text),
+            key=_invite_key(ctx, survey.name, rid, user.id),
+            fallback=fallback,
+            fallback_prefix=prefix if mention(user) in prefix else f"{mention(user)} {prefix}",
+            notify=rnd.tracked,  # on_delivered counts whom it reached, and where
+        )
     await store_round(ctx.docs, rnd)
     after = ctx.config.remind_after
     if fresh and survey.remind and after is not None:
@@ -46,6 +73,21 @@ async def send_round(ctx: Ctx, survey: Survey, rid: str, users: list[UserRef], *
         await ctx.set_timer(payload, ctx.now + after, name=rnd.id)
     log.info("survey %s round %s: %d invited (%s)", survey.name, rid, invited, reason)
     return invited
+
+
+async def on_delivered(event: ActionDelivered, ctx: Ctx) -> None:
+    """An invitation arrived (by DM, or in the fallback channel): count it for its round."""
+    prefix = ctx.key("invite", "")
+    if not event.key.startswith(prefix):
+        return
+    survey, rid, uid = ([*event.key.removeprefix(prefix).split(":", 2), "", ""])[:3]
+    rnd = await load_round(ctx.docs, survey, rid)
+    if rnd is None or not uid or not rnd.tracked:
+        return
+    rnd.reached += 1
+    if event.fallback_used and uid not in rnd.in_channel:
+        rnd.in_channel.append(uid)
+    await store_round(ctx.docs, rnd)
 
 
 async def audience(ctx: Ctx) -> list[UserRef]:
@@ -75,6 +117,8 @@ async def remind(payload: RemindRound, ctx: Ctx) -> None:
     rnd.reminded = True
     await store_round(ctx.docs, rnd)
     for uid in rnd.waiting():
+        if uid in rnd.in_channel:
+            continue  # they don't take DMs; a reminder in the channel would single them out
         member = await ctx.member(UserRef(ctx.community.platform, uid))
         if member is None or not member.present:
             continue
