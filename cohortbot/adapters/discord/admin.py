@@ -50,6 +50,17 @@ def _words(permission: str) -> str:
     return permission.replace("_", " ").title().replace("In Threads", "in Threads")
 
 
+def _missing(allowed: discord.Permissions) -> list[str]:
+    """The permissions to allow, without those Discord denies only because of another (no View
+    Channel denies everything in the channel; no Send Messages denies embeds and files)."""
+    if not allowed.view_channel:
+        return ["view_channel"]
+    missing = [p for p in CHANNEL_PERMISSIONS if not getattr(allowed, p)]
+    if not allowed.send_messages:
+        missing = [p for p in missing if p not in ("embed_links", "attach_files")]
+    return missing
+
+
 def _refusal(exc: discord.HTTPException, doing: str) -> AdminError:
     if exc.status == 403:
         return AdminError(
@@ -196,7 +207,7 @@ class DiscordWorkspace:
                 )
                 continue
             allowed = channel.permissions_for(self._me)
-            missing = [_words(p) for p in CHANNEL_PERMISSIONS if not getattr(allowed, p)]
+            missing = [_words(p) for p in _missing(allowed)]
             found.append(
                 Finding(
                     not missing,

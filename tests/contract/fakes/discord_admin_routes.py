@@ -131,7 +131,8 @@ class AdminRoutes:
             return _error(403, 50013, "Missing Permissions")
         body = await request.json()
         channel = self.add_channel(body["name"], kind=int(body.get("type", 0)), guild_id=gid)
-        channel["parent_id"] = body.get("parent_id")
+        parent = body.get("parent_id")
+        channel["parent_id"] = str(parent) if parent else None  # snowflakes are strings in answers
         channel["topic"] = body.get("topic")
         channel["permission_overwrites"] = [
             {
@@ -151,7 +152,7 @@ class AdminRoutes:
             return _error(404, 10004, "Unknown Guild")
         if not self._may(gid, MANAGE_ROLES):
             return _error(403, 50013, "Missing Permissions")
-        body = await request.json() if request.can_read_body else {}
+        body = await request.json() if request.body_exists else {}
         role = self.add_role(
             body.get("name") or "new role", permissions=int(body.get("permissions") or 0), guild_id=gid
         )
