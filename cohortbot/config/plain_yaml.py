@@ -102,6 +102,9 @@ class _Reader:
             raise _Careful
         self.lines[loc] = event.start_mark.line + 1
         if kind is ScalarEvent:
+            text = event.value
+            if not event.implicit[0] or (text and text[0] not in self.resolvers):
+                return text  # quoted, or plain but starting as no other type does: text
             return self.scalar(event)[1]
         if kind is MappingStartEvent:
             return self.mapping(loc)
@@ -113,7 +116,7 @@ class _Reader:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _Careful
-        get, lines = self.get, self.lines
+        get, lines, resolvers = self.get, self.lines, self.resolvers
         data: dict[Any, Any] = {}
         keys: set[str] = set()
         while True:
@@ -125,10 +128,11 @@ class _Reader:
             if kind is not ScalarEvent or event.anchor is not None or event.tag is not None:
                 raise _Careful  # a mapping, a list, an alias, a tag or an anchor as a key
             self.values += 1
-            text = event.value
-            tag, key = self.scalar(event)
-            if tag in _KEY_TAGS_FOR_THE_CAREFUL_READ:
-                raise _Careful
+            text = key = event.value
+            if event.implicit[0] and (not text or text[0] in resolvers):  # maybe not text
+                tag, key = self.scalar(event)
+                if tag in _KEY_TAGS_FOR_THE_CAREFUL_READ:
+                    raise _Careful
             at = (*loc, text)
             line = event.start_mark.line + 1
             if text in keys:
@@ -151,10 +155,9 @@ class _Reader:
             data.append(self.node(event, (*loc, len(data))))
 
     def scalar(self, event: Any) -> tuple[str, Any]:
-        """The tag and the value of a scalar, as the careful read resolves and builds them."""
+        """The tag and the value of a plain scalar that may not be text (its first character
+        starts some implicit type), as the careful read resolves and builds them."""
         text: str = event.value
-        if not event.implicit[0] or (text and text[0] not in self.resolvers):
-            return _STR, text  # quoted, or plain but starting as no other type does
         known = _KNOWN.get(text)
         if known is None:
             tag: str = self.loader.resolve(yaml.ScalarNode, text, event.implicit)  # type: ignore[no-untyped-call]
