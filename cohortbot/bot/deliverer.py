@@ -237,7 +237,12 @@ class Deliverer:
     def _gate(self, platform: Platform) -> asyncio.Semaphore:
         gate = self._gates.get(platform)
         if gate is None:
-            gate = self._gates[platform] = asyncio.Semaphore(self.concurrency)
+            # A platform whose adapter keeps the rate itself may ask for more slots (Discord:
+            # enough requests waiting to use a window that reopens after a busy loop); one by
+            # one (concurrency 1, the console's order) stays one by one.
+            wanted = getattr(self.adapters.get(platform), "deliveries_in_flight", None)
+            slots = max(self.concurrency, wanted) if wanted and self.concurrency > 1 else self.concurrency
+            gate = self._gates[platform] = asyncio.Semaphore(slots)
         return gate
 
     async def _guarded(self, item: OutboxItem) -> None:

@@ -93,6 +93,9 @@ def member_cache_flags() -> discord.MemberCacheFlags:
 
 class DiscordAdapter:
     platform = Platform.DISCORD
+    # Deliveries the deliverer keeps in flight here (bot/deliverer.py): the global limiter
+    # keeps the rate, and after a busy event loop a full window may leave at once.
+    deliveries_in_flight = 25
     capabilities = Capabilities(
         dms=True,
         group_dms=False,
@@ -142,6 +145,11 @@ class DiscordAdapter:
 
     def _make_client(self) -> discord.Client:
         cfg = self.config
+        # The bot never joins a voice channel: discord.py's warnings that the voice libraries
+        # (PyNaCl, davey) are missing say nothing true about it. Its own switches for exactly
+        # those two warnings, read once when a client is built; every other warning stays.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         options: dict[str, Any] = {
             "intents": intents(),
             # No member cache beyond the bot's own member and those who join while it runs:
@@ -182,6 +190,7 @@ class DiscordAdapter:
             self._desk,
             poll_answers=self._performer.poll_answers,
             on_guild_ready=self._sync_guild,
+            homes=self._performer.homes,
         ).attach()
         try:
             await self._connect(client)

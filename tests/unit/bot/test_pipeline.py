@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pytest
+
 from cohortbot.adapters.base import Delivered, EventSink
 from cohortbot.bot.clock import ManualClock
 from cohortbot.bot.deliverer import Deliverer
@@ -109,3 +111,37 @@ async def test_drain_waits_for_the_rows_in_flight_and_never_performs_one_twice()
         adapter.answer_slow.set()
         assert await drain == 0  # ... which is then delivered, not due again
         assert adapter.performed == ["slow"] and await _delivered(store) == 1
+
+
+@dataclass
+class Wide(SlowFirst):
+    """A platform whose adapter keeps the rate itself and asks for five deliveries in flight."""
+
+    deliveries_in_flight: int = 5
+    inside: int = 0
+    most_inside: int = 0
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
+        self.inside += 1
+        self.most_inside = max(self.most_inside, self.inside)
+        await self.go.wait()
+        self.inside -= 1
+        return Delivered(platform_id=action.key)
+
+
+@pytest.mark.parametrize(("concurrency", "expected"), [(2, 5), (8, 8), (1, 1)])
+async def test_an_adapter_may_ask_for_more_deliveries_in_flight_but_one_by_one_stays(
+    concurrency: int, expected: int
+) -> None:
+    store, clock, adapter = MemoryStore(), ManualClock(START), Wide()
+    async with store.unit_of_work() as uow:
+        for n in range(12):
+            await uow.outbox.add(_post(f"post{n}"), now=clock.now())
+        await uow.commit()
+    deliverer = Deliverer(store.unit_of_work, {Platform.MEMORY: adapter}, clock, concurrency=concurrency)
+    drain = asyncio.create_task(deliverer.drain())
+    assert await _until(lambda: adapter.inside == expected)
+    assert not await _until(lambda: adapter.inside > expected, turns=200)
+    adapter.go.set()
+    assert await drain == 12 and adapter.most_inside == expected
