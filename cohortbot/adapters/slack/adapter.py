@@ -134,11 +134,16 @@ class SlackAdapter:
             # Bolt sets the level of the logger named after the app to the root's at that
             # moment: not "cohortbot", or every cohortbot.* logger would follow it.
             name="cohortbot-slack",
-            client=self.api.client,
+            # The token, not our client: handed a client, bolt still reads SLACK_BOT_TOKEN from
+            # the environment by itself and warns that this token "will be unused". Every call
+            # the bot makes goes through self.api; bolt's own client only serves the one
+            # auth.test of its authorization (per request, a copy of it): pointed at our Web API.
+            token=self.config.bot_token,
             signing_secret=self.config.signing_secret or "",
             request_verification_enabled=True,  # 401 on bad signature / stale timestamp
             process_before_response=False,  # ack first, work after
         )
+        app.client.base_url = self.api.client.base_url
         self._register(app)
         self._app = app
         if self.config.mode == "http":
@@ -181,7 +186,7 @@ class SlackAdapter:
         log.info("Slack: HTTP mode on %s:%s%s", self.config.http_host, self.http_port, self.config.http_path)
 
     async def _start_socket(self, app: AsyncApp) -> None:
-        handler = AsyncSocketModeHandler(app, self.config.app_token)
+        handler = AsyncSocketModeHandler(app, self.config.app_token, web_client=self.api.client)
         # Ask for the websocket URL ourselves: the client would retry a bad app token forever.
         try:
             handler.client.wss_uri = await handler.client.issue_new_wss_url()
