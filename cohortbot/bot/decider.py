@@ -134,6 +134,7 @@ class Decider:
         for waiting in [*self._inflight, *self._urgent, *self._normal, *self._backfill]:
             if not waiting.outcome.done():
                 waiting.outcome.set_exception(stopped)
+                waiting.outcome.exception()   # a caller cancelled meanwhile must not log "never retrieved"
         self._inflight = []
         self._urgent.clear()
         self._normal.clear()

@@ -20,6 +20,7 @@ from cohortbot.playbook.events import Event
 from cohortbot.playbook.refs import CommunityRef
 
 from . import translate
+from .homes import DirectMessageHomes
 from .interactions import InteractionDesk
 
 __all__ = ["HANDLER_NAMES", "Inbound"]
@@ -67,8 +68,11 @@ class Inbound:
         *,
         poll_answers: dict[int, dict[int, str]],
         on_guild_ready: Callable[[discord.Guild], Awaitable[None]],
+        homes: DirectMessageHomes | None = None,
     ) -> None:
         self._client = client
+        self._homes = homes or DirectMessageHomes(client)
+        self._names: dict[int, str] = {}   # user id -> display name, for voters nobody cached
         self._sink = sink
         self._desk = desk
         self._poll_answers = poll_answers
@@ -87,14 +91,29 @@ class Inbound:
         except Exception:
             log.exception("the event sink failed on %s %s", type(event).__name__, event.event_id)
 
-    def _community(
-        self, guild: discord.Guild | None, user: discord.abc.User | None = None
-    ) -> CommunityRef | None:
-        """The guild's community; for DMs the first server the member shares with the bot."""
+    async def _community(self, guild: discord.Guild | None, user_id: int) -> CommunityRef | None:
+        """The guild's community; for a DM, the member's server (``homes.py``)."""
         if guild is not None:
             return translate.community_ref(guild)
-        mutual = getattr(user, "mutual_guilds", None) or self._client.guilds
-        return translate.community_ref(mutual[0]) if mutual else None
+        home = await self._homes.home(user_id)
+        return translate.community_ref(home) if home is not None else None
+
+    async def _user_name(self, user_id: int) -> str:
+        """A display name for someone discord.py may not cache (a poll voter): asked once."""
+        user = self._client.get_user(user_id)
+        if user is not None:
+            return user.display_name
+        name = self._names.get(user_id)
+        if name is None:
+            try:
+                name = (await self._client.fetch_user(user_id)).display_name
+            except discord.HTTPException as exc:
+                log.warning("could not look up user %s: %s", user_id, exc)
+                return ""
+            if len(self._names) >= 10_000:
+                self._names.pop(next(iter(self._names)))
+            self._names[user_id] = name
+        return name
 
     def _guild_community(self, guild_id: int | None) -> CommunityRef | None:
         if guild_id is None:
@@ -192,7 +211,7 @@ class Inbound:
     # ------------------------------------------------------------------------ messages
 
     async def on_message(self, message: discord.Message) -> None:
-        community = self._community(message.guild, message.author)
+        community = await self._community(message.guild, message.author.id)
         if community is None:
             log.debug("a direct message from someone in no shared server; ignored")
             return
@@ -201,8 +220,7 @@ class Inbound:
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         community = self._guild_community(payload.guild_id)
         if community is None:
-            user = self._client.get_user(payload.user_id)
-            community = self._community(None, user)
+            community = await self._community(None, payload.user_id)
         if community is not None:
             await self.emit(
                 translate.reaction_added(
@@ -223,7 +241,7 @@ class Inbound:
             discord.InteractionType.modal_submit,
         ):
             return
-        community = self._community(interaction.guild, interaction.user)
+        community = await self._community(interaction.guild, interaction.user.id)
         if community is None:
             return
         self._desk.track(interaction)
@@ -256,7 +274,7 @@ class Inbound:
         if community is None:
             return
         option = self._poll_answers.get(payload.message_id, {}).get(payload.answer_id, str(payload.answer_id))
-        user = self._client.get_user(payload.user_id)
+        user_name = await self._user_name(payload.user_id)
         await self.emit(
             translate.poll_voted(
                 payload,
@@ -264,7 +282,7 @@ class Inbound:
                 option=option,
                 community=community,
                 channel_name=self._channel_name(payload.channel_id),
-                user_name=getattr(user, "display_name", "") or "",
+                user_name=user_name,
                 now=_now(),
             )
         )

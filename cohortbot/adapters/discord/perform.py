@@ -41,6 +41,7 @@ from cohortbot.playbook.refs import ChannelRef, CommunityRef, MessageRef, Platfo
 
 from .breaker import CircuitBreaker
 from .errors import CANNOT_DM
+from .homes import DirectMessageHomes
 from .interactions import InteractionDesk
 from .render import plain_name, render_form, render_message
 
@@ -66,8 +67,15 @@ def _message_ref(message: discord.Message | discord.PartialMessage, channel: Cha
 
 
 class Performer:
-    def __init__(self, client: discord.Client, desk: InteractionDesk, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        desk: InteractionDesk,
+        breaker: CircuitBreaker,
+        homes: DirectMessageHomes | None = None,
+    ) -> None:
         self._client = client
+        self.homes = homes or DirectMessageHomes(client)   # whose DMs belong to which server
         self._desk = desk
         self._breaker = breaker
         self._dm_channels: dict[str, int] = {}  # user id -> DM channel id (saves a request)
@@ -144,6 +152,8 @@ class Performer:
                 data = await self._client.http.start_private_message(int(action.to.id))
                 channel_id = self._dm_channels[action.to.id] = int(data["id"])
             dm = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+            if action.community.id.isdigit():   # their answer belongs to this server
+                self.homes.remember(int(action.to.id), int(action.community.id))
             sent = await self._send(action.community, dm, action.message, key=action.key)
         except discord.Forbidden as exc:
             if exc.code == CANNOT_DM:

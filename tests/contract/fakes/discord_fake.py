@@ -429,6 +429,7 @@ class FakeDiscord(AdminRoutes):
     def _routes(self) -> list[tuple[str, str, Any]]:
         return [
             ("GET", "/users/@me", self._me),
+            ("GET", "/users/{user_id}", self._get_user),
             ("GET", "/oauth2/applications/@me", self._application),
             ("GET", "/gateway", self._gateway_info),
             ("GET", "/gateway/bot", self._gateway_info),
@@ -470,6 +471,14 @@ class FakeDiscord(AdminRoutes):
 
     async def _me(self, request: web.Request) -> web.Response:
         return _reply(self.bot)
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        """GET /users/{id}: anyone in a server the bot is in (10013 Unknown User otherwise)."""
+        wanted = request.match_info["user_id"]
+        for guild in self.guilds.values():
+            if wanted in guild["members"]:
+                return _reply(guild["members"][wanted]["user"])
+        return _error(404, 10013, "Unknown User")
 
     async def _gateway_info(self, request: web.Request) -> web.Response:
         return _reply(
