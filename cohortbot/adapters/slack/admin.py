@@ -178,7 +178,9 @@ class SlackWorkspace:
 
     async def post_and_pin(self, channel: ChannelInfo, text: str) -> None:
         try:
-            posted = await self.api.call("chat.postMessage", channel=channel.id, text=text, unfurl_links=False)
+            posted = await self.api.call(
+                "chat.postMessage", channel=channel.id, text=text, unfurl_links=False
+            )
             await self.api.call("pins.add", channel=channel.id, timestamp=str(posted["ts"]))
         except DeliveryError as exc:
             raise _failed(f"post and pin the guidelines in #{channel.name}", exc) from None
