@@ -138,14 +138,13 @@ class Deliverer:
         claims are never the ones still being delivered here).
         """
         flight: set[asyncio.Task[None]] = set()
-        holding = False
+        holding = more = False  # more: the last claim filled the room (more rows are due)
         try:
             while not stop.is_set():
                 if holding and not flight:
                     self._round.release()
                     holding = False
                 room = self.window - len(flight)
-                dry = True
                 if room >= self.refill or not flight:
                     if not holding:
                         await self._round.acquire()
@@ -160,20 +159,20 @@ class Deliverer:
                         task = asyncio.create_task(self._guarded(item), name=f"deliver {item.action.key}")
                         flight.add(task)
                         task.add_done_callback(lambda done: _finished(done, flight))
-                    dry = len(items) < room
-                    if not dry and not flight:
+                    more = len(items) == room
+                    if more and not flight:
                         continue  # only reports: they run beside; claim on
                 # More is due: claim again once ``refill`` rows are done. The outbox ran dry:
                 # wait for a decision, the poll, or the last row in flight (to let go of the lock).
                 waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
-                if dry:
+                if more:
+                    waiters.extend(flight)
+                    timeout: float | None = None
+                else:
                     waiters.append(asyncio.ensure_future(self._wake.wait()))
                     if flight:
                         waiters.append(asyncio.ensure_future(asyncio.wait(set(flight))))
-                    timeout: float | None = self.poll_seconds
-                else:
-                    waiters.extend(flight)
-                    timeout = None
+                    timeout = self.poll_seconds
                 await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters:
                     if not isinstance(waiter, asyncio.Task) or waiter not in flight:

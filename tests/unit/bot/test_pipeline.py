@@ -68,20 +68,44 @@ async def _until(check: Callable[[], bool], *, turns: int = 20_000) -> bool:
     return check()
 
 
+@dataclass
+class EachWhenTold(SlowFirst):
+    """A platform that answers each action only when the test says so (``answer(key)``)."""
+
+    answers: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    async def perform(self, action: Action, *, resumed: bool = False) -> Delivered:
+        self.performed.append(action.key)
+        await self.answers.setdefault(action.key, asyncio.Event()).wait()
+        return Delivered(platform_id=action.key)
+
+    def answer(self, key: str) -> None:
+        self.answers.setdefault(key, asyncio.Event()).set()
+
+
 @asynccontextmanager
-async def _pipeline(keys: list[str]) -> AsyncIterator[tuple[Deliverer, SlowFirst, MemoryStore, ManualClock]]:
-    store, clock, adapter = MemoryStore(), ManualClock(START), SlowFirst()
+async def _pipeline(
+    keys: list[str], adapter: SlowFirst | None = None
+) -> AsyncIterator[tuple[Deliverer, SlowFirst, MemoryStore, ManualClock]]:
+    store, clock = MemoryStore(), ManualClock(START)
+    adapter = adapter if adapter is not None else SlowFirst()
     async with store.unit_of_work() as uow:
         for key in keys:
             await uow.outbox.add(_post(key), now=clock.now())
         await uow.commit()
-    deliverer = Deliverer(store.unit_of_work, {Platform.MEMORY: adapter}, clock, batch_size=4, window=4)
+    # Claimed two at a time at least (window 8); no poll comes: only the pipeline claims on.
+    deliverer = Deliverer(
+        store.unit_of_work, {Platform.MEMORY: adapter}, clock, batch_size=4, window=8, poll_seconds=3600
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(deliverer.run(stop))
     try:
         yield deliverer, adapter, store, clock
     finally:
         adapter.answer_slow.set()
+        if isinstance(adapter, EachWhenTold):
+            for key in keys:
+                adapter.answer(key)
         stop.set()
         await task
 
@@ -94,12 +118,25 @@ async def _delivered(store: MemoryStore) -> int:
 async def test_rows_after_a_slow_one_are_delivered_while_it_is_still_in_flight() -> None:
     keys = ["slow", *(f"post{n}" for n in range(11))]
     async with _pipeline(keys) as (deliverer, adapter, store, _):
-        # A round of four would wait for "slow"; the pipeline claims on as each row finishes.
+        # A round of four would wait for "slow"; the pipeline claims on as rows finish, with
+        # no decision waking it and no poll (the backlog was decided before).
         assert await _until(lambda: deliverer.delivered == 11)
         assert adapter.performed.count("slow") == 1 and await _delivered(store) == 11
         adapter.answer_slow.set()
         assert await _until(lambda: deliverer.delivered == 12)
     assert sorted(adapter.performed) == sorted(keys)  # each once
+
+
+async def test_rows_finishing_one_by_one_make_room_for_the_next_claim() -> None:
+    keys = [f"post{n:02}" for n in range(12)]
+    async with _pipeline(keys, EachWhenTold()) as (deliverer, adapter, _, _):
+        assert await _until(lambda: len(adapter.performed) == 8)  # the window: 8 in flight
+        assert isinstance(adapter, EachWhenTold)
+        adapter.answer("post00")
+        assert await _until(lambda: deliverer.delivered == 1)
+        adapter.answer("post01")  # two done, six still in flight: room for a claim of two
+        assert await _until(lambda: len(adapter.performed) == 10)
+        assert adapter.performed[8:] == ["post08", "post09"]
 
 
 async def test_drain_waits_for_the_rows_in_flight_and_never_performs_one_twice() -> None:
