@@ -252,7 +252,7 @@ async def measure(url: str, *, repeat: int, baseline: bool) -> None:
     charts = MatplotlibCharts()
 
     async def report() -> Any:
-        async with database.unit_of_work() as uow:
+        async with database.read_unit_of_work() as uow:  # as the reports job reads it
             return await load_report(
                 uow,
                 COMMUNITY,
@@ -313,7 +313,7 @@ async def measure(url: str, *, repeat: int, baseline: bool) -> None:
         if baseline:
 
             async def old_way() -> Any:
-                async with database.unit_of_work() as uow:
+                async with database.read_unit_of_work() as uow:
                     start = datetime.combine(
                         until - timedelta(weeks=8, days=35), datetime.min.time(), tzinfo=UTC
                     )

@@ -128,7 +128,9 @@ async def _read_reports(
                 f"no cohortbot database at {database.safe_url}: no activity for any community yet "
                 "(run the bot first, or set COHORTBOT_DATABASE_URL)"
             )
-        async with database.unit_of_work() as uow:
+        # Read-only units of work (on SQLite a deferred BEGIN: a bot running on the same file
+        # goes on writing while the report reads its snapshot).
+        async with database.read_unit_of_work() as uow:
             known = await uow.communities.list()
         chosen = [ref for ref, _ in known if community is None or str(ref) == community]
         if not chosen:
@@ -143,7 +145,7 @@ async def _read_reports(
             progress(f"reading {ref} ({since} to {until})...", done=done, total=len(chosen))
             cfg = loaded.steps.get(HEALTH)
             cfg = cfg if isinstance(cfg, HealthConfig) else HealthConfig()
-            async with database.unit_of_work() as uow:
+            async with database.read_unit_of_work() as uow:
                 report = await load_report(
                     uow, ref, loaded, cfg, since=since, until=until + timedelta(days=1)
                 )
