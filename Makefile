@@ -1,14 +1,16 @@
 # Two commands matter: `make run` (the bot on its embedded defaults) and `make test`.
+# Dependencies: requirements.lock (what the bot needs to run; the Docker image installs only
+# this) and requirements-dev.lock (that, plus the tools of `make test`), both exact pins.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install lock clean
 
-$(BIN)/.installed: pyproject.toml requirements.lock
+$(BIN)/.installed: pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
@@ -24,6 +26,11 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# After changing the dependencies in pyproject.toml: install the change, then rewrite both locks.
+lock: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python tools/lock.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
