@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "HELP_TOPIC",
     "CommandSpec",
     "CommandSyntaxError",
     "OptionKind",
@@ -56,6 +57,12 @@ class CommandSpec:
 class ParsedCommand:
     spec: CommandSpec
     options: dict[str, Any]
+
+
+HELP_TOPIC = OptionSpec(
+    name="topic", description="A command or group, e.g. match or survey", required=False, rest=True
+)
+"""``/cohort help``'s option; an unknown command is handed to help as its topic."""
 
 
 class CommandSyntaxError(ValueError):
@@ -110,10 +117,17 @@ def parse_command_text(text: str, catalog: Sequence[CommandSpec]) -> ParsedComma
     """Parse ``welcome preview`` or ``prompt add weekly "What did you learn?"``.
 
     The longest command path that prefixes the words wins; the remaining words fill the
-    options in order (``name=value`` also works). Errors say what was expected.
+    options in order (``name=value`` also works). Errors say what was expected. No words, or
+    words no command starts with, are ``help`` (with those words as its topic) when the
+    catalog has it.
     """
     words = command_words(text)
+    # Nothing, or no such command: ``/cohort help`` answers, knowing who asks (the parser
+    # doesn't), with only what they may run.
+    helper = next((s for s in catalog if s.path == ("help",) and HELP_TOPIC in s.options), None)
     if not words:
+        if helper is not None:
+            return ParsedCommand(spec=helper, options={})
         raise CommandSyntaxError("which command? " + _overview([s for s in catalog if not s.moderator]))
     lowered = [w.lower() for w in words]
     best: CommandSpec | None = None
@@ -121,6 +135,8 @@ def parse_command_text(text: str, catalog: Sequence[CommandSpec]) -> ParsedComma
         n = len(spec.path)
         if tuple(lowered[:n]) == spec.path and (best is None or n > len(best.path)):
             best = spec
+    if best is None and helper is not None:
+        return ParsedCommand(spec=helper, options={HELP_TOPIC.name: " ".join(words)})
     if best is None:
         open_to_all = [s for s in catalog if not s.moderator]
         group = [s for s in open_to_all if s.path[0] == lowered[0]]

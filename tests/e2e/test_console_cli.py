@@ -81,7 +81,8 @@ def test_moderator_commands_are_refused_for_members_and_answered_for_moderators(
     assert "[to alice, only you] Sorry, only moderators can use `/cohort status`." in out
     assert "[to facilitator, only you] cohortbot status: Data Science Cohort" in out
     assert "Outbox: 0 pending, 0 parked, 2 delivered" in out  # the welcome and the refusal
-    assert "[to alice, only you] unknown command 'nonsense'" in out
+    assert "[to alice, only you] cohortbot commands in Data Science Cohort\n    There's no" in out
+    assert "“/cohort nonsense”. What you can run:" in out
 
 
 def test_check_reports_every_mistake_with_file_line_and_field(tmp_path: Path) -> None:

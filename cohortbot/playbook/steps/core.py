@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cohortbot.playbook.commands import CommandSpec, usage
+from cohortbot.playbook.commands import HELP_TOPIC, CommandSpec
 from cohortbot.playbook.events import (
     CommandInvoked,
     MemberJoined,
@@ -13,6 +13,7 @@ from cohortbot.playbook.events import (
     MessagePosted,
     ReactionAdded,
 )
+from cohortbot.playbook.help import group_commands, help_text
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.step import Command, Step, StepContext
 
@@ -95,13 +96,19 @@ async def status(event: CommandInvoked, ctx: Ctx) -> None:
 
 
 async def help_(event: CommandInvoked, ctx: Ctx) -> None:
+    """The caller's commands, grouped; ``topic`` narrows it (an unknown command arrives here)."""
     moderator = ctx.is_moderator(event.actor)
-    lines = [
-        f"`{usage(spec)}` — {spec.description}"
-        for spec in sorted(ctx.catalog, key=lambda s: s.path)
-        if moderator or not spec.moderator
-    ]
-    ctx.respond(event.interaction, "\n".join(lines), title="cohortbot commands")
+    step_of = {command.spec.path: step.name for step in ctx.peers for command in step.commands}
+    groups = group_commands([s for s in ctx.catalog if moderator or not s.moderator], step_of)
+    hidden = [] if moderator else group_commands([s for s in ctx.catalog if s.moderator], step_of)
+    answer = help_text(
+        groups,
+        hidden,
+        str(event.options.get("topic") or ""),
+        limit=ctx.capabilities.max_message_length,
+        community=ctx.playbook.display_name(ctx.community),
+    )
+    ctx.respond(event.interaction, answer.text, title=answer.title)
 
 
 STEP = Step(
@@ -124,6 +131,13 @@ STEP = Step(
             ),
             handler=status,
         ),
-        Command(spec=CommandSpec(path=("help",), description="What you can ask cohortbot"), handler=help_),
+        Command(
+            spec=CommandSpec(
+                path=("help",),
+                description="What you can ask cohortbot (a topic, e.g. match, narrows it)",
+                options=(HELP_TOPIC,),
+            ),
+            handler=help_,
+        ),
     ),
 )
