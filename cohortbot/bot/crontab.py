@@ -1,4 +1,5 @@
-"""Standard crontab expressions -> APScheduler 3 triggers, weekdays as crontab means them.
+"""Standard crontab expressions -> APScheduler 3 triggers, weekdays as crontab means them; the
+engine's Calendar port on them (:class:`CronCalendar`).
 
 APScheduler 3 counts weekdays from Monday = 0 (a documented quirk, fixed only in 4.x), so a
 playbook's ``0 9 * * 1`` given to ``CronTrigger.from_crontab`` fires on Tuesdays. Every trigger
@@ -8,14 +9,15 @@ field with :func:`crontab_day_of_week` into explicit day names: those both read 
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["cron_trigger", "crontab_day_of_week"]
+__all__ = ["CronCalendar", "cron_trigger", "crontab_day_of_week", "occurrences"]
 
 CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbers 0..6 (7 = sun)
 LAST = 7  # crontab's second Sunday
@@ -103,3 +105,54 @@ def _day(text: str, *, end_of_range: bool = False) -> int:
         raise ValueError(f"unknown day of week {text!r}: use 0-7 (0 and 7 are Sunday) or sun, mon ... sat")
     number = CRONTAB_DAYS.index(name)
     return LAST if end_of_range and number == 0 else number
+
+
+def occurrences(trigger: BaseTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
+    """Nominal fire times in (after, until], in UTC."""
+    current = trigger.get_next_fire_time(after, after)
+    while current is not None and current <= until:
+        yield current.astimezone(UTC)
+        current = trigger.get_next_fire_time(current, current)
+
+
+class _Remembering:
+    """A trigger that remembers its latest answers: every community that runs the same
+    expression in the same zone asks it the same questions (after the same claimed occurrence),
+    so a round over thousands of schedules computes each fire time once."""
+
+    REMEMBERED = 4096
+
+    def __init__(self, trigger: BaseTrigger) -> None:
+        self.trigger = trigger
+        self._next: dict[tuple[datetime | None, datetime], datetime | None] = {}
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        key = (previous_fire_time, now)
+        if key not in self._next:
+            if len(self._next) >= self.REMEMBERED:
+                self._next.clear()
+            self._next[key] = self.trigger.get_next_fire_time(previous_fire_time, now)
+        return self._next[key]
+
+    def __str__(self) -> str:
+        return str(self.trigger)
+
+
+class CronCalendar:
+    """The engine's Calendar port, on APScheduler's CronTrigger."""
+
+    def __init__(self) -> None:
+        self._triggers: dict[tuple[str, str], BaseTrigger] = {}
+
+    def trigger(self, cron: str, zone: str) -> BaseTrigger:
+        key = (cron, zone)
+        if key not in self._triggers:
+            self._triggers[key] = _Remembering(cron_trigger(cron, ZoneInfo(zone)))
+        return self._triggers[key]
+
+    def occurrences(self, cron: str, zone: str, after: datetime, until: datetime) -> list[datetime]:
+        return list(occurrences(self.trigger(cron, zone), after, until))
+
+    def next(self, cron: str, zone: str, after: datetime) -> datetime | None:
+        found = self.trigger(cron, zone).get_next_fire_time(after, after)
+        return found.astimezone(UTC) if found is not None else None

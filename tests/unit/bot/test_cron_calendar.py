@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cohortbot.bot import scheduler
-from cohortbot.bot.crontab import cron_trigger
-from cohortbot.bot.scheduler import CronCalendar, occurrences
+from cohortbot.bot import crontab
+from cohortbot.bot.crontab import CronCalendar, cron_trigger, occurrences
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -19,7 +18,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 def test_the_calendar_gives_the_occurrences_of_the_cron_expression(
     monkeypatch: pytest.MonkeyPatch, remembered: int
 ) -> None:
-    monkeypatch.setattr(scheduler._Remembering, "REMEMBERED", remembered)
+    monkeypatch.setattr(crontab._Remembering, "REMEMBERED", remembered)
     calendar = CronCalendar()
     direct = cron_trigger("30 9 * * 1,3", ZoneInfo("Europe/Berlin"))   # across both DST changes
     year = START + timedelta(days=366)
