@@ -7,6 +7,7 @@ another's claim of the same occurrence."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -86,6 +87,28 @@ async def test_a_first_round_costs_the_same_for_one_community_or_twenty(tmp_path
         finally:
             await bot.close()
     assert costs[0] == costs[1] <= 5, costs
+
+
+async def test_a_playbooks_schedules_are_worked_out_once_for_all_its_communities(tmp_path: Path) -> None:
+    bot, scheduler, _ = await with_communities(tmp_path, 20)
+    worked_out: list[object] = []
+    steps = scheduler.engine.steps
+    tick = next(i for i, step in enumerate(steps) if step.name == "tick")
+    original = steps[tick].schedules
+    assert original is not None
+
+    def counting(cfg: Any, community: Any) -> Any:
+        worked_out.append(community)
+        return original(cfg, community)
+
+    steps[tick] = dataclasses.replace(steps[tick], schedules=counting)
+    try:
+        await scheduler.run_due()
+        await scheduler.next_due()
+        await scheduler.run_due()
+        assert len(worked_out) == 1   # one playbook: once, for its twenty communities and three rounds
+    finally:
+        await bot.close()
 
 
 async def test_a_known_schedule_is_asked_about_again_once_its_next_occurrence_is_due(tmp_path: Path) -> None:
