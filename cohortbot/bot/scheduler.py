@@ -11,7 +11,10 @@ there are: the scheduler remembers, per schedule, a moment up to which every occ
 settled (claimed, by any process, or before the community's first sight), and asks the
 database again only once the next occurrence after it is due. That moment only moves
 forward (claims are never deleted, first sight never changes), so a bound remembered from an
-earlier round is still a true one, whatever the other processes claimed since.
+earlier round is still a true one, whatever the other processes claimed since. A first
+round (a start) learns every schedule's bound at once, from two queries (last claims, first
+sights), and asks about a schedule on its own only when an occurrence is due; triggers remember
+their answers, so the communities that run the same expression share each fire time.
 """
 
 from __future__ import annotations
