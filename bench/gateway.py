@@ -129,7 +129,7 @@ async def gateway_bot(url: str | None, members: int) -> AsyncIterator[GatewayBot
         member["roles"] = [champion] * (n % 10 == 3) + [facilitators] * (n % 50 == 7)
     try:
         async with database_url(url) as db_url:
-            env = {
+            env: dict[str, Any] = {
                 "COHORTBOT_DATABASE_URL": db_url,
                 "COHORTBOT_DELIVERY": "off",  # decisions only: delivery is target 3's bench
                 "DISCORD_TOKEN": fake.token,
@@ -137,7 +137,7 @@ async def gateway_bot(url: str | None, members: int) -> AsyncIterator[GatewayBot
                 "DISCORD_GATEWAY_URL": fake.gateway_url,
             }
             platforms = {s.name: s.load(_env_file=None, **env) for s in registry.PLATFORMS}
-            settings = Settings(_env_file=None, **env)  # type: ignore[call-arg]
+            settings = Settings(_env_file=None, **env)
             app = build_app(settings, platform_settings=platforms, playbook_paths=[EXAMPLE])
             await app.database.upgrade()
             task = asyncio.create_task(app.runtime.run())
@@ -304,8 +304,8 @@ async def raw_insert(
     began = time.perf_counter()
     for chunk in batches:
         async with database.engine.begin() as connection:
-            for table, rows in ((INBOX, inbox), (ACTIVITY, activity)):
-                if batch_rows := [r for i in chunk for r in rows[i]]:
+            for table, by_message in ((INBOX, inbox), (ACTIVITY, activity)):
+                if batch_rows := [r for i in chunk for r in by_message[i]]:
                     await connection.execute(table.insert(), batch_rows)
     wall = time.perf_counter() - began
     return {
