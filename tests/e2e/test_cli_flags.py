@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 
-from tests.e2e.test_console_cli import cohortbot
+from tests.e2e.test_console_cli import REPO, cohortbot
 
 
 def test_version_prints_the_installed_package_version(tmp_path: Path) -> None:
@@ -40,3 +40,12 @@ def test_the_console_is_still_the_default_without_a_token(tmp_path: Path) -> Non
     result = cohortbot("run", cwd=tmp_path, stdin="/join alice\n/quit\n")
     assert result.returncode == 0, result.stderr
     assert "[DM -> alice]" in result.stdout
+
+
+def test_empty_tokens_as_in_a_copied_env_example_are_no_tokens(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text((REPO / ".env.example").read_text())
+    result = cohortbot("run", "--no-console", cwd=tmp_path)
+    assert result.returncode == 2  # refused as "no token", not a Discord login with "" failing (exit 1)
+    assert "error: no platform token is set" in result.stderr
+    console = cohortbot("run", cwd=tmp_path, stdin="/join alice\n/quit\n")
+    assert console.returncode == 0 and "[DM -> alice]" in console.stdout, console.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from cohortbot.config.settings import EnvSettings
 
@@ -12,6 +13,10 @@ __all__ = ["DiscordSettings"]
 
 
 class DiscordSettings(EnvSettings):
+    # An empty value is no value: `DISCORD_TOKEN=` (as left in a copied .env.example) means no
+    # Discord, not a login with an empty token that fails and restarts forever.
+    model_config = SettingsConfigDict(env_ignore_empty=True)
+
     token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     # A REST rate-limit proxy or a compatible server (also how the contract tests reach the fake).
     api_base_url: str | None = Field(None, validation_alias="DISCORD_API_BASE_URL")

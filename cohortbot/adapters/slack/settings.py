@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from cohortbot.config.settings import EnvSettings
 
@@ -12,6 +13,9 @@ __all__ = ["SlackSettings"]
 
 
 class SlackSettings(EnvSettings):
+    # An empty value is no value: `SLACK_BOT_TOKEN=` (as left in a copied .env.example) means no Slack.
+    model_config = SettingsConfigDict(env_ignore_empty=True)
+
     bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
