@@ -85,7 +85,8 @@ class Decider:
         self.batch_size = batch_size   # at most this many events in one transaction ...
         self.budget = budget           # ... and about this many seconds of deciding
         self._monotonic = monotonic
-        self.size = 8                  # the chat batch's size, learnt batch by batch
+        self.size = 8                  # the chat batch's size, learnt batch by batch ...
+        self.min_size = 16             # ... but never below this while that many wait (see _learn)
         self._on_added = on_added
         self._urgent: deque[_Waiting] = deque()
         self._normal: deque[_Waiting] = deque()
@@ -143,7 +144,7 @@ class Decider:
     def _next_batch(self) -> list[_Waiting]:
         batch: list[_Waiting] = []
         lanes = (self._urgent,) if self._urgent else (self._normal, self._backfill)
-        size = self.batch_size if self._urgent else min(self.batch_size, self.size)
+        size = self.batch_size if self._urgent else min(self.batch_size, max(self.size, self.min_size))
         for queue in lanes:
             while queue and len(batch) < size:
                 batch.append(queue.popleft())
@@ -159,7 +160,14 @@ class Decider:
                 self._learn(len(batch), self._monotonic() - started)
 
     def _learn(self, size: int, took: float) -> None:
-        """Size the next chat batch so that it takes about ``budget`` seconds."""
+        """Size the next chat batch so that it takes about ``budget`` seconds.
+
+        On a machine busy with other work an event takes several times its CPU in wall time,
+        and batches cut to the budget would shrink until their fixed costs (the batch's reads,
+        the commit) were most of the work: the backlog would then grow faster the longer it
+        is. So a backlog is taken ``min_size`` at a time at least; a command then waits a
+        little longer for the batch in flight, the chat does not fall further behind.
+        """
         if took > self.budget:
             self.size = max(1, min(self.size, int(size * self.budget / took)))
         elif size >= self.size:   # a full batch within budget: try a bigger one

@@ -61,7 +61,7 @@ async def test_a_batch_lasts_about_its_time_budget_so_a_command_never_waits_long
     now = [0.0]
     decider._monotonic = lambda: now[0]
     decider.budget = 0.05
-    decider.size = 40
+    decider.size, decider.min_size = 40, 1
     sizes: list[int] = []
     decide_batch = decider._decide_events
 
@@ -100,6 +100,26 @@ async def test_batches_grow_while_they_fit_in_the_budget(bot: Harness) -> None:
     bot.runtime.engine.handle = takes_1_ms  # type: ignore[method-assign]
     await asyncio.gather(*(bot.join(f"m{n}", settle=False) for n in range(300)))
     assert 40 <= decider.size <= 62          # grew from 2 to about 50 events of 1 ms
+
+
+async def test_a_deep_backlog_is_taken_a_minimum_at_a_time_however_slow_events_are(bot: Harness) -> None:
+    decider = bot.runtime.decider
+    now = [0.0]
+    decider._monotonic = lambda: now[0]
+    decider.budget, decider.min_size = 0.05, 16
+    sizes: list[int] = []
+    decide_batch = decider._decide_events
+
+    async def slow(batch: Any) -> None:
+        sizes.append(len(batch))
+        now[0] += 0.05 * len(batch)   # a busy machine: 50 ms an event, a batch of one overruns
+        await decide_batch(batch)
+
+    decider._decide_events = slow  # type: ignore[method-assign]
+    await asyncio.gather(*(bot.join(f"m{n}", settle=False) for n in range(100)))
+    assert decider.size == 1                 # what the budget alone would allow ...
+    assert sizes[:6] == [16] * 6             # ... but the backlog goes 16 at a time
+    assert sum(sizes) == 100
 
 
 async def test_a_repeated_event_in_the_same_batch_is_decided_once(bot: Harness) -> None:
