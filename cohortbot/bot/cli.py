@@ -191,13 +191,28 @@ NO_PLATFORM = (
 )
 
 
+FreshOption = Annotated[
+    bool,
+    typer.Option(
+        "--fresh",
+        help="Console only: start the console community over, empty. Deletes its members, messages "
+        "and timers from the configured database (COHORTBOT_DATABASE_URL, ./cohortbot.db by default); "
+        "Discord and Slack data there is kept. Without it, a second run resumes the community.",
+    ),
+]
+
+
 @app.command()
 def run(
-    playbook: PlaybookOption = None, log_level: LogLevelOption = None, no_console: NoConsoleOption = False
+    playbook: PlaybookOption = None,
+    log_level: LogLevelOption = None,
+    no_console: NoConsoleOption = False,
+    fresh: FreshOption = False,
 ) -> None:
     """Start the bot: Discord and/or Slack when their tokens are set, else the console."""
     from cohortbot.adapters import registry
     from cohortbot.bot.bootstrap import build_app, endpoint_for, install_logging
+    from cohortbot.bot.console_state import console_of
 
     level = _log_level(log_level)
     # --no-console: the platforms that run only when configured; none configured is bad input.
@@ -208,8 +223,10 @@ def run(
         built = build_app(settings, platform_settings=platforms, platforms=specs, playbooks=playbooks)
     if not built.runtime.adapters:
         _refuse([NO_PLATFORM])
+    if fresh and console_of(built) is None:
+        _refuse(["--fresh starts the console community over; it does nothing for Discord or Slack"])
     try:
-        asyncio.run(_run(built, endpoint_for(built, settings)))
+        asyncio.run(_run(built, endpoint_for(built, settings), fresh=fresh, database=settings.database_url))
     except KeyboardInterrupt:
         pass
     except Exception as exc:
@@ -218,7 +235,8 @@ def run(
         raise typer.Exit(FAILURE) from None
 
 
-async def _run(built: object, endpoint: object = None) -> None:
+async def _run(built: object, endpoint: object = None, *, fresh: bool = False, database: str = "") -> None:
+    from cohortbot.bot import console_state
     from cohortbot.bot.bootstrap import App
 
     assert isinstance(built, App)
@@ -228,10 +246,13 @@ async def _run(built: object, endpoint: object = None) -> None:
         assert isinstance(endpoint, Endpoint)
     try:
         await built.database.upgrade()
+        # The console resumes the community stored (saying so), or starts it over (--fresh).
+        await console_state.prepare(built, fresh=fresh, source=console_state.database_name(database))
         if endpoint is not None:
             await endpoint.start()   # /metrics and /healthz, from before the adapters connect
         try:
             await built.runtime.run()
+            await console_state.remember(built)
         finally:
             if endpoint is not None:
                 await endpoint.stop()

@@ -26,8 +26,17 @@ def _build(settings: ConsoleSettings, wiring: Wiring) -> PlatformAdapter:
     zone = loaded.community.timezone if loaded else "UTC"
     name = loaded.community.community_name if loaded else None
     community = CommunityRef(Platform.CONSOLE, "local", name or "console community")
+    # The playbook's moderator users ("facilitator", "console:facilitator") act without /join.
+    users = loaded.community.moderators.users if loaded else []
+    staff = [u.removeprefix("console:") for u in users if ":" not in u.removeprefix("console:")]
     return ConsoleAdapter(
-        wiring.control, stdin=wiring.stdin, stdout=wiring.stdout, community=community, timezone=zone
+        wiring.control,
+        stdin=wiring.stdin,
+        stdout=wiring.stdout,
+        community=community,
+        timezone=zone,
+        files=settings.files,
+        staff=staff,
     )
 
 

@@ -12,9 +12,12 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
 import sys
 import threading
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -34,7 +37,7 @@ from cohortbot.playbook.actions import (
     StartThread,
 )
 from cohortbot.playbook.commands import CommandSpec
-from cohortbot.playbook.messages import RichMessage
+from cohortbot.playbook.messages import Attachment, RichMessage
 from cohortbot.playbook.ports import Capabilities
 from cohortbot.playbook.refs import CommunityRef, MessageRef, Platform
 
@@ -48,6 +51,7 @@ __all__ = ["ConsoleAdapter", "ConsoleControl"]
 
 ConsoleControl = RuntimeControl  # what the console needs from the runtime
 MAX_POSTS_TOGETHER = 1000
+FILES = Path("cohortbot-files")  # where attachments are saved unless told otherwise
 
 
 def _post(line: str) -> grammar.Post | None:
@@ -86,6 +90,8 @@ class ConsoleAdapter:
         community: CommunityRef | None = None,
         timezone: str = "UTC",
         interactive: bool | None = None,
+        files: Path = FILES,
+        staff: Iterable[str] = (),
     ) -> None:
         self.control = control
         self._in = stdin or sys.stdin
@@ -93,13 +99,27 @@ class ConsoleAdapter:
         self.community = community or CommunityRef(Platform.CONSOLE, "local", "console community")
         self.zone = ZoneInfo(timezone)
         self.interactive = self._in.isatty() if interactive is None else interactive
-        self.session = Session()
+        self.files = files
+        self.session = Session(staff=set(staff))
+        self._resumed: str | None = None
         self.inbound = Inbound(
             self.session, community=self.community, control=control, zone=self.zone, say=self._say
         )
         self._task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
+
+    def resume(self, members: Sequence[str], *, at: datetime, source: str) -> None:
+        """The database already holds this community: its ``members`` are here again, and the
+        session says so (and how to start over) when it starts, at simulated time ``at``."""
+        self.session.resume(members)
+        listed = ", ".join(members[:10]) + (f" and {len(members) - 10} more" if len(members) > 10 else "")
+        who = f"{len(members)} member{'' if len(members) == 1 else 's'}" + (f" ({listed})" if members else "")
+        self._resumed = (
+            f"* resuming {self.community.name} from {source}: {who}, "
+            f"simulated time {render.local_time(at, self.zone)}. "
+            "Run with --fresh to start over."
+        )
 
     async def start(self, sink: EventSink, commands: Sequence[CommandSpec]) -> None:
         self.inbound.sink = sink
@@ -108,6 +128,8 @@ class ConsoleAdapter:
             self._say(
                 f"cohortbot console: {self.community.name}. Type /help for the commands, /quit to stop."
             )
+        if self._resumed:
+            self._say(self._resumed)
         self._task = asyncio.create_task(self._read_loop(), name="console-input")
 
     async def close(self) -> None:
@@ -219,7 +241,7 @@ class ConsoleAdapter:
 
     @_perform.register
     async def _(self, action: RespondToInteraction) -> Delivered:
-        who, here = self.session.who(action.interaction), self.session.channel
+        who, here = self.session.who(action.interaction), self.session.where(action.interaction)
         where = render.response_where(who, ephemeral=action.ephemeral, channel=here)
         audience = who if action.ephemeral else None
         return self._show(where, action.message, audience=audience, channel=here)
@@ -233,7 +255,7 @@ class ConsoleAdapter:
 
     @_perform.register
     async def _(self, action: AddReaction) -> Delivered:
-        self._print(render.reaction(action))
+        self._print(render.reaction(action, self.session.description(action.message)))
         return Delivered()
 
     @_perform.register
@@ -243,7 +265,7 @@ class ConsoleAdapter:
 
     @_perform.register
     async def _(self, action: PinMessage) -> Delivered:
-        self._print(render.pin(action))
+        self._print(render.pin(action, self.session.description(action.message)))
         return Delivered()
 
     @_perform.register(GrantRole)
@@ -261,16 +283,55 @@ class ConsoleAdapter:
         ref = MessageRef(self.session.channel_ref(channel.lstrip("#")), self.session.next_id())
         if message.buttons or message.selects:
             self.session.shown.append(Shown(audience, ref, message.buttons, message.selects))
-        self._print(render.message(where, message, self.zone))
+        self.session.describe(ref, "", message.title or message.text)
+        files = self._save(message.attachments)
+        self._print(render.message(where, message, self.zone, files))
         return Delivered(message=ref)
 
+    def _save(self, attachments: Sequence[Attachment]) -> list[str]:
+        """Write each attachment into the files folder (a new name beside an older file); its
+        path, or "" when it could not be written (said on a line of its own)."""
+        paths: list[str] = []
+        for attachment in attachments:
+            try:
+                self.files.mkdir(parents=True, exist_ok=True)
+                path = _free_path(self.files, attachment.filename)
+                path.write_bytes(attachment.data)
+                paths.append(str(path))
+            except OSError as exc:
+                log.warning("could not save an attachment", exc_info=exc)
+                self._say(f"* could not save {attachment.filename} in {self.files}: {exc.strerror or exc}")
+                paths.append("")
+        return paths
+
     def _print(self, block: render.Block) -> None:
+        self._stamp()
         self._out.write(str(block))
         self._out.flush()
+
+    def _stamp(self) -> None:
+        """During /advance, what fires is preceded by the simulated time it fires at."""
+        if not self.session.advancing:
+            return
+        now = render.local_time(self.control.clock.now(), self.zone)
+        if now != self.session.stamped:
+            self.session.stamped = now
+            self._say(f"* at {now}")
 
     def _say(self, text: str) -> None:
         self._out.write(text + "\n")
         self._out.flush()
+
+
+def _free_path(folder: Path, filename: str) -> Path:
+    """``folder/filename`` made safe (no directory, no hidden file), numbered if it is taken."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(filename).name).strip(".-")[:100] or "attachment"
+    stem, dot, suffix = safe.rpartition(".") if "." in safe else (safe, "", "")
+    path, n = folder / safe, 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{dot}{suffix}"
+    return path
 
 
 class _LineReader:

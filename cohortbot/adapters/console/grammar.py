@@ -1,20 +1,20 @@
 """The console's input language: one line -> one :data:`Command`. Pure: no I/O, no state.
 
-Input grammar (one command per line; also works with piped stdin, for scripts):
+Console commands (one a line; piped input works too, for scripts):
 
     /join NAME                 NAME joins the community
     /leave NAME                NAME leaves
     #CHANNEL                   switch to a channel (messages below go there)
-    NAME: TEXT                 NAME posts TEXT in the current channel
+    NAME: TEXT                 NAME posts TEXT in the current channel (members only: /join first)
     NAME: /cohort SUB ARGS     NAME runs a /cohort command
     /reply NAME TEXT           NAME answers the channel's latest post (the bot's or a member's), in its thread
     /react NAME EMOJI          NAME reacts to the last message in the current channel
     /click NAME LABEL          NAME presses a button the bot showed them (label prefix is enough)
     /select NAME v1,v2         NAME chooses from the latest menu the bot showed them
-    /submit NAME key=value...  NAME submits the form the bot opened for them
+    /submit NAME key=value...  NAME submits the form the bot opened for them (every page)
     /role NAME ROLE            give NAME a role (e.g. Moderators)
     /dms NAME off|on           NAME refuses (or accepts) direct messages from the bot
-    /advance 2d                move the simulated clock (schedules and follow-ups fire)
+    /advance 2d                move the simulated clock (90s, 15m, 2h, 3d, 1w); timers fire
     /time                      show the simulated time
     /help                      this text
     /quit                      stop (pending deliveries finish first)
@@ -55,10 +55,12 @@ __all__ = [
     "SwitchChannel",
     "Unknown",
     "parse",
+    "usage",
 ]
 
-# The grammar above is also the /help text.
-HELP = __doc__.split("Input grammar", 1)[1].split("The bot's", 1)[0] if __doc__ else ""
+# The grammar above, heading and all, is also the /help text.
+_HEADING = "Console commands"
+HELP = _HEADING + __doc__.split(_HEADING, 1)[1].split("The bot's", 1)[0] if __doc__ else ""
 QUIT = ("/quit", "/exit")  # the whole line; the session ends once pending deliveries are done
 COMMENT = "//"  # a line starting with this is skipped (comments in scripts)
 
@@ -240,5 +242,22 @@ def _control(line: str) -> Command:
     if verb == "/dms" and len(args) == 2 and args[1] in ("on", "off"):
         return SetDms(args[0], accepts=args[1] == "on")
     if verb == "/advance" and len(args) == 1:
-        return Advance(args[0], parse_duration(args[0]))
+        try:
+            return Advance(args[0], parse_duration(args[0]))
+        except ValueError as exc:
+            reason = str(exc)
+            raise ValueError(
+                "/advance expects" + reason.removeprefix("expected") if reason.startswith("expected")
+                else f"/advance: {reason}"
+            ) from None
     return Unknown(line)
+
+
+def usage(line: str) -> str | None:
+    """The grammar's line for the command ``line`` starts with (None: no such command)."""
+    verb = line.split(None, 1)[0].lower() if line.strip() else ""
+    for entry in HELP.splitlines():
+        if entry.strip().lower().startswith(verb + " ") or entry.strip().lower() == verb:
+            form, _, meaning = entry.strip().partition("  ")
+            return f"{form} ({meaning.strip()})" if meaning.strip() else form
+    return None

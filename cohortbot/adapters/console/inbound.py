@@ -25,12 +25,15 @@ from cohortbot.playbook.events import (
     MessagePosted,
     ReactionAdded,
 )
+from cohortbot.playbook.messages import Button
 from cohortbot.playbook.refs import CommunityRef, MessageRef
 
 from . import grammar, render
-from .session import Session
+from .session import Session, Shown
 
 __all__ = ["Inbound"]
+
+CONTINUE = "continue"  # the button between the pages of a long form (surveys)
 
 
 class Inbound:
@@ -81,7 +84,11 @@ class Inbound:
 
     @handle.register
     async def _(self, command: grammar.Unknown) -> None:
-        self._say(f"* unknown or incomplete command: {command.line} (see /help)")
+        usage = grammar.usage(command.line)
+        if usage is None:
+            self._say(f"* unknown command: {command.line.split()[0]} (see /help)")
+        else:
+            self._say(f"* usage: {usage}")
 
     @handle.register
     async def _(self, command: grammar.Help) -> None:
@@ -94,6 +101,7 @@ class Inbound:
     @handle.register
     async def _(self, command: grammar.Role) -> None:
         self.session.person(command.name).roles.add(command.role)
+        self.session.staff.add(command.name)  # someone given a role acts without /join (staff)
         self._say(f"* {command.name} now has the role {command.role}")
 
     @handle.register
@@ -104,30 +112,53 @@ class Inbound:
     @handle.register
     async def _(self, command: grammar.Advance) -> None:
         self._say(f"* advancing the clock by {command.text}")
-        await self.control.advance(command.delta)
+        self.session.advancing, self.session.stamped = True, None
+        try:
+            await self.control.advance(command.delta)
+        finally:
+            self.session.advancing = False
         self._say(f"* time is {self._now()}")
 
     # ------------------------------------------------------------------ members
 
+    def _refused(self, name: str) -> bool:
+        """Only members (and staff) act in the community: anyone else is told how to join."""
+        if self.session.may_act(name):
+            return False
+        self._say(f"* {name} is not a member of the community: /join {name} first")
+        return True
+
     @handle.register
     async def _(self, command: grammar.Join) -> None:
-        person = self.session.person(command.name)
-        self._say(f"* {person.name} joined the community")
-        await self._emit(MemberJoined, member=self.session.user(command.name), display_name=command.name)
+        s, name = self.session, command.name
+        if name in s.members:
+            self._say(f"* {name} is already a member")
+            return
+        s.person(name)
+        s.members.add(name)
+        self._say(f"* {name} joined the community")
+        await self._emit(MemberJoined, member=s.user(name), display_name=name)
 
     @handle.register
     async def _(self, command: grammar.Leave) -> None:
-        self._say(f"* {command.name} left the community")
-        await self._emit(MemberLeft, member=self.session.user(command.name))
+        s, name = self.session, command.name
+        if name not in s.members:
+            self._say(f"* {name} is not a member, so cannot leave")
+            return
+        s.members.discard(name)
+        self._say(f"* {name} left the community")
+        await self._emit(MemberLeft, member=s.user(name))
 
     @handle.register
     async def _(self, command: grammar.Post) -> None:
         s = self.session
-        s.person(command.name)
+        if self._refused(command.name):
+            return
         channel = s.channel_ref(s.channel)
         message = MessageRef(channel, s.next_id())
         s.last_message[s.channel] = (message, command.name)
         s.last_top[s.channel] = (message, command.name)
+        s.describe(message, command.name, command.text)
         await self._emit(
             MessagePosted,
             author=s.user(command.name),
@@ -141,15 +172,17 @@ class Inbound:
     async def _(self, command: grammar.Reply) -> None:
         """Answer the channel's latest top-level message, in its thread."""
         s = self.session
+        if self._refused(command.name):
+            return
         parent = s.last_top.get(s.channel)
         if parent is None:
             self._say(f"* nothing to reply to in #{s.channel} yet")
             return
         message, author = parent
-        s.person(command.name)
         channel = s.channel_ref(s.channel)
         ref = MessageRef(channel, s.next_id())
         s.last_message[s.channel] = (ref, command.name)
+        s.describe(ref, command.name, command.text)
         await self._emit(
             MessagePosted,
             author=s.user(command.name),
@@ -165,6 +198,8 @@ class Inbound:
     @handle.register
     async def _(self, command: grammar.React) -> None:
         s = self.session
+        if self._refused(command.name):
+            return
         last = s.last_message.get(s.channel)
         if last is None:
             self._say(f"* nothing to react to in #{s.channel} yet")
@@ -183,7 +218,8 @@ class Inbound:
     @handle.register
     async def _(self, command: grammar.RunCommand) -> None:
         s, name = self.session, command.name
-        s.person(name)
+        if self._refused(name):
+            return
         try:
             parsed = parse_command_text(command.text, self.commands)
         except CommandSyntaxError as exc:
@@ -198,13 +234,33 @@ class Inbound:
             options=parsed.options,
         )
 
+    def _buttons(self, name: str, label: str) -> list[tuple[Shown, Button]]:
+        """The buttons ``name`` sees whose label starts with ``label``, then those containing
+        it, newest card first."""
+        wanted = label.lower()
+        visible = [shown for shown in reversed(self.session.shown) if shown.audience in (None, name)]
+        found = [(v, b) for v in visible for b in v.buttons if b.label.lower().startswith(wanted)]
+        return found + [(v, b) for v in visible for b in v.buttons if wanted in b.label.lower()]
+
+    async def _press(self, name: str, shown: Shown, button: Button) -> None:
+        s = self.session
+        if button.label.lower() == CONTINUE and shown.message is not None:
+            s.continued.add(shown.message.id)
+        await self._emit(
+            ButtonPressed,
+            actor=s.actor(name),
+            interaction=s.interaction(name, shown.message.channel.label if shown.message else None),
+            action_id=button.action_id,
+            value=button.value,
+            message=shown.message,
+        )
+
     @handle.register
     async def _(self, command: grammar.Click) -> None:
-        s, name, label = self.session, command.name, command.label
-        wanted = label.lower()
-        visible = [shown for shown in reversed(s.shown) if shown.audience in (None, name)]
-        candidates = [(v, b) for v in visible for b in v.buttons if b.label.lower().startswith(wanted)]
-        candidates += [(v, b) for v in visible for b in v.buttons if wanted in b.label.lower()]
+        name, label = command.name, command.label
+        if self._refused(name):
+            return
+        candidates = self._buttons(name, label)
         if not candidates:
             self._say(f"* {name} sees no button labelled {label!r}")
             return
@@ -212,18 +268,13 @@ class Inbound:
         if button.url:
             self._say(f"* {name} opens {button.url}")
             return
-        await self._emit(
-            ButtonPressed,
-            actor=s.actor(name),
-            interaction=s.interaction(name),
-            action_id=button.action_id,
-            value=button.value,
-            message=shown.message,
-        )
+        await self._press(name, shown, button)
 
     @handle.register
     async def _(self, command: grammar.Select) -> None:
         s, name = self.session, command.name
+        if self._refused(name):
+            return
         menus = (shown for shown in reversed(s.shown) if shown.selects and shown.audience in (None, name))
         shown = next(menus, None)
         if shown is None:
@@ -232,7 +283,7 @@ class Inbound:
         await self._emit(
             ButtonPressed,
             actor=s.actor(name),
-            interaction=s.interaction(name),
+            interaction=s.interaction(name, shown.message.channel.label if shown.message else None),
             action_id=shown.selects[0].action_id,
             value=",".join(command.values),
             message=shown.message,
@@ -241,6 +292,10 @@ class Inbound:
     @handle.register
     async def _(self, command: grammar.Submit) -> None:
         s, name = self.session, command.name
+        if self._refused(name):
+            return
+        if name not in s.forms:
+            await self._continue(name)
         pending = s.forms.pop(name, None)
         if pending is None:
             self._say(f"* no form is open for {name}")
@@ -248,7 +303,21 @@ class Inbound:
         await self._emit(
             FormSubmitted,
             actor=s.actor(name),
-            interaction=s.interaction(name),
+            interaction=s.interaction(name, s.where(pending.interaction)),
             form_id=pending.form.form_id,
             values=dict(command.values),
         )
+
+    async def _continue(self, name: str) -> None:
+        """Between the pages of a long form the bot shows a Continue button (a platform opens a
+        form only in answer to a click): /submit presses it for them and waits for the page."""
+        s = self.session
+        pages = [
+            (v, b) for v, b in self._buttons(name, CONTINUE)
+            if b.label.lower() == CONTINUE and not (v.message and v.message.id in s.continued)
+        ]
+        if not pages:
+            return
+        self._say(f"* {name} presses {pages[0][1].label}")
+        await self._press(name, *pages[0])
+        await self.control.settle()

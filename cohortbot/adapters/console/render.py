@@ -12,6 +12,7 @@ turning into the ``@U1`` of a mention.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ from cohortbot.playbook.messages import INLINE_PATTERN, RichMessage, unescape
 
 __all__ = [
     "Block",
+    "channel_name",
     "direct_message_where",
     "form",
     "group_message_where",
@@ -82,8 +84,9 @@ def text(value: str, zone: ZoneInfo) -> str:
     return INLINE_PATTERN.sub(token, value)
 
 
-def message(where: str, shown: RichMessage, zone: ZoneInfo) -> Block:
-    """A rich message: the title (or first line) as head; text, fields, buttons, menus below."""
+def message(where: str, shown: RichMessage, zone: ZoneInfo, files: Sequence[str] = ()) -> Block:
+    """A rich message: the title (or first line) as head; text, fields, buttons, menus below;
+    then each attachment, with the path it was saved to (``files``, in order) when it was."""
     body = [text(line, zone) for line in shown.text.splitlines()]
     body += [f"{f.name}: {text(f.value, zone)}" for f in shown.fields]
     if shown.buttons:
@@ -93,7 +96,11 @@ def message(where: str, shown: RichMessage, zone: ZoneInfo) -> Block:
     for select in shown.selects:
         options = ", ".join(o.value for o in select.options)
         body.append(f"[ {unescape(select.placeholder)}: {options} ] (choose with /select NAME value,value)")
-    body += [f"(attachment: {a.filename})" for a in shown.attachments]
+    saved = [*files, *([""] * len(shown.attachments))]
+    body += [
+        f"(attachment {a.filename} saved to {path})" if path else f"(attachment: {a.filename})"
+        for a, path in zip(shown.attachments, saved, strict=False)
+    ]
     if shown.footer:
         body.append(f"({text(shown.footer, zone)})")
     head = text(shown.title, zone) if shown.title else (body.pop(0) if body else "")
@@ -114,8 +121,9 @@ def post_where(action: PostMessage) -> str:
 
 
 def response_where(who: str, *, ephemeral: bool, channel: str) -> str:
-    """An interaction's answer: private to ``who``, or public in the ``channel`` they used."""
-    return f"to {who}, only you" if ephemeral else f"#{channel}"
+    """An interaction's answer: private to ``who``, or public in ``channel`` (where they ran the
+    command, or the channel of the card whose button they pressed)."""
+    return f"to {who}, only you" if ephemeral else channel_name(channel)
 
 
 def form(action: OpenForm, who: str) -> Block:
@@ -133,17 +141,24 @@ def form(action: OpenForm, who: str) -> Block:
     )
 
 
-def reaction(action: AddReaction) -> Block:
-    on = action.message
-    return Block("reaction", f"{action.emoji} on message {on.id} in #{on.channel.label}")
+def reaction(action: AddReaction, on: str) -> Block:
+    """``on``: how the console names the message (``alice's message “Hi…”``), never its id."""
+    return Block("reaction", f"{action.emoji} on {on} in {channel_name(action.message.channel.label)}")
 
 
 def thread(action: StartThread) -> Block:
-    return Block(f"#{action.message.channel.label}", f"thread started: {unescape(action.name)}")
+    return Block(channel_name(action.message.channel.label), f"thread started: {unescape(action.name)}")
 
 
-def pin(action: PinMessage) -> Block:
-    return Block(f"#{action.message.channel.label}", f"pinned message {action.message.id}")
+def pin(action: PinMessage, on: str) -> Block:
+    return Block(channel_name(action.message.channel.label), f"pinned {on}")
+
+
+def channel_name(label: str) -> str:
+    """``#general``; a direct conversation's label (``@alice``) is shown as ``DM -> alice``."""
+    if not label.startswith("@"):
+        return f"#{label}"
+    return f"{'group DM' if ',' in label else 'DM'} -> {label[1:]}"
 
 
 def role(action: GrantRole | RevokeRole) -> Block:

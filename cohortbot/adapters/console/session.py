@@ -6,6 +6,7 @@ Shared by the inbound side (commands -> events) and the outbound side (actions -
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cohortbot.playbook.actions import OpenForm
@@ -14,6 +15,9 @@ from cohortbot.playbook.messages import Button, Select
 from cohortbot.playbook.refs import ChannelRef, InteractionRef, MessageRef, Platform, UserRef
 
 __all__ = ["Person", "Session", "Shown"]
+
+SNIPPET = 40          # how much of a message a reaction or a pin quotes
+REMEMBERED = 2_000    # message descriptions kept for reactions and pins (the oldest go first)
 
 
 @dataclass
@@ -36,6 +40,10 @@ class Shown:
 @dataclass
 class Session:
     people: dict[str, Person] = field(default_factory=dict)
+    # Who is in the community (joined and not left): only they (and staff) can post or click.
+    members: set[str] = field(default_factory=set)
+    # Who acts without joining: the playbook's moderator users, anyone given a role by /role.
+    staff: set[str] = field(default_factory=set)
     channel: str = "general"  # where members' posts go
     # channel -> its latest message (top-level or reply) and author ("" for the bot), for /react
     last_message: dict[str, tuple[MessageRef, str]] = field(default_factory=dict)
@@ -43,25 +51,58 @@ class Session:
     last_top: dict[str, tuple[MessageRef, str]] = field(default_factory=dict)
     shown: list[Shown] = field(default_factory=list)
     forms: dict[str, OpenForm] = field(default_factory=dict)  # member -> the form open for them
-    interactions: dict[str, str] = field(default_factory=dict)  # interaction id -> member
+    # interaction id -> the member who acted and the channel the answer belongs in
+    interactions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # message id -> how the console names it ("alice's message “Hi…”"): never its number
+    described: dict[str, str] = field(default_factory=dict)
+    continued: set[str] = field(default_factory=set)  # cards whose Continue button was pressed
+    advancing: bool = False          # inside /advance: output says the simulated time it fires at
+    stamped: str | None = None       # the time last said during this /advance
     _seq: int = 0
 
     def person(self, name: str) -> Person:
         return self.people.setdefault(name, Person(name))
 
+    def resume(self, members: Iterable[str]) -> None:
+        """Members the database already holds (a resumed community) are here again."""
+        for name in members:
+            self.person(name)
+            self.members.add(name)
+
+    def may_act(self, name: str) -> bool:
+        return name in self.members or name in self.staff
+
     def next_id(self) -> str:
-        """Message and interaction ids: 1, 2, 3... in the order things happen."""
+        """Message and interaction ids: 1, 2, 3... in the order things happen (never printed)."""
         self._seq += 1
         return str(self._seq)
 
-    def interaction(self, name: str) -> InteractionRef:
-        """A new interaction by ``name``: the bot's answer to it is addressed to them."""
+    def interaction(self, name: str, channel: str | None = None) -> InteractionRef:
+        """A new interaction by ``name``: the bot's answer to it is addressed to them, and a
+        public answer goes to ``channel`` (the card's, for a button; else where they are)."""
         interaction = InteractionRef(Platform.CONSOLE, self.next_id())
-        self.interactions[interaction.id] = name
+        self.interactions[interaction.id] = (name, channel or self.channel)
         return interaction
 
     def who(self, interaction: InteractionRef) -> str:
-        return self.interactions.get(interaction.id, "you")
+        return self.interactions.get(interaction.id, ("you", ""))[0]
+
+    def where(self, interaction: InteractionRef) -> str:
+        """The channel a public answer to ``interaction`` appears in."""
+        return self.interactions.get(interaction.id, ("", self.channel))[1]
+
+    def describe(self, message: MessageRef, author: str, text: str) -> None:
+        """Remember how to name ``message`` when the bot reacts to or pins it."""
+        quoted = " ".join(text.split())
+        if len(quoted) > SNIPPET:
+            quoted = quoted[: SNIPPET - 1].rstrip() + "…"
+        whose = f"{author}'s message" if author else "the bot's message"
+        self.described[message.id] = f"{whose} “{quoted}”" if quoted else whose
+        while len(self.described) > REMEMBERED:
+            del self.described[next(iter(self.described))]
+
+    def description(self, message: MessageRef) -> str:
+        return self.described.get(message.id, "a message")
 
     @staticmethod
     def user(name: str) -> UserRef:

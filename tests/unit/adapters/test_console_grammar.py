@@ -100,8 +100,12 @@ def test_an_unknown_or_incomplete_command_is_reported_as_typed(line: str) -> Non
 def test_unbalanced_quotes_and_unreadable_durations_are_errors() -> None:
     with pytest.raises(ValueError, match="quote is not closed"):
         parse('/click alice "I accept')
-    with pytest.raises(ValueError, match="expected a duration"):
+    with pytest.raises(ValueError) as typo:
         parse("/advance soon")
+    assert str(typo.value) == "/advance expects a duration like 15m, 2h, 3d or 1w, not 'soon'"
+    with pytest.raises(ValueError) as too_long:
+        parse("/advance 99999999w")
+    assert str(too_long.value) == "/advance: a duration is at most ten years (3660d), not '99999999w'"
 
 
 def test_quitting_and_comments_are_whole_line_conventions() -> None:
@@ -109,29 +113,42 @@ def test_quitting_and_comments_are_whole_line_conventions() -> None:
     assert "// a note in a script".startswith(grammar.COMMENT)
 
 
-def test_the_help_text_is_the_grammar() -> None:
+def test_the_help_text_is_the_grammar_under_its_heading() -> None:
     assert grammar.HELP == (
-        " (one command per line; also works with piped stdin, for scripts):\n"
+        "Console commands (one a line; piped input works too, for scripts):\n"
         "\n"
         "    /join NAME                 NAME joins the community\n"
         "    /leave NAME                NAME leaves\n"
         "    #CHANNEL                   switch to a channel (messages below go there)\n"
-        "    NAME: TEXT                 NAME posts TEXT in the current channel\n"
+        "    NAME: TEXT                 NAME posts TEXT in the current channel (members only: /join first)\n"
         "    NAME: /cohort SUB ARGS     NAME runs a /cohort command\n"
         "    /reply NAME TEXT           NAME answers the channel's latest post (the bot's or a member's),"
         " in its thread\n"
         "    /react NAME EMOJI          NAME reacts to the last message in the current channel\n"
         "    /click NAME LABEL          NAME presses a button the bot showed them (label prefix is enough)\n"
         "    /select NAME v1,v2         NAME chooses from the latest menu the bot showed them\n"
-        "    /submit NAME key=value...  NAME submits the form the bot opened for them\n"
+        "    /submit NAME key=value...  NAME submits the form the bot opened for them (every page)\n"
         "    /role NAME ROLE            give NAME a role (e.g. Moderators)\n"
         "    /dms NAME off|on           NAME refuses (or accepts) direct messages from the bot\n"
-        "    /advance 2d                move the simulated clock (schedules and follow-ups fire)\n"
+        "    /advance 2d                move the simulated clock (90s, 15m, 2h, 3d, 1w); timers fire\n"
         "    /time                      show the simulated time\n"
         "    /help                      this text\n"
         "    /quit                      stop (pending deliveries finish first)\n"
         "\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/join", "/join NAME (NAME joins the community)"),
+        ("/advance 2 days", "/advance 2d (move the simulated clock (90s, 15m, 2h, 3d, 1w); timers fire)"),
+        ("/DMS alice maybe", "/dms NAME off|on (NAME refuses (or accepts) direct messages from the bot)"),
+        ("/frobnicate alice", None),
+    ],
+)
+def test_an_incomplete_command_is_answered_with_its_grammar_line(line: str, expected: str | None) -> None:
+    assert grammar.usage(line) == expected
 
 
 @pytest.mark.parametrize(

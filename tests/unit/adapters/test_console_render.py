@@ -80,6 +80,19 @@ def test_a_full_message_prints_title_text_fields_buttons_menus_attachments_foote
     )
 
 
+def test_an_attachment_saved_to_a_file_shows_its_path() -> None:
+    files = (
+        Attachment(filename="chart.png", content_type="image/png", data=b"png"),
+        Attachment(filename="survey.csv", content_type="text/csv", data=b"a,b"),
+    )
+    shown = render.message("#mod-team", RichMessage(text="Results", attachments=files), BERLIN,
+                           ["cohortbot-files/chart.png", ""])
+    assert shown.body == (
+        "(attachment chart.png saved to cohortbot-files/chart.png)",
+        "(attachment: survey.csv)",   # not written (the console said why on a line of its own)
+    )
+
+
 def test_without_a_title_the_first_line_is_the_head() -> None:
     assert render.message("#general", RichMessage(text="Hello\nthere"), BERLIN) == Block(
         "#general", "Hello", ("there",)
@@ -110,6 +123,9 @@ def test_where_each_message_goes() -> None:
     assert render.post_where(by_name) == "#mods"
     assert render.response_where("alice", ephemeral=True, channel="general") == "to alice, only you"
     assert render.response_where("alice", ephemeral=False, channel="general") == "#general"
+    # A public answer to a button on a DM card appears in that DM.
+    assert render.response_where("alice", ephemeral=False, channel="@alice") == "DM -> alice"
+    assert render.response_where("alice", ephemeral=False, channel="@alice, bob") == "group DM -> alice, bob"
 
 
 def test_a_form_lists_its_inputs_and_how_to_answer() -> None:
@@ -151,9 +167,12 @@ def test_reactions_threads_pins_and_roles_are_one_line_each() -> None:
     pin = PinMessage(key="k", community=COMMUNITY, message=message)
     grant = GrantRole(key="k", community=COMMUNITY, member=ALICE, role="Member")
     revoke = RevokeRole(key="k", community=COMMUNITY, member=ALICE, role="Champion")
-    assert str(render.reaction(react)) == "[reaction] 👋 on message 4 in #introductions\n"
+    said = "alice's message “Hi, I'm Alice”"
+    assert str(render.reaction(react, said)) == f"[reaction] 👋 on {said} in #introductions\n"
     assert str(render.thread(thread)) == "[#introductions] thread started: Say hello\n"
-    assert str(render.pin(pin)) == "[#introductions] pinned message 4\n"
+    assert str(render.pin(pin, "the bot's message “Guidelines”")) == (
+        "[#introductions] pinned the bot's message “Guidelines”\n"
+    )
     assert str(render.role(grant)) == "[role] Member -> alice\n"
     assert str(render.role(revoke)) == "[role] Champion removed from alice\n"
 

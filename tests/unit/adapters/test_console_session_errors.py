@@ -59,7 +59,7 @@ async def test_a_typo_gets_a_one_line_answer_not_an_error_report() -> None:
     await console.start(sink, [])
     await asyncio.wait_for(control.stopped.wait(), timeout=5)
     assert out.getvalue().splitlines() == [
-        "* a duration is at most ten years (3660d), not '99999999w'",
+        "* /advance: a duration is at most ten years (3660d), not '99999999w'",
         '* a " quote is not closed, e.g. /submit alice "change=more examples"',
     ]
 
