@@ -22,6 +22,7 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -53,13 +54,14 @@ class Timeline:
 
     TICK = 0.1
 
-    def __init__(self, limits: DiscordLimits) -> None:
+    def __init__(self, limits: DiscordLimits, decided: Callable[[], int]) -> None:
         from cohortbot.adapters.ratelimit import WindowLimiter
 
         self.limits = limits
         self.admitted = 0
         self.waiting = 0
-        self.rows: list[tuple[int, int, int, float]] = []  # passed, admitted, waiting, lag
+        self.decided = decided  # events decided so far
+        self.rows: list[tuple[int, int, int, float, int]] = []  # passed, admitted, waiting, lag, decided
         original = WindowLimiter.acquire
         timeline = self
 
@@ -80,7 +82,8 @@ class Timeline:
             started = time.monotonic()
             await asyncio.sleep(self.TICK)
             lag = time.monotonic() - started - self.TICK
-            self.rows.append((self.limits.passed - passed, self.admitted - admitted, self.waiting, lag))
+            self.rows.append((self.limits.passed - passed, self.admitted - admitted, self.waiting, lag,
+                              self.decided()))
             passed, admitted = self.limits.passed, self.admitted
 
     def summary(self) -> str:
@@ -114,7 +117,7 @@ async def discord(
         task = asyncio.create_task(app.runtime.run())
         await eventually(lambda: fake.commands, within=30)
         limits = fake.limits = DiscordLimits()  # 50/s global, messages 5 per 5 s per channel
-        timeline = Timeline(limits)
+        timeline = Timeline(limits, lambda: app.runtime.processed)
         ticking = asyncio.create_task(timeline.run())
         started = time.monotonic()
         ids = []
@@ -152,8 +155,8 @@ async def discord(
     print(timeline.summary())
     if timeline_file is not None:
         timeline_file.write_text(  # noqa: ASYNC240 (after the run)
-"".join(f"{i * Timeline.TICK:.1f} {p} {a} {w} {lag * 1000:.0f}\n"
-                                         for i, (p, a, w, lag) in enumerate(timeline.rows)))
+"".join(f"{i * Timeline.TICK:.1f} {p} {a} {w} {lag * 1000:.0f} {d}\n"
+                                         for i, (p, a, w, lag, d) in enumerate(timeline.rows)))
 
 
 async def slack(members: int, minute: float) -> None:
@@ -220,7 +223,7 @@ def main() -> None:
                         help="the welcome step's burst window (Discord; the default's: 10m). Every join"
                         " inside it is kept in one document, read and written again at each join")
     parser.add_argument("--timeline", type=Path, default=None,
-                        help="write every 100 ms: passed, admitted, waiting, loop lag ms (Discord)")
+                        help="every 100 ms: passed, admitted, waiting, lag ms, events decided (Discord)")
     args = parser.parse_args()
     if args.platform == "discord":
         asyncio.run(discord(args.members or 10_000, args.over, args.timeline, args.burst_window))
