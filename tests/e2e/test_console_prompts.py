@@ -11,6 +11,7 @@ def test_moderators_manage_the_question_bank_and_replies_are_counted(tmp_path: P
     script = "\n".join(
         [
             "/join alice",
+            "/join bob",
             "#general",
             'facilitator: /cohort prompt add weekly "What would you like to build by the end of the cohort?"',
             "facilitator: /cohort prompt skip weekly",
