@@ -283,7 +283,7 @@ class ConsoleAdapter:
         ref = MessageRef(self.session.channel_ref(channel.lstrip("#")), self.session.next_id())
         if message.buttons or message.selects:
             self.session.shown.append(Shown(audience, ref, message.buttons, message.selects))
-        self.session.describe(ref, "", message.title or message.text)
+        self.session.describe(ref, "", render.text(message.title or message.text, self.zone))
         files = self._save(message.attachments)
         self._print(render.message(where, message, self.zone, files))
         return Delivered(message=ref)

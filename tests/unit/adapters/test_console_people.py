@@ -25,7 +25,7 @@ from cohortbot.playbook.actions import (
     SendDirectMessage,
 )
 from cohortbot.playbook.events import ButtonPressed, Event, FormSubmitted, MemberJoined, MessagePosted
-from cohortbot.playbook.messages import Attachment, Button, Form, FormInput, RichMessage
+from cohortbot.playbook.messages import Attachment, Button, Form, FormInput, RichMessage, literal
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, MessageRef, Platform, UserRef
 
 START = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
@@ -177,8 +177,8 @@ async def test_reactions_and_pins_name_the_message_never_its_number(console: Con
     await console.type("/join alice", "#introductions", intro)
     posted = console.events[-1]
     assert isinstance(posted, MessagePosted)
-    guidelines = await console.bot(post("welcome", "Our guidelines: be kind."))
-    assert guidelines == "[#welcome] Our guidelines: be kind.\n"
+    guidelines = await console.bot(post("welcome", f"Our guidelines, {literal('*alice*')}: be kind."))
+    assert guidelines == "[#welcome] Our guidelines, *alice*: be kind.\n"
     welcome = ChannelRef(Platform.CONSOLE, id="welcome", name="welcome")
     pinned = MessageRef(welcome, str(int(posted.message.id) + 1))   # the bot's next message
     out = await console.bot(
@@ -187,7 +187,7 @@ async def test_reactions_and_pins_name_the_message_never_its_number(console: Con
     )
     assert out == (
         "[reaction] 👋 on alice's message “Hi, I'm Alice from Lyon, learning Pytho…” in #introductions\n"
-        "[#welcome] pinned the bot's message “Our guidelines: be kind.”\n"
+        "[#welcome] pinned the bot's message “Our guidelines, *alice*: be kind.”\n"
     )
 
 
