@@ -4,6 +4,9 @@
 (both pure); ``inbound.py`` turns commands into events, ``adapter.py`` does the I/O, and
 ``session.py`` is what they remember. Registered as the fallback: it starts when no other
 platform is configured, on a simulated clock starting at ``COHORTBOT_CONSOLE_START`` (or now).
+A community already in the database is resumed (``bot/console_state.py``: members, the simulated
+time it reached; ``run --fresh`` starts over); files the bot sends are saved to
+``COHORTBOT_CONSOLE_FILES``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """Console commands -> platform-neutral events, one handler per command class (singledispatch).
 
 Control commands (``/advance``, ``/role``, ``/dms``...) change the session or the simulated
-clock and print a ``* ...`` note; the others become events for the runtime's sink.
+clock and print a ``* ...`` note; the others become events for the runtime's sink. Only members
+(and staff: the playbook's moderator users, anyone given a role) act; anything else a line asks
+that the community would not do (join twice, leave unjoined, post as a stranger) gets a one-line
+``* ...`` answer and no event.
 """
 
 from __future__ import annotations
