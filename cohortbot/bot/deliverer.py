@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from cohortbot.adapters.base import (
@@ -104,6 +104,7 @@ class Deliverer:
         # Who performs BuildReport rows (set by the composition root); the ones in flight.
         self.reports: Reports | None = None
         self._jobs: set[asyncio.Task[None]] = set()
+        self._claimed_at: dict[Any, datetime] = {}  # outbox row id -> when this process claimed it
 
     def pace(self, platform: Platform, rate: float | None) -> None:
         """Let at most ``rate`` requests per second through to ``platform`` (None: unpaced)."""
@@ -209,14 +210,13 @@ class Deliverer:
             return len(items)
 
     async def _claim(self, limit: int) -> list[OutboxItem]:
+        now = self.clock.now()
         async with self._uow() as uow:
             items: list[OutboxItem] = await uow.outbox.claim_due(
-                self.clock.now(),
-                limit=limit,
-                lease_seconds=self.lease_seconds,
-                scope=self.scope(),
+                now, limit=limit, lease_seconds=self.lease_seconds, scope=self.scope()
             )
             await uow.commit()
+        self._claimed_at.update((item.id, now) for item in items)
         return items
 
     def _start_reports(self, items: list[OutboxItem]) -> list[OutboxItem]:
@@ -248,6 +248,12 @@ class Deliverer:
         # The gate holds the platform's requests only: the outcome is written after it, so a
         # slot frees as soon as the platform has answered (not after a database commit).
         async with self._gate(item.action.community.platform):
+            claimed = self._claimed_at.pop(item.id, None)
+            if claimed is not None and (self.clock.now() - claimed).total_seconds() > self.lease_seconds / 2:
+                # A slow platform's slots were taken that long: with half its lease gone the
+                # row is left to its next claim, never performed while it may be claimed again.
+                log.info("%s waited past half its lease for a slot; left for its next claim", item.action.key)
+                return
             record = await self._attempt(item)
         await record()
 

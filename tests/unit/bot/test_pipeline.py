@@ -182,3 +182,23 @@ async def test_an_adapter_may_ask_for_more_deliveries_in_flight_but_one_by_one_s
     assert not await _until(lambda: adapter.inside > expected, turns=200)
     adapter.go.set()
     assert await drain == 12 and adapter.most_inside == expected
+
+
+async def test_a_row_that_waited_half_its_lease_for_a_slot_is_left_for_its_next_claim() -> None:
+    # One slot, held by "slow"; meanwhile half a lease passes for the row waiting behind it. It
+    # must not be performed now: its lease may run out mid-delivery and it be claimed again.
+    store, clock, adapter = MemoryStore(), ManualClock(START), SlowFirst()
+    async with store.unit_of_work() as uow:
+        for key in ("slow", "next"):
+            await uow.outbox.add(_post(key), now=clock.now())
+        await uow.commit()
+    deliverer = Deliverer(store.unit_of_work, {Platform.MEMORY: adapter}, clock, concurrency=1)
+    drain = asyncio.create_task(deliverer.deliver_due())
+    assert await _until(lambda: adapter.performed == ["slow"])
+    clock.advance(timedelta(seconds=deliverer.lease_seconds / 2 + 1))
+    adapter.answer_slow.set()
+    assert await drain == 2
+    assert adapter.performed == ["slow"] and await _delivered(store) == 1
+    clock.advance(timedelta(seconds=deliverer.lease_seconds))  # its lease ran out: due again
+    assert await deliverer.drain() == 1
+    assert adapter.performed == ["slow", "next"] and await _delivered(store) == 2
