@@ -43,9 +43,12 @@ def test_introductions_are_acknowledged_and_members_matched_by_shared_interest(t
     assert "[DM -> alice] Hi alice! Did you get to meet @bob?" in out
     assert "[to alice, only you] Wonderful" in out
     assert "Introductions: **4**" in out
-    # Monday's scheduled round (inside the 5 days) pairs them anew: no pair repeats.
+    # The round run now counts as this week's: Monday's scheduled round (inside the 5 days) is
+    # skipped, so nobody just matched hears "no match for you this round".
+    assert "It counts as this period's round: the next scheduled round is" in out
     assert out.count("[group DM -> alice, bob]") == 1 and out.count("[group DM -> carol, dave]") == 1
-    assert "Matches made: **4** in 2 round(s); confirmed met: **1** (25%)" in out
+    assert "no match for you" not in out
+    assert "Matches made: **2** in 1 round(s); confirmed met: **1** (50%)" in out
 
 
 def test_a_live_session_with_rsvp_reminders_and_feedback_to_attendees_only(tmp_path: Path) -> None:
