@@ -163,6 +163,11 @@ class Deliverer:
                     more = len(items) == room
                     if more and not flight:
                         continue  # only reports: they run beside; claim on
+                if holding and not flight:
+                    # Nothing in flight: let ``drain`` (the console between inputs) in at once,
+                    # not after the poll.
+                    self._round.release()
+                    holding = False
                 # More is due: claim again once ``refill`` rows are done. The outbox ran dry:
                 # wait for a decision, the poll, or the last row in flight (to let go of the lock).
                 waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]

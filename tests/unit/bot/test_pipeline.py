@@ -202,3 +202,17 @@ async def test_a_row_that_waited_half_its_lease_for_a_slot_is_left_for_its_next_
     clock.advance(timedelta(seconds=deliverer.lease_seconds))  # its lease ran out: due again
     assert await deliverer.drain() == 1
     assert adapter.performed == ["slow", "next"] and await _delivered(store) == 2
+
+
+async def test_an_idle_pipeline_lets_drain_in_at_once_not_after_its_poll() -> None:
+    async with _pipeline(["post0"]) as (deliverer, adapter, store, clock):
+        assert await _until(lambda: deliverer.delivered == 1)
+        # The outbox ran dry: the pipeline waits for a decision or its hour-long poll, and
+        # meanwhile the console's drain (between two input lines) must not wait for it.
+        assert await _until(lambda: not deliverer._round.locked())
+        async with store.unit_of_work() as uow:
+            await uow.outbox.add(_post("post1"), now=clock.now())
+            await uow.commit()
+        drained = asyncio.ensure_future(deliverer.drain())
+        assert await _until(drained.done)
+        assert adapter.performed == ["post0", "post1"]
