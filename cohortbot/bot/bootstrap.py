@@ -16,11 +16,13 @@ from pydantic_settings import BaseSettings
 from cohortbot.adapters import registry
 from cohortbot.adapters.base import PlatformAdapter
 from cohortbot.adapters.platform import PlatformSpec, Wiring
+from cohortbot.adapters.workspace import AdminSession
 from cohortbot.bot.clock import ManualClock, OffsetClock, SystemClock
 from cohortbot.bot.reports_job import ReportsJob
 from cohortbot.bot.runtime import Runtime
 from cohortbot.bot.scheduler import CronCalendar
 from cohortbot.bot.sentiment import VaderSentiment
+from cohortbot.bot.setup_job import Sessions, SetupJob
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.config.settings import Settings, secret_values
 from cohortbot.playbook.engine import Engine, PlaybookSet
@@ -173,10 +175,12 @@ def wire(
     pacing: Mapping[Platform, float | None] | None = None,
     deliver: bool = True,
     driven: bool = False,
+    sessions: Sessions | None = None,
 ) -> Runtime:
     """The engine and the runtime around it: what ``build_app`` and the test harness share.
 
-    ``charts`` defaults to matplotlib; ``pacing`` is each platform's requests per second.
+    ``charts`` defaults to matplotlib; ``pacing`` is each platform's requests per second;
+    ``sessions`` opens a platform's admin session for ``/cohort setup`` (None: no platform).
     """
     if charts is None:
         from cohortbot.bot.charts import MatplotlibCharts  # matplotlib takes a second to import
@@ -205,6 +209,8 @@ def wire(
     # Its reads take no write lock (SQLite): the store's read_unit_of_work, where it has one.
     store = getattr(unit_of_work, "__self__", None)
     runtime.deliverer.reports = ReportsJob(engine, getattr(store, "read_unit_of_work", unit_of_work), clock)
+    # /cohort setup and status's checks talk to the platform off the event path too.
+    runtime.deliverer.setup = SetupJob(engine, sessions or _no_sessions, clock)
     return runtime
 
 
@@ -248,6 +254,21 @@ def build_app(
         # A console session on a fixed start plays in simulated time only: it moves the clock
         # and delivers between its lines, and nothing runs on the real clock beside it.
         driven=isinstance(clock, ManualClock),
+        sessions=_admin_sessions(loaded),
     )
     control.bind(runtime)
     return App(runtime=runtime, database=database, playbooks=playbooks)
+
+
+def _no_sessions(platform: Platform) -> None:
+    return None
+
+
+def _admin_sessions(platforms: Mapping[Platform, BaseSettings]) -> Sessions:
+    """A new admin session (as ``cohortbot setup`` opens) for a platform whose token is set."""
+    from cohortbot.bot.admin_cli import sessions_for
+
+    def session(platform: Platform) -> AdminSession | None:
+        return next((s for s in sessions_for(dict(platforms)) if s.platform == platform), None)
+
+    return session

@@ -2,7 +2,9 @@
 
 A ``BuildReport`` row goes to the reports job (``bot/reports_job.py``) instead, which builds
 the report and performs its answer through the adapter; it runs beside the delivery rounds
-(a report takes seconds: the other rows are not held behind it), under its row's lease.
+(a report takes seconds: the other rows are not held behind it), under its row's lease. A
+``RunSetup`` row (``/cohort setup``, ``status``'s checks) goes to the setup job
+(``bot/setup_job.py``) the same way.
 
 Nothing is ever dropped: a delivery that keeps failing is *parked* with its last error, shown
 in ``/cohort status``, and can be re-queued. A refused DM falls back to a mention in the
@@ -29,7 +31,14 @@ from cohortbot.bot import metrics
 from cohortbot.bot.decider import Claim
 from cohortbot.bot.outcomes import OutcomeWriter
 from cohortbot.bot.pacing import MAX_COST, Pacer, backoff
-from cohortbot.playbook.actions import Action, BuildReport, PostMessage, SendDirectMessage, SendGroupMessage
+from cohortbot.playbook.actions import (
+    Action,
+    BuildReport,
+    PostMessage,
+    RunSetup,
+    SendDirectMessage,
+    SendGroupMessage,
+)
 from cohortbot.playbook.events import ActionDelivered, Event
 from cohortbot.playbook.ports import Clock, DeliveryScope, OutboxItem
 from cohortbot.playbook.refs import Platform
@@ -44,6 +53,16 @@ class Reports(Protocol):
     """Performs a ``BuildReport``: builds the report and sends it through ``adapter``."""
 
     async def perform(self, action: BuildReport, adapter: PlatformAdapter, *, resumed: bool) -> Delivered: ...
+
+
+class Setup(Protocol):
+    """Performs a ``RunSetup``: looks at the community's server or workspace, answers through ``adapter``."""
+
+    async def perform(self, action: RunSetup, adapter: PlatformAdapter, *, resumed: bool) -> Delivered: ...
+
+
+# Rows performed by the bot's own jobs, beside the delivery rounds (seconds each).
+_JOBS = (BuildReport, RunSetup)
 
 
 class Feedback(Protocol):
@@ -103,6 +122,7 @@ class Deliverer:
         self.failed = 0
         # Who performs BuildReport rows (set by the composition root); the ones in flight.
         self.reports: Reports | None = None
+        self.setup: Setup | None = None  # who performs RunSetup rows
         self._jobs: set[asyncio.Task[None]] = set()
         self._claimed_at: dict[Any, datetime] = {}  # outbox row id -> when this process claimed it
 
@@ -227,11 +247,11 @@ class Deliverer:
     def _start_reports(self, items: list[OutboxItem]) -> list[OutboxItem]:
         """Start the reports among ``items`` (each runs beside, its row leased); the rest."""
         for item in items:
-            if isinstance(item.action, BuildReport):
+            if isinstance(item.action, _JOBS):
                 job = asyncio.create_task(self._guarded(item), name=f"report {item.action.key}")
                 self._jobs.add(job)
                 job.add_done_callback(self._jobs.discard)
-        return [item for item in items if not isinstance(item.action, BuildReport)]
+        return [item for item in items if not isinstance(item.action, _JOBS)]
 
     async def finish_reports(self) -> None:
         """Wait for the reports in flight (each records its own outcome)."""
@@ -302,6 +322,10 @@ class Deliverer:
             if self.reports is None:
                 raise RetryableDeliveryError("this process builds no reports")
             return await self.reports.perform(action, adapter, resumed=resumed)
+        if isinstance(action, RunSetup):
+            if self.setup is None:
+                raise RetryableDeliveryError("this process runs no setup")
+            return await self.setup.perform(action, adapter, resumed=resumed)
         return await adapter.perform(action, resumed=resumed)
 
     async def _succeeded(self, item: OutboxItem, result: Delivered, fallback_used: bool) -> None:

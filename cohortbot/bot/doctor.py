@@ -22,8 +22,9 @@ from cohortbot.adapters.workspace import AdminError, AdminSession, CommunityInfo
 from cohortbot.bot.setup import needs_of
 from cohortbot.playbook.engine import PlaybookSet
 from cohortbot.playbook.refs import CommunityRef, Platform
+from cohortbot.playbook.step import LoadedPlaybook
 
-__all__ = ["Section", "check_database", "check_platform", "render"]
+__all__ = ["Section", "check_community", "check_database", "check_platform", "render"]
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,23 @@ async def _check_communities(
             continue
         workspace = await session.workspace(community)
         section.findings += await workspace.findings(needs_of(loaded, platform))
+
+
+async def check_community(
+    session: AdminSession, community: CommunityInfo, loaded: LoadedPlaybook
+) -> list[Finding]:
+    """What ``doctor`` checks of one community ``loaded`` runs (``/cohort status`` shows it):
+    what the platform says of the application (intents, scopes), the bot's presence there, and
+    its channels, permissions and roles against the playbook. ``session`` is open."""
+    findings = list(await session.findings())
+    if community.id not in {c.id for c in await session.communities()}:
+        findings.append(
+            Finding(False, f"the bot's token reaches {community}", _invite_hint(session.platform))
+        )
+        return findings
+    workspace = await session.workspace(community)
+    findings += await workspace.findings(needs_of(loaded, session.platform))
+    return findings
 
 
 def _invite_hint(platform: str) -> str:

@@ -202,9 +202,12 @@ async def plan(needs: Needs, workspace: Workspace) -> Plan:
     return result
 
 
-async def apply(needs: Needs, changes: list[Change], workspace: Workspace) -> list[str]:
-    """Carry out ``changes`` in order; what was done, one line each. AdminError stops it."""
-    done: list[str] = []
+async def apply(
+    needs: Needs, changes: list[Change], workspace: Workspace, *, done: list[str] | None = None
+) -> list[str]:
+    """Carry out ``changes`` in order; what was done, one line each. AdminError stops it: what
+    was done before it is in ``done`` (a list the caller passes), one line as each is done."""
+    done = [] if done is None else done
     roles: dict[str, RoleInfo] = {r.name: r for r in await workspace.roles()}
     channels = await workspace.channels()
     category = next((c for c in channels if c.category and c.name == needs.category), None)

@@ -31,6 +31,7 @@ __all__ = [
     "PostMessage",
     "RespondToInteraction",
     "RevokeRole",
+    "RunSetup",
     "SendDirectMessage",
     "SendGroupMessage",
     "StartThread",
@@ -174,6 +175,24 @@ class BuildReport(Action):
     footer: str = ""
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunSetup(Action):
+    """Look at the server or workspace against the playbook, off the event path, then answer:
+    performed by the bot itself (its setup job, ``bot/setup_job.py``), never by an adapter.
+
+    ``task`` is ``"plan"`` (what ``cohortbot setup --dry-run`` prints), ``"apply"`` (create what
+    is missing, say what was created) or ``"check"`` (``cohortbot doctor``'s checks of this
+    community; answered only with what fails, and a line when all passed). The answer goes to
+    ``interaction`` while it can still be answered (asked at ``requested_at``), else to
+    ``channel``.
+    """
+
+    task: str
+    interaction: InteractionRef
+    requested_at: datetime | None = None
+    channel: ChannelRef | None = None
+
+
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.__name__: cls
     for cls in (
@@ -190,6 +209,7 @@ ACTION_TYPES: dict[str, type[Action]] = {
         CreateLiveSession,
         CreatePoll,
         BuildReport,
+        RunSetup,
     )
 }
 

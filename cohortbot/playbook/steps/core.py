@@ -1,10 +1,16 @@
-"""Core bookkeeping every community gets: the member roster, ``/cohort status`` and ``help``."""
+"""Core bookkeeping every community gets: the member roster, ``/cohort status``, ``setup`` and ``help``.
+
+``/cohort setup`` and the checks ``/cohort status`` adds talk to the platform (channels, roles,
+permissions): they are decided here as a ``RunSetup`` the bot's setup job performs off the event
+path (``bot/setup_job.py``), and arrive as a follow-up answer.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from cohortbot.playbook.commands import HELP_TOPIC, CommandSpec
+from cohortbot.playbook.actions import RunSetup
+from cohortbot.playbook.commands import HELP_TOPIC, CommandSpec, OptionSpec
 from cohortbot.playbook.events import (
     CommandInvoked,
     MemberJoined,
@@ -17,7 +23,15 @@ from cohortbot.playbook.help import group_commands, help_text
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.step import Command, Step, StepContext
 
-__all__ = ["STEP", "CoreConfig"]
+__all__ = ["CHECKING", "STEP", "CoreConfig", "preparing"]
+
+CHECKING = "If the checks of `cohortbot doctor` find a problem here, it follows in a moment."
+SETUP_MODE = OptionSpec(
+    name="mode",
+    description="plan (the default): what is missing; apply: create it",
+    choices=("plan", "apply"),
+    required=False,
+)
 
 
 class CoreConfig(StepConfig):
@@ -88,10 +102,41 @@ async def status(event: CommandInvoked, ctx: Ctx) -> None:
     if missed:
         lines.append(f"Missed schedule occurrences (7 days): {len(missed)}")
         lines += [f"- {name} at <t:{int(when.timestamp())}>" for name, when, _ in list(missed)[:5]]
+    lines.append(CHECKING)
     ctx.respond(
         event.interaction,
         "\n".join(lines),
         title=f"cohortbot status: {ctx.playbook.display_name(ctx.community)}",
+    )
+    run_setup(event, ctx, "check")
+
+
+def preparing(task: str, platform: str) -> str:
+    """The answer at once to ``/cohort setup``: the plan or what was done follows."""
+    place = {"discord": "server", "slack": "workspace"}.get(platform, "community")
+    if task == "apply":
+        return f"Setting up the {place} as the playbook names it… what was created arrives here in a moment."
+    return f"Comparing the {place} with the playbook… the plan arrives here in a moment."
+
+
+async def setup(event: CommandInvoked, ctx: Ctx) -> None:
+    task = str(event.options.get("mode") or "plan")
+    ctx.respond(event.interaction, preparing(task, ctx.community.platform))
+    run_setup(event, ctx, task)
+
+
+def run_setup(event: CommandInvoked, ctx: Ctx, task: str) -> None:
+    """Decide to look at the platform (recorded in the outbox with this decision)."""
+    ctx.emit(
+        RunSetup(
+            key=ctx.key(task, event.interaction.platform, event.interaction.id),
+            community=ctx.community,
+            task=task,
+            interaction=event.interaction,
+            requested_at=ctx.now,
+            # Where the answer goes if it is ready only after the interaction can no longer be answered.
+            channel=ctx.channel("moderators"),
+        )
     )
 
 
@@ -130,6 +175,15 @@ STEP = Step(
                 moderator=True,
             ),
             handler=status,
+        ),
+        Command(
+            spec=CommandSpec(
+                path=("setup",),
+                description="What the server lacks for the playbook (channels, roles); `apply` creates it",
+                options=(SETUP_MODE,),
+                moderator=True,
+            ),
+            handler=setup,
         ),
         Command(
             spec=CommandSpec(
