@@ -28,16 +28,21 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
 def test_the_burst_queue_counts_joins_inside_the_window_only() -> None:
     queue = BurstQueue()
     window = timedelta(minutes=10)
-    assert queue.count_join(T0, window) == 1
-    assert queue.count_join(T0 + timedelta(minutes=4), window) == 2
-    assert queue.count_join(T0 + timedelta(minutes=12), window) == 2  # the first one fell out
-    assert queue.joins == [T0 + timedelta(minutes=4), T0 + timedelta(minutes=12)]
+    assert queue.count_join(T0, window, cap=100) == 1
+    assert queue.count_join(T0 + timedelta(minutes=4), window, cap=100) == 2
+    assert queue.count_join(T0 + timedelta(minutes=12), window, cap=100) == 2  # the first one fell out
+    four, twelve = (int((T0 + timedelta(minutes=m)).timestamp()) for m in (4, 12))
+    assert queue.seconds == [(four, 1), (twelve, 1)]  # joins per second: no one's id
 
 
 def test_the_burst_queue_forgets_a_member_and_keeps_the_others() -> None:
-    queue = BurstQueue(pending=["a", "b", "c"])
-    assert queue.forget("b") is True and queue.pending == ["a", "c"]
-    assert queue.forget("b") is False
+    queue = BurstQueue()
+    a, b, c = WelcomeMember(), WelcomeMember(), WelcomeMember()
+    for mine in (a, b, c):
+        queue.enqueue(T0, mine)
+    assert queue.forget("b", b) is True and queue.waiting == 2 and b.burst is None
+    assert a.queued_in(queue) and c.queued_in(queue) and not b.queued_in(queue)
+    assert queue.forget("b", b) is False and queue.waiting == 2
 
 
 def test_state_stored_before_it_was_typed_still_reads() -> None:
@@ -79,8 +84,20 @@ async def test_export_and_forget_a_member_waiting_in_a_join_burst(bot: Harness) 
         ctx = step_context(bot, welcome.STEP, uow)
         assert await export(ctx, bot.user("a5")) == {}
         raw = await uow.state.get(bot.community, "welcome.burst")
-    assert raw is not None and "a5" not in str(raw) and raw["pending"] == ["a4", "a6"]
+        a5 = await uow.members.get(bot.community, bot.user("a5"))
+    assert raw is not None and "a5" not in str(raw) and raw["waiting"] == 2  # the queue names no one
+    assert a5 is not None and "burst" not in a5.data["welcome"]  # their mark is gone from their record
     await bot.advance("10m")
     [group] = bot.posts_in("welcome")
     assert "all 2 of you" in group.message.text and "<@a5>" not in group.message.text
     assert "<@a4>" in group.message.text and "<@a6>" in group.message.text
+
+
+async def test_a_member_waiting_in_a_join_burst_finds_their_place_in_their_own_record(bot: Harness) -> None:
+    for name in ["a1", "a2", "a3", "a4", "a5"]:
+        await bot.join(name)
+    a5 = await bot.member("a5")
+    assert a5 is not None and a5.data["welcome"]["burst_place"] == 1  # a4 is first
+    await bot.advance("10m")
+    a5 = await bot.member("a5")  # welcomed: the mark goes
+    assert a5 is not None and a5.data["welcome"] == {"welcomed_join": 1, "grouped": True}
