@@ -40,10 +40,10 @@ from cohortbot.playbook.ports import (
     TimerRepository,
 )
 from cohortbot.storage.identity import IdentityMap, PrivacyThroughMap
+from cohortbot.storage.memory_activity import MemoryActivityRepository
 from cohortbot.storage.memory_outbox import MemoryOutboxRepository, MemoryPrivacyRepository
 from cohortbot.storage.memory_repositories import (
     TABLES,
-    MemoryActivityRepository,
     MemoryClaimRepository,
     MemoryCommunityRepository,
     MemoryInboxRepository,

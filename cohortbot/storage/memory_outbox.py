@@ -23,13 +23,13 @@ from cohortbot.storage.erasure import (
     timer_about,
     timer_export,
 )
+from cohortbot.storage.memory_activity import forget_activity
 from cohortbot.storage.memory_repositories import (
     Repository,
     Row,
     Transaction,
     decoded,
     dump,
-    forget_activity,
     member_key,
     of_community,
     stored,

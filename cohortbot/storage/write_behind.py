@@ -42,13 +42,8 @@ from cohortbot.playbook.activity_records import ActivityRecord
 from cohortbot.playbook.ports import Member, Timer
 from cohortbot.playbook.refs import CommunityRef, UserRef
 from cohortbot.storage._sql import ACTIVITY, INBOX, MEMBERS, STATE, TIMERS, in_community
-from cohortbot.storage.repositories import (
-    SqlActivityRepository,
-    SqlInboxRepository,
-    activity_values,
-    member_from_row,
-    member_values,
-)
+from cohortbot.storage.activity import SqlActivityRepository, activity_values
+from cohortbot.storage.repositories import SqlInboxRepository, member_from_row, member_values
 from cohortbot.storage.scheduling import SqlTimerRepository, timer_values
 
 if TYPE_CHECKING:
