@@ -65,7 +65,7 @@ class Burst(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_joins: int = Field(10, ge=1)
-    window: Duration = timedelta(minutes=10)
+    window: Duration = timedelta(minutes=10)  # counted in whole seconds (model.BurstQueue)
     message: GROUP_TEXT = (
         "Welcome to all {count} of you who just joined {community}: {members}! "
         "Start with the guidelines ({guidelines}), then introduce yourselves in {intro_channel}."
