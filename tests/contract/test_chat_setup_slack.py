@@ -57,16 +57,14 @@ def changes(fake: FakeSlack) -> list[str]:
 
 
 async def test_setup_plans_then_applies_then_finds_everything(bot: SlackBot) -> None:
-    at_once, plan = await moderator(bot, "setup", name="plan")
-    assert "Comparing the workspace with the playbook" in at_once
+    [plan] = await moderator(bot, "setup", name="plan")
     assert "Already there: role 'moderators', #welcome, #intros" in plan
     assert "• join #intros (so the bot sees its messages)" in plan
     assert "• create channel #mods (private: moderators and the bot)" in plan
     assert "`/cohort setup apply` makes these changes" in plan
     assert changes(bot.fake) == []
 
-    at_once, done = await moderator(bot, "setup apply", name="apply")
-    assert "Setting up the workspace" in at_once
+    [done] = await moderator(bot, "setup apply", name="apply")
     assert "Done: 5 change(s)." in done
     assert "• joined #intros (so the bot sees its messages)" in done
     mods = next(c for c in bot.fake.channels.values() if c["name"] == "mods")
@@ -74,7 +72,7 @@ async def test_setup_plans_then_applies_then_finds_everything(bot: SlackBot) -> 
     assert bot.fake.channel_message("CINTROS", "UMEMBER", "Hi, I'm Bo and I love statistics") is not None
 
     made = changes(bot.fake)
-    _, again = await moderator(bot, "setup apply", name="again")
+    [again] = await moderator(bot, "setup apply", name="again")
     assert "Nothing to do: everything the playbook names exists." in again
     assert changes(bot.fake) == made
 

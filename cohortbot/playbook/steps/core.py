@@ -23,7 +23,7 @@ from cohortbot.playbook.help import group_commands, help_text
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.step import Command, Step, StepContext
 
-__all__ = ["CHECKING", "STEP", "CoreConfig", "preparing"]
+__all__ = ["CHECKING", "STEP", "CoreConfig"]
 
 CHECKING = "If the checks of `cohortbot doctor` find a problem here, it follows in a moment."
 SETUP_MODE = OptionSpec(
@@ -111,18 +111,10 @@ async def status(event: CommandInvoked, ctx: Ctx) -> None:
     run_setup(event, ctx, "check")
 
 
-def preparing(task: str, platform: str) -> str:
-    """The answer at once to ``/cohort setup``: the plan or what was done follows."""
-    place = {"discord": "server", "slack": "workspace"}.get(platform, "community")
-    if task == "apply":
-        return f"Setting up the {place} as the playbook names it… what was created arrives here in a moment."
-    return f"Comparing the {place} with the playbook… the plan arrives here in a moment."
-
-
 async def setup(event: CommandInvoked, ctx: Ctx) -> None:
-    task = str(event.options.get("mode") or "plan")
-    ctx.respond(event.interaction, preparing(task, ctx.community.platform))
-    run_setup(event, ctx, task)
+    """One answer, the plan or what was done, once the setup job has looked (Discord shows the
+    bot "thinking" meanwhile; Slack and the console have acknowledged the command)."""
+    run_setup(event, ctx, str(event.options.get("mode") or "plan"))
 
 
 def run_setup(event: CommandInvoked, ctx: Ctx, task: str) -> None:
