@@ -57,7 +57,7 @@ def to_html(report: HealthReport, pngs: Sequence[tuple[str, str, bytes]], clean:
     """One self-contained page: headline table, sections, charts embedded as PNG data URLs."""
     e = html.escape
     rows = "".join(
-        f"<tr><th>{e(h.label)}</th><td>{e(clean(h.value))}</td><td>{e(h.change)}</td></tr>"
+        f"<tr><th>{e(h.heading)}</th><td>{e(clean(h.value))}</td><td>{e(h.change)}</td></tr>"
         for h in report.headline
     )
     sections = "".join(

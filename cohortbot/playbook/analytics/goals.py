@@ -2,7 +2,9 @@
 
 Weeks count from the cohort's start (week 1 is its first seven days). A count is on track
 while it is at least on the straight line from 0 at the start to the target at ``by_week``;
-a percentage has no pace: it is "below target" until its week has passed, then "missed".
+a percentage has no pace: it is "below target" until its week has passed, then "missed". A
+percentage with nothing to count yet (no newcomer's first week over, no question asked) has no
+value: "no data yet", never a 0% "missed".
 """
 
 from __future__ import annotations
@@ -51,11 +53,11 @@ class GoalLike(Protocol):
 class GoalProgress:
     name: str
     metric: str
-    value: float
+    value: float | None  # None: a percentage with nothing to count yet
     target: float
     by_week: int
     week: int
-    status: str  # "met" | "on track" | "behind" | "below target" | "missed"
+    status: str  # "met" | "on track" | "behind" | "below target" | "missed" | "no data yet"
 
 
 def cohort_week(start: date, today: date) -> int:
@@ -74,12 +76,13 @@ def goal_values(
     questions: QuestionCounts,
     newcomers: Mapping[str, NewcomerActivity],
     extra: Mapping[str, float] | None = None,
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``).
 
     From the store's aggregates: ``messages`` and ``since_start`` over ``[start, now)``,
     ``last_week`` over the 7 days before ``now``, the ``questions`` asked since ``start`` (counted),
-    ``newcomers`` (by member id) who joined since ``start``.
+    ``newcomers`` (by member id) who joined since ``start``. A percentage with nothing to
+    count (no newcomer's week over, no question) is None.
     """
     people = [m for m in members if not m.is_bot and not m.analytics_opt_out]
     rates = {
@@ -87,7 +90,7 @@ def goal_values(
         "retention_rate": retention(newcomers, people, start, now, now=now),
         "answered_rate": Rate(questions.answered, questions.asked),
     }
-    values: dict[str, float] = {
+    values: dict[str, float | None] = {
         "members_joined": sum(1 for m in people if m.joined_at is not None and start <= m.joined_at < now),
         "introductions": sum(
             1 for m in people if m.introduced_at is not None and start <= m.introduced_at < now
@@ -95,24 +98,29 @@ def goal_values(
         "active_members": len(last_week.active),
         "posters": len(since_start.posters),
         "messages": messages,
-        **{name: 100.0 * (rate.value or 0.0) for name, rate in rates.items()},
+        **{name: None if rate.value is None else 100.0 * rate.value for name, rate in rates.items()},
         "connections": 0.0,
     }
     values.update(extra or {})
     return values
 
 
-def goal_progress(goals: Iterable[GoalLike], values: Mapping[str, float], *, week: int) -> list[GoalProgress]:
+def goal_progress(
+    goals: Iterable[GoalLike], values: Mapping[str, float | None], *, week: int
+) -> list[GoalProgress]:
     """Each goal's value against its target and timeline.
 
     Counts are on track when at least ``target * week / by_week`` (a straight line to the
-    target); percentages have no pace, only "below target" until their week has passed.
+    target); percentages have no pace, only "below target" until their week has passed, and
+    none without data ("no data yet").
     """
     found = []
     for goal in goals:
-        value = float(values.get(goal.metric, 0.0))
+        value = values.get(goal.metric, 0.0)
         rate = GOAL_METRICS.get(goal.metric, ("", False))[1]
-        if value >= goal.target:
+        if value is None:
+            status = "no data yet"
+        elif value >= goal.target:
             status = "met"
         elif week > goal.by_week:
             status = "missed"
@@ -124,7 +132,7 @@ def goal_progress(goals: Iterable[GoalLike], values: Mapping[str, float], *, wee
             GoalProgress(
                 name=goal.name,
                 metric=goal.metric,
-                value=value,
+                value=None if value is None else float(value),
                 target=goal.target,
                 by_week=goal.by_week,
                 week=week,

@@ -170,22 +170,29 @@ def rolling_weekly_active(days: Days, first: date, last: date) -> list[tuple[dat
 
 @dataclass(frozen=True, slots=True)
 class Stickiness:
-    """Average daily actives over a week, weekly and 28-day actives, and DAU/MAU."""
+    """Over a range of local days: daily actives averaged, 28-day actives averaged, and the
+    weekly and 28-day actives on its last day."""
 
     avg_dau: float
+    avg_mau: float
     wau: int
     mau: int
 
     @property
     def ratio(self) -> float | None:
-        return self.avg_dau / self.mau if self.mau else None
+        """DAU/MAU over the range: average daily actives over average 28-day actives (a single
+        day's DAU/MAU when the range is one day); None when nobody was active in 28 days."""
+        return self.avg_dau / self.avg_mau if self.avg_mau else None
 
 
-def stickiness(days: Days, last: date) -> Stickiness:
-    """DAU averaged over the 7 days ending ``last``, WAU (7 days), MAU (28 days), DAU/MAU."""
-    week = [last - timedelta(days=i) for i in range(7)]
+def stickiness(days: Days, first: date, last: date) -> Stickiness:
+    """DAU and MAU (28 days) averaged over the local days ``first..last``, WAU and MAU on ``last``."""
+    span = _days(first, last)
     return Stickiness(
-        avg_dau=sum(days.active(d) for d in week) / 7, wau=days.within(last, 7), mau=days.within(last, 28)
+        avg_dau=sum(days.active(d) for d in span) / len(span),
+        avg_mau=sum(days.within(d, 28) for d in span) / len(span),
+        wau=days.within(last, 7),
+        mau=days.within(last, 28),
     )
 
 
@@ -333,7 +340,8 @@ def median_first_reply(outcomes: Iterable[QuestionOutcome]) -> timedelta | None:
 @dataclass(frozen=True, slots=True)
 class WeekStats:
     start: date
-    active: int
+    end: date  # its last day counted: the seventh, or an earlier one for a week not over
+    active: int | None  # None: not known (a week cut short, without its own count)
     messages: int
     replies: int
     reactions: int
@@ -343,6 +351,10 @@ class WeekStats:
     def posts(self) -> int:
         return self.messages + self.replies
 
+    @property
+    def partial(self) -> bool:
+        return self.end < self.start + timedelta(days=6)
+
 
 def posts(days: Days, first: date, last: date) -> int:
     """Messages and replies in the local days ``first..last``."""
@@ -350,17 +362,27 @@ def posts(days: Days, first: date, last: date) -> int:
     return sum(a.messages + a.replies for a in found if a is not None)
 
 
-def weekly(days: Days, first: date, weeks: int) -> list[WeekStats]:
-    """Seven-day weeks from ``first``: actives, volume by kind and mean sentiment, side by side."""
+def weekly(
+    days: Days, first: date, weeks: int, *, last: date | None = None, active_last: int | None = None
+) -> list[WeekStats]:
+    """Seven-day weeks from ``first``: actives, volume by kind and mean sentiment, side by side.
+
+    Days after ``last`` are not counted: a week they cut short has ``end`` before its seventh
+    day, and ``active_last`` as its actives (``Days`` knows 7-day windows only: the caller
+    counts that week's members), else None.
+    """
     found = []
     for i in range(weeks):
         start = first + timedelta(weeks=i)
-        parts = [a for a in (days.at(start + timedelta(days=k)) for k in range(7)) if a is not None]
+        end = start + timedelta(days=6) if last is None else min(start + timedelta(days=6), last)
+        parts = [a for a in (days.at(d) for d in _days(start, end)) if a is not None]
         scored = sum(a.sentiment_count for a in parts)
+        whole = end == start + timedelta(days=6)
         found.append(
             WeekStats(
                 start=start,
-                active=days.within(start + timedelta(days=6), 7),
+                end=end,
+                active=days.within(end, 7) if whole else active_last,
                 messages=sum(a.messages for a in parts),
                 replies=sum(a.replies for a in parts),
                 reactions=sum(a.reactions for a in parts),

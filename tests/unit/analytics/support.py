@@ -55,7 +55,7 @@ def goals(
     start: datetime,
     now: datetime,
     extra: Mapping[str, float] | None = None,
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     return goal_values(
         members,
         start=start,

@@ -63,3 +63,18 @@ def test_goals_progress_against_their_timelines(community: Community, records) -
         ("Answered", pytest.approx(85.0), "below target"),
     ]
     assert cohort_week(D0, D0) == 1 and cohort_week(D0, on(6)) == 1 and cohort_week(D0, on(7)) == 2
+
+
+def test_a_percentage_with_nothing_to_count_is_no_data_not_missed(community: Community, records) -> None:
+    """A week with no newcomer whose first week is over and no question asked: the rates are
+    unknown, shown as such even past their week, while counts still go from 0."""
+    values = goal_values(records, community.members, start=day(35), now=day(42))
+    assert values["activation_rate"] is None and values["retention_rate"] is None
+    assert values["answered_rate"] is None
+    assert values["members_joined"] == 0
+    goals = [Goal("Activation", "activation_rate", 60, 1), Goal("Joined", "members_joined", 5, 1)]
+    progress = goal_progress(goals, values, week=2)
+    assert [(p.name, p.value, p.status) for p in progress] == [
+        ("Activation", None, "no data yet"),
+        ("Joined", 0, "missed"),
+    ]

@@ -72,14 +72,28 @@ def test_weekly_active_members_roll_over_seven_days(records) -> None:
 
 
 def test_stickiness_is_average_daily_actives_over_28_day_actives(records) -> None:
-    second = stickiness(days(records), on(13))
+    second = stickiness(days(records), on(7), on(13))
     assert second.avg_dau == pytest.approx((160 * 7 + 20 + 10) / 7)
     assert second.wau == 120 + 40 + 20 + 10
     assert second.mau == 120 + 80 + 20 + 10  # days -14..13: everyone but the silent and d30..d39
-    assert second.ratio == pytest.approx((1150 / 7) / 230)
-    fifth = stickiness(days(records), on(34))
+    # 28-day actives on days 7..13: a and b (200), + d0..d19 from day 8, + d20..d29 from day 10
+    assert second.avg_mau == pytest.approx((200 + 220 + 220 + 230 * 4) / 7)
+    assert second.ratio == pytest.approx(1150 / 1560)
+    fifth = stickiness(days(records), on(28), on(34))
     assert (fifth.avg_dau, fifth.wau, fifth.mau) == (30, 30, 120 + 40 + 40)  # days 7..34
-    assert fifth.ratio == pytest.approx(30 / 200)
+    # b40..b79 (week 1 only) count in the 28 days to days 28..33, no longer on day 34
+    assert fifth.avg_mau == pytest.approx((240 * 6 + 200) / 7)
+    assert fifth.ratio == pytest.approx(30 / ((240 * 6 + 200) / 7))
+    assert stickiness(days(records), on(34), on(34)).ratio == pytest.approx(30 / 200)  # one day: DAU/MAU
+
+
+def test_stickiness_covers_the_whole_range_asked_for(records) -> None:
+    """Four weeks averaged, not the last seven days of them."""
+    month = stickiness(days(records), on(0), on(27))
+    daily = [200 * 7, 160 * 7 + 20 + 10, 120 + 50 + 40 + 30 * 4, 120 + 30 * 6]  # weeks 1-4
+    assert month.avg_dau == pytest.approx(sum(daily) / 28)
+    assert month.avg_dau != stickiness(days(records), on(21), on(27)).avg_dau
+    assert stickiness(days([]), on(0), on(6)).ratio is None  # nobody active: no ratio, not 0%
 
 
 def test_posters_reactors_and_lurkers(community: Community, records) -> None:
@@ -193,6 +207,15 @@ def test_sentiment_trend_is_shown_beside_volume(records) -> None:
     expected = [0.5, (840 * 0.2 + 17 * 0.8) / (840 + 17), 0.0, -0.4, 0.1]
     assert [w.sentiment for w in weeks[:5]] == pytest.approx(expected)
     assert weeks[5].sentiment is None and weeks[5].posts == 0
+    assert not any(w.partial for w in weeks)
+
+
+def test_a_week_cut_short_counts_only_its_days(records) -> None:
+    [week5] = weekly(days(records), on(28), 1, last=on(30), active_last=30)
+    assert (week5.start, week5.end, week5.partial) == (on(28), on(30), True)
+    assert (week5.messages, week5.active) == (30 * 3, 30)
+    [unknown] = weekly(days(records), on(28), 1, last=on(30))
+    assert unknown.active is None  # Days knows 7-day windows only
 
 
 def test_local_days_follow_the_zone_across_dst() -> None:

@@ -11,7 +11,7 @@ from cohortbot.playbook.durations import Duration
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.templates import Placeholders
 
-__all__ = ["Goal", "HealthConfig", "Metric", "NewcomerWatch"]
+__all__ = ["WEEKDAYS", "Goal", "HealthConfig", "Metric", "NewcomerWatch", "Weekday"]
 
 # Keep in step with playbook.analytics.goals.GOAL_METRICS (a test checks they agree).
 Metric = Literal[
@@ -25,6 +25,8 @@ Metric = Literal[
     "answered_rate",
     "connections",
 ]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WATCH_TEXT = Annotated[str, Placeholders("member", "mention", "days", "when", "community")]
 
 
@@ -59,7 +61,12 @@ class HealthConfig(StepConfig):
     channel: str = "moderators"  # where the digest goes: a channel role or a channel name
     weeks: int = Field(8, ge=2, le=52)  # weeks of history in the charts
     charts: bool = True  # PNG charts with the digest (text only when False or unavailable)
-    start: date | None = None  # the cohort's start; goals count weeks from it (default: first join)
+    # The cohort's first day: no digest about the weeks before it; goals count weeks from it.
+    # Default: the day the bot first saw the community.
+    start: date | None = None
+    # The weekday weeks start on in the digest, /cohort health and reports. Default: the
+    # digest's weekday (Monday for the default digest), Monday without one.
+    week_start: Weekday | None = None
     goals: list[Goal] = Field(default_factory=list)
     inactive_listed: int = Field(10, ge=0, le=50)  # recently inactive members named in the digest
     newcomer_watch: NewcomerWatch = NewcomerWatch()

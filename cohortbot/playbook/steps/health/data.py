@@ -42,7 +42,14 @@ async def load_report(
     zone = loaded.community.zone
     members = await uow.members.list(community, present_only=False)
     w = window(
-        cfg, members, zone, since=since, until=until, history_from=history_from, newcomers_from=newcomers_from
+        cfg,
+        members,
+        zone,
+        since=since,
+        until=until,
+        history_from=history_from,
+        newcomers_from=newcomers_from,
+        first_seen=await uow.communities.first_seen(community),
     )
     activity, lo, hi = uow.activity, w.loaded_from, w.end
     # The days and the members' periods from one pass over the records (most of the report's time).

@@ -17,6 +17,7 @@ from cohortbot.playbook.step import StepContext
 from cohortbot.playbook.steps.health.config import HealthConfig
 from cohortbot.playbook.steps.health.model import STEP_NAME
 from cohortbot.playbook.steps.health.report import HealthReport
+from cohortbot.playbook.steps.health.weeks import first_weekday, week_start
 
 __all__ = ["ANSWER_WITHIN", "Ctx", "Period", "answer", "moderators_channel", "period", "request_report"]
 
@@ -42,13 +43,21 @@ def moderators_channel(ctx: Ctx, spec: str) -> ChannelRef | None:
 
 
 def period(ctx: Ctx, *, weeks: int, with_today: bool) -> Period:
-    """Seven local days with ``weeks`` of history in the charts: the full days before today
-    (the digest), or the last seven including today so far (on demand)."""
-    until = ctx.now.astimezone(ctx.playbook.zone).date() + timedelta(days=1 if with_today else 0)
+    """Seven local days with ``weeks`` of history in the weekly table and charts.
+
+    The digest: the last week over (the seven days before this week's first day, which is
+    today with the digest on the week's first weekday), ``weeks`` whole weeks of history. On
+    demand: the last seven days including today so far, the history's last week this one.
+    Both cut weeks with ``weeks.week_start``, so their weekly tables agree.
+    """
+    today = ctx.now.astimezone(ctx.playbook.zone).date()
+    this_week = week_start(today, first_weekday(ctx.config))
+    until = today + timedelta(days=1) if with_today else this_week
+    history = this_week - timedelta(weeks=weeks - 1 if with_today else weeks)
     return Period(
         since=until - timedelta(days=7),
         until=until,
-        history_from=until - timedelta(weeks=weeks),
+        history_from=history,
         newcomers_from=until - timedelta(weeks=4),
     )
 

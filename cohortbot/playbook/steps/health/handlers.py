@@ -1,8 +1,11 @@
 """Health: a weekly digest of community health for the moderators, on demand too, and a watch
 on newcomers' questions that nobody answers.
 
-The digest (``digest`` cron, Monday 09:00 by default) covers the seven full local days before
-it, compared with the seven before those: headline numbers, sections and PNG charts (when the
+The digest (``digest`` cron, Monday 09:00 by default) covers the last week over (weeks start
+on ``week_start``, by default the digest's weekday), compared with the week before it; none is
+sent about a week wholly before the cohort's start (``start``, or the day the bot first saw the
+community), so a bot started on a Monday morning sends no digest about the empty week before.
+It shows headline numbers, sections and PNG charts (when the
 runtime has a chart renderer; text only otherwise). ``/cohort health [weeks]`` answers a
 moderator with the same report, privately, for the last seven days including today. Neither
 builds the report while deciding: they emit a ``BuildReport`` (recorded in the outbox with the
@@ -36,6 +39,7 @@ from cohortbot.playbook.steps.health.commands import COMMANDS
 from cohortbot.playbook.steps.health.config import HealthConfig
 from cohortbot.playbook.steps.health.digest import Ctx, moderators_channel, period, request_report
 from cohortbot.playbook.steps.health.model import STEP_NAME, UnansweredQuestion
+from cohortbot.playbook.steps.health.weeks import reported_from
 
 __all__ = ["STEP"]
 
@@ -56,9 +60,15 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
     if channel is None:
         log.warning("health digest for %s: the playbook has no %s channel", ctx.community, ctx.config.channel)
         return
+    p = period(ctx, weeks=ctx.config.weeks, with_today=False)
+    first_seen = await ctx.uow.communities.first_seen(ctx.community)
+    began = reported_from(ctx.config, first_seen, ctx.playbook.zone)
+    if began is not None and p.until <= began:
+        log.info("health digest for %s skipped: %s is before the cohort's start", ctx.community, p.since)
+        return
     request_report(
         ctx,
-        period(ctx, weeks=ctx.config.weeks, with_today=False),
+        p,
         key=ctx.key(DIGEST, event.occurrence.isoformat()),
         footer="Weekly health digest. /cohort health shows it any time.",
         channel=channel,

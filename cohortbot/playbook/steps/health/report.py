@@ -38,12 +38,24 @@ from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import mention, timestamp
 from cohortbot.playbook.ports import Member, NewcomerActivity, QuestionCounts, UserActivity
-from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.steps.health.charts import channel_chart, participation_chart, sentiment_chart
 from cohortbot.playbook.steps.health.config import HealthConfig
-from cohortbot.playbook.steps.health.window import LAST_WEEK, PERIOD, PREVIOUS, SINCE_START, Window
+from cohortbot.playbook.steps.health.text import (
+    WEEKS,
+    ci,
+    csv_value,
+    day_label,
+    format_delay,
+    pct,
+    weeks_section,
+    where,
+)
+from cohortbot.playbook.steps.health.weeks import span
+from cohortbot.playbook.steps.health.window import LAST_ROW, LAST_WEEK, PERIOD, PREVIOUS, SINCE_START, Window
 
-__all__ = ["Headline", "HealthInputs", "HealthReport", "build_report", "format_delay"]
+__all__ = ["Headline", "HealthInputs", "HealthReport", "build_report"]
+
+CHANNELS = "Channels"  # tabulated in the CSV rows, as the weekly table is
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,9 +77,14 @@ class HealthInputs:
 
 @dataclass(frozen=True, slots=True)
 class Headline:
-    label: str
+    label: str  # what it counts, the same in every report ("Active members")
     value: str
-    change: str  # "+12 vs previous 7 days", "" when not comparable
+    change: str  # "+12 vs 23-29 Mar", "" when not comparable
+    span: str = ""  # the days it covers ("avg over 30 Mar-5 Apr")
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} ({self.span})" if self.span else self.label
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,24 +99,12 @@ class HealthReport:
 
     def text(self, limit: int | None = None) -> str:
         """The report as message text; with ``limit``, cut to it with how many lines were left out."""
-        lines = [f"**{h.label}**: {h.value}" + (f" ({h.change})" if h.change else "") for h in self.headline]
+        lines = [
+            f"**{h.heading}**: {h.value}" + (f" ({h.change})" if h.change else "") for h in self.headline
+        ]
         for heading, body in self.sections:
             lines += ["", f"**{heading}**", *body]
         return "\n".join(lines if limit is None else fit_lines(lines, limit))
-
-
-def format_delay(delta: timedelta | None) -> str:
-    if delta is None:
-        return "n/a"
-    minutes = round(delta.total_seconds() / 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    hours = minutes / 60
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
-
-
-def _change(now: float, before: float, digits: int = 0, *, unit: str = "") -> str:
-    return f"{now - before:+.{digits}f}{unit} vs previous period"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +117,22 @@ class _Period:
     now: Participants
     then: Participants
     newcomers: dict[str, NewcomerActivity]
+
+    @property
+    def last(self) -> date:
+        return self.w.until - timedelta(days=1)
+
+    @property
+    def span(self) -> str:
+        """The period's days, as labels show them ("30 Mar-5 Apr")."""
+        return span(self.w.since, self.last)
+
+    def change(self, now: float | None, before: float | None, digits: int = 0, *, unit: str = "") -> str:
+        """Against the period before, unless it is wholly before the cohort's start."""
+        if now is None or before is None or not self.w.compared:
+            return ""
+        previous = span(self.w.since - (self.w.until - self.w.since), self.w.since - timedelta(days=1))
+        return f"{now - before:+.{digits}f}{unit} vs {previous}"
 
     def asked(self, since: datetime, until: datetime) -> list[QuestionOutcome]:
         return [o for o in self.inputs.questions if since <= o.question.at < until]
@@ -132,16 +153,22 @@ def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = ""
         then=participants(inputs.users, PREVIOUS),
         newcomers={n.user: n for n in inputs.newcomers},
     )
-    weeks = weekly(inputs.days, w.history_from, w.weeks)
+    weeks = weekly(
+        inputs.days,
+        w.history_from,
+        w.weeks,
+        last=w.last_day,
+        active_last=len(participants(inputs.users, LAST_ROW).active),
+    )
     channels = inputs.channels
     headline = _headline(p)
     sections = [
         _participation(p),
         _newcomers(p),
         _questions(p),
-        _channels(channels),
+        _channels(channels, p.span),
         _prompts(p),
-        *([_weeks(weeks)] if cfg.sentiment == "show" else []),
+        *([weeks_section(weeks, w.weekday)] if cfg.sentiment == "show" else []),
         ("Surveys", list(inputs.surveys) or ["No survey answers yet."]),
         _inactive(p),
         *_goals(p),
@@ -149,9 +176,9 @@ def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = ""
     charts = [participation_chart(inputs.days, w.history_from, w.until), channel_chart(channels)]
     if cfg.sentiment == "show":
         charts.append(sentiment_chart(weeks))
-    last = w.until - timedelta(days=1)
+    year = "" if w.since.year != p.last.year else f" {p.last.year}"
     return HealthReport(
-        title=f"Community health{f': {community}' if community else ''}, {w.since:%b %d} to {last:%b %d}",
+        title=f"Community health{f': {community}' if community else ''}, {p.span}{year}",
         since=w.since,
         until=w.until,
         headline=headline,
@@ -162,14 +189,14 @@ def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = ""
 
 
 def _headline(p: _Period) -> list[Headline]:
-    members, w, days = p.inputs.members, p.w, p.inputs.days
+    members, w, days, period = p.inputs.members, p.w, p.inputs.days, p.span
     now_mix = participation_mix(p.now, members, w.end)
     then_mix = participation_mix(p.then, members, w.start)
     active, active_before = now_mix.posters + now_mix.reactors_only, then_mix.posters + then_mix.reactors_only
-    sticky = stickiness(days, w.until - timedelta(days=1))
-    then = stickiness(days, w.since - timedelta(days=1))
     length = w.until - w.since
-    posts_now = posts(days, w.since, w.until - timedelta(days=1))
+    sticky = stickiness(days, w.since, p.last)
+    then = stickiness(days, w.since - length, w.since - timedelta(days=1))
+    posts_now = posts(days, w.since, p.last)
     posts_before = posts(days, w.since - length, w.since - timedelta(days=1))
     joined, joined_before = len(_joined(members, w.start, w.end)), len(_joined(members, w.before, w.start))
     made, _ = introductions(members, w.start, w.end)
@@ -177,34 +204,53 @@ def _headline(p: _Period) -> list[Headline]:
     asked = p.asked(w.start, w.end)
     answered = sum(1 for o in asked if o.first_reply_at is not None)
     median, median_before = median_first_reply(asked), median_first_reply(p.asked(w.before, w.start))
-    ratio, ratio_before = 100 * (sticky.ratio or 0), 100 * (then.ratio or 0)
+    ratio, ratio_before = sticky.ratio, then.ratio
     return [
-        Headline("Active members", str(active), _change(active, active_before)),
+        Headline("Active members", str(active), p.change(active, active_before), period),
         Headline(
-            "Average daily active (DAU)", f"{sticky.avg_dau:.1f}", _change(sticky.avg_dau, then.avg_dau, 1)
+            "DAU",
+            f"{sticky.avg_dau:.1f}",
+            p.change(sticky.avg_dau, then.avg_dau, 1),
+            f"avg over {period}",
         ),
-        Headline("Stickiness (DAU/MAU)", _pct(sticky.ratio), _change(ratio, ratio_before, unit=" pts")),
-        Headline("Messages and replies", str(posts_now), _change(posts_now, posts_before)),
-        Headline("New members", str(joined), _change(joined, joined_before)),
-        Headline("Introductions", str(made), _change(made, made_before)),
-        Headline("Questions answered", f"{answered} of {len(asked)}", ""),
+        Headline(
+            "Stickiness, DAU/MAU",
+            pct(ratio),
+            p.change(
+                None if ratio is None else 100 * ratio,
+                None if ratio_before is None else 100 * ratio_before,
+                unit=" pts",
+            ),
+            f"avg over {period}",
+        ),
+        Headline("Messages and replies", str(posts_now), p.change(posts_now, posts_before), period),
+        Headline("New members", str(joined), p.change(joined, joined_before), period),
+        Headline("Introductions", str(made), p.change(made, made_before), period),
+        Headline(
+            "Questions answered",
+            f"{answered} of {len(asked)}" if asked else "n/a, none asked",
+            "",
+            f"asked {period}",
+        ),
         Headline(
             "Median time to first reply",
             format_delay(median),
-            f"was {format_delay(median_before)}" if median_before else "",
+            f"was {format_delay(median_before)}" if median_before and w.compared else "",
+            f"questions asked {period}",
         ),
     ]
 
 
 def _participation(p: _Period) -> tuple[str, list[str]]:
     mix = participation_mix(p.now, p.inputs.members, p.w.end)
-    sticky = stickiness(p.inputs.days, p.w.until - timedelta(days=1))
+    sticky = stickiness(p.inputs.days, p.w.since, p.last)
     return (
         "Participation",
         [
-            f"{mix.members} members: {mix.posters} posted, {mix.reactors_only} only reacted, "
+            f"{p.span}: of {mix.members} members, {mix.posters} posted, {mix.reactors_only} only reacted, "
             f"{mix.lurkers} were silent.",
-            f"Active in the last 7 days: {sticky.wau}; in the last 28 days: {sticky.mau}.",
+            f"Active in the 7 days to {day_label(p.last)}: {sticky.wau}; in the 28 days to "
+            f"{day_label(p.last)}: {sticky.mau}.",
         ],
     )
 
@@ -214,14 +260,16 @@ def _newcomers(p: _Period) -> tuple[str, list[str]]:
     _, intro_rate = introductions(members, w.start, w.end)
     activated = activation(p.newcomers, members, w.newcomers, w.end, now=w.end)
     kept = retention(p.newcomers, members, w.newcomers, w.end, now=w.end)
+    joined = span(w.newcomers.astimezone(w.zone).date(), p.last)
     return (
         "Newcomers",
         [
-            f"Joined this period: {len(_joined(members, w.start, w.end))}; "
-            f"introduced themselves: {intro_rate}.",
-            f"Posted within 7 days of joining: {activated} (joined since {timestamp(w.newcomers)}, "
-            "first week over).",
-            f"Active again in their second week, of those active in the first: {kept}.",
+            f"Joined {p.span}: {len(_joined(members, w.start, w.end))}; introduced themselves: "
+            + (f"{intro_rate}." if intro_rate.total else "n/a, nobody joined."),
+            f"Posted within 7 days of joining, of those who joined {joined} with that week over: "
+            + (f"{activated}." if activated.total else "n/a, no newcomer's first week is over yet."),
+            f"Active again in their second week, of those active in the first (joined {joined}, "
+            "second week over): " + (f"{kept}." if kept.total else "n/a, no such newcomer yet."),
         ],
     )
 
@@ -229,24 +277,26 @@ def _newcomers(p: _Period) -> tuple[str, list[str]]:
 def _questions(p: _Period) -> tuple[str, list[str]]:
     asked = p.asked(p.w.start, p.w.end)
     unanswered = [o for o in asked if o.first_reply_at is None]
+    if not asked:
+        return ("Questions", [f"None asked {p.span}."])
     lines = [
-        f"{len(asked)} asked, {len(unanswered)} without a reply; "
+        f"Asked {p.span}: {len(asked)}, {len(unanswered)} without a reply; "
         f"median time to the first reply {format_delay(median_first_reply(asked))}."
     ]
     lines += [
-        f"- unanswered: {mention(o.question.user)} in {_where(o.question.channel)} {timestamp(o.question.at)}"
+        f"- unanswered: {mention(o.question.user)} in {where(o.question.channel)} {timestamp(o.question.at)}"
         for o in unanswered[:5]
     ]
     return ("Questions", lines)
 
 
-def _channels(channels: Sequence[ChannelStats]) -> tuple[str, list[str]]:
+def _channels(channels: Sequence[ChannelStats], period: str) -> tuple[str, list[str]]:
     lines = [
         f"- <#{c.channel}>: {c.messages} messages, {c.replies} replies, {c.reactions} reactions, "
         f"{c.participants} people"
         for c in channels[:8]
     ]
-    return ("Channels", lines or ["No activity recorded."])
+    return (f"{CHANNELS} ({period})", lines or ["No activity recorded."])
 
 
 def _prompts(p: _Period) -> tuple[str, list[str]]:
@@ -257,22 +307,12 @@ def _prompts(p: _Period) -> tuple[str, list[str]]:
     ]
     for v in variant_engagement(p.inputs.prompts, since=day_start(p.w.history_from, p.w.zone), until=p.w.end):
         lines.append(
-            f"- split test {v.schedule}/{v.variant}: {v.prompts} prompt(s); replies per prompt "
-            f"{v.mean_replies:.1f} (95% CI {_ci(v.replies_ci)}); repliers {v.mean_repliers:.1f} "
-            f"(95% CI {_ci(v.repliers_ci)})"
+            f"- split test {v.schedule}/{v.variant} since {day_label(p.w.history_from)}: "
+            f"{v.prompts} prompt(s); replies per prompt "
+            f"{v.mean_replies:.1f} (95% CI {ci(v.replies_ci)}); repliers {v.mean_repliers:.1f} "
+            f"(95% CI {ci(v.repliers_ci)})"
         )
-    return ("Prompts", lines or ["No prompts posted this period."])
-
-
-def _weeks(weeks: Sequence[WeekStats]) -> tuple[str, list[str]]:
-    return (
-        "Volume and sentiment by week",
-        [
-            f"- week of {w.start:%b %d}: {w.posts} posts, {w.reactions} reactions, "
-            f"{w.active} active, sentiment {_signed(w.sentiment)}"
-            for w in weeks
-        ],
-    )
+    return (f"Prompts ({p.span})", lines or ["No prompts posted."])
 
 
 def _inactive(p: _Period) -> tuple[str, list[str]]:
@@ -280,8 +320,9 @@ def _inactive(p: _Period) -> tuple[str, list[str]]:
     limit = p.cfg.inactive_listed
     named = ", ".join(mention(m.user) for m in quiet[:limit])
     more = f" and {len(quiet) - limit} more" if len(quiet) > limit else ""
+    quiet_days = span(p.w.until - timedelta(days=28), p.w.until - timedelta(days=8))
     return (
-        "Recently inactive (silent 7-28 days)",
+        f"Recently inactive (last active {quiet_days})",
         [f"{len(quiet)} member(s)" + (f": {named}{more}" if named else "") + "."],
     )
 
@@ -292,13 +333,20 @@ def _rows(
     channels: Sequence[ChannelStats],
     weeks: Sequence[WeekStats],
 ) -> list[tuple[str, str, str]]:
-    rows = [("headline", h.label, h.value) for h in headline]
+    rows = [("headline", h.label, h.value) for h in headline]  # the range: the file's columns
     per_channel = ("messages", "replies", "reactions", "participants")
     rows += [("channel", f"{c.channel} {k}", str(getattr(c, k))) for c in channels for k in per_channel]
     per_week = ("active", "messages", "replies", "reactions", "sentiment")
-    rows += [("week", f"{w.start.isoformat()} {k}", _csv(getattr(w, k))) for w in weeks for k in per_week]
-    tabulated = ("Channels", "Volume and sentiment by week")  # already in rows above
-    rows += [(heading, "", line) for heading, body in sections if heading not in tabulated for line in body]
+    rows += [
+        ("week", f"{w.start.isoformat()} {k}", csv_value(getattr(w, k))) for w in weeks for k in per_week
+    ]
+    tabulated = (CHANNELS, WEEKS)  # already in rows above
+    rows += [
+        (heading, "", line)
+        for heading, body in sections
+        if not heading.startswith(tabulated)
+        for line in body
+    ]
     return rows
 
 
@@ -322,13 +370,12 @@ def _goals(p: _Period) -> list[tuple[str, list[str]]]:
     )
     week = cohort_week(start, w.until - timedelta(days=1))
     if week < 1:
-        return [("Goals", [f"The cohort starts {start:%b %d}; goals are tracked from then."])]
-    lines = [f"Cohort week {week} (started {start:%b %d}):"]
+        return [("Goals", [f"The cohort starts {day_label(start)}; goals are tracked from then."])]
+    lines = [f"Cohort week {week} (started {day_label(start)}), as of {day_label(p.last)}:"]
     for g in goal_progress(cfg.goals, values, week=week):
         unit = "%" if g.metric.endswith("_rate") else ""
-        lines.append(
-            f"- {g.name}: {g.value:.0f}{unit} of {g.target:.0f}{unit} by week {g.by_week}: **{g.status}**"
-        )
+        value = "n/a" if g.value is None else f"{g.value:.0f}{unit}"
+        lines.append(f"- {g.name}: {value} of {g.target:.0f}{unit} by week {g.by_week}: **{g.status}**")
     return [("Goals", lines)]
 
 
@@ -341,28 +388,3 @@ def _joined(members: Sequence[Member], since: datetime, until: datetime) -> list
         and m.joined_at is not None
         and since <= m.joined_at < until
     ]
-
-
-def _pct(value: float | None) -> str:
-    return f"{value:.0%}" if value is not None else "n/a"
-
-
-def _signed(value: float | None) -> str:
-    return f"{value:+.2f}" if value is not None else "n/a"
-
-
-def _ci(interval: object) -> str:
-    low, high = getattr(interval, "low", None), getattr(interval, "high", None)
-    if low is None or high is None:
-        return "n/a, fewer than 2 prompts"
-    return f"{max(0.0, low):.1f} to {high:.1f}"  # counts: a negative bound means 0
-
-
-def _csv(value: object) -> str:
-    if value is None:
-        return ""
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def _where(channel: ChannelRef | None) -> str:
-    return f"<#{channel.name or channel.id}>" if channel else "a channel"  # names read well in files too

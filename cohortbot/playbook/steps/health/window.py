@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from cohortbot.playbook.analytics.metrics import WEEK, day_start
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.steps.health.config import HealthConfig
+from cohortbot.playbook.steps.health.weeks import cohort_start, first_weekday, week_start
 
-__all__ = ["LAST_WEEK", "LOOKBACK", "PERIOD", "PREVIOUS", "SINCE_START", "Window", "window"]
+__all__ = ["LAST_ROW", "LAST_WEEK", "LOOKBACK", "PERIOD", "PREVIOUS", "SINCE_START", "Window", "window"]
 
 LOOKBACK = timedelta(days=35)  # 28-day actives and recently-inactive members need this much before
 # The periods of ``ActivityRepository.users`` the report asks for, by index.
-PERIOD, PREVIOUS, LAST_WEEK, SINCE_START = range(4)
+# LAST_ROW: the weekly table's last week, up to the window's end (a week not over yet).
+PERIOD, PREVIOUS, LAST_WEEK, SINCE_START, LAST_ROW = range(5)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,8 +31,10 @@ class Window:
     start: datetime  # local midnight of since, as UTC
     end: datetime  # local midnight of until: nothing at or after it is read
     before: datetime  # the start of the previous period (same length)
-    history_from: date  # the charts and the weekly table start here
-    weeks: int  # weeks of the weekly table
+    history_from: date  # the charts and the weekly table start here (a week's first day)
+    weeks: int  # weeks of the weekly table, the last one the week of until - 1
+    weekday: int  # weeks start on this weekday (0 = Monday)
+    cohort_start: date | None  # the cohort's first day, when known
     newcomers: datetime  # newcomers joined since then are measured
     goal_start: date | None  # the cohort's start, when the playbook has goals
     loaded_from: datetime  # nothing before it is read
@@ -42,8 +46,18 @@ class Window:
 
     @property
     def last_day(self) -> date:
-        """The last local day asked about: the period's, or the weekly table's if later."""
-        return max(self.until, self.history_from + timedelta(weeks=self.weeks)) - timedelta(days=1)
+        """The last local day asked about: the period's."""
+        return self.until - timedelta(days=1)
+
+    @property
+    def last_row(self) -> date:
+        """The first day of the weekly table's last week."""
+        return self.history_from + timedelta(weeks=self.weeks - 1)
+
+    @property
+    def compared(self) -> bool:
+        """Whether the period before is worth comparing with: not wholly before the cohort began."""
+        return self.cohort_start is None or self.since > self.cohort_start
 
     @property
     def goal_from(self) -> datetime | None:
@@ -54,13 +68,14 @@ class Window:
 
     @property
     def periods(self) -> list[tuple[datetime, datetime]]:
-        """``PERIOD``, ``PREVIOUS``, ``LAST_WEEK`` and ``SINCE_START`` (empty without goals)."""
+        """``PERIOD``, ``PREVIOUS``, ``LAST_WEEK``, ``SINCE_START`` (empty without goals), ``LAST_ROW``."""
         since_start = self.goal_from or self.end
         return [
             (self.start, self.end),
             (self.before, self.start),
             (self.end - WEEK, self.end),
             (since_start, self.end),
+            (max(day_start(self.last_row, self.zone), self.loaded_from), self.end),
         ]
 
     @property
@@ -90,14 +105,25 @@ def window(
     until: date,
     history_from: date | None = None,
     newcomers_from: date | None = None,
+    first_seen: datetime | None = None,
 ) -> Window:
-    """The window of the report on the local days ``[since, until)``."""
-    earliest = min(history_from or since, newcomers_from or since, since - (until - since)) - LOOKBACK
-    history = min(history_from or since, since)
+    """The window of the report on the local days ``[since, until)``.
+
+    The weekly table runs from the week of ``history_from`` (or of ``since``), but not from
+    before the cohort's week (``cohort_start``: the playbook's ``start`` or ``first_seen``),
+    to the week of ``until - 1``.
+    """
+    weekday = first_weekday(cfg)
+    began = cohort_start(cfg, first_seen, zone)
+    history = week_start(min(history_from or since, since), weekday)
+    if began is not None:
+        last_week = week_start(until - timedelta(days=1), weekday)
+        history = max(history, min(week_start(began, weekday), last_week))
+    earliest = min(history, newcomers_from or since, since - (until - since)) - LOOKBACK
     goal_start = None
     if cfg.goals:
         joins = [m.joined_at.astimezone(zone).date() for m in members if m.joined_at and not m.is_bot]
-        goal_start = cfg.start or min(joins, default=history)
+        goal_start = began or min(joins, default=history)
     return Window(
         zone=zone,
         since=since,
@@ -106,7 +132,9 @@ def window(
         end=day_start(until, zone),
         before=day_start(since - (until - since), zone),
         history_from=history,
-        weeks=max(1, -(-(until - history).days // 7)),
+        weeks=(until - timedelta(days=1) - history).days // 7 + 1,
+        weekday=weekday,
+        cohort_start=began,
         newcomers=day_start(newcomers_from or since, zone),
         goal_start=goal_start,
         loaded_from=day_start(earliest, zone),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cohortbot.playbook.ports import Capabilities
+from cohortbot.playbook.steps.health.weeks import DASH as N
 from tests.harness import Harness
 from tests.unit.steps.health.support import HEALTH_STEPS, WATCH, watched, with_synthetic_community
 
@@ -17,9 +18,10 @@ async def test_moderators_get_the_same_report_privately_on_demand(tmp_path: Path
     answer = await bot.command("mod", "health 3")
     assert answer is not None and answer.ephemeral
     # Sunday Apr 05, 23:00: the last seven days, today included
-    assert answer.message.title == "Community health: Test Community, Mar 30 to Apr 05"
-    weeks = [line for line in answer.message.text.splitlines() if line.startswith("- week of")]
-    assert len(weeks) == 3
+    assert answer.message.title == f"Community health: Test Community, 30 Mar{N}5 Apr 2026"
+    text = answer.message.text.splitlines()
+    weeks = text[text.index("**Volume and sentiment by week (weeks from Monday)**") + 1 :][:3]
+    assert [w.split(":")[0] for w in weeks] == [f"- 16{N}22 Mar", f"- 23{N}29 Mar", f"- 30 Mar{N}5 Apr"]
     assert [a.filename for a in answer.message.attachments] == [
         "participation.png",
         "channels.png",
@@ -42,11 +44,12 @@ async def test_on_demand_the_report_includes_today_and_goals_wait_for_the_cohort
     await bot.post("alice", "general", "Hello everyone")
     answer = await bot.command("mod", "health")
     assert answer is not None
-    assert answer.message.title == "Community health: Test Community, Feb 24 to Mar 02"
+    assert answer.message.title == f"Community health: Test Community, 24 Feb{N}2 Mar 2026"
     text = answer.message.text.splitlines()
-    assert "**Messages and replies**: 1 (+1 vs previous period)" in text
-    assert "**New members**: 2 (+2 vs previous period)" in text
-    assert "The cohort starts Mar 09; goals are tracked from then." in text
+    # no change against the week before: all of it is before the cohort (nothing to compare with)
+    assert f"**Messages and replies (24 Feb{N}2 Mar)**: 1" in text
+    assert f"**New members (24 Feb{N}2 Mar)**: 2" in text
+    assert "The cohort starts 9 Mar; goals are tracked from then." in text
     await bot.close()
 
 
