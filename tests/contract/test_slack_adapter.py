@@ -69,7 +69,7 @@ async def test_signed_team_join_reaches_the_sink_and_the_welcome_dm_is_sent(slac
     assert isinstance(event, MemberJoined)
     assert event.member.id == "UNEW" and event.display_name == "grace"
     assert event.community == COMMUNITY and event.community.name == "Cohort Test"
-    assert event.event_id == "Ev0TEAMJOIN1"
+    assert event.event_id == "slack:join:T0COHORT:UNEW:1700000000"  # as the catch-up's
 
     delivered = await slack.adapter.perform(_dm())
     opened = slack.fake.calls_to("conversations.open")
@@ -88,7 +88,7 @@ async def test_retried_event_is_acked_each_time_with_a_stable_event_id(slack: Sl
     acks = [await slack.deliver(payload, kind="events_api", retry=n) for n in range(3)]
     assert [a.status for a in acks] == [200, 200, 200]
     events = await slack.events(3)
-    assert {e.event_id for e in events} == {"Ev0TEAMJOIN1"}
+    assert {e.event_id for e in events} == {"slack:join:T0COHORT:UNEW:1700000000"}
     # The runtime's inbox keys on event_id: a sink that does the same sends one DM.
     seen: dict[str, Event] = {}
     for event in events:

@@ -57,6 +57,7 @@ def join(user: str, *, event_id: str) -> dict[str, Any]:
     payload["event"]["user"].update(id=user, name=user.lower(), profile={"display_name": user.lower()})
     payload["event"]["event_ts"] = f"{time.time():.6f}"  # a recorded 2023 join is too old to welcome
     payload["event_id"] = event_id
+    del payload["event"]["user"]["updated"]  # keyed to Slack's own event id (translate.join_event_id)
     return payload
 
 

@@ -28,11 +28,18 @@ def test_team_join() -> None:
     assert event == MemberJoined(
         community=COMMUNITY,
         occurred_at=datetime.fromtimestamp(1700000000.0002, tz=UTC),
-        event_id="Ev0TEAMJOIN1",
+        event_id="slack:join:T0COHORT:UNEW:1700000000",  # the member and their updated: the catch-up's
         member=_user("UNEW"),
         display_name="grace",
     )
     assert event.member.name == "grace" and not event.is_bot
+
+
+def test_team_join_without_updated_keeps_slacks_event_id() -> None:
+    body = load_payload("team_join")
+    del body["event"]["user"]["updated"]
+    event = translate.team_join(body, community=COMMUNITY)
+    assert event is not None and event.event_id == "Ev0TEAMJOIN1"
 
 
 def test_team_join_of_a_bot_user() -> None:

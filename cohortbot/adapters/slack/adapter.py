@@ -18,6 +18,9 @@ Two modes:
   verified with the signing secret (bolt's AsyncRequestVerification: a bad signature or a
   timestamp older than 5 minutes gets 401). Several processes can run behind a load balancer.
 
+Members who joined while the bot was away are caught up (``catchup.py``): at start in HTTP
+mode, at every new Socket Mode connection (``hello``), and welcomed once.
+
 Pacing (two Web API requests a second, and why) is part of the platform's registration in
 ``__init__.py``: the deliverer paces, not the adapter.
 """
@@ -39,6 +42,7 @@ from slack_sdk.errors import SlackApiError
 from cohortbot.adapters.base import Delivered, DeliveryError, EventSink
 from cohortbot.adapters.slack import translate
 from cohortbot.adapters.slack.api import SlackApi, build_client
+from cohortbot.adapters.slack.catchup import CatchUp
 from cohortbot.adapters.slack.perform import SlackPerformer
 from cohortbot.playbook.actions import Action
 from cohortbot.playbook.commands import CommandSpec, CommandSyntaxError, parse_command_text
@@ -72,6 +76,7 @@ class SlackConfig:
     retry_backoff: float = 1.0  # pause before retrying a 500/503 or a dropped connection
     request_timeout: float = 15.0  # seconds a Web API request may take
     rate_minute: float = 60.0  # the seconds of Slack's per-minute tiers (tests scale it down)
+    catch_up: bool = True  # hand over every member at start / reconnect (catchup.py)
 
     def __post_init__(self) -> None:
         if not self.bot_token:
@@ -124,6 +129,12 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.http_port: int | None = None  # the bound port in HTTP mode (useful with port 0)
+        self.catch_up = CatchUp(
+            self.api,
+            self._emit,
+            community=lambda: None if self._community_channel else self.community,
+            bot_user_id=lambda: self.bot_user_id,
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -148,8 +159,23 @@ class SlackAdapter:
         self._app = app
         if self.config.mode == "http":
             await self._start_http(app)
+            self._request_catch_up()
         else:
             await self._start_socket(app)
+
+    def _request_catch_up(self) -> None:
+        if not self.config.catch_up:
+            return
+        if self._community_channel is not None:
+            log.info("Slack: members of a community channel are not caught up at start (catchup.py)")
+            return
+        self.catch_up.request()
+
+    async def _on_socket_message(self, _client: Any, message: dict[str, Any], _raw: str | None) -> None:
+        # Every connection starts with hello: the first, and each reconnection after a drop
+        # during which Slack may have given up on events. Catch up each time.
+        if message.get("type") == "hello":
+            self._request_catch_up()
 
     async def _identify(self) -> None:
         try:
@@ -187,6 +213,7 @@ class SlackAdapter:
 
     async def _start_socket(self, app: AsyncApp) -> None:
         handler = AsyncSocketModeHandler(app, self.config.app_token, web_client=self.api.client)
+        handler.client.message_listeners.append(self._on_socket_message)
         # Ask for the websocket URL ourselves: the client would retry a bad app token forever.
         try:
             handler.client.wss_uri = await handler.client.issue_new_wss_url()
@@ -201,6 +228,7 @@ class SlackAdapter:
         log.info("Slack: Socket Mode connected")
 
     async def close(self) -> None:
+        await self.catch_up.cancel()  # the members not handed over are caught up at the next start
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None

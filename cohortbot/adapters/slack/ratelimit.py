@@ -37,6 +37,7 @@ TIERS = {1: 1, 2: 20, 3: 50, 4: 100}  # requests per minute per method (Slack's 
 METHOD_TIERS = {
     "conversations.list": 2,
     "usergroups.list": 2,
+    "users.list": 2,  # the catch-up at start (catchup.py)
     "usergroups.users.list": 2,
     "usergroups.users.update": 2,
     "usergroups.enable": 2,

@@ -56,6 +56,7 @@ __all__ = [
     "form_values",
     "interaction_context",
     "interaction_ref",
+    "join_event_id",
     "member_joined_channel",
     "member_left_channel",
     "message_posted",
@@ -132,6 +133,22 @@ def _occurred(body: Mapping[str, Any], event: Mapping[str, Any]) -> datetime:
 # ---------------------------------------------------------------------------- members
 
 
+def join_event_id(team_id: str, user_id: str, updated: object) -> str | None:
+    """The event id of a workspace join: the same live (``team_join``) and at a catch-up.
+
+    Keyed to the member's ``updated`` at the join; None without it (the live join then keeps
+    Slack's own event id). Slack's retries of a ``team_join`` carry the same user, so they
+    collapse as before.
+    """
+    try:
+        stamp = int(float(str(updated)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if stamp <= 0 or not user_id:
+        return None
+    return f"slack:join:{team_id}:{user_id}:{stamp}"
+
+
 @_skips
 def team_join(body: Mapping[str, Any], *, community: CommunityRef) -> MemberJoined | None:
     event = _event(body)
@@ -139,10 +156,12 @@ def team_join(body: Mapping[str, Any], *, community: CommunityRef) -> MemberJoin
     if not isinstance(user, Mapping) or not user.get("id"):
         return None
     name = display_name(user)
+    slack_event_id = str(body["event_id"])  # an envelope without one is not Slack's: skipped
     return MemberJoined(
         community=community,
         occurred_at=_occurred(body, event),
-        event_id=str(body["event_id"]),
+        # Keyed to the member, so the catch-up at the next start (catchup.py) collapses with it.
+        event_id=join_event_id(community.id, str(user["id"]), user.get("updated")) or slack_event_id,
         member=_user(str(user["id"]), name),
         display_name=name,
         is_bot=bool(user.get("is_bot") or user.get("is_app_user")),

@@ -15,6 +15,7 @@
 - Messages the bot posts are kept per conversation with their ``metadata``; they are read
   back with ``conversations.history`` / ``conversations.replies`` (``oldest``, ``limit``,
   ``cursor``; metadata only with ``include_all_metadata``), each needing its history scope.
+- ``users.list`` pages ``users`` in the order they were added (``limit``, ``cursor``).
 - Every call is recorded; ``fail_next`` makes a method answer 429 (with Retry-After) or an
   error on demand (``"upload"`` for the upload URLs), before carrying it out or, with
   ``after_doing_it``, after (a 5xx whose message was posted); ``hold`` keeps a method's calls
@@ -355,6 +356,15 @@ class FakeSlack:
     def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(p.get("user")))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _m_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Every user in the order added, a page at a time (``limit`` at most 1,000, ``cursor``)."""
+        start = int(str(p.get("cursor") or "0").removeprefix("page:"))
+        limit = min(int(p.get("limit") or 1000), 1000)
+        users = list(self.users.values())
+        page = users[start : start + limit]
+        following = f"page:{start + limit}" if start + limit < len(users) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
 
     def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
         users = [u for u in str(p.get("users", "")).split(",") if u]

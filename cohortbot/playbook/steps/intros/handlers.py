@@ -106,8 +106,9 @@ async def on_joined(event: MemberJoined, ctx: Ctx) -> None:
     member = await ctx.member(event.member)
     if nudges is None or event.is_bot or member is None or member.introduced_at is not None:
         return
+    joined = member.joined_at or event.occurred_at  # the membership's recorded start (welcome)
     for index in range(nudges.max):
-        due = event.occurred_at + nudges.after + index * nudges.every
+        due = joined + nudges.after + index * nudges.every
         if due > ctx.now:  # joins replayed long after the fact get no overdue nudges
             await ctx.set_timer(
                 Nudge(member=member.user.id, join=member.join_count),
