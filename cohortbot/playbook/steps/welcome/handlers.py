@@ -14,8 +14,9 @@
   window closes, split to fit the platform's message length (:mod:`.grouping`).
 - **Replies**: a DM to the bot that is neither a survey answer nor a command goes to the
   moderators (:mod:`.replies`).
-- **Privacy**: the member's part of the record is :class:`.model.WelcomeMember`; the burst
-  queue names members by id, so :func:`export` and :func:`forget` cover it.
+- **Privacy**: the member's part of the record is :class:`.model.WelcomeMember` (it holds
+  their place in a join burst's queue); :func:`export` and :func:`forget` also cover a queue
+  stored by the code before, which named members by id.
 """
 
 from __future__ import annotations
@@ -99,22 +100,27 @@ async def on_updated(event: MemberUpdated, ctx: Ctx) -> None:
 
 
 async def _welcome_or_group(ctx: Ctx, member: Member) -> None:
-    """Welcome now, or queue the member for the grouped welcome while joins come in a burst."""
+    """Welcome now, or queue the member for the grouped welcome while joins come in a burst.
+
+    Writes the member's own row and the small :class:`BurstQueue` document, whatever the
+    number of members already waiting (they are marked on their own records).
+    """
     burst = ctx.config.burst
     queue = await ctx.load(BurstQueue)
-    if member.user.id in queue.pending:  # left and rejoined inside the window: still queued once
-        await ctx.uow.members.save(member)
+    mine = ctx.section(member, WelcomeMember)
+    if member.user.id in queue.pending or mine.queued_in(queue):  # left and rejoined inside the window
+        await ctx.uow.members.save(member)  # still queued once
         return
-    joins = queue.count_join(ctx.now, burst.window)
-    if joins <= burst.max_joins and not queue.pending:
+    joins = queue.count_join(ctx.now, burst.window, cap=burst.max_joins + 1)
+    if joins <= burst.max_joins and not queue.anyone_waiting:
         await ctx.store(queue)
         await _welcome(ctx, member)
         return
-    if not queue.pending:
+    if not queue.anyone_waiting:
         await ctx.set_timer(BurstEnds(), ctx.now + burst.window, name="burst")
-    queue.enqueue(member.user.id)
+    queue.enqueue(ctx.now, mine)
     await ctx.store(queue)
-    await ctx.uow.members.save(member)
+    await _save(ctx, member, mine)
 
 
 async def _welcome(ctx: Ctx, member: Member, *, grouped: bool = False) -> None:
@@ -128,6 +134,7 @@ async def _welcome(ctx: Ctx, member: Member, *, grouped: bool = False) -> None:
     mine = ctx.section(member, WelcomeMember)
     mine.waiting = False
     mine.grouped = grouped
+    mine.burst, mine.burst_place = None, 0  # no longer queued (or a mark from a closed burst)
     await _save(ctx, member, mine)
     start = ctx.now
     for index, follow_up in enumerate(cfg.follow_ups):
@@ -159,14 +166,20 @@ def _report_moment(ctx: Ctx, overdue_at: datetime) -> datetime:
 
 
 async def on_burst_ends(timer: BurstEnds, ctx: Ctx) -> None:
-    """Welcome the queued members: each is marked welcomed, and a post (or a few) greets them all."""
+    """Welcome the queued members: each is marked welcomed, and a post (or a few) greets them all.
+
+    The members waiting are found with one query (those marked for this burst, in the order
+    they were queued), after the ones a queue stored by the code before named.
+    """
     queue = await ctx.load(BurstQueue)
     members = [
         m
         for uid in dict.fromkeys(queue.pending)  # a queue stored before rejoins were kept out
         if (m := await ctx.member(UserRef(ctx.community.platform, uid))) is not None and m.present
     ]
-    queue.pending = []
+    if queue.opened is not None:
+        members += await _queued(ctx, queue)
+    queue.close()
     await ctx.store(queue)
     if not members:
         return
@@ -177,6 +190,20 @@ async def on_burst_ends(timer: BurstEnds, ctx: Ctx) -> None:
         return
     for index, message in enumerate(grouped_posts(ctx, members)):
         ctx.post(channel, message, key=ctx.key("group", ctx.now.isoformat(), index))
+
+
+async def _queued(ctx: Ctx, queue: BurstQueue) -> list[Member]:
+    """The present members waiting in the queue's open burst, in the order they were queued."""
+    places: list[tuple[int, Member]] = []
+    for member in await ctx.uow.members.list(ctx.community):
+        raw = member.data.get(STEP_NAME)
+        if not raw or raw.get("burst") is None:  # most members: no need to read their section
+            continue
+        mine = ctx.section(member, WelcomeMember)
+        if mine.queued_in(queue):
+            places.append((mine.burst_place, member))
+    places.sort(key=lambda place: place[0])
+    return [member for _place, member in places]
 
 
 async def on_follow_up(timer: FollowUpDue, ctx: Ctx) -> None:
@@ -266,16 +293,27 @@ async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
 
 
 async def export(ctx: StepContext[Any], user: UserRef) -> dict[str, Any]:
-    """Whether the member waits in the join-burst queue (the step's only document naming anyone)."""
+    """Whether the member waits in the join-burst queue (their record, exported whole, holds
+    the mark; a queue stored by the code before names them in the step's document)."""
     queue = await ctx.load(BurstQueue)
-    return {"join_burst": {"waiting_for_grouped_welcome": True}} if user.id in queue.pending else {}
+    member = await ctx.member(user)
+    marked = member is not None and ctx.section(member, WelcomeMember).queued_in(queue)
+    waiting = marked or user.id in queue.pending
+    return {"join_burst": {"waiting_for_grouped_welcome": True}} if waiting else {}
 
 
 async def forget(ctx: StepContext[Any], user: UserRef) -> None:
-    """Take the member out of the join-burst queue."""
+    """Take the member out of the join-burst queue (their mark, and their id in a queue stored
+    by the code before); the member's record itself is deleted by the privacy step."""
     queue = await ctx.load(BurstQueue)
-    if queue.forget(user.id):
+    member = await ctx.member(user)
+    mine = ctx.section(member, WelcomeMember) if member is not None else WelcomeMember()
+    marked = mine.burst is not None
+    if queue.forget(user.id, mine):
         await ctx.store(queue)
+    if member is not None and marked:
+        ctx.set_section(member, mine)
+        await ctx.uow.members.save(member)
 
 
 STEP = Step(
