@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cohortbot.playbook.steps.health.weeks import DASH as N
 from tests.e2e.test_console_cli import CONSOLE_START, cohortbot
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -80,12 +81,16 @@ def test_the_report_writes_html_with_embedded_charts_pngs_and_csv(history: Path)
     page = (out / f"{stem}.html").read_text()
     assert page.startswith("<!doctype html>")
     assert len(re.findall(r'<img src="data:image/png;base64,', page)) == 3
-    assert "<th>Messages and replies</th><td>4</td>" in page  # alice, bob, carol, then bob again
+    # every figure names its days: the whole range asked for (3-13 Mar), not its last seven days
+    assert f"<th>Messages and replies (3{N}13 Mar)</th><td>4</td>" in page  # alice, bob, carol, bob
+    # three members active on 4 Mar, bob on 12 Mar: 4 over 11 days (the last 7 alone: 1/7 = 0.1)
+    assert f"<th>DAU (avg over 3{N}13 Mar)</th><td>0.4</td>" in page
     assert "@alice" in page and "<@" not in page and "**" not in page  # chat tokens made readable
 
     rows = list(csv.DictReader((out / f"{stem}.csv").open()))
     value = {(r["section"], r["metric"]): r["value"] for r in rows}
     assert value[("headline", "Messages and replies")] == "4"
+    assert value[("headline", "DAU")] == "0.4"
     assert value[("headline", "New members")] == "3"
     assert value[("headline", "Introductions")] == "1"
     assert value[("headline", "Questions answered")] == "0 of 2"
