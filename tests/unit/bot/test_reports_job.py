@@ -17,10 +17,11 @@ from cohortbot.playbook.commands import parse_command_text
 from cohortbot.playbook.events import CommandInvoked
 from cohortbot.playbook.refs import InteractionRef, Platform
 from cohortbot.playbook.steps.health.commands import PREPARING
+from cohortbot.playbook.steps.health.weeks import DASH
 from tests.harness import Harness, sqlite_url
 from tests.unit.steps.health.support import HEALTH_STEPS, PLAYBOOK, with_synthetic_community
 
-TITLE = "Community health: Test Community, Mar 30 to Apr 05"
+TITLE = f"Community health: Test Community, 30 Mar{DASH}5 Apr 2026"
 
 
 class HeldReads:
