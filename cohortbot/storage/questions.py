@@ -31,13 +31,13 @@ def _replied(
     the question (``ORDER BY at LIMIT 1`` stops there; a MIN() would read every later reply)."""
     r = ACTIVITY.alias("r")
 
-    def first_reply(match: ColumnElement[bool]) -> Select[Any]:
+    def first_reply(match: ColumnElement[bool], after: ColumnElement[bool]) -> Select[Any]:
         return (
             select(r.c.at)
             .where(
                 in_range(r, community, since, until),
                 r.c.kind == "reply",
-                r.c.at > q.c.at,
+                after,
                 r.c.user_id != q.c.user_id,
                 match,
             )
@@ -48,9 +48,10 @@ def _replied(
     def where(table: Any) -> ColumnElement[str]:
         return func.coalesce(func.nullif(table.c.channel_id, ""), func.nullif(table.c.channel_name, ""))
 
+    # In its thread from the question's instant on; to the asker only after it.
     return (
-        first_reply(and_(q.c.message_id != "", r.c.thread_id == q.c.message_id)),
-        first_reply(and_(r.c.reply_to_user_id == q.c.user_id, where(r) == where(q))),
+        first_reply(and_(q.c.message_id != "", r.c.thread_id == q.c.message_id), r.c.at >= q.c.at),
+        first_reply(and_(r.c.reply_to_user_id == q.c.user_id, where(r) == where(q)), r.c.at > q.c.at),
     )
 
 

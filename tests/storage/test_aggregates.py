@@ -215,6 +215,47 @@ async def test_questions_and_their_first_replies_agree(
     assert 20 < len(answered) < len(found)
 
 
+async def test_a_reply_at_the_questions_instant_answers_it_in_its_thread_only(store: Store) -> None:
+    """The console's clock stands still between lines (and platforms stamp to the millisecond):
+    a reply in the question's thread at its very instant answers it; a reply to the asker at
+    that instant may answer something earlier, so it does not."""
+    help_ = CHANNELS[1]
+    at = START + timedelta(days=3)
+
+    def record(who: int, kind: str, message_id: str, **more: object) -> ActivityRecord:
+        return ActivityRecord(
+            community=COMMUNITY,
+            user=user(who),
+            channel=help_,
+            at=at,
+            kind=kind,
+            message_id=message_id,
+            **more,
+        )  # type: ignore[arg-type]
+
+    records = [
+        record(20, "message", "q1", is_question=True),
+        record(21, "reply", "r1", thread_id="q1"),
+        record(22, "message", "q2", is_question=True),
+        record(23, "reply", "r2", reply_to=user(22)),
+    ]
+    async with store.unit_of_work() as uow:
+        for r in records:
+            await uow.activity.add(r)
+        await uow.commit()
+    since, until = at - WEEK, at + WEEK
+    async with store.unit_of_work() as uow:
+        found = await uow.activity.questions(
+            COMMUNITY, since=since, until=until, asked_since=since, asked_until=until
+        )
+        counted = await uow.activity.question_counts(
+            COMMUNITY, since=since, until=until, asked_since=since, asked_until=until
+        )
+    assert [(o.question.message_id, o.first_reply_at) for o in found] == [("q1", at), ("q2", None)]
+    assert list(found) == reference.question_outcomes(records, since, until)
+    assert (counted.asked, counted.answered) == (2, 1)
+
+
 async def test_questions_counted_agree_with_the_questions_read(
     store: Store, community: tuple[list[Member], list[ActivityRecord]]
 ) -> None:

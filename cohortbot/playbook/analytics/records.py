@@ -160,9 +160,13 @@ def question_outcomes(
         if q.kind != "message" or not q.is_question or not since <= q.at < until:
             continue
         where = (q.channel.id or q.channel.name) if q.channel else ""
-        candidates = by_thread.get(q.message_id, []) if q.message_id else []
-        candidates = candidates + by_asker.get((where, q.user.id), [])
-        times = [r.at for r in candidates if r.user != q.user and r.at > q.at]
+        # In its thread a reply answers it even at the very same instant (the console's clock
+        # stands still between lines; platforms stamp to the millisecond); a reply to the asker
+        # answers it only if it came after.
+        in_thread = by_thread.get(q.message_id, []) if q.message_id else []
+        to_asker = by_asker.get((where, q.user.id), [])
+        times = [r.at for r in in_thread if r.user != q.user and r.at >= q.at]
+        times += [r.at for r in to_asker if r.user != q.user and r.at > q.at]
         outcomes.append(QuestionOutcome(question=q, first_reply_at=min(times, default=None)))
     return outcomes
 
