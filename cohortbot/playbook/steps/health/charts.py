@@ -14,6 +14,7 @@ from cohortbot.playbook.analytics.metrics import (
     rolling_weekly_active,
 )
 from cohortbot.playbook.charts import Chart, Series
+from cohortbot.playbook.steps.health.weeks import span
 
 __all__ = ["channel_chart", "participation_chart", "sentiment_chart"]
 
@@ -36,8 +37,8 @@ def participation_chart(days: Days, first: date, until: date) -> Chart:
         ),
         y_label="members",
         filename="participation.png",
-        alt_text=f"From {first:%b %d} to {last:%b %d}: DAU today {dau[-1][1] if dau else 0}, "
-        f"WAU today {wau[-1][1] if wau else 0}, highest WAU {peak}.",
+        alt_text=f"{span(first, last)}: {dau[-1][1] if dau else 0} active on {last.day} {last:%b}, "
+        f"{wau[-1][1] if wau else 0} in the 7 days to it; at most {peak} in 7 days.",
     )
 
 
@@ -74,7 +75,7 @@ def sentiment_chart(weeks: Sequence[WeekStats]) -> Chart:
     """Posts per week (bars) with the mean sentiment beside them (line, right axis, -1..+1)."""
     return Chart(
         title="Volume and sentiment by week",
-        labels=tuple(f"wk of {w.start:%b %d}" for w in weeks),
+        labels=tuple(span(w.start, w.end) for w in weeks),
         series=(
             Series(name="messages and replies", values=tuple(float(w.posts) for w in weeks), style="bar"),
             Series(
@@ -87,7 +88,7 @@ def sentiment_chart(weeks: Sequence[WeekStats]) -> Chart:
         y2_label="sentiment",
         filename="sentiment.png",
         alt_text="; ".join(
-            f"week of {w.start:%b %d}: {w.posts} posts, sentiment "
+            f"{span(w.start, w.end)}: {w.posts} posts, sentiment "
             + (f"{w.sentiment:+.2f}" if w.sentiment is not None else "n/a")
             for w in weeks
         ),

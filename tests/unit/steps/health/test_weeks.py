@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cohortbot.playbook.analytics.metrics import Days, WeekStats
+from cohortbot.playbook.steps.health.charts import participation_chart, sentiment_chart
 from cohortbot.playbook.steps.health.config import HealthConfig
 from cohortbot.playbook.steps.health.weeks import (
     DASH,
@@ -64,3 +66,15 @@ def test_ranges_read_as_people_write_them() -> None:
     assert span(date(2026, 2, 25), date(2026, 3, 3)) == f"25 Feb{DASH}3 Mar"
     assert span(date(2025, 12, 28), date(2026, 1, 3)) == f"28 Dec 2025{DASH}3 Jan 2026"
     assert span(date(2026, 3, 7), date(2026, 3, 7)) == "7 Mar"
+
+
+def test_the_charts_name_their_days_not_today() -> None:
+    """A report on past days describes its last day by date (a file read weeks later)."""
+    quiet = Days(date(2026, 3, 2), [])
+    chart = participation_chart(quiet, date(2026, 3, 2), date(2026, 3, 12))
+    assert chart.alt_text == f"2{DASH}11 Mar: 0 active on 11 Mar, 0 in the 7 days to it; at most 0 in 7 days."
+    weeks = [
+        WeekStats(date(2026, 3, 2), date(2026, 3, 8), 3, 4, 0, 0, 0.5),
+        WeekStats(date(2026, 3, 9), date(2026, 3, 11), None, 1, 0, 0, None),
+    ]
+    assert sentiment_chart(weeks).labels == (f"2{DASH}8 Mar", f"9{DASH}11 Mar")
