@@ -169,7 +169,7 @@ def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = ""
         _channels(channels, p.span),
         _prompts(p),
         *([weeks_section(weeks, w.weekday)] if cfg.sentiment == "show" else []),
-        ("Surveys", list(inputs.surveys) or ["No survey answers yet."]),
+        ("Surveys (every round so far)", list(inputs.surveys) or ["No survey answers yet."]),
         _inactive(p),
         *_goals(p),
     ]
