@@ -64,7 +64,13 @@ async def on_schedule(event: ScheduleFired, ctx: Ctx) -> None:
     first_seen = await ctx.uow.communities.first_seen(ctx.community)
     began = reported_from(ctx.config, first_seen, ctx.playbook.zone)
     if began is not None and p.until <= began:
-        log.info("health digest for %s skipped: %s is before the cohort's start", ctx.community, p.since)
+        log.info(
+            "health digest for %s skipped: %s to %s is before the cohort's start (%s)",
+            ctx.community,
+            p.since,
+            p.until - timedelta(days=1),
+            began,
+        )
         return
     request_report(
         ctx,
