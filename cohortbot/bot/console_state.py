@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.engine import make_url
 
 from cohortbot.adapters.console import ConsoleAdapter
@@ -123,8 +123,16 @@ async def forget(database: Database) -> int:
                 result = await connection.execute(delete(table).where(table.c.platform == CONSOLE))
                 removed += result.rowcount or 0
         inbox = metadata.tables[InboxRow.__tablename__]
+        ids = inbox.c.event_id
         result = await connection.execute(
-            delete(inbox).where(inbox.c.event_id.startswith(EVENT_PREFIX, autoescape=True))
+            delete(inbox).where(
+                # The console's own events, and the runtime's about it: its schedules
+                # ("schedule:console:local:..."), timers and deliveries, whose keys name it.
+                or_(
+                    ids.startswith(EVENT_PREFIX, autoescape=True),
+                    ids.contains(f":{EVENT_PREFIX}", autoescape=True),
+                )
+            )
         )
         removed += result.rowcount or 0
     return removed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from cohortbot.bot.console_state import CLOCK_KEY, database_name, forget, resume_point
 from cohortbot.playbook.actions import SendDirectMessage
@@ -39,6 +39,9 @@ async def populate(db: Database, community: CommunityRef, *, names: list[str], l
                                message=RichMessage(text="Welcome!"))
         await uow.outbox.add(dm, now=T0 + timedelta(days=2))
         await uow.inbox.record(f"{community.platform.value}:event-1", now=T0)
+        # The runtime's own events about the community: a schedule's occurrence, a timer.
+        await uow.inbox.record(f"schedule:{community}:prompts.weekly:2026-03-06T12:00:00+00:00", now=T0)
+        await uow.inbox.record(f"timer:welcome.FollowUpDue:followup0:{community}:x:2026-03-03", now=T0)
         await uow.commit()
 
 
@@ -50,8 +53,9 @@ async def rows(db: Database, platform: Platform) -> dict[str, int]:
                 query = select(func.count()).select_from(table).where(table.c.platform == platform.value)
                 counts[table.name] = await connection.scalar(query) or 0
         inbox = metadata.tables["inbox"]
-        prefix = inbox.c.event_id.startswith(f"{platform.value}:")
-        counts["inbox"] = await connection.scalar(select(func.count()).select_from(inbox).where(prefix)) or 0
+        ids = inbox.c.event_id
+        about = or_(ids.startswith(f"{platform.value}:"), ids.contains(f":{platform.value}:"))
+        counts["inbox"] = await connection.scalar(select(func.count()).select_from(inbox).where(about)) or 0
     return counts
 
 
@@ -77,7 +81,9 @@ async def test_fresh_deletes_every_console_row_and_keeps_another_platforms(db: D
     await populate(db, GUILD, names=["ada"], left=[])
     guild_before = await rows(db, Platform.DISCORD)
     console_before = await rows(db, Platform.CONSOLE)
-    assert all(console_before[t] for t in ("communities", "members", "timers", "outbox", "inbox"))
+    assert all(console_before[t] for t in ("communities", "members", "timers", "outbox"))
+    assert console_before["inbox"] == 3     # its event, a schedule's occurrence, a timer: a replay
+    # of the same simulated days after --fresh must not find them "already decided"
 
     removed = await forget(db)
 
