@@ -1,6 +1,6 @@
 """One bot process of the fleet proofs in ``test_fleet.py``: the real runtime on a shared database.
 
-Run as ``python -m tests.storage.fleet_worker --playbook P --platform-file F --epoch E
+Run as ``python -m tests.storage.fleet_worker --playbook P --platform-file F [--epoch E]
 --speed S [--serves ID,ID...]`` with the database in the environment (``FLEET_DATABASE_URL``,
 optional ``FLEET_SCHEMA`` for PostgreSQL: not argv, a URL may hold a password). It builds the
 runtime with ``wire()`` exactly as ``cohortbot run`` does (engine, scheduler, deliverer, intake),
@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,6 +104,15 @@ class CompressedClock:
         self.epoch = epoch
         self.speed = speed
 
+    @classmethod
+    async def shared(cls, epoch: float | None, speed: float) -> CompressedClock:
+        """The fleet's clock. The first workers, started without ``--epoch``, say they are ready
+        and read it from stdin once the test has set it (so a slow start on a busy machine does
+        not count as downtime); a worker restarted after a kill is given it and goes on at once."""
+        if epoch is None:
+            epoch = float(await asyncio.to_thread(sys.stdin.readline))
+        return cls(epoch, speed)
+
     def now(self) -> datetime:
         return T0 + timedelta(seconds=(time.time() - self.epoch) * self.speed)
 
@@ -160,21 +170,23 @@ async def main(args: argparse.Namespace) -> None:
     database = Database(os.environ["FLEET_DATABASE_URL"], connect_args=connect_args)
     serves = frozenset(args.serves.split(",")) if args.serves else None
     adapter = FilePlatform(args.platform_file, serves)
-    runtime = wire(
-        load_playbooks([args.playbook]),
-        adapters={Platform.MEMORY: adapter},
-        unit_of_work=database.unit_of_work,
-        clock=CompressedClock(args.epoch, args.speed),
-        charts=RecordingCharts(),
-    )
-    # Polls are wall seconds; leases are simulated ones (the deliverer reads them off the clock):
-    # the default 120 s lease of a killed process runs out after 120 / speed wall seconds.
-    runtime.scheduler.poll_seconds = args.poll
-    runtime.deliverer.poll_seconds = args.poll
+    playbooks = load_playbooks([args.playbook])
     try:
         async with database.engine.connect():   # connected before saying ready
             pass
         print("ready", flush=True)
+        clock = await CompressedClock.shared(args.epoch, args.speed)
+        runtime = wire(
+            playbooks,
+            adapters={Platform.MEMORY: adapter},
+            unit_of_work=database.unit_of_work,
+            clock=clock,
+            charts=RecordingCharts(),
+        )
+        # Polls are wall seconds; leases are simulated ones (the deliverer reads them off the
+        # clock): the default 120 s lease of a killed process runs out after 120 / speed wall seconds.
+        runtime.scheduler.poll_seconds = args.poll
+        runtime.deliverer.poll_seconds = args.poll
         await runtime.run()
     finally:
         await database.dispose()
@@ -184,7 +196,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--playbook", type=Path, required=True)
     parser.add_argument("--platform-file", type=Path, required=True)
-    parser.add_argument("--epoch", type=float, required=True)
+    parser.add_argument("--epoch", type=float, default=None, help="T0's wall time (else read from stdin)")
     parser.add_argument("--speed", type=float, required=True)
     parser.add_argument("--poll", type=float, default=0.1)
     parser.add_argument("--serves", default="")

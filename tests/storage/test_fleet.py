@@ -3,8 +3,9 @@
 Each worker (``fleet_worker.py``) is the real runtime (scheduler, deliverer, intake) on a
 compressed clock shared by all (1.2 simulated minutes per wall second): six communities with
 twelve schedules each, every other simulated minute for 28 minutes, 1,008 occurrences in
-about 25 seconds. A killer SIGKILLs a random
-worker at random moments (seeded) and starts it again at once. When the window is over, the
+about 25 seconds, starting once all three are ready. A killer SIGKILLs a random worker at
+random moments (seeded) and starts it again at once; it kills the next only once that one is
+back, so one worker at most is down at a time. When the window is over, the
 survivors drain and are stopped with SIGTERM; then the database and the platform file must
 show every occurrence claimed once, posted, and seen by members once:
 
@@ -55,7 +56,7 @@ from tests.storage.fleet_worker import (
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
 SPEED = 72.0            # 1.2 simulated minutes per wall second
-STARTUP = 2.0           # wall seconds between spawning the workers and T0
+STARTUP = 0.5           # wall seconds between the last worker saying it is ready and T0
 KILLS = 6
 DRAIN_TIMEOUT = 30.0    # wall seconds for the survivors to post what is left
 
@@ -80,8 +81,8 @@ def wall(epoch: float, simulated: float) -> float:
 class Fleet:
     backend: Backend
     tmp_path: Path
-    epoch: float
     shards: int | None = None
+    epoch: float = 0.0   # wall time of T0: set by start() once every worker is ready
     procs: list[asyncio.subprocess.Process] = field(default_factory=list)
     kills: list[tuple[float, int]] = field(default_factory=list)   # (simulated seconds, worker)
 
@@ -95,6 +96,8 @@ class Fleet:
         return ",".join(c.id for c in COMMUNITIES if shard_of(c, self.shards) == index)
 
     async def spawn(self, index: int) -> asyncio.subprocess.Process:
+        """Start worker ``index``; before T0 is set it reads T0 from its stdin once all are ready."""
+        before_t0 = not self.epoch
         env = {**os.environ, "FLEET_DATABASE_URL": self.backend.url}
         if self.backend.schema:
             env["FLEET_SCHEMA"] = self.backend.schema
@@ -103,7 +106,7 @@ class Fleet:
             playbook.write_text(playbook_yaml())
         args = [
             "--playbook", str(playbook), "--platform-file", str(self.platform_file),
-            "--epoch", repr(self.epoch), "--speed", repr(SPEED),
+            "--speed", repr(SPEED), *([] if before_t0 else ["--epoch", repr(self.epoch)]),
         ]
         if self.shards is not None:
             args += ["--serves", self.serves(index)]
@@ -111,13 +114,28 @@ class Fleet:
         try:
             return await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "tests.storage.fleet_worker", *args,
-                cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+                cwd=ROOT, env=env, stderr=log,
+                stdin=asyncio.subprocess.PIPE if before_t0 else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,   # its one line: "ready"
             )
         finally:
             log.close()
 
+    async def ready(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout=120)
+        assert line.strip() == b"ready", f"a worker did not start: {line!r}\n{self.logs()}"
+
     async def start(self) -> None:
+        """Start the workers, and T0 shortly after all of them are ready (however busy the machine)."""
         self.procs = [await self.spawn(i) for i in range(WORKERS)]
+        for proc in self.procs:
+            await self.ready(proc)
+        self.epoch = time.time() + STARTUP
+        for proc in self.procs:
+            assert proc.stdin is not None
+            proc.stdin.write(f"{self.epoch!r}\n".encode())
+            await proc.stdin.drain()
 
     async def kill_randomly(self, rng: random.Random, until: float) -> None:
         """SIGKILL a random worker at random moments before ``until`` (wall), restarting it at once."""
@@ -130,6 +148,10 @@ class Fleet:
             await victim.wait()
             self.kills.append(((time.time() - self.epoch) * SPEED, index))
             self.procs[index] = await self.spawn(index)
+            # One worker down at a time, as in a rolling failure: the next kill waits until the
+            # restarted one is back (on a busy machine a start takes a few wall seconds, and three
+            # kills in one second would be a whole-fleet outage, whose misses are by design).
+            await self.ready(self.procs[index])
 
     async def stop(self) -> list[int | None]:
         for proc in self.procs:
@@ -160,9 +182,9 @@ async def settled(db: Database, expected: set[str], deadline: float) -> None:
 
 
 async def run_fleet(db: Database, backend: Backend, tmp_path: Path, *, shards: int | None) -> Fleet:
-    fleet = Fleet(backend, tmp_path, epoch=time.time() + STARTUP, shards=shards)
-    window_end = wall(fleet.epoch, (WINDOW_END - T0).total_seconds())
+    fleet = Fleet(backend, tmp_path, shards=shards)
     await fleet.start()
+    window_end = wall(fleet.epoch, (WINDOW_END - T0).total_seconds())
     try:
         await fleet.kill_randomly(random.Random(20260302 + (shards or 0)), until=window_end)
         await asyncio.sleep(max(0.0, window_end - time.time()))
