@@ -110,8 +110,31 @@ def day(at: Any, starts: Sequence[datetime], low: int, high: int) -> ColumnEleme
     return case((at < starts[middle], day(at, starts, low, middle)), else_=day(at, starts, middle, high))
 
 
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 for a group where ``condition`` holds for some row, else 0."""
     return func.max(case((condition, 1), else_=0))
+
+
+def kind_columns(a: Any) -> list[Any]:
+    """Per activity row: 1 for a message, a reply, a reaction; a post's sentiment (else NULL)."""
+    posting = a.kind.in_(sorted(POSTING))
+    return [
+        case((a.kind == "message", 1), else_=0).label("message"),
+        case((a.kind == "reply", 1), else_=0).label("reply"),
+        case((a.kind == "reaction", 1), else_=0).label("reaction"),
+        case((and_(posting, a.sentiment.is_not(None)), a.sentiment)).label("score"),
+    ]
+
+
+def kind_sums(rows: Any) -> list[Any]:
+    """The sums of :func:`kind_columns` over a group of ``rows`` (a subquery of them)."""
+    return [
+        func.sum(rows.c.message).label("messages"),
+        func.sum(rows.c.reply).label("replies"),
+        func.sum(rows.c.reaction).label("reactions"),
+        func.sum(rows.c.score).label("score_sum"),
+        func.count(rows.c.score).label("score_count"),
+    ]
 
 
 def count_of(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -131,29 +154,13 @@ async def days(
         return []
     end = starts[-1] if until is None else min(until, starts[-1])
     a = ACTIVITY.c
-    posting = a.kind.in_(sorted(POSTING))
     rows = (
-        select(
-            a.user_id,
-            day(a.at, starts, 0, count).label("day"),
-            case((a.kind == "message", 1), else_=0).label("message"),
-            case((a.kind == "reply", 1), else_=0).label("reply"),
-            case((a.kind == "reaction", 1), else_=0).label("reaction"),
-            case((and_(posting, a.sentiment.is_not(None)), a.sentiment)).label("score"),
-        )
+        select(a.user_id, day(a.at, starts, 0, count).label("day"), *kind_columns(a))
         .where(in_range(ACTIVITY, community, starts[0], end))
         .subquery()
     )
     per_member_day = (
-        select(
-            rows.c.user_id,
-            rows.c.day,
-            func.sum(rows.c.message).label("messages"),
-            func.sum(rows.c.reply).label("replies"),
-            func.sum(rows.c.reaction).label("reactions"),
-            func.sum(rows.c.score).label("score_sum"),
-            func.count(rows.c.score).label("score_count"),
-        )
+        select(rows.c.user_id, rows.c.day, *kind_sums(rows))
         .group_by(rows.c.user_id, rows.c.day)
         .subquery()
     )
@@ -233,9 +240,9 @@ async def users(
     for start, end in periods:
         inside = and_(a.at >= start, a.at < end)
         columns += [
-            _flag(inside),
-            _flag(and_(inside, a.kind.in_(sorted(POSTING)))),
-            _flag(and_(inside, a.kind == "reaction")),
+            flag(inside),
+            flag(and_(inside, a.kind.in_(sorted(POSTING)))),
+            flag(and_(inside, a.kind == "reaction")),
         ]
     query = select(*columns).where(in_range(ACTIVITY, community, since, until)).group_by(a.user_id)
     found = []

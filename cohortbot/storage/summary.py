@@ -39,11 +39,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cohortbot.playbook.analytics.records import POSTING
 from cohortbot.playbook.ports import ActivitySummary, UserActivity
 from cohortbot.playbook.refs import CommunityRef
 from cohortbot.storage._sql import ACTIVITY
-from cohortbot.storage.aggregates import day, day_series, each_row, in_range
+from cohortbot.storage.aggregates import day, day_series, each_row, flag, in_range, kind_columns, kind_sums
 from cohortbot.storage.types import UTCDateTime
 
 __all__ = ["summary"]
@@ -73,17 +72,13 @@ async def summary(
         return len(cuts) + 1 if t >= end else bisect_right(cuts, t)
 
     a = ACTIVITY.c
-    posting = a.kind.in_(sorted(POSTING))
     rows = (
         select(
             a.user_id,
             a.at,
             day(a.at, starts, 0, count).label("day"),
             day(a.at, edges, 0, len(edges) - 1).label("segment"),
-            case((a.kind == "message", 1), else_=0).label("message"),
-            case((a.kind == "reply", 1), else_=0).label("reply"),
-            case((a.kind == "reaction", 1), else_=0).label("reaction"),
-            case((and_(posting, a.sentiment.is_not(None)), a.sentiment)).label("score"),
+            *kind_columns(a),
         )
         .where(in_range(ACTIVITY, community, starts[0], end))
         .subquery()
@@ -93,11 +88,7 @@ async def summary(
             rows.c.user_id,
             rows.c.day,
             rows.c.segment,
-            func.sum(rows.c.message).label("messages"),
-            func.sum(rows.c.reply).label("replies"),
-            func.sum(rows.c.reaction).label("reactions"),
-            func.sum(rows.c.score).label("score_sum"),
-            func.count(rows.c.score).label("score_count"),
+            *kind_sums(rows),
             func.max(rows.c.at).label("last"),
         )
         .group_by(rows.c.user_id, rows.c.day, rows.c.segment)
@@ -119,9 +110,9 @@ async def summary(
     for start, stop in periods:
         inside = and_(g.segment >= segment(start), g.segment < segment(stop))
         flags += [
-            _flag(inside),
-            _flag(and_(inside, g.messages + g.replies > 0)),
-            _flag(and_(inside, g.reactions > 0)),
+            flag(inside),
+            flag(and_(inside, g.messages + g.replies > 0)),
+            flag(and_(inside, g.reactions > 0)),
         ]
     no_user = [cast(null(), String), cast(null(), UTCDateTime()), *(cast(null(), Integer) for _ in flags)]
     no_day = [cast(null(), Integer) for _ in range(8)]
@@ -159,7 +150,3 @@ async def summary(
             )
         )
     return ActivitySummary(days=day_series(days, count, windows), users=sorted(users, key=lambda u: u.user))
-
-
-def _flag(condition: Any) -> Any:
-    return func.max(case((condition, 1), else_=0))
