@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from cohortbot.playbook.ports import (
     Erasure,
@@ -52,6 +52,11 @@ _ABSENT = object()
 def _stored(value: Any) -> Any:
     """A fresh copy of a JSON value as the database gives it back (tuples become lists...)."""
     return None if value is None else json.loads(json.dumps(value))
+
+
+def _buffering(pending: Pending | None) -> TypeGuard[Pending]:
+    """Whether writes wait in a batch's write-behind (else they go through at once)."""
+    return pending is not None and pending.active
 
 
 def _member_copy(member: Member) -> Member:
@@ -99,7 +104,7 @@ class MemberMap:
         key = self._key(member.community, member.user.id)
         if self.known.get(key, _ABSENT) == member:
             return  # exactly what is stored: nothing to write
-        if self._pending is not None and self._pending.active:
+        if _buffering(self._pending):
             self._pending.member(member)
         else:
             await self._inner.save(member)
@@ -142,14 +147,14 @@ class StateMap:
         if value is not None and self.known.get(at, _ABSENT) == value:
             return
         stored = _stored(value)
-        if self._pending is not None and self._pending.active:
+        if _buffering(self._pending):
             self._pending.put(community, key, stored)   # a copy: the caller may mutate value
         else:
             await self._inner.put(community, key, value)
         self.known[at] = stored
 
     async def delete(self, community: CommunityRef, key: str) -> None:
-        if self._pending is not None and self._pending.active:
+        if _buffering(self._pending):
             self._pending.delete(community, key)
         else:
             await self._inner.delete(community, key)

@@ -225,12 +225,17 @@ class FlushingSession:
         return cast(AsyncSession, self)
 
 
-class BufferedActivityRepository(SqlActivityRepository):
-    """Activity records join the batch's pending writes; every query flushes them first."""
+class _WritesBehind:
+    """A repository whose statements run through the flushing session, beside the pending writes."""
 
     def __init__(self, session: FlushingSession, pending: Pending, *, dialect: str) -> None:
-        super().__init__(session.as_session(), dialect=dialect)
+        super().__init__(session.as_session(), dialect=dialect)  # type: ignore[call-arg]
         self._pending = pending
+
+
+class BufferedActivityRepository(_WritesBehind, SqlActivityRepository):
+    """Activity records join the batch's pending writes; every query flushes them first."""
+
 
     async def add(self, record: ActivityRecord) -> None:
         if self._pending.active:
@@ -239,12 +244,9 @@ class BufferedActivityRepository(SqlActivityRepository):
             await super().add(record)
 
 
-class BufferedInboxRepository(SqlInboxRepository):
+class BufferedInboxRepository(_WritesBehind, SqlInboxRepository):
     """In a batch, an event id is checked against the ids read for the batch and inserted at flush."""
 
-    def __init__(self, session: FlushingSession, pending: Pending, *, dialect: str) -> None:
-        super().__init__(session.as_session(), dialect=dialect)
-        self._pending = pending
 
     async def record(self, event_id: str, *, now: datetime) -> bool:
         pending = self._pending
@@ -256,12 +258,9 @@ class BufferedInboxRepository(SqlInboxRepository):
         return True
 
 
-class BufferedTimerRepository(SqlTimerRepository):
+class BufferedTimerRepository(_WritesBehind, SqlTimerRepository):
     """In a batch, arming and cancelling a timer wait for the flush; reading one flushes first."""
 
-    def __init__(self, session: FlushingSession, pending: Pending, *, dialect: str) -> None:
-        super().__init__(session.as_session(), dialect=dialect)
-        self._pending = pending
 
     async def set(self, timer: Timer) -> None:
         if self._pending.active:
