@@ -4,7 +4,9 @@ A step that raises is isolated: its state changes are rolled back (a savepoint) 
 actions dropped, the failure is logged, and the other steps still run. With
 ``isolate=False`` (the runtime deciding a batch of events in one transaction) no savepoint is
 taken and a failing step's exception propagates: the runtime rolls the batch back and decides
-each of its events again alone, isolated. Messages a step
+each of its events again alone, isolated. A failure of the storage under a step
+(:class:`~cohortbot.playbook.ports.StorageFailed`: a deadlock, a lost connection) is never
+isolated: the event would be committed as decided without that step's work. Messages a step
 publishes (:class:`~cohortbot.playbook.step.StepMessage`) are handled right after it, in the
 same transaction, each subscriber isolated the same way.
 """
@@ -35,6 +37,7 @@ from cohortbot.playbook.ports import (
     ChartRenderer,
     Clock,
     SentimentAnalyzer,
+    StorageFailed,
     UnitOfWork,
 )
 from cohortbot.playbook.refs import CommunityRef, Platform
@@ -146,6 +149,8 @@ class Engine:
                     await handler(argument, ctx)
             else:
                 await handler(argument, ctx)
+        except StorageFailed:
+            raise   # the database failed, not the step: the whole event is decided again
         except Exception as exc:
             if not run.isolate:
                 raise   # the caller rolls back and decides this event again, isolated

@@ -57,6 +57,7 @@ __all__ = [
     "QuestionOutcome",
     "SentimentAnalyzer",
     "StateRepository",
+    "StorageFailed",
     "Timer",
     "TimerRepository",
     "UnitOfWork",
@@ -466,6 +467,17 @@ class PrivacyRepository(Protocol):
         ...
 
 
+class StorageFailed(Exception):
+    """The storage failed under a step (a deadlock, a lock timeout, a lost connection), not the step.
+
+    A unit of work raises it from a savepoint left with a database error. The engine does not
+    isolate it: skipping the step would commit the event as decided (a schedule's claim, an
+    event's inbox record) without the step's work, and the post would be lost for good. It ends
+    the whole transaction instead, and the caller decides the event again (the scheduler's
+    next round, the intake's replay, the deliverer's retry).
+    """
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the actions they produced commit together."""
 
@@ -480,7 +492,10 @@ class UnitOfWork(Protocol):
     privacy: PrivacyRepository
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
-        """A nested transaction: leaving it with an exception undoes only what it did."""
+        """A nested transaction: leaving it with an exception undoes only what it did.
+
+        A database error inside leaves it as :class:`StorageFailed`.
+        """
         ...
 
     async def commit(self) -> None: ...

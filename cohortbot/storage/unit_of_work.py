@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cohortbot.playbook.ports import (
@@ -23,6 +24,7 @@ from cohortbot.playbook.ports import (
     OutboxRepository,
     PrivacyRepository,
     StateRepository,
+    StorageFailed,
     TimerRepository,
 )
 from cohortbot.playbook.refs import CommunityRef, UserRef
@@ -125,17 +127,34 @@ class SqlUnitOfWork:
         The engine wraps each step in one, so a failing step cannot take the other steps'
         decisions (or the inbox record of the event) down with it. The identity map goes
         back to what it held at the start, as the database does.
+
+        A database error (a deadlock with another process, a lock timeout, a lost connection)
+        is not the step's failure: it leaves as ``StorageFailed``, which the engine does not
+        isolate, so the whole event is decided again rather than committed without the step.
         """
-        await self._pending.flush()
+        try:
+            await self._pending.flush()
+        except SQLAlchemyError as exc:
+            raise storage_failed(exc) from exc
         snapshot, pending = self._identity.snapshot(), self._pending.snapshot()
         try:
             async with self._session.begin_nested():
                 yield
                 await self._pending.flush()   # the nested work is sent inside its savepoint
-        except BaseException:
+        except BaseException as exc:
             self._identity.restore(snapshot)
             self._pending.restore(pending)
+            if isinstance(exc, SQLAlchemyError):
+                raise storage_failed(exc) from exc
             raise
+
+
+def storage_failed(exc: SQLAlchemyError) -> StorageFailed:
+    """The error a step's caller sees: the driver's error class and SQLSTATE, never the
+    statement or its parameters (member text, ids) that SQLAlchemy's message carries."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return StorageFailed(f"{type(orig).__name__}{f' (SQLSTATE {code})' if code else ''}")
 
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import time
@@ -204,4 +205,6 @@ def _arguments() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
+    # Warnings and errors go to the worker's log file (its stderr), which a failing proof prints.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s pid %(process)d %(name)s: %(message)s")
     asyncio.run(main(_arguments()))

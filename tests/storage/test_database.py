@@ -15,8 +15,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from cohortbot.playbook.actions import GrantRole
+from cohortbot.playbook.ports import StorageFailed
 from cohortbot.storage import Database
 from cohortbot.storage.tables import metadata
 from tests.storage.conftest import ADA, COMMUNITY, T0, Backend, Store
@@ -104,7 +106,7 @@ async def test_a_database_error_inside_a_savepoint_leaves_the_transaction_usable
     # On PostgreSQL a failed statement aborts the transaction unless it ran in a savepoint.
     async with db.unit_of_work() as uow:
         await uow.state.put(COMMUNITY, "before", 1)
-        with pytest.raises(Exception, match="no_such_table"):
+        with pytest.raises(StorageFailed):
             async with uow.savepoint():
                 await uow._session.execute(text("SELECT * FROM no_such_table"))
         await uow.state.put(COMMUNITY, "after", 2)
@@ -112,6 +114,30 @@ async def test_a_database_error_inside_a_savepoint_leaves_the_transaction_usable
     async with db.unit_of_work() as uow:
         assert await uow.state.get(COMMUNITY, "before") == 1
         assert await uow.state.get(COMMUNITY, "after") == 2
+
+
+async def test_a_database_error_leaves_a_savepoint_as_storage_failed_without_the_statement(
+    db: Database,
+) -> None:
+    # The engine isolates a step's own failure but not the storage's (a deadlock, a lost
+    # connection): that one must fail the whole event. Its message names the driver's error,
+    # never the statement and its parameters (member text).
+    async with db.unit_of_work() as uow:
+        with pytest.raises(StorageFailed) as failed:
+            async with uow.savepoint():
+                await uow._session.execute(
+                    text("INSERT INTO no_such_table VALUES (:intro)"), {"intro": "Ada's secret intro"}
+                )
+    assert isinstance(failed.value.__cause__, DBAPIError)
+    assert "secret" not in str(failed.value) and "INSERT" not in str(failed.value)
+    assert "Error" in str(failed.value)
+
+
+async def test_a_step_failing_in_a_savepoint_is_not_a_storage_failure(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        with pytest.raises(KeyError):
+            async with uow.savepoint():
+                raise KeyError("a bug in a step")
 
 
 async def test_savepoints_nest(store: Store) -> None:

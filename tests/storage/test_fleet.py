@@ -223,6 +223,10 @@ async def check(db: Database, fleet: Fleet) -> Counter[str]:
     for row in missed[:20]:
         print("missed:", row.community_id, row.schedule, (row.occurrence - T0).total_seconds(),
               (row.claimed_at - T0).total_seconds())
+    if set(counts) != expected or len(outbox) != len(expected):
+        print("missing posts:", sorted(expected - set(counts))[:10])
+        print("outbox rows not delivered:", [row for row in outbox if row.status != "delivered"][:10])
+        print("the workers' logs (tails):\n" + fleet.logs())
     assert len(fleet.kills) == KILLS
     assert statuses == {"fired": len(expected)} or set(statuses) <= {"fired", "late"}, statuses
     assert sum(statuses.values()) == len(expected), "an occurrence was missed or claimed twice"
