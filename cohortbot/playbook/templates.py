@@ -60,6 +60,12 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     "interests": Placeholder("shared interests"),
     "reason": Placeholder("why this is sent"),
     "role": Placeholder("a role name"),
+    # The course calendar (steps.cohorts): the cohort running now, or the member's own.
+    "cohort": Placeholder("the cohort's title"),
+    "week": Placeholder("the cohort's current week number (1 in its first week)"),
+    "weeks": Placeholder("the cohort's length in weeks"),
+    "week_theme": Placeholder("the current week's theme (empty if it has none)"),
+    "weeks_left": Placeholder("weeks left after the current one"),
 }
 
 _FORMATTER = string.Formatter()

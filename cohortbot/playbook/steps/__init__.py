@@ -8,6 +8,7 @@ from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import (
     activity,
     champions,
+    cohorts,
     core,
     health,
     intros,
@@ -25,6 +26,7 @@ STEPS: tuple[Step[Any], ...] = (
     activity.STEP,
     privacy.STEP,
     welcome.STEP,
+    cohorts.STEP,
     intros.STEP,
     prompts.STEP,
     sessions.STEP,
