@@ -52,10 +52,20 @@ class Actor:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MemberJoined(Event):
+    """A member joined (or, with ``backfill``, is found at a catch-up).
+
+    ``handle`` and ``email`` are for matching the member to a roster row only, never stored:
+    the member record keeps the display name alone. ``handle`` is the platform's login handle
+    (Discord's username, Slack's ``name``); ``email`` is the address the platform gives only
+    where the app may read it (Slack with ``users:read.email``), else "".
+    """
+
     member: UserRef
     display_name: str
     is_bot: bool = False
     pending: bool = False  # still in the platform's own onboarding / rules screening
+    handle: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
