@@ -11,6 +11,7 @@ from cohortbot.playbook.analytics.metrics import WEEK, WINDOWS, Days, day_starts
 from cohortbot.playbook.ports import UnitOfWork
 from cohortbot.playbook.refs import CommunityRef
 from cohortbot.playbook.step import LoadedPlaybook
+from cohortbot.playbook.steps.health.attendance import load_sessions
 from cohortbot.playbook.steps.health.config import HealthConfig
 from cohortbot.playbook.steps.health.report import HealthInputs, HealthReport, build_report
 from cohortbot.playbook.steps.health.window import window
@@ -81,6 +82,7 @@ async def load_report(
         prompts=await engagement(uow, community),
         surveys=await survey_headlines(uow, community, loaded),
         connections=await confirmed_connections(uow, community) if loaded.enabled(INTROS) else None,
+        sessions=await load_sessions(uow, community, loaded, w.start),
     )
     # Pure Python over every member (tens of milliseconds with ten thousand): in a worker thread,
     # so the event loop goes on meanwhile (the GIL is handed back to it every few milliseconds).

@@ -38,6 +38,7 @@ from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import mention, timestamp
 from cohortbot.playbook.ports import Member, NewcomerActivity, QuestionCounts, UserActivity
+from cohortbot.playbook.steps.health.attendance import sessions_section
 from cohortbot.playbook.steps.health.charts import channel_chart, participation_chart, sentiment_chart
 from cohortbot.playbook.steps.health.config import HealthConfig
 from cohortbot.playbook.steps.health.text import (
@@ -52,6 +53,7 @@ from cohortbot.playbook.steps.health.text import (
 )
 from cohortbot.playbook.steps.health.weeks import span
 from cohortbot.playbook.steps.health.window import LAST_ROW, LAST_WEEK, PERIOD, PREVIOUS, SINCE_START, Window
+from cohortbot.playbook.steps.sessions.api import SessionAttendance
 
 __all__ = ["Headline", "HealthInputs", "HealthReport", "build_report"]
 
@@ -73,6 +75,7 @@ class HealthInputs:
     prompts: Sequence[PromptEngagement] = ()
     surveys: Sequence[str] = ()  # one headline per survey (surveys.api.survey_headlines)
     connections: int | None = None  # intros: matches confirmed met, when the intros step runs
+    sessions: Sequence[SessionAttendance] | None = None  # since the period's start, with sessions on
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,7 @@ def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = ""
         _prompts(p),
         *([weeks_section(weeks, w.weekday)] if cfg.sentiment == "show" else []),
         ("Surveys (every round so far)", list(inputs.surveys) or ["No survey answers yet."]),
+        *sessions_section(inputs.sessions, w.start, w.end, p.span),
         _inactive(p),
         *_goals(p),
     ]

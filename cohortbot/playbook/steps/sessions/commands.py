@@ -17,6 +17,7 @@ from cohortbot.playbook.events import CommandInvoked
 from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import literal, timestamp
 from cohortbot.playbook.step import Command, StepContext, command
+from cohortbot.playbook.steps.sessions.attendance import checkin_command, code_command
 from cohortbot.playbook.steps.sessions.config import SessionsConfig
 from cohortbot.playbook.steps.sessions.lifecycle import (
     all_deadlines,
@@ -26,7 +27,7 @@ from cohortbot.playbook.steps.sessions.lifecycle import (
     set_reminders,
 )
 from cohortbot.playbook.steps.sessions.model import Deadline, Session, deadline_id, session_id, slug
-from cohortbot.playbook.steps.sessions.ui import channel_for, reminders_text
+from cohortbot.playbook.steps.sessions.ui import channel_for, fill, reminders_text
 from cohortbot.playbook.steps.sessions.when import WhenError, parse_local
 
 __all__ = ["COMMANDS"]
@@ -110,8 +111,10 @@ async def list_sessions(event: CommandInvoked, ctx: Ctx) -> None:
         if s.ends_at <= ctx.now:
             continue
         mine = " · you're going" if me in s.going else ""
+        came = f" · {len(s.attended)} checked in" if s.check_in and s.check_in.opens_at <= ctx.now else ""
         line = (
-            f"- **{literal(s.title)}** — {timestamp(s.starts_at)} · {len(s.going)} going{mine} · id `{s.id}`"
+            f"- **{literal(s.title)}** — {timestamp(s.starts_at)} · {len(s.going)} going{mine}{came}"
+            f" · id `{s.id}`"
         )
         rows.append((s.starts_at.timestamp(), line))
     for rs in cfg.sessions:  # occurrences not announced yet
@@ -150,9 +153,27 @@ async def notes(event: CommandInvoked, ctx: Ctx) -> None:
     digest = hashlib.sha256(link.encode()).hexdigest()[:12]
     channel = channel_for(ctx, session.channel)
     if channel is not None:
-        text = ctx.fill(ctx.config.notes, title=session.title, when=timestamp(session.starts_at), link=link)
+        text = fill(ctx, ctx.config.notes, session, link=link)
         ctx.post(channel, text, key=ctx.key("notes", session.id, digest))
     ctx.respond(event.interaction, f"Saved and posted the notes for **{literal(session.title)}**.")
+
+
+async def history(event: CommandInvoked, ctx: Ctx) -> None:
+    """Sessions that started (kept 30 days), newest first: RSVPs against who checked in."""
+    past = [s for s in await all_sessions(ctx) if s.starts_at <= ctx.now]
+    lines = []
+    for s in reversed(past):
+        line = f"- **{literal(s.title)}** — {timestamp(s.starts_at)} · {len(s.going)} RSVPed yes · "
+        if s.check_in is None:
+            line += "no attendance taken"
+        else:
+            unannounced = len(set(s.attended) - set(s.going))
+            extra = f", {unannounced} without an RSVP" if unannounced else ""
+            line += f"{len(s.attended)} checked in{extra}"
+        lines.append(f"{line} · id `{s.id}`")
+    body = lines or ["No session has taken place in the last 30 days."]
+    text = "\n".join(fit_lines(body, ctx.capabilities.max_message_length))
+    ctx.respond(event.interaction, text, title="Past sessions: RSVPs and attendance")
 
 
 async def reminders(event: CommandInvoked, ctx: Ctx) -> None:
@@ -201,6 +222,20 @@ COMMANDS: tuple[Command, ...] = (
         moderator=True,
     ),
     command("session list", "Upcoming sessions with RSVP counts", list_sessions),
+    command("session history", "Past sessions: RSVPs and who checked in", history, moderator=True),
+    command(
+        "session code",
+        "The check-in code of a session, to read out in the room",
+        code_command,
+        OptionSpec(name="session", description="The session id (default: the next one)", required=False),
+        moderator=True,
+    ),
+    command(
+        "checkin",
+        "Check in to the session you're at, with the code read out there",
+        checkin_command,
+        OptionSpec(name="code", description="The code, e.g. HXR-47K", rest=True),
+    ),
     command(
         "session notes",
         "Link a session's recording or notes (posted after it)",

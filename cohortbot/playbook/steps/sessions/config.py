@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -13,6 +13,7 @@ from cohortbot.playbook.steps.sessions.when import LOCAL_FORMAT
 from cohortbot.playbook.templates import Placeholders
 
 __all__ = [
+    "Attendance",
     "DeadlineConfig",
     "Feedback",
     "RecurringSession",
@@ -22,9 +23,12 @@ __all__ = [
 
 SLUG_MAX = 20  # session names (and title slugs) in session ids
 
-SESSION_TEXT = Annotated[str, Placeholders("title", "when", "link", "community")]
-MEMBER_TEXT = Annotated[str, Placeholders("title", "when", "link", "community", "member", "mention")]
-DEADLINE_TEXT = Annotated[str, Placeholders("title", "when", "community")]
+# The course calendar's placeholders (steps.cohorts), filled with the values of the week the
+# session starts (the deadline closes) in.
+WEEK = ("cohort", "week", "weeks", "week_theme", "weeks_left")
+SESSION_TEXT = Annotated[str, Placeholders("title", "when", "link", "community", *WEEK)]
+MEMBER_TEXT = Annotated[str, Placeholders("title", "when", "link", "community", "member", "mention", *WEEK)]
+DEADLINE_TEXT = Annotated[str, Placeholders("title", "when", "community", *WEEK)]
 
 
 def _local_text(value: str) -> str:
@@ -48,7 +52,8 @@ Offsets = Annotated[list[Duration], AfterValidator(_positive)]
 
 
 class Feedback(BaseModel):
-    """A feedback request sent to a session's attendees (members who RSVPed yes) afterwards.
+    """A feedback request sent to a session's attendees afterwards: the members who checked in
+    when it takes attendance, else those who RSVPed yes.
 
     Either a ``link`` (a DM with it) or a ``survey`` of the surveys step (sent to them in DM).
     """
@@ -67,6 +72,40 @@ class Feedback(BaseModel):
         if not self.link and not self.survey:
             raise ValueError("feedback needs a link or a survey (the name of one in steps.surveys)")
         return self
+
+
+class Attendance(BaseModel):
+    """Taking attendance at a session: a button (online), a code read out in the room (in
+    person), or both. Check-in opens ``opens_before`` the start and closes ``closes_after`` it
+    (at the session's end at the latest, so the follow-up knows who came)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    check_in: Literal["button", "code", "both"] = "button"
+    opens_before: Duration = timedelta(minutes=10)
+    closes_after: Duration = timedelta(minutes=30)  # counted from the start
+
+    @field_validator("opens_before")
+    @classmethod
+    def _not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("opens_before must be 0 or longer, e.g. 10m")
+        return value
+
+    @field_validator("closes_after")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("closes_after must be longer than 0, e.g. 30m (counted from the start)")
+        return value
+
+    @property
+    def button(self) -> bool:
+        return self.check_in in ("button", "both")
+
+    @property
+    def code(self) -> bool:
+        return self.check_in in ("code", "both")
 
 
 class SessionDeadline(BaseModel):
@@ -92,6 +131,7 @@ class RecurringSession(BaseModel):
     announce_before: Duration = timedelta(days=2)
     feedback: Feedback | None = None  # default: the step's feedback
     deadline: SessionDeadline | None = None
+    attendance: Attendance | Literal[False] | None = None  # default: the step's; false: none
 
 
 class DeadlineConfig(BaseModel):
@@ -118,6 +158,8 @@ class SessionsConfig(StepConfig):
     follow_up_nobody: SESSION_TEXT | None = None  # instead, when nobody had; null: no post
     notes: SESSION_TEXT = "Notes and recording for **{title}**: {link}"
     feedback: Feedback | None = None  # for created sessions, and recurring ones without their own
+    attendance: Attendance | None = None  # for created sessions, and recurring ones without their own
+    check_in: SESSION_TEXT = "**{title}** starts {when}. Here? Press **Check in**."
     deadlines: list[DeadlineConfig] = Field(default_factory=list)
     deadline_reminders: Offsets = Field(default_factory=lambda: [timedelta(days=1), timedelta(hours=1)])
     deadline_reminder: DEADLINE_TEXT = "⏰ **{title}** closes {when}."
@@ -133,3 +175,10 @@ class SessionsConfig(StepConfig):
 
     def recurring(self, name: str) -> RecurringSession | None:
         return next((s for s in self.sessions if s.name == name), None)
+
+    def attendance_of(self, name: str | None) -> Attendance | None:
+        """How the recurring session ``name`` (None: a created one) takes attendance, if it does."""
+        own = self.recurring(name) if name is not None else None
+        if own is not None and own.attendance is not None:
+            return own.attendance or None
+        return self.attendance

@@ -7,9 +7,15 @@
 - Platforms with native scheduled events (Discord) get one, and the RSVPs come back as
   ``RsvpChanged`` for its platform id (learnt from ``ActionDelivered``); elsewhere an RSVP
   card with buttons is posted.
-- The attendees are the members who RSVPed yes: only they get reminders (unless they turned
-  them off), and only they get the feedback request after the session: a DM with a link, or
-  a survey of the surveys step (a ``SurveyRequested`` message, see ``steps/surveys/api.py``).
+- Members who RSVPed yes get reminders (unless they turned them off). A session may take
+  attendance (``attendance.py``): a check-in button (online) or a code read out in the room
+  (in person), open around its start.
+- After the session, the attendees get the feedback request: a DM with a link, or a survey of
+  the surveys step (a ``SurveyRequested`` message, see ``steps/surveys/api.py``). The
+  attendees are the members who checked in when the session takes attendance, else the
+  members who RSVPed yes.
+- Texts may use the course calendar's ``{cohort}``, ``{week}``, ``{weeks}``, ``{week_theme}``
+  and ``{weeks_left}`` (``steps/cohorts/api.py``): those of the session's week.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from cohortbot.playbook.messages import literal, timestamp
 from cohortbot.playbook.model import CommunityPlaybook
 from cohortbot.playbook.step import ScheduleSpec, Step, StepContext
 from cohortbot.playbook.steps.sessions import privacy
+from cohortbot.playbook.steps.sessions.attendance import on_check_in_button, open_check_in
 from cohortbot.playbook.steps.sessions.commands import COMMANDS
 from cohortbot.playbook.steps.sessions.config import SessionsConfig
 from cohortbot.playbook.steps.sessions.lifecycle import (
@@ -40,6 +47,7 @@ from cohortbot.playbook.steps.sessions.model import (
     Deadline,
     EventLink,
     FollowUp,
+    OpenCheckIn,
     Remind,
     RemindDeadline,
     Session,
@@ -47,7 +55,14 @@ from cohortbot.playbook.steps.sessions.model import (
     deadline_id,
     session_id,
 )
-from cohortbot.playbook.steps.sessions.ui import NO, REMINDERS_OFF, REMINDERS_ON, YES, reminders_text
+from cohortbot.playbook.steps.sessions.ui import (
+    CHECK_IN,
+    NO,
+    REMINDERS_OFF,
+    REMINDERS_ON,
+    YES,
+    reminders_text,
+)
 from cohortbot.playbook.steps.sessions.when import WhenError, parse_local
 
 __all__ = ["STEP"]
@@ -161,6 +176,9 @@ async def on_rsvp(event: RsvpChanged, ctx: Ctx) -> None:
 
 
 async def on_button(event: ButtonPressed, ctx: Ctx) -> None:
+    if event.action_id == CHECK_IN:
+        await on_check_in_button(event, ctx)
+        return
     if event.action_id in (REMINDERS_OFF, REMINDERS_ON):
         on = event.action_id == REMINDERS_ON
         await set_reminders(ctx, event.actor.user, on)
@@ -204,7 +222,7 @@ STEP = Step(
         RsvpChanged: on_rsvp,
         ButtonPressed: on_button,
     },
-    timers={Remind: remind, FollowUp: follow_up, RemindDeadline: remind_deadline},
+    timers={Remind: remind, OpenCheckIn: open_check_in, FollowUp: follow_up, RemindDeadline: remind_deadline},
     commands=COMMANDS,
     schedules=schedules,
     documents=(Session, Deadline, EventLink),

@@ -16,6 +16,7 @@ from cohortbot.playbook.messages import RichMessage, literal, timestamp
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import StepContext
+from cohortbot.playbook.steps.sessions.attendance import plan_check_in, schedule_check_in
 from cohortbot.playbook.steps.sessions.config import Feedback, SessionsConfig
 from cohortbot.playbook.steps.sessions.model import (
     Deadline,
@@ -26,7 +27,7 @@ from cohortbot.playbook.steps.sessions.model import (
     Session,
     SessionsMember,
 )
-from cohortbot.playbook.steps.sessions.ui import announcement, channel_for, fill, link_button, reminder
+from cohortbot.playbook.steps.sessions.ui import announcement, channel_for, fill, link_button, reminder, week
 from cohortbot.playbook.steps.surveys.api import SurveyRequested
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "remind",
     "remind_deadline",
     "reminders_wanted",
+    "rsvped",
     "set_reminders",
 ]
 
@@ -79,7 +81,11 @@ async def forget_old(ctx: Ctx, now: datetime) -> None:
 
 
 async def open_session(ctx: Ctx, session: Session) -> None:
-    """Store a new session, announce it with an RSVP, and plan its reminders and follow-up."""
+    """Store a new session, announce it with an RSVP, and plan its reminders, its check-in (when
+    it takes attendance) and its follow-up."""
+    spec = ctx.config.attendance_of(session.name if session.recurring else None)
+    if spec is not None:
+        plan_check_in(session, spec)
     await ctx.store(session, session.id)
     if ctx.capabilities.native_events:
         # The platform's event carries the RSVP ("Interested"); RsvpChanged reports it back.
@@ -105,6 +111,7 @@ async def open_session(ctx: Ctx, session: Session) -> None:
         if due > ctx.now:  # a session created at short notice skips the early reminders
             secs = int(offset.total_seconds())
             await ctx.set_timer(Remind(session=session.id, offset=secs), due, name=f"{session.id}:{secs}")
+    await schedule_check_in(ctx, session)
     follow_up_at = session.ends_at + ctx.config.follow_up_after
     await ctx.set_timer(FollowUp(session=session.id), follow_up_at, name=session.id)
 
@@ -132,15 +139,26 @@ async def set_reminders(ctx: Ctx, user: UserRef, on: bool) -> None:
     await ctx.uow.members.save(member)
 
 
-async def attendees(ctx: Ctx, session: Session) -> list[UserRef]:
-    """Members who RSVPed yes and are still here (members the bot never saw count as here)."""
+async def _still_here(ctx: Ctx, ids: Sequence[str]) -> list[UserRef]:
+    """The members of ``ids`` still here (members the bot never saw count as here)."""
     found = []
-    for uid in session.going:
+    for uid in ids:
         user = UserRef(ctx.community.platform, uid)
         member = await ctx.member(user)
         if member is None or member.present:
             found.append(member.user if member else user)
     return found
+
+
+async def rsvped(ctx: Ctx, session: Session) -> list[UserRef]:
+    """Members who RSVPed yes and are still here: they get the reminders."""
+    return await _still_here(ctx, session.going)
+
+
+async def attendees(ctx: Ctx, session: Session) -> list[UserRef]:
+    """Who came, as far as the bot knows, and is still here: the members who checked in when
+    the session takes attendance, else those who RSVPed yes."""
+    return await _still_here(ctx, session.attended if session.check_in is not None else session.going)
 
 
 # ---------------------------------------------------------------------------- timers
@@ -151,7 +169,7 @@ async def remind(payload: Remind, ctx: Ctx) -> None:
     if session is None or session.starts_at <= ctx.now:
         return  # gone, or the reminder came too late to be useful (downtime)
     message = reminder(ctx, session)
-    for user in await attendees(ctx, session):
+    for user in await rsvped(ctx, session):
         if not reminders_wanted(ctx, await ctx.member(user)):
             continue
         ctx.dm(
@@ -189,6 +207,7 @@ async def _request_feedback(
             title=session.title,
             when=timestamp(session.starts_at),
             link=feedback.link,
+            **week(ctx, session.starts_at, member),
         )
         message = RichMessage(text=text, buttons=link_button(feedback.link, "Give feedback"))
         ctx.dm(user, message, key=ctx.key("feedback", session.id, user.id))
@@ -202,7 +221,8 @@ async def follow_up(payload: FollowUp, ctx: Ctx) -> None:
     await ctx.store(session, session.id)
     people = await attendees(ctx, session)
     channel = channel_for(ctx, session.channel)
-    # Nobody said they'd come: no thanks to "everyone who joined" (the notes still go out).
+    # Nobody said they'd come (or checked in): no thanks to "everyone who joined" (the notes
+    # still go out).
     thanks = ctx.config.follow_up if people else ctx.config.follow_up_nobody
     lines = [fill(ctx, thanks, session)] if thanks else []
     if session.notes:
@@ -223,5 +243,7 @@ async def remind_deadline(payload: RemindDeadline, ctx: Ctx) -> None:
     if channel is None:
         log.warning("deadline %s: no channel for its reminder", deadline.id)
         return
-    text = ctx.fill(ctx.config.deadline_reminder, title=deadline.title, when=timestamp(deadline.due))
+    values = week(ctx, deadline.due)
+    values.update(title=deadline.title, when=timestamp(deadline.due))
+    text = ctx.fill(ctx.config.deadline_reminder, member=None, **values)
     ctx.post(channel, text, key=ctx.key("deadline-reminder", deadline.id, payload.offset))

@@ -1,12 +1,14 @@
 """What the sessions step keeps, typed, and how its records are named.
 
 - :class:`Session` (``sessions.session.<id>``): one occurrence of a live session, with the
-  ids of the members who RSVPed yes (the attendees) or no. No names, no message text.
+  ids of the members who RSVPed yes or no and, when it takes attendance (its
+  :class:`CheckIn`), of those who checked in. No names, no message text.
 - :class:`Deadline` (``sessions.deadline.<id>``): an exercise that closes at a moment.
 - :class:`EventLink` (``sessions.event.<platform id>``): a native scheduled event's platform
   id back to our session, so its RSVPs (``RsvpChanged``) find the session.
-- :class:`SessionsMember` (``Member.data["sessions"]``): the member's reminder setting.
-- Timers: :class:`Remind`, :class:`FollowUp`, :class:`RemindDeadline`.
+- :class:`SessionsMember` (``Member.data["sessions"]``): the member's reminder setting, and
+  when they last typed a wrong check-in code (to bound guessing).
+- Timers: :class:`Remind`, :class:`OpenCheckIn`, :class:`FollowUp`, :class:`RemindDeadline`.
 
 Ids are deterministic (name + local start), so a planner that runs again, a replayed timer
 or a restart never opens, announces or reminds twice.
@@ -16,19 +18,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cohortbot.playbook.step import Document, MemberSection, TimerPayload
 from cohortbot.playbook.steps.sessions.config import SLUG_MAX
 from cohortbot.playbook.steps.sessions.when import local_stamp
 
 __all__ = [
+    "CheckIn",
     "Deadline",
     "EventLink",
     "FollowUp",
+    "OpenCheckIn",
     "Remind",
     "RemindDeadline",
     "Session",
@@ -37,6 +41,25 @@ __all__ = [
     "session_id",
     "slug",
 ]
+
+
+class CheckIn(BaseModel):
+    """How one occurrence takes attendance, fixed when it is opened (a playbook edited later
+    changes the next occurrences, not this one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["button", "code", "both"]
+    opens_at: datetime
+    closes_at: datetime
+    code: str = ""  # in person ("code", "both"): what members type, random per occurrence
+
+    @property
+    def button(self) -> bool:
+        return self.mode in ("button", "both")
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
 
 
 class Session(Document):
@@ -54,15 +77,25 @@ class Session(Document):
     channel: str | None = None
     recurring: bool = False
     platform_id: str = ""  # the native scheduled event, once created
-    going: list[str] = Field(default_factory=list)  # member ids who RSVPed yes: the attendees
+    going: list[str] = Field(default_factory=list)  # member ids who RSVPed yes
     declined: list[str] = Field(default_factory=list)
     notes: str = ""  # recording/notes link
     followed_up: bool = False
+    check_in: CheckIn | None = None  # None: no attendance taken
+    attended: list[str] = Field(default_factory=list)  # member ids who checked in
+
+    def check(self, user_id: str) -> bool:
+        """Record a check-in; False if they had already checked in."""
+        if user_id in self.attended:
+            return False
+        self.attended.append(user_id)
+        return True
 
     def rsvp(self, user_id: str, attending: bool) -> bool:
         """Record a yes or a no; False if it changes nothing."""
         before = (user_id in self.going, user_id in self.declined)
-        self.forget(user_id)
+        self.going = [u for u in self.going if u != user_id]
+        self.declined = [u for u in self.declined if u != user_id]
         (self.going if attending else self.declined).append(user_id)
         return before != (attending, not attending)
 
@@ -71,10 +104,11 @@ class Session(Document):
         self.going = [u for u in self.going if u != user_id]
 
     def forget(self, user_id: str) -> bool:
-        """Take the member off both lists; True if they were on one."""
-        found = user_id in self.going or user_id in self.declined
+        """Take the member off every list (RSVPs, check-ins); True if they were on one."""
+        found = user_id in self.going or user_id in self.declined or user_id in self.attended
         self.going = [u for u in self.going if u != user_id]
         self.declined = [u for u in self.declined if u != user_id]
+        self.attended = [u for u in self.attended if u != user_id]
         return found
 
 
@@ -106,13 +140,20 @@ class SessionsMember(MemberSection):
     """The sessions step's part of a member's record."""
 
     reminders: bool = True  # DMs before the sessions they said they'd attend
+    wrong_codes: list[datetime] = Field(default_factory=list)  # recent wrong check-in codes
 
 
 class Remind(TimerPayload):
-    """Remind a session's attendees, ``offset`` seconds before it starts."""
+    """Remind the members who RSVPed yes, ``offset`` seconds before it starts."""
 
     session: str
     offset: int
+
+
+class OpenCheckIn(TimerPayload):
+    """Check-in opens: the check-in card in the session's channel, the code to the moderators."""
+
+    session: str
 
 
 class FollowUp(TimerPayload):

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cohortbot.playbook.durations import format_duration
 from cohortbot.playbook.messages import Button, ButtonStyle, Field, RichMessage, literal, timestamp
+from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.step import StepContext
+from cohortbot.playbook.steps.cohorts.api import cohorts_of, week_values
 from cohortbot.playbook.steps.sessions.config import SessionsConfig
 from cohortbot.playbook.steps.sessions.model import Session
 
 __all__ = [
+    "CHECK_IN",
     "NO",
     "REMINDERS_OFF",
     "REMINDERS_ON",
     "YES",
     "announcement",
     "channel_for",
+    "check_in_card",
     "fill",
     "link_button",
     "reminder",
     "reminders_text",
+    "week",
 ]
 
 Ctx = StepContext[SessionsConfig]
@@ -28,6 +35,7 @@ YES = "sessions:yes"  # value: the session id
 NO = "sessions:no"
 REMINDERS_OFF = "sessions:reminders-off"
 REMINDERS_ON = "sessions:reminders-on"
+CHECK_IN = "sessions:check-in"  # value: the session id
 
 
 def channel_for(ctx: Ctx, name: str | None) -> ChannelRef | None:
@@ -43,9 +51,23 @@ def link_button(url: str, label: str) -> tuple[Button, ...]:
     return (Button(label=label, action_id="sessions:link", url=url),) if _is_link(url) else ()
 
 
+def week(ctx: Ctx, when: datetime, member: Member | None = None) -> dict[str, str]:
+    """``{cohort}``, ``{week}``, ``{weeks}``, ``{week_theme}``, ``{weeks_left}`` at ``when``: of
+    the member's own cohort when a text goes to one member who is in one, else the cohort
+    running then (empty without the cohorts step)."""
+    among = (cohorts_of(member) or None) if member is not None else None
+    return week_values(ctx.loaded, when, among)
+
+
 def fill(ctx: Ctx, text: str, session: Session, *, link: str | None = None) -> str:
-    when = timestamp(session.starts_at)
-    filled = ctx.fill(text, title=session.title, when=when, link=session.location if link is None else link)
+    """A session's text: ``{title}``, ``{when}``, ``{link}`` and the calendar of its week."""
+    values = week(ctx, session.starts_at)
+    values.update(
+        title=session.title,
+        when=timestamp(session.starts_at),
+        link=session.location if link is None else link,
+    )
+    filled = ctx.fill(text, member=None, **values)
     return filled.strip()  # "{link}" at the end of a template may be empty
 
 
@@ -77,6 +99,16 @@ def reminder(ctx: Ctx, session: Session) -> RichMessage:
             *link_button(session.location, "Join link"),
             Button(label="Turn off session reminders", action_id=REMINDERS_OFF),
         ),
+    )
+
+
+def check_in_card(ctx: Ctx, session: Session) -> RichMessage:
+    """Posted in the session's channel when check-in opens (beside a native event's post too)."""
+    button = Button(label="Check in", action_id=CHECK_IN, value=session.id, style=ButtonStyle.SUCCESS)
+    return RichMessage(
+        title=literal(session.title),
+        text=fill(ctx, ctx.config.check_in, session),
+        buttons=(button, *link_button(session.location, "Join link")),
     )
 
 
