@@ -23,7 +23,7 @@ in weeks, who its members are, and content keyed by week number::
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -91,6 +91,14 @@ class WeekSurvey(BaseModel):
     name: str = Field(min_length=1)
     on: Day = "fri"
     at: Clock = "17:00"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_on(cls, data: Any) -> Any:
+        """YAML 1.1 reads a bare ``on`` key as the boolean true: ``{on: fri}`` means the day."""
+        if isinstance(data, dict) and True in data and "on" not in data:
+            return {("on" if key is True else key): value for key, value in data.items()}
+        return data
 
 
 class WeekAssignment(BaseModel):

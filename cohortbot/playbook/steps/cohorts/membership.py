@@ -1,17 +1,35 @@
-"""Putting members into cohorts and taking them out: the section and the roll, together."""
+"""Putting members into cohorts and taking them out: the section and the roll, together.
+
+Membership by role: a cohort with ``members.role`` takes in every member seen with that role
+(:func:`sync_roles`: a ``MemberUpdated``, or the actor of one of this step's commands), with
+source ``role``; a ``MemberUpdated`` (the member's whole set of roles) without the role takes
+a ``role``-sourced member out again. Members who came in by roster, enrolment or a moderator
+stay whatever their roles.
+"""
 
 from __future__ import annotations
 
 import bisect
 import logging
+from collections.abc import Iterable
 
+from cohortbot.playbook.events import MemberUpdated
 from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import StepContext
 from cohortbot.playbook.steps.cohorts.api import Enrol, Unenrol
-from cohortbot.playbook.steps.cohorts.config import CohortsConfig
+from cohortbot.playbook.steps.cohorts.config import Cohort, CohortsConfig
 from cohortbot.playbook.steps.cohorts.model import CohortsMember, Roll, Source
 
-__all__ = ["enrol", "on_enrol", "on_unenrol", "unenrol"]
+__all__ = [
+    "enrol",
+    "has_role",
+    "on_enrol",
+    "on_member_updated",
+    "on_unenrol",
+    "sources",
+    "sync_roles",
+    "unenrol",
+]
 
 log = logging.getLogger("cohortbot.steps.cohorts")
 
@@ -61,3 +79,39 @@ async def on_enrol(message: Enrol, ctx: Ctx) -> None:
 
 async def on_unenrol(message: Unenrol, ctx: Ctx) -> None:
     await unenrol(ctx, message.member, message.cohort)
+
+
+async def sources(ctx: Ctx, user: UserRef) -> dict[str, Source]:
+    """The cohorts ``user`` is in, each with how they came in."""
+    member = await ctx.member(user)
+    return dict(ctx.section(member, CohortsMember).cohorts) if member is not None else {}
+
+
+def has_role(cohort: Cohort, roles: Iterable[str]) -> bool:
+    """Whether ``roles`` (names and ids, as the platform gives them) hold the cohort's role;
+    matched as the moderators' roles are: case-insensitive, a leading ``@`` ignored."""
+    if not cohort.members.role:
+        return False
+    wanted = cohort.members.role.lstrip("@").lower()
+    return any(role.lstrip("@").lower() == wanted for role in roles)
+
+
+async def sync_roles(ctx: Ctx, user: UserRef, roles: Iterable[str], *, complete: bool) -> None:
+    """Enrol ``user`` in each cohort whose role they have; with ``complete`` (``roles`` is the
+    member's whole set, as a ``MemberUpdated`` gives it) also take them out of the cohorts
+    they came into by role and whose role they no longer have."""
+    by_role = [c for c in ctx.config.cohorts if c.members.role]
+    if not by_role:
+        return
+    seen = frozenset(roles)
+    current = await sources(ctx, user)
+    for cohort in by_role:
+        if has_role(cohort, seen):
+            if cohort.name not in current:
+                await enrol(ctx, user, cohort.name, "role")
+        elif complete and current.get(cohort.name) == "role":
+            await unenrol(ctx, user, cohort.name)
+
+
+async def on_member_updated(event: MemberUpdated, ctx: Ctx) -> None:
+    await sync_roles(ctx, event.member, event.roles, complete=True)
