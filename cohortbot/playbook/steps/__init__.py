@@ -7,6 +7,7 @@ from typing import Any
 from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import (
     activity,
+    assignments,
     champions,
     cohorts,
     core,
@@ -30,6 +31,7 @@ STEPS: tuple[Step[Any], ...] = (
     intros.STEP,
     prompts.STEP,
     sessions.STEP,
+    assignments.STEP,
     surveys.STEP,
     champions.STEP,
     health.STEP,
