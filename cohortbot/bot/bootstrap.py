@@ -17,6 +17,7 @@ from cohortbot.adapters import registry
 from cohortbot.adapters.base import PlatformAdapter
 from cohortbot.adapters.platform import PlatformSpec, Wiring
 from cohortbot.adapters.workspace import AdminSession
+from cohortbot.bot.calendar_links import links_for
 from cohortbot.bot.clock import ManualClock, OffsetClock, SystemClock
 from cohortbot.bot.reports_job import ReportsJob
 from cohortbot.bot.runtime import Runtime
@@ -26,7 +27,7 @@ from cohortbot.bot.setup_job import Sessions, SetupJob
 from cohortbot.config.playbook import load_playbooks
 from cohortbot.config.settings import Settings, secret_values
 from cohortbot.playbook.engine import Engine, PlaybookSet
-from cohortbot.playbook.ports import ChartRenderer, Clock
+from cohortbot.playbook.ports import ChartRenderer, Clock, Links
 from cohortbot.playbook.refs import Platform
 from cohortbot.playbook.step import Step
 from cohortbot.playbook.steps import STEPS
@@ -81,13 +82,27 @@ def install_logging(
 
 
 def endpoint_for(app: App, settings: Settings) -> Endpoint | None:
-    """The /metrics and /healthz server ``settings`` ask for (COHORTBOT_METRICS_PORT), not started."""
+    """The /metrics and /healthz server ``settings`` ask for (COHORTBOT_METRICS_PORT), not started;
+    with COHORTBOT_CALENDAR_SECRET it serves the calendar feeds too."""
+    links = links_for(settings)
     if settings.metrics_port is None:
+        if links is not None:
+            log.warning(
+                "the calendar feed is not served: COHORTBOT_CALENDAR_SECRET is set but "
+                "COHORTBOT_METRICS_PORT is not (the feed is served by the metrics server)"
+            )
         return None
-    from cohortbot.bot.http import Endpoint
+    from cohortbot.bot.http import CalendarFeeds, Endpoint
 
+    feeds = None
+    if links is not None:
+        feeds = CalendarFeeds(app.runtime, links, app.database.read_unit_of_work)
     return Endpoint(
-        app.runtime, app.database.unit_of_work, host=settings.metrics_host, port=settings.metrics_port
+        app.runtime,
+        app.database.unit_of_work,
+        host=settings.metrics_host,
+        port=settings.metrics_port,
+        calendar=feeds,
     )
 
 
@@ -176,11 +191,13 @@ def wire(
     deliver: bool = True,
     driven: bool = False,
     sessions: Sessions | None = None,
+    links: Links | None = None,
 ) -> Runtime:
     """The engine and the runtime around it: what ``build_app`` and the test harness share.
 
     ``charts`` defaults to matplotlib; ``pacing`` is each platform's requests per second;
-    ``sessions`` opens a platform's admin session for ``/cohort setup`` (None: no platform).
+    ``sessions`` opens a platform's admin session for ``/cohort setup`` (None: no platform);
+    ``links`` gives steps the addresses served outside the chat (the calendar feed's URL).
     """
     if charts is None:
         from cohortbot.bot.charts import MatplotlibCharts  # matplotlib takes a second to import
@@ -194,6 +211,7 @@ def wire(
         capabilities={p: a.capabilities for p, a in adapters.items()},
         sentiment=VaderSentiment(),
         charts=charts,
+        links=links,
     )
     runtime = Runtime(
         engine=engine,
@@ -255,6 +273,8 @@ def build_app(
         # and delivers between its lines, and nothing runs on the real clock beside it.
         driven=isinstance(clock, ManualClock),
         sessions=_admin_sessions(loaded),
+        # /cohort calendar's URL: the engine gets the finished address, never the secret.
+        links=links_for(settings),
     )
     control.bind(runtime)
     return App(runtime=runtime, database=database, playbooks=playbooks)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings
 
-from cohortbot.bot import admin_cli
+from cohortbot.bot import admin_cli, calendar_cli, roster_cli
 from cohortbot.bot.progress import Progress, progress_on
 from cohortbot.config.playbook import PlaybookError, check_playbooks
 from cohortbot.config.settings import LOG_LEVELS, Settings
@@ -372,6 +372,8 @@ def report(
 
 
 admin_cli.register(app)  # setup, doctor, init (bot/admin_cli.py)
+calendar_cli.register(app)  # calendar export, calendar url (bot/calendar_cli.py)
+roster_cli.register(app)  # roster import, list, remove (bot/roster_cli.py)
 
 
 def main() -> None:

@@ -11,6 +11,10 @@ adapter's HTTP receiver.
 - ``/healthz``: 200 ``{"status": "ok", ...}`` while the runtime serves (every background task
   alive, no stop requested) and the database answered a query just now; 503 with the same
   short JSON body saying which part is not well otherwise (also while starting and stopping).
+- ``/calendar/<key>.ics``: a community's calendar feed (``bot/calendar_feed.py``), only with
+  ``COHORTBOT_CALENDAR_SECRET`` set. The key (``bot/calendar_links.py``) names the community;
+  any other key is a plain 404, like a path that does not exist. Forward only ``/calendar/``
+  from a public reverse proxy: ``/metrics`` is for the operator.
 """
 
 from __future__ import annotations
@@ -24,11 +28,66 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from cohortbot.bot import metrics
+from cohortbot.bot.calendar_feed import build_feed
+from cohortbot.bot.calendar_links import CalendarLinks
+from cohortbot.bot.crontab import CronCalendar
 from cohortbot.bot.runtime import Runtime
+from cohortbot.playbook.refs import CommunityRef
 
-__all__ = ["Endpoint"]
+__all__ = ["CalendarFeeds", "Endpoint"]
 
 log = logging.getLogger("cohortbot.http")
+
+
+class CalendarFeeds:
+    """The feeds behind ``/calendar/<key>.ics``: the key's community, its feed as of now.
+
+    Each feed is built in a read-only unit of work of its own and kept ``keep`` seconds
+    (calendar apps poll; a burst of polls builds it once). The communities are the ones the
+    database knows, read again when a key matches none (at most every ``keep`` seconds, so
+    guessed keys cost no query each).
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        links: CalendarLinks,
+        read_unit_of_work: Callable[[], Any],
+        *,
+        keep: float = 60.0,
+    ) -> None:
+        self.runtime = runtime
+        self.links = links
+        self._uow = read_unit_of_work
+        self.keep = keep
+        self._cron = CronCalendar()
+        self._communities: list[CommunityRef] = []
+        self._listed_at: float | None = None
+        self._built: dict[CommunityRef, tuple[float, bytes]] = {}
+
+    async def _community(self, key: str) -> CommunityRef | None:
+        found = self.links.find(key, self._communities)
+        clock = asyncio.get_running_loop().time()
+        if found is None and (self._listed_at is None or clock - self._listed_at >= self.keep):
+            async with self._uow() as uow:
+                self._communities = [ref for ref, _ in await uow.communities.list()]
+            self._listed_at = clock
+            found = self.links.find(key, self._communities)
+        return found
+
+    async def feed(self, key: str) -> tuple[CommunityRef, bytes] | None:
+        """The community's ``.ics``, or None when the key names no community the bot runs."""
+        community = await self._community(key)
+        loaded = self.runtime.engine.playbooks.for_community(community) if community else None
+        if community is None or loaded is None:
+            return None
+        clock = asyncio.get_running_loop().time()
+        built = self._built.get(community)
+        if built is None or clock - built[0] >= self.keep:
+            async with self._uow() as uow:
+                data = await build_feed(uow, community, loaded, now=self.runtime.clock.now(), cron=self._cron)
+            built = self._built[community] = (clock, data)
+        return community, built[1]
 
 
 class Endpoint:
@@ -41,6 +100,7 @@ class Endpoint:
         port: int = 0,
         query_timeout: float = 2.0,
         registry: CollectorRegistry = REGISTRY,
+        calendar: CalendarFeeds | None = None,
     ) -> None:
         self.runtime = runtime
         self._uow = unit_of_work
@@ -48,12 +108,15 @@ class Endpoint:
         self.port = port   # 0: any free port; the bound one is known after start()
         self.query_timeout = query_timeout
         self.registry = registry
+        self.calendar = calendar   # None: the calendar feed is off (no COHORTBOT_CALENDAR_SECRET)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._healthz)
+        if self.calendar is not None:
+            app.router.add_get("/calendar/{name}", self._calendar)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -65,6 +128,10 @@ class Endpoint:
             raise
         self.port = int(self._runner.addresses[0][1])
         log.info("metrics on http://%s:%d/metrics, health on /healthz", self.host, self.port)
+        if self.calendar is not None:
+            log.info("calendar feeds on http://%s:%d/calendar/<key>.ics", self.host, self.port)
+        else:
+            log.info("calendar feed off: COHORTBOT_CALENDAR_SECRET is not set")
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -109,3 +176,26 @@ class Endpoint:
             "problems": problems,
         }
         return web.json_response(body, status=503 if problems else 200)
+
+    async def _calendar(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        found = None
+        if self.calendar is not None and name.endswith(".ics"):
+            try:
+                found = await self.calendar.feed(name.removesuffix(".ics").lower())
+            except Exception:
+                log.exception("the calendar feed could not be built")
+                return web.Response(status=500, text="the calendar could not be built; see the bot's log\n")
+        if found is None:
+            raise web.HTTPNotFound()
+        community, data = found
+        return web.Response(
+            body=data,
+            headers={
+                "Content-Type": "text/calendar; charset=utf-8",
+                "Content-Disposition": f'inline; filename="{community.platform}-calendar.ics"',
+                "Cache-Control": "private, max-age=300",
+                "Referrer-Policy": "no-referrer",
+                "X-Robots-Tag": "noindex",
+            },
+        )

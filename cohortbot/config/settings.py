@@ -58,6 +58,31 @@ class Settings(EnvSettings):
     # The /metrics and /healthz endpoint: off unless a port is given; loopback unless told.
     metrics_port: int | None = Field(None, ge=0, le=65535, validation_alias="COHORTBOT_METRICS_PORT")
     metrics_host: str = Field("127.0.0.1", min_length=1, validation_alias="COHORTBOT_METRICS_HOST")
+    # The calendar feed (GET /calendar/<key>.ics on the metrics server): off without a secret.
+    # Each community's key is an HMAC of its id with this secret; the public URL is the base
+    # address members reach that server at (behind a reverse proxy), for /cohort calendar.
+    calendar_secret: SecretStr | None = Field(None, validation_alias="COHORTBOT_CALENDAR_SECRET")
+    public_url: str | None = Field(None, validation_alias="COHORTBOT_PUBLIC_URL")
+
+    @field_validator("calendar_secret")
+    @classmethod
+    def _long_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is None or not secret.get_secret_value().strip():
+            return None
+        if len(secret.get_secret_value()) < 16:
+            raise ValueError("use a long random value (16 characters at least), e.g. `openssl rand -hex 32`")
+        return secret
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        unsafe = any(c.isspace() or c in "<>`\"'|\\" for c in url)
+        if not url.startswith(("https://", "http://")) or len(url) > 300 or unsafe:
+            raise ValueError("use the address members reach the bot at, e.g. https://cohortbot.example.org")
+        return url
 
     @field_validator("log_level")
     @classmethod

@@ -36,6 +36,7 @@ from cohortbot.playbook.ports import (
     Capabilities,
     ChartRenderer,
     Clock,
+    Links,
     SentimentAnalyzer,
     StorageFailed,
     UnitOfWork,
@@ -109,6 +110,7 @@ class Engine:
         capabilities: Mapping[Platform, Capabilities],
         sentiment: SentimentAnalyzer | None = None,
         charts: ChartRenderer | None = None,
+        links: Links | None = None,
     ) -> None:
         self.playbooks = playbooks
         self.steps = list(steps)
@@ -116,6 +118,7 @@ class Engine:
         self.calendar = calendar
         self.sentiment = sentiment
         self.charts = charts
+        self.links = links
         self.capabilities = dict(capabilities)
         self._commands: dict[tuple[str, ...], tuple[Step[Any], Command]] = {}
         self._catalogs: dict[int, list[CommandSpec]] = {}
@@ -197,6 +200,7 @@ class Engine:
             calendar=self.calendar,
             sentiment=self.sentiment,
             charts=self.charts,
+            links=self.links,
             capabilities=self.capabilities.get(event.community.platform, Capabilities()),
             step=step.name,
             loaded=loaded,

@@ -44,6 +44,7 @@ __all__ = [
     "DeliveryScope",
     "Erasure",
     "InboxRepository",
+    "Links",
     "Member",
     "MemberCounts",
     "MemberRepository",
@@ -81,6 +82,16 @@ class Calendar(Protocol):
 
     def next(self, cron: str, zone: str, after: datetime) -> datetime | None:
         """The first nominal time strictly after ``after``, aware UTC."""
+        ...
+
+
+class Links(Protocol):
+    """Addresses the bot serves outside the chat. The composition root builds them and keeps
+    their secrets: a step sees only the finished address, never the key it is made from."""
+
+    def calendar_url(self, community: CommunityRef) -> str | None:
+        """The community's calendar feed (an unguessable https address members subscribe to),
+        or None while the feed is off (no secret or no public address configured)."""
         ...
 
 

@@ -21,6 +21,7 @@ from cohortbot.playbook.ports import (
     Capabilities,
     ChartRenderer,
     Clock,
+    Links,
     Member,
     SentimentAnalyzer,
     Timer,
@@ -110,6 +111,7 @@ class StepContext(Generic[C]):
     calendar: Calendar
     sentiment: SentimentAnalyzer | None = None  # None: not configured; steps degrade
     charts: ChartRenderer | None = None  # None: text-only reports
+    links: Links | None = None  # None: no address served outside the chat (no calendar feed)
     capabilities: Capabilities
     step: str
     loaded: LoadedPlaybook

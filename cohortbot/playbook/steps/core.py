@@ -1,8 +1,13 @@
-"""Core bookkeeping every community gets: the member roster, ``/cohort status``, ``setup`` and ``help``.
+"""Core bookkeeping every community gets: the member roster, ``/cohort status``, ``setup``, ``help``
+and ``calendar``.
 
 ``/cohort setup`` and the checks ``/cohort status`` adds talk to the platform (channels, roles,
 permissions): they are decided here as a ``RunSetup`` the bot's setup job performs off the event
 path (``bot/setup_job.py``), and arrive as a follow-up answer.
+
+``/cohort calendar`` answers with the community's calendar feed URL, which the composition
+root builds (the ``Links`` port, ``bot/calendar_links.py``): the engine never sees the secret
+the URL is made from.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from cohortbot.playbook.events import (
     ReactionAdded,
 )
 from cohortbot.playbook.help import group_commands, help_text
+from cohortbot.playbook.messages import literal
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.step import Command, Step, StepContext
 
@@ -148,6 +154,39 @@ async def help_(event: CommandInvoked, ctx: Ctx) -> None:
     ctx.respond(event.interaction, answer.text, title=answer.title)
 
 
+SUBSCRIBE = (
+    "Subscribe to it (rather than downloading the file once) and it stays up to date:\n"
+    "- Google Calendar: *Other calendars* → **+** → *From URL*, paste the address\n"
+    "- Apple Calendar: *File* → *New Calendar Subscription* "
+    "(iPhone: *Settings* → *Calendar* → *Accounts* → *Add Subscribed Calendar*)\n"
+    "- Outlook: *Add calendar* → *Subscribe from web*\n"
+    "Times show in your own time zone. The address is for this community: please don't post it publicly."
+)
+
+
+async def calendar(event: CommandInvoked, ctx: Ctx) -> None:
+    """The community's calendar feed: its URL and how to subscribe, or why there is none."""
+    url = ctx.links.calendar_url(ctx.community) if ctx.links is not None else None
+    if url is None:
+        text = "There is no calendar feed for this community yet."
+        if ctx.is_moderator(event.actor):
+            text += (
+                " To turn it on, set COHORTBOT_CALENDAR_SECRET and COHORTBOT_PUBLIC_URL where the bot "
+                "runs (README, *Calendar*); `cohortbot doctor` checks them."
+            )
+        else:
+            text += " The moderators can turn it on."
+        ctx.respond(event.interaction, text)
+        return
+    community = literal(ctx.playbook.display_name(ctx.community))
+    text = (
+        f"The calendar of {community}: live sessions, deadlines, the cohort's weeks and assignments.\n"
+        f"`{url}`\n{SUBSCRIBE}"
+    )
+    # private: once delivered, the outbox keeps neither the answer nor its URL.
+    ctx.respond(event.interaction, text, title="Your calendar", private=True)
+
+
 STEP = Step(
     name="core",
     config=CoreConfig,
@@ -184,6 +223,13 @@ STEP = Step(
                 options=(HELP_TOPIC,),
             ),
             handler=help_,
+        ),
+        Command(
+            spec=CommandSpec(
+                path=("calendar",),
+                description="The community's calendar (sessions, deadlines, weeks) for your calendar app",
+            ),
+            handler=calendar,
         ),
     ),
 )
