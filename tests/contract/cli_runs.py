@@ -48,6 +48,7 @@ def discord_env(fake: FakeDiscord) -> dict[str, str]:
         "DISCORD_TOKEN": fake.token,
         "DISCORD_API_BASE_URL": fake.base_url,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DISCORD_GUILD_READY_TIMEOUT": "0.1",
     }
 
 

@@ -62,6 +62,7 @@ def settings_for(fake: FakeDiscord, tmp_path: Path) -> tuple[Settings, dict[Plat
         DISCORD_TOKEN=fake.token,
         DISCORD_API_BASE_URL=fake.base_url,
         DISCORD_GATEWAY_URL=fake.gateway_url,
+        DISCORD_GUILD_READY_TIMEOUT=0.1,
         DISCORD_COMMAND_SYNC="guild",
     )
 

@@ -155,6 +155,7 @@ async def discord_app(discord_fake: FakeDiscord, tmp_path: Path) -> AsyncIterato
         DISCORD_TOKEN=discord_fake.token,
         DISCORD_API_BASE_URL=discord_fake.base_url,
         DISCORD_GATEWAY_URL=discord_fake.gateway_url,
+        DISCORD_GUILD_READY_TIMEOUT=0.1,
         DISCORD_COMMAND_SYNC="guild",
     )
     file = write_playbook(tmp_path, "introductions")

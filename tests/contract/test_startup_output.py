@@ -67,6 +67,7 @@ async def test_discord_start_up_prints_no_voice_library_warnings(tmp_path: Path)
             "DISCORD_TOKEN": fake.token,
             "DISCORD_API_BASE_URL": fake.base_url,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "DISCORD_GUILD_READY_TIMEOUT": "0.1",
         }
         code, stderr = await run_until(tmp_path, env, lambda _: fake.commands)  # /cohort registered at ready
     finally:

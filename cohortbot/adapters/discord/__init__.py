@@ -43,6 +43,7 @@ def _build(settings: DiscordSettings, wiring: Wiring) -> PlatformAdapter | None:
             shard_ids=settings.shard_ids,
             shard_count=settings.shard_count,
             command_sync=settings.command_sync,
+            guild_ready_timeout=settings.guild_ready_timeout,
             global_rate_limit=settings.global_rate_limit,
         ),
         # A gateway that ends for good (a reset token, withdrawn intents, a failed shard)

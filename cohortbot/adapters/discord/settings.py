@@ -26,6 +26,9 @@ class DiscordSettings(EnvSettings):
     # Discord's global limit for this bot (50 requests/s unless Discord raised it), kept by the adapter.
     global_rate_limit: int = Field(50, ge=1, validation_alias="DISCORD_GLOBAL_RATE_LIMIT")
     command_sync: Literal["global", "guild", "off"] = Field("guild", validation_alias="DISCORD_COMMAND_SYNC")
+    # Once connected, how long to wait after the last server Discord streamed before serving:
+    # discord.py's own guild_ready_timeout (a bot in thousands of servers may want more).
+    guild_ready_timeout: float = Field(2.0, gt=0, le=60, validation_alias="DISCORD_GUILD_READY_TIMEOUT")
 
     @model_validator(mode="after")
     def _shards_within_the_count(self) -> DiscordSettings:
