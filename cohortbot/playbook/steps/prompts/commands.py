@@ -13,6 +13,7 @@ from cohortbot.playbook.steps.prompts.model import PostedLog
 from cohortbot.playbook.steps.prompts.posting import (
     Ctx,
     channel_of,
+    fill,
     load_bank,
     post,
     quoted,
@@ -74,7 +75,7 @@ async def list_(event: CommandInvoked, ctx: Ctx) -> None:
     lines = [head + "."]
     bank = await load_bank(ctx, sched)
     if sched.kind == "announcement":
-        lines.append(f"Text: {short(ctx.fill(sched.text or ''), 300)}")
+        lines.append(f"Text: {short(fill(ctx, sched.text or ''), 300)}")
     else:
         rot = bank.rotation
         lines.append(f"**Up next** (round {rot.round}, {_n(len(bank.questions), 'question')}):")

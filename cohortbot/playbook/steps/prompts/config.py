@@ -14,8 +14,9 @@ from cohortbot.playbook.templates import Placeholders
 __all__ = ["PromptSchedule", "PromptVariant", "PromptsConfig", "QuietHours"]
 
 COMMUNITY = ("community", "intro_channel", "welcome_channel", "guidelines", "facilitators")
-PROMPT_TEXT = Annotated[str, Placeholders("question", *COMMUNITY)]
-ANNOUNCEMENT_TEXT = Annotated[str, Placeholders(*COMMUNITY)]
+CALENDAR = ("cohort", "week", "weeks", "week_theme", "weeks_left")  # steps.cohorts: the cohort running now
+PROMPT_TEXT = Annotated[str, Placeholders("question", *COMMUNITY, *CALENDAR)]
+ANNOUNCEMENT_TEXT = Annotated[str, Placeholders(*COMMUNITY, *CALENDAR)]
 
 
 def _quiet_hours(value: object) -> object:

@@ -19,6 +19,7 @@ from cohortbot.playbook.steps.prompts.config import PromptsConfig
 from cohortbot.playbook.steps.prompts.model import STEP_NAME, PostedLog, PostedPrompt, PostPrompt, Rotation
 from cohortbot.playbook.steps.prompts.posting import (
     Ctx,
+    fill,
     load_bank,
     post_when_allowed,
     schedule_named,
@@ -80,8 +81,8 @@ async def _open_thread(event: ActionDelivered, ctx: Ctx, entry: PostedPrompt) ->
         return
     sched = with_variant(sched, variant_named(sched, entry.variant))
     bank = await load_bank(ctx, sched)
-    question = bank.text(entry.question) or ctx.fill(sched.text or "") or sched.name
-    name = short(ctx.fill(sched.thread_name, question=question), 100) or sched.name
+    question = bank.text(entry.question) or fill(ctx, sched.text or "") or sched.name
+    name = short(fill(ctx, sched.thread_name, question=question), 100) or sched.name
     ctx.emit(
         StartThread(
             key=event.key + THREAD, community=ctx.community, message=event.message, name=name, notify=True

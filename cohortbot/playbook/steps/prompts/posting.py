@@ -9,6 +9,7 @@ from cohortbot.playbook.lengths import clip
 from cohortbot.playbook.messages import RichMessage, literal
 from cohortbot.playbook.refs import ChannelRef
 from cohortbot.playbook.step import StepContext
+from cohortbot.playbook.steps.cohorts.api import week_values
 from cohortbot.playbook.steps.prompts.bank import Bank
 from cohortbot.playbook.steps.prompts.config import PromptSchedule, PromptsConfig
 from cohortbot.playbook.steps.prompts.model import PostedLog, PostedPrompt, PostPrompt, Rotation
@@ -19,6 +20,7 @@ __all__ = [
     "Ctx",
     "channel_key",
     "channel_of",
+    "fill",
     "load_bank",
     "post",
     "post_when_allowed",
@@ -29,6 +31,12 @@ __all__ = [
 ]
 
 Ctx = StepContext[PromptsConfig]
+
+
+def fill(ctx: Ctx, text: str, **extra: str) -> str:
+    """A prompt's text with the community's placeholders and the course calendar's (``{week}``,
+    ``{week_theme}``...: the cohort running now, see ``steps.cohorts``)."""
+    return ctx.fill(text, member=None, **week_values(ctx.loaded, ctx.now), **extra)
 
 
 def schedule_named(ctx: Ctx, name: str) -> PromptSchedule | None:
@@ -105,10 +113,10 @@ async def post(
             _exhausted(ctx, sched, bank)
             return None
     else:
-        question = ctx.fill(sched.text or "")
+        question = fill(ctx, sched.text or "")
     channel = channel_of(ctx, sched)
     message = RichMessage(
-        title=ctx.fill(sched.title, question=question), text=ctx.fill(sched.message, question=question)
+        title=fill(ctx, sched.title, question=question), text=fill(ctx, sched.message, question=question)
     )
     ctx.post(channel, message, key=key, notify=True)  # delivered: on_delivered opens the thread
     log = await ctx.load(PostedLog)

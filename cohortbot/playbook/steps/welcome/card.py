@@ -5,6 +5,7 @@ from __future__ import annotations
 from cohortbot.playbook.messages import Button, ButtonStyle, RichMessage
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.step import StepContext
+from cohortbot.playbook.steps.cohorts.api import cohorts_of, week_values
 from cohortbot.playbook.steps.welcome.config import WelcomeConfig
 
 __all__ = ["ACCEPT", "card", "send"]
@@ -21,9 +22,11 @@ def card(ctx: Ctx, member: Member, *, preview: bool = False) -> RichMessage:
     link = ctx.playbook.guidelines.link
     if link:
         buttons.append(Button(label="Read the guidelines", action_id="welcome:guidelines", url=link))
+    # The member's own cohort (if the roster or a role put them in one already), else the one running.
+    week = week_values(ctx.loaded, ctx.now, among=cohorts_of(member) or None)
     return RichMessage(
-        title=ctx.fill(cfg.title, member=member),
-        text=ctx.fill(cfg.message, member=member),
+        title=ctx.fill(cfg.title, member=member, **week),
+        text=ctx.fill(cfg.message, member=member, **week),
         buttons=tuple(buttons),
         footer="Preview: this is what new members receive." if preview else "",
     )

@@ -19,6 +19,25 @@ MEMBER_TEXT = Annotated[
         "member", "mention", "community", "intro_channel", "welcome_channel", "guidelines", "facilitators"
     ),
 ]
+# The welcome's own title and message may also speak of the course calendar (steps.cohorts):
+# the member's cohort, else the cohort running now.
+WELCOME_TEXT = Annotated[
+    str,
+    Placeholders(
+        "member",
+        "mention",
+        "community",
+        "intro_channel",
+        "welcome_channel",
+        "guidelines",
+        "facilitators",
+        "cohort",
+        "week",
+        "weeks",
+        "week_theme",
+        "weeks_left",
+    ),
+]
 GROUP_TEXT = Annotated[
     str, Placeholders("members", "count", "community", "intro_channel", "welcome_channel", "guidelines")
 ]
@@ -103,8 +122,8 @@ def _clock_time(value: object) -> object:
 
 
 class WelcomeConfig(StepConfig):
-    title: MEMBER_TEXT = "Welcome to {community}!"
-    message: MEMBER_TEXT = DEFAULT_MESSAGE
+    title: WELCOME_TEXT = "Welcome to {community}!"
+    message: WELCOME_TEXT = DEFAULT_MESSAGE
     guidelines: Acceptance = Acceptance()
     wait_for_onboarding: bool = True  # Discord: welcome once the member passes screening
     skip_bots: bool = True
