@@ -105,11 +105,12 @@ def _cron_problem(cron: str, zone: str) -> str | None:
 
 # A value that names something defined elsewhere in the playbook: (where the reference is,
 # what it names, where the names it may take are, the step that defines them). ``*`` is any
-# list item.
+# list item (or any value of a mapping: a cohort's weeks are keyed by number).
 _SURVEYS: Loc = ("steps", "surveys", "surveys", "*", "name")
 _REFERENCES: tuple[tuple[Loc, str, Loc, str], ...] = (
     (("steps", "sessions", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
     (("steps", "sessions", "sessions", "*", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
+    (("steps", "cohorts", "cohorts", "*", "week", "*", "survey", "name"), "survey", _SURVEYS, "surveys"),
 )
 
 
@@ -119,7 +120,8 @@ def _at(data: Any, pattern: Loc, loc: Loc = ()) -> list[tuple[Loc, Any]]:
         return [(loc, data)]
     first, rest = pattern[0], pattern[1:]
     if first == "*":
-        items = list(enumerate(data)) if isinstance(data, list) else []
+        items: list[tuple[Any, Any]] = list(enumerate(data)) if isinstance(data, list) else []
+        items = list(data.items()) if isinstance(data, dict) else items
         return [found for i, item in items for found in _at(item, rest, (*loc, i))]
     if isinstance(data, dict) and first in data:
         return _at(data[first], rest, (*loc, first))

@@ -30,6 +30,7 @@ GROUP_TITLES = {
     "core": "General",
     "privacy": "Your data",
     "welcome": "Welcome",
+    "cohorts": "Cohort weeks",
     "intros": "Introductions and matching",
     "prompts": "Prompts",
     "sessions": "Sessions and deadlines",

@@ -1,12 +1,12 @@
-"""The ``/cohort week``, ``enrol``, ``unenrol`` and ``cohorts`` commands.
+"""The ``/cohort week`` and ``/cohort course enrol|leave|list`` commands.
 
 - ``/cohort week`` (everyone): where each of the member's cohorts is (week N of M, its theme
   and question), what is due this week and next (in each reader's own time) and the week's
   survey; a member in no cohort is told which cohorts there are and how to get in.
-- ``/cohort enrol NAME`` / ``unenrol NAME``: a member enrols themselves where the cohort
+- ``/cohort course enrol NAME`` / ``leave NAME``: a member enrols themselves where the cohort
   allows it (``members.enrol``, until ``enrol_closes_after`` past its start); a moderator
   adds ``@member`` to enrol or unenrol someone else, whatever the cohort allows.
-- ``/cohort cohorts`` (moderators): every cohort, its week, its members and how they come in.
+- ``/cohort course list`` (moderators): every cohort, its week, its members and how they come in.
 
 Each command first enrols the caller in the cohorts whose role they carry (membership.py).
 """
@@ -71,10 +71,10 @@ def ways_in(ctx: Ctx, cal: CohortCalendar) -> str:
     if way.roster:
         ways.append("the roster")
     if way.enrol and _enrol_open(ctx, cal):
-        ways.append(f"`/cohort enrol {cal.name}` (until {timestamp(enrol_closes_at(ctx, cal))})")
+        ways.append(f"`/cohort course enrol {cal.name}` (until {timestamp(enrol_closes_at(ctx, cal))})")
     elif way.enrol:
         ways.append("enrolment (closed)")
-    return ", ".join(ways) if ways else "a moderator (`/cohort enrol NAME @member`)"
+    return ", ".join(ways) if ways else "a moderator (`/cohort course enrol NAME @member`)"
 
 
 def _where(cal: CohortCalendar, now: datetime) -> str:
@@ -182,7 +182,8 @@ async def cmd_enrol(event: CommandInvoked, ctx: Ctx) -> None:
         if not ctx.is_moderator(event.actor):
             ctx.respond(
                 event.interaction,
-                f"Only moderators can enrol another member. To enrol yourself: `/cohort enrol {cal.name}`.",
+                "Only moderators can enrol another member. "
+                f"To enrol yourself: `/cohort course enrol {cal.name}`.",
             )
             return
         user = await _other_member(ctx, event)
@@ -205,11 +206,11 @@ async def cmd_enrol(event: CommandInvoked, ctx: Ctx) -> None:
     ctx.respond(
         event.interaction,
         f"You're in **{title}** now: {_where(cal, ctx.now)}. `/cohort week` shows what's due; "
-        f"`/cohort unenrol {cal.name}` takes you out again.",
+        f"`/cohort course leave {cal.name}` takes you out again.",
     )
 
 
-async def cmd_unenrol(event: CommandInvoked, ctx: Ctx) -> None:
+async def cmd_leave(event: CommandInvoked, ctx: Ctx) -> None:
     cal = _named(ctx, event)
     if cal is None:
         return
@@ -218,8 +219,8 @@ async def cmd_unenrol(event: CommandInvoked, ctx: Ctx) -> None:
         if not ctx.is_moderator(event.actor):
             ctx.respond(
                 event.interaction,
-                "Only moderators can unenrol another member. "
-                f"To leave yourself: `/cohort unenrol {cal.name}`.",
+                "Only moderators can take another member out of a cohort. "
+                f"To leave yourself: `/cohort course leave {cal.name}`.",
             )
             return
         user = await _other_member(ctx, event)
@@ -265,10 +266,10 @@ def _self_service_refused(ctx: Ctx, cal: CohortCalendar, doing: str) -> str | No
     return None
 
 
-# ---------------------------------------------------------------------------- /cohort cohorts
+# ---------------------------------------------------------------------------- /cohort course list
 
 
-async def cmd_cohorts(event: CommandInvoked, ctx: Ctx) -> None:
+async def cmd_list(event: CommandInvoked, ctx: Ctx) -> None:
     cals = calendars(ctx.loaded)
     if not cals:
         ctx.respond(event.interaction, "This playbook has no cohorts (`steps.cohorts.cohorts`).")
@@ -298,11 +299,17 @@ async def cmd_cohorts(event: CommandInvoked, ctx: Ctx) -> None:
 
 COMMANDS: tuple[Command, ...] = (
     command("week", "Where your cohort is: the week, its theme, what's due this week and next", cmd_week),
-    command("enrol", "Join a cohort (moderators: add @member to enrol someone)", cmd_enrol, COHORT, MEMBER),
     command(
-        "unenrol", "Leave a cohort you enrolled in (moderators: add @member)", cmd_unenrol, COHORT, MEMBER
+        "course enrol", "Join a cohort (moderators: add @member to enrol someone)", cmd_enrol, COHORT, MEMBER
     ),
     command(
-        "cohorts", "Every cohort: its week, its members and how they come in", cmd_cohorts, moderator=True
+        "course leave",
+        "Leave a cohort you enrolled in (moderators: add @member)",
+        cmd_leave,
+        COHORT,
+        MEMBER,
+    ),
+    command(
+        "course list", "Every cohort: its week, its members and how they come in", cmd_list, moderator=True
     ),
 )

@@ -135,7 +135,7 @@ class Week(BaseModel):
 
 class Membership(BaseModel):
     """Who is in the cohort: members with a role (Slack: a user group), roster rows naming the
-    cohort, and members who enrol themselves with ``/cohort enrol NAME``. Any combination."""
+    cohort, and members who enrol themselves with ``/cohort course enrol NAME``. Any combination."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

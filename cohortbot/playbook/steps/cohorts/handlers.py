@@ -2,7 +2,7 @@
 
 Membership comes from the :class:`~cohortbot.playbook.steps.cohorts.api.Enrol` and
 ``Unenrol`` messages other steps publish (the roster step, when a roster row's member joins),
-from roles (``MemberUpdated``; membership.py), and from ``/cohort enrol`` (commands.py). Each
+from roles (``MemberUpdated``; membership.py), and from ``/cohort course enrol`` (commands.py). Each
 week opens with a post and may send a survey to the cohort's members (weekly.py).
 """
 
