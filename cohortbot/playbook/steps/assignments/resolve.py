@@ -73,8 +73,8 @@ async def choose(ctx: Ctx, user: UserRef, token: str) -> Chosen | Refusal:
         named = [a for a in named if a.cohort == cohort]
         if not named:
             return Refusal(
-                f"{literal(cohort_title(ctx, cohort))} has no assignment named `{literal(clip(name, ECHOED))}`. "
-                + _yours(ctx, mine)
+                f"{literal(cohort_title(ctx, cohort))} has no assignment named "
+                f"`{literal(clip(name, ECHOED))}`. {_yours(ctx, mine)}"
             )
     found = [a for a in named if a.cohort in mine]
     if not found:

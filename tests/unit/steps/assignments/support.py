@@ -9,7 +9,8 @@ from typing import Any
 
 from cohortbot.playbook.actions import RespondToInteraction, SendDirectMessage
 from cohortbot.playbook.step import DocumentStore
-from cohortbot.playbook.steps.cohorts.model import STEP_NAME as COHORTS, CohortsMember, Roll
+from cohortbot.playbook.steps.cohorts.model import STEP_NAME as COHORTS
+from cohortbot.playbook.steps.cohorts.model import CohortsMember, Roll
 from tests.harness import Harness
 
 __all__ = ["PLAYBOOK", "at", "enrol", "reminders_to", "started", "text"]

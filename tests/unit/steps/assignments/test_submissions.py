@@ -36,12 +36,15 @@ async def test_a_submission_before_the_due_moment_is_on_time_and_says_when_it_is
     assert text(answer).splitlines() == [
         r"Recorded for **Essay \<@everyone\>** (Spring 2026): https://drive.example/a.pdf",
         "Note: First draft, be kind",
-        f"On time: it is due {timestamp(at('06T23:59'))}.",   # the reader's local time on every platform
+        f"On time: it is due {timestamp(at('06T23:59'))}.",  # the reader's local time on every platform
         "Submitting again replaces the link.",
     ]
     stored = (await work(bot, ESSAY)).submissions["alice"]
     assert (stored.link, stored.note, stored.late, stored.cohort) == (
-        "https://drive.example/a.pdf", "First draft, be kind", False, "spring"
+        "https://drive.example/a.pdf",
+        "First draft, be kind",
+        False,
+        "spring",
     )
 
 
@@ -73,9 +76,8 @@ async def test_submitting_again_replaces_the_link_and_keeps_when_it_was_first_su
     stored = (await work(bot, ESSAY)).submissions["alice"]
     assert (stored.link, stored.note, stored.first_at) == ("https://drive.example/v2", "", first)
     assert stored.last_at == bot.clock.now() and stored.last_at > first
-    assert f"This replaces the link you sent {timestamp(first)} (first submitted {timestamp(first)})." in text(
-        answer
-    )
+    replaced = f"This replaces the link you sent {timestamp(first)} (first submitted {timestamp(first)})."
+    assert replaced in text(answer)
 
 
 @pytest.mark.parametrize(
