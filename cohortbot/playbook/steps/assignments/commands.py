@@ -12,7 +12,7 @@ from cohortbot.playbook.steps.assignments.config import AssignmentsConfig
 from cohortbot.playbook.steps.assignments.model import Work
 from cohortbot.playbook.steps.assignments.moments import moments, split_token
 from cohortbot.playbook.steps.assignments.progress import Row, cohort_rows, rows_csv
-from cohortbot.playbook.steps.assignments.resolve import ECHOED, cohort_title, my_cohorts
+from cohortbot.playbook.steps.assignments.resolve import ECHOED, NOT_IN_ONE, cohort_title, my_cohorts
 from cohortbot.playbook.steps.assignments.submitting import start_exercise, submit
 from cohortbot.playbook.steps.assignments.ui import status
 from cohortbot.playbook.steps.cohorts import api as cohorts
@@ -29,7 +29,7 @@ async def mine(event: CommandInvoked, ctx: Ctx) -> None:
     if not joined:
         ctx.respond(
             event.interaction,
-            "You're not in a cohort, so you have no assignments. `/cohort cohorts` lists the cohorts.",
+            f"You're not in a cohort, so you have no assignments. {NOT_IN_ONE}",
         )
         return
     lines = []
@@ -147,16 +147,16 @@ COMMANDS: tuple[Command, ...] = (
         "submit",
         "Hand in an assignment: a link to your work (and a short note)",
         submit,
-        OptionSpec(name="assignment", description="The assignment's name (see /cohort assignments)"),
+        OptionSpec(name="assignment", description="The assignment's name (see /cohort assignment list)"),
         OptionSpec(name="link", description="https://... a link to your work"),
         OptionSpec(name="note", description="A short note for the facilitators", required=False, rest=True),
     ),
-    command("assignments", "Your assignments, when they're due and what you've handed in", mine),
+    command("assignment list", "Your assignments, when they're due and what you've handed in", mine),
     command(
-        "exercise start",
+        "assignment start",
         "Start a timed exercise: your time runs from now",
         start_exercise,
-        OptionSpec(name="name", description="The exercise's name (see /cohort assignments)"),
+        OptionSpec(name="name", description="The exercise's name (see /cohort assignment list)"),
     ),
     command(
         "assignment progress",

@@ -3,9 +3,9 @@
 - Members hand in a link with ``/cohort submit NAME LINK [note]`` (``submitting.py``): on
   time before their deadline; after it, marked late where the assignment's ``late`` is
   ``accept``, refused where it is ``refuse``. Submitting again replaces the link.
-- Timed exercises open with ``/cohort exercise start NAME``: the member's own window.
+- Timed exercises open with ``/cohort assignment start NAME``: the member's own window.
 - One reminder before the due moment, to the members who have not submitted
-  (``reminders.py``); ``/cohort assignments`` for members, progress and a CSV for moderators
+  (``reminders.py``); ``/cohort assignment list`` for members, progress and a CSV for moderators
   (``commands.py``). ``api.py`` gives the health report its counts.
 """
 

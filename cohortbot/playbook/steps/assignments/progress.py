@@ -1,4 +1,4 @@
-"""Who has submitted what, per cohort: for ``/cohort assignments`` (a member's own),
+"""Who has submitted what, per cohort: for ``/cohort assignment list`` (a member's own),
 ``/cohort assignment progress`` and ``/cohort assignment export`` (moderators)."""
 
 from __future__ import annotations

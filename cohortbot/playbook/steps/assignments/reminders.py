@@ -96,7 +96,7 @@ async def _remind(ctx: Ctx, moment: Moment) -> None:
         )
         if spec.time_limit is not None:
             text += (
-                f"\nIt's timed: start it with `/cohort exercise start {spec.name}` and you'll have "
+                f"\nIt's timed: start it with `/cohort assignment start {spec.name}` and you'll have "
                 f"{limit_text(spec.time_limit)}."
             )
         else:

@@ -20,10 +20,11 @@ from cohortbot.playbook.steps.assignments.model import Work
 from cohortbot.playbook.steps.assignments.moments import Moment, closes_at, moment_of, split_token
 from cohortbot.playbook.steps.cohorts import api as cohorts
 
-__all__ = ["Chosen", "Refusal", "choose", "cohort_title", "my_cohorts"]
+__all__ = ["ECHOED", "NOT_IN_ONE", "Chosen", "Refusal", "choose", "cohort_title", "my_cohorts"]
 
 Ctx = StepContext[AssignmentsConfig]
 ECHOED = 40  # characters of a mistyped name shown back
+NOT_IN_ONE = "Join yours with `/cohort course enrol NAME` (where the cohort allows it) or ask a facilitator."
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ async def my_cohorts(ctx: Ctx, user: UserRef) -> list[str]:
 def _yours(ctx: Ctx, mine: list[str]) -> str:
     names = sorted({a.name for a in cohorts.assignments(ctx.loaded) if a.cohort in mine})
     listed = ", ".join(f"`{n}`" for n in names) or "none yet"
-    return f"Yours: {listed} (`/cohort assignments` shows them with their due dates)."
+    return f"Yours: {listed} (`/cohort assignment list` shows them with their due dates)."
 
 
 async def choose(ctx: Ctx, user: UserRef, token: str) -> Chosen | Refusal:
@@ -61,10 +62,7 @@ async def choose(ctx: Ctx, user: UserRef, token: str) -> Chosen | Refusal:
     mine = await my_cohorts(ctx, user)
     named = cohorts.assignment(ctx.loaded, name)
     if not mine:
-        return Refusal(
-            "You're not in a cohort, so there's no assignment for you to submit. "
-            "`/cohort cohorts` lists the cohorts."
-        )
+        return Refusal(f"You're not in a cohort, so there's no assignment for you to submit. {NOT_IN_ONE}")
     if not named:
         return Refusal(f"There's no assignment named `{shown}`. {_yours(ctx, mine)}")
     if cohort is not None:

@@ -1,4 +1,4 @@
-"""Members' commands: ``/cohort submit``, ``/cohort exercise start``.
+"""Members' commands: ``/cohort submit``, ``/cohort assignment start``.
 
 A submission is a link (http or https) and an optional short note. Files are not taken:
 platform attachment URLs expire (Discord's CDN links are signed for about a day, Slack's need
@@ -72,7 +72,7 @@ async def submit(event: CommandInvoked, ctx: Ctx) -> None:
     if spec.time_limit is not None and started is None:
         ctx.respond(
             event.interaction,
-            f"**{title}** is a timed exercise: start it first with `/cohort exercise start {spec.name}` "
+            f"**{title}** is a timed exercise: start it first with `/cohort assignment start {spec.name}` "
             f"(you'll have {limit_text(spec.time_limit)}), then submit your link before your time is up.",
         )
         return

@@ -30,7 +30,7 @@ async def test_the_export_holds_the_members_submissions_and_starts(tmp_path: Pat
     await enrol(bot, "alice", "spring")
     await enrol(bot, "bob", "spring")
     await bot.command("alice", "submit essay https://x.example/alice-essay my note")
-    await bot.command("alice", "exercise start sprint")
+    await bot.command("alice", "assignment start sprint")
     await bot.command("bob", "submit essay https://x.example/bob-essay")
     document = await exported(bot, "alice")
     found = {entry["assignment"]: entry for entry in document["steps"]["assignments"]["submissions"]}
@@ -47,7 +47,7 @@ async def test_deleting_takes_the_members_links_notes_and_timers_out(tmp_path: P
     await enrol(bot, "alice", "spring")
     await enrol(bot, "bob", "spring")
     await bot.command("alice", "submit essay https://x.example/alice-essay secret-note")
-    await bot.command("alice", "exercise start sprint")
+    await bot.command("alice", "assignment start sprint")
     await bot.command("bob", "submit essay https://x.example/bob-essay")
     await delete(bot, "alice")
     stored = await bot.stored_text()

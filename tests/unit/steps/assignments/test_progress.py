@@ -31,8 +31,8 @@ async def test_a_member_sees_each_assignment_with_its_status(tmp_path: Path) -> 
     bot = await started(tmp_path)
     await enrol(bot, "alice", "spring")
     await bot.command("alice", "submit quiz https://x.example/q")
-    await bot.command("alice", "exercise start sprint")
-    answer = await bot.command("alice", "assignments")
+    await bot.command("alice", "assignment start sprint")
+    answer = await bot.command("alice", "assignment list")
     assert answer is not None and answer.message.title == "Your assignments"
     closes = bot.clock.now() + (at("02T10:45") - at("02T10:00"))
     assert text(answer).splitlines() == [
@@ -44,7 +44,7 @@ async def test_a_member_sees_each_assignment_with_its_status(tmp_path: Path) -> 
         "Submit with `/cohort submit NAME LINK [note]`.",
     ]
     await bot.advance("5d")  # Saturday
-    later = text(await bot.command("alice", "assignments"))
+    later = text(await bot.command("alice", "assignment list"))
     assert "(`essay`, Spring 2026) — due" in later and later.count("**missing**") == 2  # essay, sprint
     await bot.close()
 

@@ -24,7 +24,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 async def test_starting_opens_the_members_window_with_the_exercise(bot: Harness) -> None:
-    answer = await bot.command("alice", "exercise start sprint")
+    answer = await bot.command("alice", "assignment start sprint")
     assert answer is not None and answer.private
     closes = bot.clock.now() + (at("02T10:45") - at("02T10:00"))
     assert text(answer).splitlines() == [
@@ -39,7 +39,7 @@ async def test_starting_opens_the_members_window_with_the_exercise(bot: Harness)
 
 
 async def test_a_submission_after_the_window_is_late_though_the_due_moment_is_days_away(bot: Harness) -> None:
-    await bot.command("alice", "exercise start sprint")
+    await bot.command("alice", "assignment start sprint")
     closes = bot.clock.now() + (at("02T10:45") - at("02T10:00"))
     await bot.advance("50m")
     answer = await bot.command("alice", "submit sprint https://x.example/s")
@@ -47,10 +47,10 @@ async def test_a_submission_after_the_window_is_late_though_the_due_moment_is_da
 
 
 async def test_starting_twice_does_not_reset_the_window(bot: Harness) -> None:
-    await bot.command("alice", "exercise start sprint")
+    await bot.command("alice", "assignment start sprint")
     began = bot.clock.now()
     await bot.advance("40m")
-    again = await bot.command("alice", "exercise start sprint")
+    again = await bot.command("alice", "assignment start sprint")
     closes = began + (at("02T10:45") - at("02T10:00"))
     head = f"You started **Sprint exercise** {timestamp(began)}; it closes {timestamp(closes)}."
     assert text(again).startswith(head)
@@ -60,14 +60,14 @@ async def test_starting_twice_does_not_reset_the_window(bot: Harness) -> None:
 
 async def test_it_must_be_started_before_it_can_be_submitted(bot: Harness) -> None:
     answer = await bot.command("alice", "submit sprint https://x.example/s")
-    assert "is a timed exercise: start it first with `/cohort exercise start sprint`" in text(answer)
+    assert "is a timed exercise: start it first with `/cohort assignment start sprint`" in text(answer)
     assert "(you'll have 45 minutes)" in text(answer)
 
 
 async def test_the_window_never_runs_past_the_due_moment(bot: Harness) -> None:
     await bot.advance("3d")  # Thursday 09:00 Berlin
     await bot.advance("10h30m")  # 19:30: due at 20:00
-    answer = await bot.command("alice", "exercise start sprint")
+    answer = await bot.command("alice", "assignment start sprint")
     assert f"you have until {timestamp(at('05T20:00'))}." in text(answer)
 
 
@@ -75,8 +75,8 @@ async def test_a_reminder_a_few_minutes_before_the_window_closes_unless_submitte
     bot = await started(tmp_path)
     await enrol(bot, "alice", "spring")
     await enrol(bot, "bob", "spring")
-    await bot.command("alice", "exercise start sprint")
-    await bot.command("bob", "exercise start sprint")
+    await bot.command("alice", "assignment start sprint")
+    await bot.command("bob", "assignment start sprint")
     closes = bot.clock.now() + (at("02T10:45") - at("02T10:00"))
     await bot.advance("20m")
     await bot.command("bob", "submit sprint https://x.example/b")
@@ -99,16 +99,16 @@ async def test_an_exercise_that_refuses_late_work_cannot_be_started_or_submitted
     bot = await started(tmp_path, REFUSING)
     await enrol(bot, "alice", "spring")
     await enrol(bot, "bob", "spring")
-    await bot.command("alice", "exercise start sprint")
+    await bot.command("alice", "assignment start sprint")
     await bot.advance("1h")
     assert "late submissions aren't accepted" in text(
         await bot.command("alice", "submit sprint https://x.example/a")
     )
     await bot.advance("4d")  # past Thursday 20:00
-    assert "can't be started any more" in text(await bot.command("bob", "exercise start sprint"))
+    assert "can't be started any more" in text(await bot.command("bob", "assignment start sprint"))
     await bot.close()
 
 
 async def test_an_assignment_without_a_time_limit_has_nothing_to_start(bot: Harness) -> None:
-    answer = await bot.command("alice", "exercise start essay")
+    answer = await bot.command("alice", "assignment start essay")
     assert text(answer).startswith(r"**Essay \<@everyone\>** has no time limit, so there's nothing to start")
