@@ -6,7 +6,7 @@ its :class:`~.model.CheckIn` is fixed: when check-in opens and closes, and for i
 check-in a random code (:func:`new_code`: six characters without look-alikes such as 0/O or
 1/I/L, shown as ``HXR-47K``). When check-in opens, the card with a **Check in** button goes
 to the session's channel and the code to the moderators' channel; ``/cohort session code``
-shows it to a moderator any time. Members check in with the button or ``/cohort checkin
+shows it to a moderator any time. Members check in with the button or ``/cohort session checkin
 CODE``; a member who types wrong codes gets :data:`WRONG_CODES` tries an hour, so guessing
 one (20**6 codes) is hopeless. Check-ins are member ids in the session; the follow-up's
 feedback goes to them.
@@ -106,7 +106,7 @@ def _code_text(session: Session, ci: CheckIn) -> str:
     code = shown(ci.code)
     return (
         f"Check-in code for **{literal(session.title)}** ({timestamp(session.starts_at)}): **{code}**\n"
-        f"Read it out in the room: members check in with `/cohort checkin {code}` from "
+        f"Read it out in the room: members check in with `/cohort session checkin {code}` from "
         f"{timestamp(ci.opens_at)} until {timestamp(ci.closes_at)}."
     )
 
@@ -160,14 +160,14 @@ async def on_check_in_button(event: ButtonPressed, ctx: Ctx) -> None:
 
 
 async def checkin_command(event: CommandInvoked, ctx: Ctx) -> None:
-    """``/cohort checkin CODE``: wrong codes are counted per member, malformed ones are not."""
+    """``/cohort session checkin CODE``: wrong codes are counted per member, malformed ones are not."""
     typed = str(event.options.get("code", "")).strip()
     code = normalized(typed)
     if code is None:
         ctx.respond(
             event.interaction,
             f"A check-in code is {CODE_LENGTH} letters and digits, like {EXAMPLE}: the moderators "
-            "read it out in the room. Type `/cohort checkin CODE`.",
+            "read it out in the room. Type `/cohort session checkin CODE`.",
         )
         return
     user = event.actor.user

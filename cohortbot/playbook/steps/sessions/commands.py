@@ -231,7 +231,7 @@ COMMANDS: tuple[Command, ...] = (
         moderator=True,
     ),
     command(
-        "checkin",
+        "session checkin",
         "Check in to the session you're at, with the code read out there",
         checkin_command,
         OptionSpec(name="code", description="The code, e.g. HXR-47K", rest=True),

@@ -184,20 +184,20 @@ async def test_the_code_goes_to_the_moderators_and_members_check_in_with_it(bot:
     [post] = bot.posts_in("mods")
     assert post.message.text == (
         f"Check-in code for **Workshop in room 4** ({timestamp(WORKSHOP)}): **{code}**\n"
-        f"Read it out in the room: members check in with `/cohort checkin {code}` from "
+        f"Read it out in the room: members check in with `/cohort session checkin {code}` from "
         f"{timestamp(WORKSHOP - timedelta(minutes=15))} until {timestamp(WORKSHOP + timedelta(minutes=45))}."
     )
     assert [p for p in check_in_cards(bot) if p.message.title == "Workshop in room 4"] == []  # no button
 
     typed = code.lower().replace("-", " ")  # as heard: any case, a space or nothing for the dash
-    assert text(await bot.command("alice", f"checkin {typed}")) == (
+    assert text(await bot.command("alice", f"session checkin {typed}")) == (
         "You're checked in to **Workshop in room 4**. Enjoy the session!"
     )
-    assert text(await bot.command("alice", f"checkin {code}")) == (
+    assert text(await bot.command("alice", f"session checkin {code}")) == (
         "You're already checked in to **Workshop in room 4**."
     )
     await until(bot, WORKSHOP + timedelta(minutes=45))
-    assert text(await bot.command("bob", f"checkin {code}")) == (
+    assert text(await bot.command("bob", f"session checkin {code}")) == (
         f"Check-in for **Workshop in room 4** closed at {timestamp(WORKSHOP + timedelta(minutes=45))}."
     )
     listed = text(await bot.command("mod", f"session code {WORKSHOP_ID}"))
@@ -210,28 +210,28 @@ async def test_wrong_codes_are_answered_and_bounded_per_member(bot: Harness) -> 
     wrong = next(
         f"{a}{a}{a}-{a}{a}{a}" for a in ALPHABET if f"{a}{a}{a}-{a}{a}{a}" != code
     )  # a well-formed code that is not this one
-    answers = [text(await bot.command("bob", f"checkin {wrong}")) for _ in range(WRONG_CODES)]
+    answers = [text(await bot.command("bob", f"session checkin {wrong}")) for _ in range(WRONG_CODES)]
     assert answers[0] == (
         f"**{wrong}** is no session's check-in code. Check it with the moderators (4 more tries this hour)."
     )
     assert answers[3].endswith("(1 more try this hour).")
     assert answers[-1].endswith("(no more tries for now).")
-    refused = text(await bot.command("bob", f"checkin {code}"))  # even the right one, for now
+    refused = text(await bot.command("bob", f"session checkin {code}"))  # even the right one, for now
     assert refused == (
         f"That's {WRONG_CODES} wrong codes within an hour: you can try again "
         f"{timestamp(WORKSHOP + timedelta(hours=1))}. Ask a moderator to read the code out again."
     )
     # Another member is not held back by bob's guesses.
-    assert text(await bot.command("carol", f"checkin {code}")).startswith("You're checked in")
+    assert text(await bot.command("carol", f"session checkin {code}")).startswith("You're checked in")
     # Something that cannot be a code says what one looks like, and does not count.
     for typed in ("hello", "HXR-47", "OOO-000", "x" * 500):
-        assert text(await bot.command("dave", f"checkin {typed}")) == (
+        assert text(await bot.command("dave", f"session checkin {typed}")) == (
             "A check-in code is 6 letters and digits, like HXR-47K: the moderators read it out in "
-            "the room. Type `/cohort checkin CODE`."
+            "the room. Type `/cohort session checkin CODE`."
         )
-    assert text(await bot.command("dave", f"checkin {code}")).startswith("You're checked in")
+    assert text(await bot.command("dave", f"session checkin {code}")).startswith("You're checked in")
     await bot.advance("1h")  # an hour after bob's first wrong code: the code is answered again
-    assert text(await bot.command("bob", f"checkin {code}")).startswith(
+    assert text(await bot.command("bob", f"session checkin {code}")).startswith(
         "Check-in for **Workshop in room 4** closed at"
     )
 
@@ -239,16 +239,16 @@ async def test_wrong_codes_are_answered_and_bounded_per_member(bot: Harness) -> 
 async def test_each_occurrence_has_its_own_code(bot: Harness) -> None:
     await until(bot, WORKSHOP)
     first = code_posted(bot)
-    await bot.command("alice", f"checkin {first}")
+    await bot.command("alice", f"session checkin {first}")
     await until(bot, WORKSHOP + timedelta(days=7))
     posts = [p.message.text for p in bot.posts_in("mods") if p.message.text.startswith("Check-in")]
     codes = [CODE.search(p) for p in posts]
     second = [m.group(1) for m in codes if m][1]
     assert second != first
-    assert text(await bot.command("alice", f"checkin {first}")).startswith(
+    assert text(await bot.command("alice", f"session checkin {first}")).startswith(
         "Check-in for **Workshop in room 4** closed at"
     )
-    assert text(await bot.command("alice", f"checkin {second}")).startswith("You're checked in")
+    assert text(await bot.command("alice", f"session checkin {second}")).startswith("You're checked in")
 
 
 async def test_session_code_for_moderators_only_and_about_sessions_that_take_one(bot: Harness) -> None:
@@ -276,7 +276,7 @@ async def test_a_check_in_opens_at_once_for_a_session_created_at_short_notice(tm
         assert answer is not None and "Created **Pop-up session**" in answer.message.text
         [card] = [p for p in check_in_cards(bot) if p.message.title == "Pop-up session"]
         code = code_posted(bot)
-        assert text(await bot.command("alice", f"checkin {code}")).startswith("You're checked in")
+        assert text(await bot.command("alice", f"session checkin {code}")).startswith("You're checked in")
         assert text(await bot.click("alice", Harness.button([card], "Check in"))) == (
             "You're already checked in to **Pop-up session**."
         )

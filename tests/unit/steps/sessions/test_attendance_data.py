@@ -68,7 +68,7 @@ async def test_the_api_counts_rsvps_and_check_ins_per_session(tmp_path: Path) ->
         await bot.click("carol", Harness.button(check_in_cards(bot), "Check in"))
         await bot.command("mod", 'session create "Guest talk" 2026-03-03 18:00 1h')
         await until(bot, WORKSHOP)
-        await bot.command("dave", f"checkin {code_posted(bot)}")
+        await bot.command("dave", f"session checkin {code_posted(bot)}")
         async with bot.database.unit_of_work() as uow:
             since_monday = await attendance(uow, bot.community, datetime(2026, 3, 2, tzinfo=UTC))
             from_wednesday = await attendance(uow, bot.community, WORKSHOP)
@@ -108,7 +108,7 @@ async def test_check_ins_are_exported_then_forgotten_with_the_member(tmp_path: P
         button = Harness.button(check_in_cards(bot), "Check in")
         await bot.click("alice", button)
         await bot.click("bob", button)
-        await bot.command("alice", "checkin AAA-AAA")  # a wrong code, kept in her record
+        await bot.command("alice", "session checkin AAA-AAA")  # a wrong code, kept in her record
         member = await bot.member("alice")
         assert member is not None and member.data["sessions"]["wrong_codes"] == ["2026-03-03T16:00:00Z"]
 
