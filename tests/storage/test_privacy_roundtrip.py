@@ -2,7 +2,7 @@
 
 Afterwards neither their id nor any part of their name is anywhere in the database: not in a
 table the engine shares (members, activity, timers, outbox, inbox), not in any step's
-documents (welcome, intros and matches, prompts, sessions and RSVPs, named and anonymous
+documents (welcome, intros and matches, prompts, sessions with RSVPs and check-ins, named and anonymous
 surveys, champions' evidence and memory). Others' data stays.
 """
 
@@ -56,7 +56,11 @@ async def _take_part_in_everything(bot: Harness) -> None:
     card = [p for p in bot.posts_in("announcements") if p.message.buttons]
     await bot.click(ID, bot.button(card, "be there"))
     await bot.click("carol", bot.button(card, "be there"))
-    await bot.advance("1d8h")  # after Tuesday's office hours: the feedback survey goes to attendees
+    await bot.advance("1d6h")  # Tuesday 17:00 Berlin: office hours start, check-in is open
+    check_in = [p for p in bot.posts_in("announcements") if p.message.buttons]
+    await bot.click(ID, bot.button(check_in, "check in"))
+    await bot.click("carol", bot.button(check_in, "check in"))
+    await bot.advance("2h")  # after Tuesday's office hours: the feedback survey goes to who checked in
     feedback = [dm for dm in bot.dms_to(ID) if dm.message.title == "Live session feedback"]
     rating = {"rating": "5", "pace": "Just right", "comment": "More Q&A"}
     await answer_with_forms(bot, ID, feedback[-1], rating)
