@@ -31,6 +31,7 @@ GROUP_TITLES = {
     "privacy": "Your data",
     "welcome": "Welcome",
     "cohorts": "Cohort weeks",
+    "roster": "Roster",
     "intros": "Introductions and matching",
     "prompts": "Prompts",
     "sessions": "Sessions and deadlines",

@@ -1,11 +1,12 @@
 """Members' direct messages to the bot: passed on to the moderators, never dropped.
 
 The welcome DM and its follow-ups invite members to reply. A DM that the surveys step does
-not take as an answer (asked through its published API, before it sees the DM) and that is
-not a ``/cohort`` command typed as text is posted in the moderators' channel, quoted and cut
-to fit, as a ``private`` action: the outbox erases the text once it is delivered, and the
-bot stores none of it. The member is told it was passed on, at most once per
-``replies.acknowledge_every`` so a chatty member is not answered line by line.
+not take as an answer (asked through its published API, before it sees the DM), that is not
+a join code the roster step answers (its API too) and not a ``/cohort`` command typed as
+text is posted in the moderators' channel, quoted and cut to fit, as a ``private`` action:
+the outbox erases the text once it is delivered, and the bot stores none of it. The member
+is told it was passed on, at most once per ``replies.acknowledge_every`` so a chatty member
+is not answered line by line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cohortbot.playbook.lengths import ELLIPSIS
 from cohortbot.playbook.messages import literal
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.step import StepContext
+from cohortbot.playbook.steps.roster.api import is_join_code
 from cohortbot.playbook.steps.surveys.api import is_survey_answer
 from cohortbot.playbook.steps.welcome.config import WelcomeConfig
 from cohortbot.playbook.steps.welcome.model import WelcomeMember
@@ -57,6 +59,8 @@ async def on_direct_message(event: MessagePosted, ctx: Ctx) -> None:
         return
     if await is_survey_answer(ctx.uow, ctx.loaded, member, event.text):
         return  # the surveys step takes it
+    if await is_join_code(ctx.uow, ctx.loaded, member, text):
+        return  # the roster step answers it
     channel = ctx.channel("moderators")
     if channel is None:
         return  # nobody to pass it to: no promise to the member either
