@@ -213,6 +213,11 @@ def doctor(
     sections = asyncio.run(
         _doctor(core.database_url if core else None, sessions_for(platforms), checked.playbooks)
     )
+    if core is not None:
+        from cohortbot.bot.calendar_links import feed_problems
+
+        findings = [Finding(ok, what, fix) for ok, what, fix in feed_problems(core)]
+        sections.append(Section("Calendar feed", findings))
     lines = render([first, *sections])
     for line in lines:
         typer.echo(line)
