@@ -128,6 +128,15 @@ def _at(data: Any, pattern: Loc, loc: Loc = ()) -> list[tuple[Loc, Any]]:
     return []
 
 
+def _keys(lines: dict[Loc, int], loc: Loc) -> Loc:
+    """``loc`` as the line map has it: a mapping's number key (a cohort's week) is kept as typed."""
+    path: Loc = ()
+    for part in loc:
+        typed = str(part) if isinstance(part, int) and (*path, str(part)) in lines else part
+        path = (*path, typed)
+    return path
+
+
 def check_references(data: dict[str, Any], file: str, lines: dict[Loc, int]) -> list[PlaybookIssue]:
     """References to names defined elsewhere, read from the raw data so that they are checked
     in the same pass as everything else (a broken section elsewhere hides nothing)."""
@@ -145,7 +154,9 @@ def check_references(data: dict[str, Any], file: str, lines: dict[Loc, int]) -> 
         else:
             problem = f"there is no {step} step in this playbook (steps.{step})"
         issues += [
-            PlaybookIssue(file, line_of(lines, loc), dotted(loc), f"unknown {kind} {value!r}; {problem}")
+            PlaybookIssue(
+                file, line_of(lines, _keys(lines, loc)), dotted(loc), f"unknown {kind} {value!r}; {problem}"
+            )
             for loc, value in refs
             if value.strip().lower() not in names
         ]
