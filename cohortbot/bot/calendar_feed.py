@@ -50,6 +50,7 @@ AHEAD = timedelta(weeks=26)  # ...and reaches at least this far ahead (or the la
 MAX_AHEAD = timedelta(days=2 * 365)  # ...but never further
 MAX_OCCURRENCES = 400  # per recurring session (a weekly session for 2 years is 104)
 SESSIONS = "sessions"
+ASSIGNMENTS = "assignments"
 PRODID = "-//cohortbot//calendar feed//EN"
 
 
@@ -198,6 +199,7 @@ def _course_events(loaded: LoadedPlaybook) -> list[FeedEvent]:
                 )
             )
     titles = {cal.name: cal.title for cal in calendars}
+    submitting = loaded.enabled(ASSIGNMENTS)   # the step that takes /cohort submit
     for item in cohorts.assignments(loaded):
         spec = item.spec
         suffix = f" ({titles.get(item.cohort, item.cohort)})" if several else ""
@@ -205,7 +207,10 @@ def _course_events(loaded: LoadedPlaybook) -> list[FeedEvent]:
         if spec.time_limit is not None:
             minutes = int(spec.time_limit.total_seconds() // 60)
             lines.append(f"Timed: {minutes} minutes from when you start it.")
-        lines.append(f"Submit with /cohort submit {spec.name} LINK")
+            if submitting:
+                lines.append(f"Start it with /cohort assignment start {spec.name}")
+        if submitting:
+            lines.append(f"Submit it with /cohort submit {spec.name} LINK [note]")
         if spec.link:
             lines.append(spec.link)
         found.append(

@@ -40,6 +40,7 @@ steps:
         deadline: {title: Weekly exercise, after: 2d}
     deadlines:
       - {title: Final project proposal, due: "2026-06-12 23:59"}
+  assignments: {}
   cohorts:
     cohorts:
       - name: spring
@@ -141,6 +142,7 @@ async def test_the_feed_holds_every_session_deadline_week_and_assignment_once(bo
     assert exercise.start == datetime(2026, 3, 20, 23, 59, tzinfo=BERLIN)   # Friday of week 3
     assert str(exercise["URL"]) == "https://example.org/exercises/regression"
     assert "Fit a line, explain the slope." in str(exercise["DESCRIPTION"])
+    assert "Submit it with /cohort submit regression-1 LINK [note]" in str(exercise["DESCRIPTION"])
 
     assert len(calendar.events) == 2 * len(expected) + 1 + 1 + 1 + 8 + 1
     uids = [str(e["UID"]) for e in calendar.events]
@@ -195,7 +197,8 @@ async def test_a_session_recurring_every_hour_is_cut_to_a_bounded_number(tmp_pat
 
 
 async def test_times_are_utc_in_a_utc_community(tmp_path: Path) -> None:
-    utc = PLAYBOOK.replace("timezone: Europe/Berlin", "timezone: UTC")
+    # (and without the assignments step, the feed names no command to submit with)
+    utc = PLAYBOOK.replace("timezone: Europe/Berlin", "timezone: UTC").replace("  assignments: {}\n", "")
     harness = await Harness.start(tmp_path, utc)
     try:
         data, calendar = await feed(harness)
@@ -204,3 +207,4 @@ async def test_times_are_utc_in_a_utc_community(tmp_path: Path) -> None:
     (exercise,) = by_summary(calendar)["Due: Regression exercise"]
     assert exercise.start == datetime(2026, 3, 20, 23, 59, tzinfo=UTC)
     assert b"DTSTART:20260320T235900Z" in data and b"VTIMEZONE" not in data
+    assert "/cohort submit" not in str(exercise["DESCRIPTION"])
