@@ -21,7 +21,11 @@ _SHAPE = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
 def new_code(taken: Container[str]) -> str:
     """A fresh code not in ``taken``."""
     while True:
-        raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        number, digits = secrets.randbelow(len(ALPHABET) ** LENGTH), []
+        for _ in range(LENGTH):
+            number, digit = divmod(number, len(ALPHABET))
+            digits.append(ALPHABET[digit])
+        raw = "".join(digits)
         code = f"{raw[:4]}-{raw[4:]}"
         if code not in taken:
             return code

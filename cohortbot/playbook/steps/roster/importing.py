@@ -69,10 +69,10 @@ class Entry:
     email: str
     handle: str = ""
     cohort: str = ""
+    id: str = ""   # the row id (of the lower-cased email)
 
-    @property
-    def id(self) -> str:
-        return row_id(self.email)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", row_id(self.email))
 
 
 @dataclass(slots=True)
