@@ -227,7 +227,7 @@ STEP = Step(
         Command(
             spec=CommandSpec(
                 path=("calendar",),
-                description="The community's calendar (sessions, deadlines, weeks) for your calendar app",
+                description="Sessions and deadlines in your own calendar app",
             ),
             handler=calendar,
         ),

@@ -43,9 +43,12 @@ async def test_cohort_alone_lists_a_member_their_commands_grouped_with_what_each
     assert answer.message.title == "cohortbot commands in Data Science Cohort"
     text = answer.message.text
     assert listed(answer) == MEMBERS
-    assert "**Introductions and matching**\n`/cohort interests choose` — Choose your interests" in text
+    # With issue 13's member commands (weeks, assignments, check-in, the calendar) the list with
+    # descriptions is over Discord's 2,000 characters: one line of names per group instead.
+    assert "**Introductions and matching** (`/cohort help interests`): `/cohort interests choose` · " in text
+    assert text.endswith("`/cohort help TOPIC` says what each command does, e.g. `/cohort help match`.")
     assert "**Your data**" in text and "**Surveys**" not in text  # only moderators have surveys
-    assert len(text) <= DISCORD_LIMIT and max(len(line) for line in text.splitlines()) < 120
+    assert len(text) <= DISCORD_LIMIT
 
 
 async def test_a_moderator_s_longer_list_is_grouped_by_name_within_a_discord_message(bot: Harness) -> None:
