@@ -4,7 +4,8 @@ playbook logic.
 A platform's admin session (``adapters/discord/admin.py``, ``adapters/slack/admin.py``) talks
 REST only (no gateway, no events): it says which servers or workspaces the bot is in and opens
 one of them as a :class:`Workspace` that lists channels and roles, creates them, joins, pins, and
-checks what the platform alone can check (intents, scopes, the bot's permissions in a channel).
+checks what the platform alone can check (intents, scopes, the bot's permissions in a channel);
+the workspace is also a :class:`MemberDirectory` that finds members by email or handle.
 The plan (what the playbook names against what exists) is ``bot/setup.py``'s, for every platform.
 """
 
@@ -22,6 +23,8 @@ __all__ = [
     "ChannelNeed",
     "CommunityInfo",
     "Finding",
+    "MemberDirectory",
+    "MemberInfo",
     "Needs",
     "RoleInfo",
     "Visibility",
@@ -82,6 +85,15 @@ class RoleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberInfo:
+    """A member the platform found: their id, the name members see, their login handle."""
+
+    id: str
+    name: str
+    handle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CommunityInfo:
     """A server or workspace the bot is in, as ``platform:id`` in a playbook's ``communities``."""
 
@@ -137,6 +149,20 @@ class Workspace(Protocol):
     async def findings(self, needs: Needs) -> list[Finding]:
         """What only the platform can check for this community: the bot's permissions in each
         channel it uses, its role above the roles it grants, its membership of channels."""
+        ...
+
+
+class MemberDirectory(Protocol):
+    """A workspace that finds its members (``bot/roster_lookup.py``, for the roster import).
+
+    ``by_email``: the platform looks members up by email (Slack, with ``users:read.email``);
+    handles are matched exactly (the login handle, never a display name)."""
+
+    by_email: bool
+
+    async def find_member(self, *, email: str = "", handle: str = "") -> MemberInfo | None:
+        """The member with this email, else with this handle; None when there is none.
+        AdminError: the platform refused or failed the lookup (the message says what to fix)."""
         ...
 
 

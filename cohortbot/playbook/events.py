@@ -13,6 +13,8 @@ from typing import Any
 from cohortbot.playbook.refs import ChannelRef, CommunityRef, InteractionRef, MessageRef, UserRef
 
 __all__ = [
+    "EMAIL_MAX",
+    "HANDLE_MAX",
     "ActionDelivered",
     "Actor",
     "ButtonPressed",
@@ -48,6 +50,12 @@ class Actor:
     user: UserRef
     roles: frozenset[str] = frozenset()  # Discord role names and ids, Slack user-group handles and ids
     is_admin: bool = False  # Discord "Manage Server", Slack workspace admin/owner
+
+
+# The longest handle and email a MemberJoined carries (the adapters cut longer ones): an email
+# address is at most 254 characters (RFC 5321); platform handles are far shorter than 100.
+HANDLE_MAX = 100
+EMAIL_MAX = 254
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -31,6 +31,8 @@ def test_team_join() -> None:
         event_id="slack:join:T0COHORT:UNEW:1700000000",  # the member and their updated: the catch-up's
         member=_user("UNEW"),
         display_name="grace",
+        handle="grace",  # for roster matching: the handle, and the email this app may read
+        email="grace@example.org",
     )
     assert event.member.name == "grace" and not event.is_bot
 

@@ -9,6 +9,7 @@ The channel permissions the bot needs are worked out by discord.py's own ``permi
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 import discord
@@ -19,6 +20,7 @@ from cohortbot.adapters.workspace import (
     ChannelInfo,
     CommunityInfo,
     Finding,
+    MemberInfo,
     Needs,
     RoleInfo,
     Visibility,
@@ -26,7 +28,7 @@ from cohortbot.adapters.workspace import (
 
 from .adapter import DiscordConfig
 
-__all__ = ["CHANNEL_PERMISSIONS", "DiscordAdmin", "DiscordWorkspace"]
+__all__ = ["CHANNEL_PERMISSIONS", "SEARCH_LIMIT", "DiscordAdmin", "DiscordWorkspace", "username_of"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,20 @@ CHANNEL_PERMISSIONS = (
     "manage_messages",
 )
 _PORTAL = "https://discord.com/developers/applications"
+SEARCH_LIMIT = 1000  # members per search (Discord's most): many names may start with a short handle
+_TAG = re.compile(r"^(?P<name>.+)#(?P<tag>\d{1,4})$")
+
+
+def username_of(handle: str) -> tuple[str, str] | None:
+    """A roster's handle as Discord's (username, legacy discriminator or ""): "@ada", "Ada" and
+    "ada#0" are ("ada", ""), "ada#1234" is ("ada", "1234"); None when it cannot be a username
+    (Discord's are 2-32 characters)."""
+    text = handle.strip().removeprefix("@").strip()
+    tag = ""
+    tagged = _TAG.match(text)
+    if tagged:
+        text, tag = tagged["name"], tagged["tag"] if int(tagged["tag"]) else ""
+    return (text.casefold(), tag) if 2 <= len(text) <= 32 else None
 
 
 def _words(permission: str) -> str:
@@ -171,6 +187,34 @@ class DiscordWorkspace:
 
     async def join(self, channel: ChannelInfo) -> None:
         """A Discord bot sees every channel its permissions allow: nothing to join."""
+
+    by_email = False  # Discord never shows a bot its members' emails
+
+    async def find_member(self, *, email: str = "", handle: str = "") -> MemberInfo | None:
+        """The member whose username is ``handle`` exactly (Search Guild Members matches the start
+        of usernames and nicknames: a nickname or a longer username is not them)."""
+        wanted = username_of(handle)
+        if wanted is None:
+            return None
+        name, tag = wanted
+        route = discord.http.Route("GET", "/guilds/{guild_id}/members/search", guild_id=self._guild.id)
+        try:
+            found = await self._client.http.request(route, params={"query": name, "limit": SEARCH_LIMIT})
+        except discord.HTTPException as exc:
+            raise AdminError(
+                f"Discord could not search the members of {self._guild.name}: HTTP {exc.status} "
+                f"(code {exc.code})"
+            ) from None
+        for member in found or ():
+            user = member.get("user") or {}
+            if (
+                str(user.get("username", "")).casefold() == name
+                and tag in ("", str(user.get("discriminator", "")))
+                and not user.get("bot")
+            ):
+                shown = member.get("nick") or user.get("global_name") or user["username"]
+                return MemberInfo(str(user["id"]), str(shown), str(user["username"]))
+        return None
 
     def _text_channel(self, channel: ChannelInfo) -> discord.TextChannel:
         found = (self._channels or {}).get(int(channel.id))

@@ -18,6 +18,7 @@ import discord
 
 from cohortbot.adapters.unreadable import skips_unreadable
 from cohortbot.playbook.events import (
+    HANDLE_MAX,
     Actor,
     ButtonPressed,
     CommandInvoked,
@@ -129,6 +130,7 @@ def member_joined(member: discord.Member, *, community: CommunityRef, now: datet
         display_name=member.display_name,
         is_bot=member.bot,
         pending=member.pending,
+        handle=(member.name or "")[:HANDLE_MAX],  # the username, to match a roster row (never stored)
     )
 
 

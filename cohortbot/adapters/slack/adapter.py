@@ -299,6 +299,7 @@ class SlackAdapter:
         if self._community_channel is None or event.get("channel") != self._community_channel.id:
             return
         info = await self.api.user_info(str(event.get("user", "")))
+        handle, email = translate.handle_and_email(info)
         await self._emit(
             translate.member_joined_channel(
                 body,
@@ -306,6 +307,8 @@ class SlackAdapter:
                 community_channel=self._community_channel,
                 user_name=translate.display_name(info) if info.get("name") or info.get("profile") else "",
                 is_bot=bool(info.get("is_bot")),
+                handle=handle,
+                email=email,
             )
         )
 

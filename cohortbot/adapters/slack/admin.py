@@ -9,6 +9,7 @@ one can only be joined by an invitation, which doctor asks for.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -18,23 +19,31 @@ from typing import Any
 import yaml
 from slack_sdk.errors import SlackApiError
 
-from cohortbot.adapters.base import DeliveryError
+from cohortbot.adapters.base import DeliveryError, RetryableDeliveryError
 from cohortbot.adapters.workspace import (
     AdminError,
     ChannelInfo,
     CommunityInfo,
     Finding,
+    MemberInfo,
     Needs,
     RoleInfo,
     Visibility,
 )
 
-from .api import SlackApi, build_client
+from .api import SlackApi, SlackCallError, build_client
 from .roles import USERGROUPS_UNAVAILABLE
+from .translate import display_name
 
-__all__ = ["SlackAdmin", "SlackWorkspace", "manifest_scopes"]
+__all__ = ["EMAIL_SCOPE", "OPTIONAL_SCOPES", "SlackAdmin", "SlackWorkspace", "manifest_scopes"]
 
 _MANIFEST = Path(__file__).with_name("manifest.yaml")
+
+
+EMAIL_SCOPE = "users:read.email"
+# Scopes of the manifest the bot does without: doctor does not fail on them.
+OPTIONAL_SCOPES = frozenset({EMAIL_SCOPE})  # roster rows matched by email (else by handle)
+_LOOKUP_RETRIES = 3  # a rate limit longer than the client waits in line: wait, ask again
 
 
 @cache
@@ -42,6 +51,12 @@ def manifest_scopes() -> frozenset[str]:
     """The bot scopes of the app manifest: what the bot needs, in one place."""
     manifest = yaml.safe_load(_MANIFEST.read_text(encoding="utf-8"))
     return frozenset(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def _member(user: dict[str, Any]) -> MemberInfo | None:
+    if user.get("deleted") or user.get("is_bot") or user.get("is_app_user") or not user.get("id"):
+        return None
+    return MemberInfo(str(user["id"]), display_name(user), str(user.get("name") or ""))
 
 
 def _handle(name: str) -> str:
@@ -60,6 +75,7 @@ class SlackWorkspace:
     def __init__(self, api: SlackApi, community: CommunityInfo, bot_user_id: str) -> None:
         self.api, self.community, self.bot_user_id = api, community, bot_user_id
         self._channels: dict[str, ChannelInfo] | None = None
+        self._by_handle: dict[str, MemberInfo] | None = None  # users.list by handle, when asked
         self.usergroups_refused = ""  # Slack's error when the workspace has no user groups
 
     async def _list(self) -> dict[str, ChannelInfo]:
@@ -185,6 +201,66 @@ class SlackWorkspace:
         except DeliveryError as exc:
             raise _failed(f"post and pin the guidelines in #{channel.name}", exc) from None
 
+    # ------------------------------------------------------------------ members (MemberDirectory)
+
+    by_email = True
+
+    async def find_member(self, *, email: str = "", handle: str = "") -> MemberInfo | None:
+        """By email (``users.lookupByEmail``, Tier 3, scope ``users:read.email``), else by the
+        exact handle (``name``) in ``users.list``, read once per workspace and only if needed."""
+        if email:
+            found = await self._by_email(email.strip())
+            if found is not None:
+                return found
+        wanted = handle.strip().removeprefix("@").casefold()
+        return (await self._handles()).get(wanted) if wanted else None
+
+    async def _by_email(self, email: str) -> MemberInfo | None:
+        if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+            return None  # not an address: nobody has it
+        for attempt in range(_LOOKUP_RETRIES + 1):
+            try:
+                data = await self.api.call("users.lookupByEmail", email=email)
+            except SlackCallError as exc:
+                if exc.code == "users_not_found":
+                    return None
+                if exc.code == "missing_scope":
+                    raise AdminError(
+                        f"Slack cannot look members up by email: the app lacks the optional scope "
+                        f"{EMAIL_SCOPE} (OAuth & Permissions -> Bot Token Scopes, add it, reinstall the "
+                        "app); until then members are matched by handle, or when they join"
+                    ) from None
+                raise _failed("look a member up by email", exc) from None
+            except RetryableDeliveryError as exc:
+                if attempt == _LOOKUP_RETRIES:
+                    raise _failed("look a member up by email", exc) from None
+                await asyncio.sleep(min(exc.retry_after or 2.0**attempt, 60.0))
+                continue
+            except DeliveryError as exc:
+                raise _failed("look a member up by email", exc) from None
+            return _member(dict(data.get("user") or {}))
+        return None
+
+    async def _handles(self) -> dict[str, MemberInfo]:
+        if self._by_handle is None:
+            found: dict[str, MemberInfo] = {}
+            cursor = ""
+            while True:
+                params: dict[str, Any] = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+                try:
+                    data = await self.api.call("users.list", **params)
+                except DeliveryError as exc:
+                    raise _failed("list the members", exc) from None
+                for user in data.get("members") or ():
+                    member = _member(dict(user))
+                    if member is not None and member.handle:
+                        found.setdefault(member.handle.casefold(), member)
+                cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    break
+            self._by_handle = found
+        return self._by_handle
+
     async def findings(self, needs: Needs) -> list[Finding]:
         by_name = {c.name: c for c in await self.channels()}
         found: list[Finding] = []
@@ -232,8 +308,10 @@ class SlackWorkspace:
 class SlackAdmin:
     platform = "slack"
 
-    def __init__(self, token: str, *, api_url: str | None = None) -> None:
-        self.api = SlackApi(build_client(token, api_url=api_url, max_rate_limit_wait=30.0))
+    def __init__(self, token: str, *, api_url: str | None = None, rate_minute: float = 60.0) -> None:
+        self.api = SlackApi(
+            build_client(token, api_url=api_url, max_rate_limit_wait=30.0, rate_minute=rate_minute)
+        )
         self._community: CommunityInfo | None = None
         self._scopes: frozenset[str] | None = None  # None: Slack did not say
         self.bot_user_id = ""
@@ -271,8 +349,8 @@ class SlackAdmin:
     async def findings(self) -> list[Finding]:
         if self._scopes is None:
             return []
-        missing = sorted(manifest_scopes() - self._scopes)
-        return [
+        missing = sorted(manifest_scopes() - OPTIONAL_SCOPES - self._scopes)
+        found = [
             Finding(
                 not missing,
                 "the Slack app has every scope of the manifest",
@@ -280,6 +358,16 @@ class SlackAdmin:
                 "(or paste cohortbot/adapters/slack/manifest.yaml again), then reinstall the app",
             )
         ]
+        if EMAIL_SCOPE not in self._scopes:
+            found.append(
+                Finding(
+                    True,
+                    f"the optional scope {EMAIL_SCOPE} is not granted: roster rows are matched to "
+                    "members by handle or join code, not by email (add it and reinstall the app to "
+                    "match by email)",
+                )
+            )
+        return found
 
     async def workspace(self, community: CommunityInfo) -> SlackWorkspace:
         return SlackWorkspace(self.api, community, self.bot_user_id)

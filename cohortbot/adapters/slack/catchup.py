@@ -45,7 +45,7 @@ from cohortbot.playbook.events import Event, MemberJoined
 from cohortbot.playbook.refs import CommunityRef, Platform, UserRef
 
 from .api import SlackApi
-from .translate import display_name, join_event_id
+from .translate import display_name, handle_and_email, join_event_id
 
 __all__ = ["PAGE_SIZE", "CatchUp", "caught_up_join", "join_event_id"]
 
@@ -77,12 +77,15 @@ def caught_up_join(
     if event_id is None:
         return None
     name = display_name(user)
+    handle, email = handle_and_email(user)
     return MemberJoined(
         community=community,
         occurred_at=datetime.fromtimestamp(int(float(str(user["updated"]))), tz=UTC),
         event_id=event_id,
         member=UserRef(Platform.SLACK, user_id, name),
         display_name=name,
+        handle=handle,
+        email=email,
         backfill=True,
     )
 

@@ -50,6 +50,7 @@ METHOD_TIERS = {
     "conversations.kick": 3,
     "reactions.add": 3,
     "chat.update": 3,
+    "users.lookupByEmail": 3,  # the roster import's lookups (bot/roster_lookup.py)
     "users.info": 4,
     "views.open": 4,
     "files.getUploadURLExternal": 4,

@@ -35,6 +35,8 @@ from typing import Any
 from cohortbot.adapters.unreadable import skips_unreadable
 from cohortbot.playbook.commands import CommandSpec, CommandSyntaxError, parse_command_text
 from cohortbot.playbook.events import (
+    EMAIL_MAX,
+    HANDLE_MAX,
     Actor,
     ButtonPressed,
     CommandInvoked,
@@ -54,6 +56,7 @@ __all__ = [
     "community_ref",
     "display_name",
     "form_values",
+    "handle_and_email",
     "interaction_context",
     "interaction_ref",
     "join_event_id",
@@ -113,6 +116,16 @@ def display_name(user: Mapping[str, Any]) -> str:
     return str(user.get("id", ""))
 
 
+def handle_and_email(user: Mapping[str, Any]) -> tuple[str, str]:
+    """The member's handle (``name``) and email (``profile.email``, which Slack includes only
+    when the app has ``users:read.email``), cut to the event's bounds: for matching a roster
+    row when they join, never stored."""
+    profile = user.get("profile") or {}
+    handle = str(user.get("name") or "").strip()[:HANDLE_MAX]
+    email = profile.get("email") if isinstance(profile, Mapping) else None
+    return handle, (str(email).strip()[:EMAIL_MAX] if email else "")
+
+
 def _user(user_id: str, name: str = "") -> UserRef:
     return UserRef(Platform.SLACK, user_id, name)
 
@@ -156,6 +169,7 @@ def team_join(body: Mapping[str, Any], *, community: CommunityRef) -> MemberJoin
     if not isinstance(user, Mapping) or not user.get("id"):
         return None
     name = display_name(user)
+    handle, email = handle_and_email(user)
     slack_event_id = str(body["event_id"])  # an envelope without one is not Slack's: skipped
     return MemberJoined(
         community=community,
@@ -165,6 +179,8 @@ def team_join(body: Mapping[str, Any], *, community: CommunityRef) -> MemberJoin
         member=_user(str(user["id"]), name),
         display_name=name,
         is_bot=bool(user.get("is_bot") or user.get("is_app_user")),
+        handle=handle,
+        email=email,
     )
 
 
@@ -176,8 +192,13 @@ def member_joined_channel(
     community_channel: ChannelRef | None,
     user_name: str = "",
     is_bot: bool = False,
+    handle: str = "",
+    email: str = "",
 ) -> MemberJoined | None:
-    """A join of the configured community channel (None otherwise: see the module notes)."""
+    """A join of the configured community channel (None otherwise: see the module notes).
+
+    The event names only the user: their name, ``handle`` and ``email`` come from
+    ``users.info`` (:func:`handle_and_email`)."""
     event = _event(body)
     if community_channel is None or event.get("channel") != community_channel.id:
         return None
@@ -191,6 +212,8 @@ def member_joined_channel(
         member=_user(user_id, user_name),
         display_name=user_name or user_id,
         is_bot=is_bot,
+        handle=handle[:HANDLE_MAX],
+        email=email[:EMAIL_MAX],
     )
 
 

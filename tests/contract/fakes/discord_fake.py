@@ -33,6 +33,7 @@ from aiohttp import WSMsgType, web
 
 from .discord_admin_routes import AdminRoutes
 from .discord_limits import DiscordLimits
+from .discord_people import MemberSearch
 
 __all__ = ["BOT_TOKEN", "Call", "FakeDiscord"]
 
@@ -101,11 +102,12 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return _reply({"message": message, "code": code}, status)
 
 
-class FakeDiscord(AdminRoutes):
+class FakeDiscord(AdminRoutes, MemberSearch):
     def __init__(self, *, token: str = BOT_TOKEN) -> None:
         self.token = token
         self.members_intent_enabled = True  # the Developer Portal toggle
         self.member_pages = 0  # List Guild Members requests answered
+        self.member_searches: list[str] = []  # Search Guild Members queries answered (discord_people.py)
         self.message_content_intent_enabled = True
         self._ids = itertools.count(1_100_000_000_000_000_000)
         self.app_id = self.new_id()
@@ -182,10 +184,10 @@ class FakeDiscord(AdminRoutes):
         return str(next(self._ids))
 
     @staticmethod
-    def _user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    def _user(user_id: str, name: str, *, bot: bool = False, username: str | None = None) -> dict[str, Any]:
         return {
             "id": user_id,
-            "username": name,
+            "username": username or name,  # the login handle; ``name`` is the display name
             "global_name": name,
             "discriminator": "0",
             "avatar": None,
@@ -448,6 +450,7 @@ class FakeDiscord(AdminRoutes):
             ("POST", "/interactions/{interaction_id}/{token}/callback", self._callback),
             ("POST", "/webhooks/{application_id}/{token}", self._followup),
             ("PATCH", "/webhooks/{application_id}/{token}/messages/@original", self._edit_original),
+            *self.people_route_table(),  # member search: before members/{user_id} takes "search"
             *self.admin_route_table(),  # servers, channels, roles, overwrites, pins
         ]
 
@@ -905,10 +908,12 @@ class FakeDiscord(AdminRoutes):
         bot: bool = False,
         joined_at: datetime | None = None,
         guild_id: str | None = None,
+        username: str | None = None,
     ) -> dict[str, Any]:
-        """A member joins (GUILD_MEMBER_ADD when connected; part of GUILD_CREATE otherwise)."""
+        """A member joins (GUILD_MEMBER_ADD when connected; part of GUILD_CREATE otherwise).
+        ``name`` is their display name, ``username`` their handle (``name`` when not given)."""
         gid = guild_id or self.guild_id
-        user = self._user(user_id or self.new_id(), name, bot=bot)
+        user = self._user(user_id or self.new_id(), name, bot=bot, username=username)
         role_ids = [self.role_named(r, guild_id=gid)["id"] if not r.isdigit() else r for r in roles]
         when = (joined_at or datetime.now(UTC)).isoformat()
         member = self._member(user, roles=role_ids, pending=pending, joined_at=when)

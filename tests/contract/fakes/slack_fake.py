@@ -15,7 +15,8 @@
 - Messages the bot posts are kept per conversation with their ``metadata``; they are read
   back with ``conversations.history`` / ``conversations.replies`` (``oldest``, ``limit``,
   ``cursor``; metadata only with ``include_all_metadata``), each needing its history scope.
-- ``users.list`` pages ``users`` in the order they were added (``limit``, ``cursor``).
+- ``users.list`` pages ``users`` in the order they were added (``limit``, ``cursor``); emails,
+  ``users.lookupByEmail`` and ``team_join`` bodies are ``slack_people.py``'s.
 - Every call is recorded; ``fail_next`` makes a method answer 429 (with Retry-After) or an
   error on demand (``"upload"`` for the upload URLs), before carrying it out or, with
   ``after_doing_it``, after (a 5xx whose message was posted); ``hold`` keeps a method's calls
@@ -49,6 +50,7 @@ import aiohttp
 from aiohttp import web
 
 from .slack_limits import SlackLimits
+from .slack_people import SlackPeople
 
 __all__ = ["ApiCall", "FakeSlack", "SharedFiles", "UploadedFile", "sign"]
 
@@ -80,6 +82,7 @@ BOT_SCOPES = frozenset(
         "groups:write",
         "files:write",
         "mpim:history",
+        "users:read.email",  # optional: emails in users.* answers, users.lookupByEmail (slack_people.py)
     }
 )
 # Methods whose scope the fake checks (the others are always allowed).
@@ -148,7 +151,7 @@ def _truthy(value: Any) -> bool:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(SlackPeople):
     team_id: str = "T0COHORT"
     team_name: str = "Cohort Test"
     bot_user_id: str = "UBOT"
@@ -182,9 +185,16 @@ class FakeSlack:
         self._dropping: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
         self.users.setdefault(
-            "UADMIN", {"id": "UADMIN", "name": "ada", "is_admin": True, "profile": {"display_name": "Ada"}}
+            "UADMIN",
+            {
+                "id": "UADMIN",
+                "name": "ada",
+                "is_admin": True,
+                "profile": {"display_name": "Ada", "email": "ada@example.org"},
+            },
         )
-        self.users.setdefault("UMEMBER", {"id": "UMEMBER", "name": "bo", "profile": {"display_name": "Bo"}})
+        bo = {"display_name": "Bo", "email": "bo@example.org"}
+        self.users.setdefault("UMEMBER", {"id": "UMEMBER", "name": "bo", "profile": bo})
         self.channels.setdefault("CWELCOME", {"id": "CWELCOME", "name": "welcome", "members": []})
         self.channels.setdefault("CINTROS", {"id": "CINTROS", "name": "intros", "members": []})
 
@@ -355,14 +365,14 @@ class FakeSlack:
 
     def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(p.get("user")))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": self.shown(user)} if user else {"ok": False, "error": "user_not_found"}
 
     def _m_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
         """Every user in the order added, a page at a time (``limit`` at most 1,000, ``cursor``)."""
         start = int(str(p.get("cursor") or "0").removeprefix("page:"))
         limit = min(int(p.get("limit") or 1000), 1000)
         users = list(self.users.values())
-        page = users[start : start + limit]
+        page = [self.shown(u) for u in users[start : start + limit]]
         following = f"page:{start + limit}" if start + limit < len(users) else ""
         return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
 

@@ -28,6 +28,7 @@ TIER_OF = {
     "conversations.history": 3,
     "conversations.replies": 3,
     "reactions.add": 3,
+    "users.lookupByEmail": 3,
     "users.info": 4,
     "views.open": 4,
     "auth.test": 4,
