@@ -145,16 +145,16 @@ _NAME = OptionSpec(name="name", description="The assignment's name (COHORT/NAME 
 COMMANDS: tuple[Command, ...] = (
     command(
         "submit",
-        "Hand in an assignment: a link to your work (and a short note)",
+        "Hand in an assignment: a link to your work",
         submit,
         OptionSpec(name="assignment", description="The assignment's name (see /cohort assignment list)"),
         OptionSpec(name="link", description="https://... a link to your work"),
         OptionSpec(name="note", description="A short note for the facilitators", required=False, rest=True),
     ),
-    command("assignment list", "Your assignments, when they're due and what you've handed in", mine),
+    command("assignment list", "Your assignments: when they're due, what you've handed in", mine),
     command(
         "assignment start",
-        "Start a timed exercise: your time runs from now",
+        "Start a timed exercise (your time runs from now)",
         start_exercise,
         OptionSpec(name="name", description="The exercise's name (see /cohort assignment list)"),
     ),
