@@ -28,7 +28,7 @@ from cohortbot.playbook.engine import PlaybookSet
 from cohortbot.playbook.refs import CommunityRef, Platform
 from cohortbot.playbook.step import LoadedPlaybook
 
-if TYPE_CHECKING:   # imported when used: `cohortbot --version` needs no step
+if TYPE_CHECKING:  # imported when used: `cohortbot --version` needs no step
     from cohortbot.playbook.steps.roster import api as roster
 
 __all__ = ["register", "roster_app"]
@@ -78,16 +78,22 @@ def _named(spec: str) -> CommunityRef | None:
     return CommunityRef(Platform(platform), ident) if platform and ident else None
 
 
+def _wanted(wanted: str | None) -> CommunityRef | None:
+    """``--community`` as a ref (None: not given); :class:`RosterInputError` if unreadable."""
+    ref = _named(wanted) if wanted is not None else None
+    if wanted is not None and ref is None:
+        raise RosterInputError(
+            f"--community {wanted[:60]!r}: write platform:id, e.g. discord:1234 or console"
+        )
+    return ref
+
+
 def choose_community(
     playbooks: PlaybookSet, known: Sequence[CommunityRef], wanted: str | None
 ) -> tuple[CommunityRef, LoadedPlaybook]:
     """The community to work on, and its playbook; :class:`RosterInputError` if unclear."""
-    if wanted is not None:
-        ref = _named(wanted)
-        if ref is None:
-            raise RosterInputError(
-                f"--community {wanted[:60]!r}: write platform:id, e.g. discord:1234 or console"
-            )
+    ref = _wanted(wanted)
+    if ref is not None:
         candidates = [ref]
     else:
         named = [_named(spec) for p in playbooks.playbooks for spec in p.community.communities]
@@ -143,10 +149,21 @@ def _context(playbook: list[Path] | None) -> _Context:
     return _Context(settings.database_url, playbooks, start, platforms)
 
 
-def _database(url: str) -> Any:
+async def _open(url: str, wanted: str | None, *, create: bool = False) -> Any:
+    """The database (created or brought up to date with ``create``; else it must exist)."""
     from cohortbot.storage.database import Database
 
-    return Database(url)
+    _wanted(wanted)  # a --community that is no community is refused before anything is read
+    database = Database(url)
+    if create:
+        await database.upgrade()
+    elif await database.current_revision() is None:
+        await database.dispose()
+        raise RosterInputError(
+            f"no cohortbot database at {database.safe_url} yet: import a roster first "
+            "(or set COHORTBOT_DATABASE_URL)"
+        )
+    return database
 
 
 # ---------------------------------------------------------------------------- import
@@ -212,9 +229,8 @@ async def _import(
     from cohortbot.playbook.steps.cohorts import api as cohorts
     from cohortbot.playbook.steps.roster import api as roster
 
-    database = _database(ctx.database_url)
+    database = await _open(ctx.database_url, community, create=True)
     try:
-        await database.upgrade()
         ref, loaded = choose_community(ctx.playbooks, await _known(database), community)
         parsed = roster.parse_roster(data, [(cal.name, cal.title) for cal in cohorts.calendars(loaded)])
         entries, now = parsed.entries, datetime.now(UTC)
@@ -376,9 +392,8 @@ def _line(row: roster.Row, *, codes: bool) -> str:
 async def _rows(ctx: _Context, community: str | None) -> tuple[CommunityRef, list[roster.Row]]:
     from cohortbot.playbook.steps.roster import api as roster
 
-    database = _database(ctx.database_url)
+    database = await _open(ctx.database_url, community)
     try:
-        await database.upgrade()
         ref, _loaded = choose_community(ctx.playbooks, await _known(database), community)
         async with database.read_unit_of_work() as uow:
             rows = await roster.store(uow, ref).all_rows()
@@ -412,9 +427,8 @@ def list_(
 async def _remove(ctx: _Context, community: str | None, email: str) -> tuple[CommunityRef, roster.Row | None]:
     from cohortbot.playbook.steps.roster import api as roster
 
-    database = _database(ctx.database_url)
+    database = await _open(ctx.database_url, community)
     try:
-        await database.upgrade()
         ref, _loaded = choose_community(ctx.playbooks, await _known(database), community)
         async with database.unit_of_work() as uow:
             row = await roster.remove(roster.store(uow, ref), uow, ref, email)
