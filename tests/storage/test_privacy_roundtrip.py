@@ -3,7 +3,8 @@
 Afterwards neither their id nor any part of their name is anywhere in the database: not in a
 table the engine shares (members, activity, timers, outbox, inbox), not in any step's
 documents (welcome, intros and matches, prompts, sessions with RSVPs and check-ins, named and anonymous
-surveys, champions' evidence and memory). Others' data stays.
+surveys, champions' evidence and memory, assignments' submissions and exercise starts). Others'
+data stays.
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ async def _take_part_in_everything(bot: Harness) -> None:
     rating = {"rating": "5", "pace": "Just right", "comment": "More Q&A"}
     await answer_with_forms(bot, ID, feedback[-1], rating)
 
+    await bot.command(ID, "course enrol spring")  # a submission with a note, a timed exercise started
+    submitted = await bot.command(ID, f"submit tidy-data https://drive.example/{ID}/tidy.ipynb by {DISPLAY}")
+    started = await bot.command(ID, "assignment start classify-quiz")
+    assert submitted is not None and submitted.message.text.startswith("Recorded for")
+    assert started is not None and "has started" in started.message.text
+    await bot.command("carol", "course enrol spring")
+    await bot.command("carol", "submit tidy-data https://drive.example/carol/tidy.ipynb")
+
     await bot.command("facilitator", "survey send final")
     final = [dm for dm in bot.dms_to(ID) if dm.message.title == "End of cohort survey"]
     answers = {"goal": "4", "nps": "9", "next": "A study group", "story": f"Meeting {DISPLAY}'s study buddy"}
@@ -88,7 +97,8 @@ async def test_export_then_delete_leaves_no_trace_of_the_member(store: Store, tm
         [export] = [dm for dm in bot.dms_to(ID) if dm.message.attachments]
         assert isinstance(export, SendDirectMessage)
         document = json.loads(export.message.attachments[0].data)
-        assert {"intros", "prompts", "sessions", "surveys", "champions"} <= set(document["steps"])
+        steps = {"intros", "prompts", "sessions", "surveys", "champions", "assignments"}
+        assert steps <= set(document["steps"])
         assert {"welcome", "intros", "champions"} <= set(document["member"]["data"])
         assert document["member"]["display_name"] == DISPLAY
 
