@@ -166,3 +166,40 @@ def test_without_a_public_url_there_is_no_url_to_tell() -> None:
     path = links.path(CommunityRef(Platform.DISCORD, "1234"))
     assert path == f"/calendar/{expected_key('discord:1234')}.ics"
     assert SECRET not in repr(links)
+
+
+async def test_the_composition_root_wires_the_feed_from_the_settings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import io
+
+    from cohortbot.bot.bootstrap import build_app, endpoint_for
+    from cohortbot.config.settings import Settings
+    from cohortbot.playbook.refs import CommunityRef, Platform
+
+    def app_for(**env: object):
+        database = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+        settings = Settings(_env_file=None, COHORTBOT_DATABASE_URL=database, **env)
+        return settings, build_app(settings, stdin=io.StringIO(""), stdout=io.StringIO())
+
+    console = CommunityRef(Platform.CONSOLE, "local")
+    settings, app = app_for(
+        COHORTBOT_CALENDAR_SECRET=SECRET, COHORTBOT_PUBLIC_URL=PUBLIC + "/", COHORTBOT_METRICS_PORT=0
+    )
+    links = app.runtime.engine.links
+    assert links is not None
+    assert links.calendar_url(console) == f"{PUBLIC}/calendar/{expected_key('console:local')}.ics"
+    endpoint = endpoint_for(app, settings)
+    assert endpoint is not None and endpoint.calendar is not None
+    await app.database.dispose()
+
+    settings, app = app_for(COHORTBOT_CALENDAR_SECRET=SECRET)   # no metrics server to serve it
+    with caplog.at_level("WARNING", logger="cohortbot"):
+        assert endpoint_for(app, settings) is None
+    assert "the calendar feed is not served" in caplog.text
+    await app.database.dispose()
+
+    settings, app = app_for(COHORTBOT_METRICS_PORT=0)   # no secret: no feed, no URL
+    endpoint = endpoint_for(app, settings)
+    assert app.runtime.engine.links is None and endpoint is not None and endpoint.calendar is None
+    await app.database.dispose()
