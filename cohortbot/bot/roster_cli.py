@@ -1,9 +1,8 @@
 """``cohortbot roster import|list|remove``: the course roster, from a facilitator's CSV.
 
 The commands find the playbooks, settings and database as ``run`` does (``--playbook``,
-``COHORTBOT_PLAYBOOK``, ``COHORTBOT_DATABASE_URL``) and work on one community: ``--community
-platform:id``, or the only one the playbooks and the database know (the console's is
-``console:local``). Rows are the roster step's documents (``steps/roster/api.py``); what only
+``COHORTBOT_PLAYBOOK``, ``COHORTBOT_DATABASE_URL``) and work on one community
+(``roster_target.py``). Rows are the roster step's documents (``steps/roster/api.py``); what only
 the bot may do (enrol a matched member in a cohort, take a removed one out) the step does as
 soon as the bot runs, from a timer set here. Exit codes: 0 ok, 2 bad input (a malformed row
 among them: the good rows are imported all the same), 1 a failure.
@@ -24,8 +23,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cohortbot.bot.progress import Progress, progress_on
-from cohortbot.playbook.engine import PlaybookSet
-from cohortbot.playbook.refs import CommunityRef, Platform
+from cohortbot.bot.roster_target import (
+    Context,
+    RosterInputError,
+    choose_community,
+    context,
+    known,
+    open_database,
+    settle_from,
+)
+from cohortbot.playbook.refs import CommunityRef
 from cohortbot.playbook.step import LoadedPlaybook
 
 if TYPE_CHECKING:  # imported when used: `cohortbot --version` needs no step
@@ -34,7 +41,6 @@ if TYPE_CHECKING:  # imported when used: `cohortbot --version` needs no step
 __all__ = ["register", "roster_app"]
 
 BAD_INPUT, FAILURE = 2, 1
-CONSOLE = CommunityRef(Platform.CONSOLE, "local", "console community")
 
 roster_app = typer.Typer(
     help="The course roster: import it from a CSV, list who joined, remove a person.", no_args_is_help=True
@@ -53,10 +59,6 @@ CommunityOption = Annotated[
 ]
 
 
-class RosterInputError(ValueError):
-    """Bad input (exit 2): an unknown community, an unreadable file."""
-
-
 def _plain(text: str) -> str:
     """Text from the file or the database as a terminal shows it: no control characters."""
     return "".join(ch if ch.isprintable() else "?" for ch in text)
@@ -65,105 +67,6 @@ def _plain(text: str) -> str:
 def _fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
-
-
-# ---------------------------------------------------------------------------- the community
-
-
-def _named(spec: str) -> CommunityRef | None:
-    """``discord:123`` -> its ref; ``console`` (or ``console:local``) -> the console's."""
-    platform, _, ident = spec.strip().partition(":")
-    if platform == Platform.CONSOLE and ident in ("", CONSOLE.id):
-        return CONSOLE
-    return CommunityRef(Platform(platform), ident) if platform and ident else None
-
-
-def _wanted(wanted: str | None) -> CommunityRef | None:
-    """``--community`` as a ref (None: not given); :class:`RosterInputError` if unreadable."""
-    ref = _named(wanted) if wanted is not None else None
-    if wanted is not None and ref is None:
-        raise RosterInputError(
-            f"--community {wanted[:60]!r}: write platform:id, e.g. discord:1234 or console"
-        )
-    return ref
-
-
-def choose_community(
-    playbooks: PlaybookSet, known: Sequence[CommunityRef], wanted: str | None
-) -> tuple[CommunityRef, LoadedPlaybook]:
-    """The community to work on, and its playbook; :class:`RosterInputError` if unclear."""
-    ref = _wanted(wanted)
-    if ref is not None:
-        candidates = [ref]
-    else:
-        named = [_named(spec) for p in playbooks.playbooks for spec in p.community.communities]
-        candidates = list(dict.fromkeys([*(r for r in named if r is not None), *known]))
-        candidates = [ref for ref in candidates if playbooks.for_community(ref) is not None]
-        if len(candidates) != 1:
-            seen = ", ".join(str(ref) for ref in candidates) or "none yet"
-            raise RosterInputError(f"which community? pass --community platform:id (known: {seen})")
-    loaded = playbooks.for_community(candidates[0])
-    if loaded is None:
-        raise RosterInputError(f"no playbook runs {candidates[0]}: add it to a playbook's communities")
-    return candidates[0], loaded
-
-
-async def _known(database: Any) -> list[CommunityRef]:
-    async with database.read_unit_of_work() as uow:
-        return [ref for ref, _playbook in await uow.communities.list()]
-
-
-async def _settle_from(database: Any, community: CommunityRef, start: datetime | None) -> datetime:
-    """When the bot should settle what this command changed: now, or for the console (whose
-    clock is simulated) no later than the moment it starts or resumes at."""
-    now = datetime.now(UTC)
-    if community != CONSOLE:
-        return now
-    from cohortbot.bot.console_state import CLOCK_KEY
-
-    async with database.read_unit_of_work() as uow:
-        stored = await uow.state.get(community, CLOCK_KEY)
-    moments = [
-        now,
-        *([start] if start else []),
-        *([datetime.fromisoformat(stored)] if isinstance(stored, str) else []),
-    ]
-    return min(moments)
-
-
-@dataclass(frozen=True)
-class _Context:
-    database_url: str
-    playbooks: PlaybookSet
-    console_start: datetime | None
-    platforms: Any
-
-
-def _context(playbook: list[Path] | None) -> _Context:
-    from cohortbot.adapters.console.settings import ConsoleSettings
-    from cohortbot.bot import cli
-
-    settings, platforms, playbooks = cli._preflight(playbook or [])
-    console = platforms.get(Platform.CONSOLE)
-    start = console.start if isinstance(console, ConsoleSettings) else None
-    return _Context(settings.database_url, playbooks, start, platforms)
-
-
-async def _open(url: str, wanted: str | None, *, create: bool = False) -> Any:
-    """The database (created or brought up to date with ``create``; else it must exist)."""
-    from cohortbot.storage.database import Database
-
-    _wanted(wanted)  # a --community that is no community is refused before anything is read
-    database = Database(url)
-    if create:
-        await database.upgrade()
-    elif await database.current_revision() is None:
-        await database.dispose()
-        raise RosterInputError(
-            f"no cohortbot database at {database.safe_url} yet: import a roster first "
-            "(or set COHORTBOT_DATABASE_URL)"
-        )
-    return database
 
 
 # ---------------------------------------------------------------------------- import
@@ -213,7 +116,7 @@ class _Imported:
 
 
 async def _look_up(
-    ctx: _Context, community: CommunityRef, people: list[tuple[str, str]], progress: Progress
+    ctx: Context, community: CommunityRef, people: list[tuple[str, str]], progress: Progress
 ) -> tuple[dict[int, Any], str]:
     """The platform lookup of ``bot/roster_lookup.py``, when it is there."""
     try:
@@ -224,14 +127,14 @@ async def _look_up(
 
 
 async def _import(
-    ctx: _Context, data: bytes, *, community: str | None, dry_run: bool, lookup: bool, progress: Progress
+    ctx: Context, data: bytes, *, community: str | None, dry_run: bool, lookup: bool, progress: Progress
 ) -> _Imported:
     from cohortbot.playbook.steps.cohorts import api as cohorts
     from cohortbot.playbook.steps.roster import api as roster
 
-    database = await _open(ctx.database_url, community, create=True)
+    database = await open_database(ctx.database_url, community, create=True)
     try:
-        ref, loaded = choose_community(ctx.playbooks, await _known(database), community)
+        ref, loaded = choose_community(ctx.playbooks, await known(database), community)
         parsed = roster.parse_roster(data, [(cal.name, cal.title) for cal in cohorts.calendars(loaded)])
         entries, now = parsed.entries, datetime.now(UTC)
         # The platform lookup first, outside any write (Slack answers some 50 a minute).
@@ -253,7 +156,7 @@ async def _import(
                 return _Imported(ref, loaded, parsed, merged)
             written = await rows.flush()
             if any(row.pending for row in merged.rows.values()):
-                await roster.request_reconcile(uow, ref, await _settle_from(database, ref, ctx.console_start))
+                await roster.request_reconcile(uow, ref, await settle_from(database, ref, ctx.console_start))
             await uow.commit()
         progress(f"wrote {written} roster document(s)", done=len(entries), total=len(entries))
         return _Imported(ref, loaded, parsed, merged, matched, note)
@@ -355,7 +258,7 @@ def import_(
     other rows are imported all the same (exit code 2 says some were left out)."""
     from cohortbot.playbook.steps.roster import api as roster
 
-    ctx = _context(playbook)
+    ctx = context(playbook)
     try:
         data = _read(file)
         with progress_on(sys.stderr) as progress:
@@ -389,12 +292,12 @@ def _line(row: roster.Row, *, codes: bool) -> str:
     return _plain(f"{row.name} <{row.email}>{handle}{cohort}: {state}{code}")
 
 
-async def _rows(ctx: _Context, community: str | None) -> tuple[CommunityRef, list[roster.Row]]:
+async def _rows(ctx: Context, community: str | None) -> tuple[CommunityRef, list[roster.Row]]:
     from cohortbot.playbook.steps.roster import api as roster
 
-    database = await _open(ctx.database_url, community)
+    database = await open_database(ctx.database_url, community)
     try:
-        ref, _loaded = choose_community(ctx.playbooks, await _known(database), community)
+        ref, _loaded = choose_community(ctx.playbooks, await known(database), community)
         async with database.read_unit_of_work() as uow:
             rows = await roster.store(uow, ref).all_rows()
     finally:
@@ -412,7 +315,7 @@ def list_(
     community: CommunityOption = None,
 ) -> None:
     """The roster: each person, their cohort, and whether (and how) they joined."""
-    ctx = _context(playbook)
+    ctx = context(playbook)
     try:
         ref, rows = asyncio.run(_rows(ctx, community))
     except RosterInputError as exc:
@@ -424,16 +327,16 @@ def list_(
             typer.echo(f"  {_line(row, codes=codes)}")
 
 
-async def _remove(ctx: _Context, community: str | None, email: str) -> tuple[CommunityRef, roster.Row | None]:
+async def _remove(ctx: Context, community: str | None, email: str) -> tuple[CommunityRef, roster.Row | None]:
     from cohortbot.playbook.steps.roster import api as roster
 
-    database = await _open(ctx.database_url, community)
+    database = await open_database(ctx.database_url, community)
     try:
-        ref, _loaded = choose_community(ctx.playbooks, await _known(database), community)
+        ref, _loaded = choose_community(ctx.playbooks, await known(database), community)
         async with database.unit_of_work() as uow:
             row = await roster.remove(roster.store(uow, ref), uow, ref, email)
             if row is not None and row.member is not None:
-                await roster.request_reconcile(uow, ref, await _settle_from(database, ref, ctx.console_start))
+                await roster.request_reconcile(uow, ref, await settle_from(database, ref, ctx.console_start))
             await uow.commit()
     finally:
         await database.dispose()
@@ -454,7 +357,7 @@ def remove(
 
     if len(email) > roster.CELL_LIMITS["email"]:
         raise _fail("that is not an email address (too long)")
-    ctx = _context(playbook)
+    ctx = context(playbook)
     try:
         ref, row = asyncio.run(_remove(ctx, community, email))
     except RosterInputError as exc:
