@@ -87,7 +87,7 @@ async def test_a_word_of_a_group_lists_that_group_only(bot: Harness) -> None:
     assert answer.message.text.startswith(
         "There's no “/cohort session frobnicate”. In sessions and deadlines you can run:"
     )
-    assert listed(answer) == {"session list", "session reminders", "help"}  # not create, notes
+    assert listed(answer) == {"session list", "session reminders", "session checkin", "help"}  # not create
     topic = await bot.command("alice", "help match")
     intros = {name for name in MEMBERS if name.split()[0] in ("interests", "match")}
     assert topic is not None and listed(topic) == intros | {"help"}
