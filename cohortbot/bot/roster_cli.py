@@ -31,6 +31,7 @@ from cohortbot.bot.roster_target import (
     known,
     open_database,
     settle_from,
+    unheard_of,
 )
 from cohortbot.playbook.refs import CommunityRef
 from cohortbot.playbook.step import LoadedPlaybook
@@ -113,6 +114,7 @@ class _Imported:
     merged: roster.Merged
     found: int = 0  # matched by the platform lookup
     lookup_note: str = ""
+    warning: str = ""  # about the community
 
 
 async def _look_up(
@@ -134,7 +136,9 @@ async def _import(
 
     database = await open_database(ctx.database_url, community, create=True)
     try:
-        ref, loaded = choose_community(ctx.playbooks, await known(database), community)
+        communities = await known(database)
+        ref, loaded = choose_community(ctx.playbooks, communities, community)
+        warning = unheard_of(ctx.playbooks, communities, ref)
         parsed = roster.parse_roster(data, [(cal.name, cal.title) for cal in cohorts.calendars(loaded)])
         entries, now = parsed.entries, datetime.now(UTC)
         # The platform lookup first, outside any write (Slack answers some 50 a minute).
@@ -153,13 +157,13 @@ async def _import(
             merged = await roster.merge(rows, entries, now=now)
             matched = await _apply_found(rows, merged, found, now)
             if dry_run:
-                return _Imported(ref, loaded, parsed, merged)
+                return _Imported(ref, loaded, parsed, merged, warning=warning)
             written = await rows.flush()
             if any(row.pending for row in merged.rows.values()):
                 await roster.request_reconcile(uow, ref, await settle_from(database, ref, ctx.console_start))
             await uow.commit()
         progress(f"wrote {written} roster document(s)", done=len(entries), total=len(entries))
-        return _Imported(ref, loaded, parsed, merged, matched, note)
+        return _Imported(ref, loaded, parsed, merged, matched, note, warning)
     finally:
         await database.dispose()
 
@@ -211,7 +215,7 @@ def _report(done: _Imported, file: Path, *, dry_run: bool) -> int:
     parsed, merged = done.parsed, done.merged
     for problem in [*parsed.problems, *merged.problems]:
         typer.echo(f"error: {_plain(str(file))} {_plain(str(problem))}", err=True)
-    for note in _warnings(done.loaded, parsed.entries):
+    for note in [*([done.warning] if done.warning else []), *_warnings(done.loaded, parsed.entries)]:
         typer.echo(f"warning: {note}", err=True)
     if parsed.ignored:
         typer.echo(f"note: ignored column(s): {', '.join(_plain(c) for c in parsed.ignored)}")

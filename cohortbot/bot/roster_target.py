@@ -23,6 +23,7 @@ __all__ = [
     "known",
     "open_database",
     "settle_from",
+    "unheard_of",
 ]
 
 CONSOLE = CommunityRef(Platform.CONSOLE, "local", "console community")
@@ -50,6 +51,22 @@ def _wanted(wanted: str | None) -> CommunityRef | None:
     return ref
 
 
+def _candidates(playbooks: PlaybookSet, known: Sequence[CommunityRef]) -> list[CommunityRef]:
+    """The communities the playbooks name and the database knows, each with a playbook."""
+    named = [_named(spec) for p in playbooks.playbooks for spec in p.community.communities]
+    found = dict.fromkeys([*(r for r in named if r is not None), *known])
+    return [ref for ref in found if playbooks.for_community(ref) is not None]
+
+
+def unheard_of(playbooks: PlaybookSet, known: Sequence[CommunityRef], ref: CommunityRef) -> str:
+    """A warning when neither the database nor a playbook knows ``ref`` (a mistyped id?)."""
+    candidates = _candidates(playbooks, known)
+    if ref in candidates:
+        return ""
+    seen = ", ".join(str(c) for c in candidates) or "none yet"
+    return f"the bot has not seen {ref} and no playbook names it: is the id right? (known: {seen})"
+
+
 def choose_community(
     playbooks: PlaybookSet, known: Sequence[CommunityRef], wanted: str | None
 ) -> tuple[CommunityRef, LoadedPlaybook]:
@@ -58,9 +75,7 @@ def choose_community(
     if ref is not None:
         candidates = [ref]
     else:
-        named = [_named(spec) for p in playbooks.playbooks for spec in p.community.communities]
-        candidates = list(dict.fromkeys([*(r for r in named if r is not None), *known]))
-        candidates = [ref for ref in candidates if playbooks.for_community(ref) is not None]
+        candidates = _candidates(playbooks, known)
         if len(candidates) != 1:
             seen = ", ".join(str(ref) for ref in candidates) or "none yet"
             raise RosterInputError(f"which community? pass --community platform:id (known: {seen})")

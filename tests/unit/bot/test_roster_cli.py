@@ -129,3 +129,29 @@ def settle_now(bot: Harness) -> Any:
 
     return at
 
+
+async def test_the_community_is_the_only_one_known_or_named_and_a_stranger_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    from cohortbot.bot.roster_target import RosterInputError, choose_community, unheard_of
+
+    bot = await started(tmp_path)  # the roster tests' playbook: the default, naming no community
+    try:
+        playbooks = bot.runtime.engine.playbooks
+        with pytest.raises(
+            RosterInputError, match=r"which community\? pass --community platform:id \(known: none yet\)"
+        ):
+            choose_community(playbooks, [], None)
+        seen = CommunityRef("discord", "42")
+        assert choose_community(playbooks, [seen], None)[0] == seen
+        both = [seen, CommunityRef("slack", "T1")]
+        with pytest.raises(RosterInputError, match=r"known: discord:42, slack:T1"):
+            choose_community(playbooks, both, None)
+        assert choose_community(playbooks, both, "slack:T1")[0] == CommunityRef("slack", "T1")
+        assert choose_community(playbooks, [], "console")[0] == CONSOLE
+        assert unheard_of(playbooks, both, CommunityRef("discord", "43")).startswith(
+            "the bot has not seen discord:43"
+        )
+        assert unheard_of(playbooks, both, seen) == ""
+    finally:
+        await bot.close()
