@@ -130,3 +130,45 @@ async def test_dms_are_not_read_when_the_playbook_says_so(tmp_path: Path) -> Non
         assert (await rows(bot))["ada@example.org"].member is None
     finally:
         await bot.close()
+
+
+SURVEY_PLAYBOOK = """
+name: Roster and survey
+default: true
+community_name: Data Cohort
+timezone: Europe/Berlin
+channels: {general: general, moderators: mod-team}
+moderators: {users: [mod], platform_admins: false}
+steps:
+  roster: {daily: null}
+  surveys:
+    surveys:
+      - name: quiz
+        title: Quiz
+        anonymous: false
+        questions:
+          - {id: word, type: text, text: "Type any word", required: true}
+"""
+
+
+async def test_a_dm_answering_a_survey_question_is_the_survey_s_even_if_it_looks_like_a_code(
+    tmp_path: Path,
+) -> None:
+    from cohortbot.playbook.ports import Capabilities
+
+    bot = await started(tmp_path, SURVEY_PLAYBOOK, capabilities=Capabilities(modals=False))
+    try:
+        code = (await import_rows(bot, "name,email\nAda,ada@example.org\n"))["ada@example.org"].code
+        await bot.join("u-ada")
+        await bot.command("mod", "survey send quiz")
+        invite = bot.dms_to("u-ada")[-1]
+        question = await bot.click("u-ada", bot.button([invite], "start"))
+        assert question is not None and "Reply to me here" in question.message.text
+        await bot.post("u-ada", "dm-u-ada", code, is_direct=True)
+        assert (await rows(bot))["ada@example.org"].member is None
+        assert not any("roster" in dm.message.text for dm in bot.dms_to("u-ada"))
+        assert bot.dms_to("u-ada")[-1].message.text.startswith("Thank you, u-ada!")  # the survey's
+        await bot.post("u-ada", "dm-u-ada", code, is_direct=True)  # the survey is done: now it is a code
+        assert (await rows(bot))["ada@example.org"].member == "u-ada"
+    finally:
+        await bot.close()
