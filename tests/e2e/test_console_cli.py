@@ -105,7 +105,8 @@ def test_check_reports_every_mistake_with_file_line_and_field(tmp_path: Path) ->
         f"error: {broken}:2: timezone: unknown time zone 'Mars/Olympus'; "
         "use an IANA name such as Europe/Berlin or America/New_York",
         f"error: {broken}:5: steps.welcome.message: unknown placeholder {{nickname}}; this text can use: "
-        "{member}, {mention}, {community}, {intro_channel}, {welcome_channel}, {guidelines}, {facilitators}",
+        "{member}, {mention}, {community}, {intro_channel}, {welcome_channel}, {guidelines}, {facilitators}, "
+        "{cohort}, {week}, {weeks}, {week_theme}, {weeks_left}",
         f"error: {broken}:7: steps.welcome.follow_ups[0].after: expected a duration like 15m, 2h, 3d or 1w, "
         "not 'soon'",
     ]
