@@ -26,6 +26,7 @@ from cohortbot.playbook.step import Command, StepContext, command
 from cohortbot.playbook.steps.cohorts.api import CohortCalendar, calendars, members
 from cohortbot.playbook.steps.cohorts.config import CohortsConfig
 from cohortbot.playbook.steps.cohorts.membership import enrol, sources, sync_roles, unenrol
+from cohortbot.playbook.steps.cohorts.model import CohortsMember
 from cohortbot.playbook.steps.cohorts.weekly import cohort_member_ids, due_lines, open_to_all, survey_at
 
 __all__ = ["COMMANDS", "enrol_closes_at", "ways_in"]
@@ -274,6 +275,11 @@ async def cmd_list(event: CommandInvoked, ctx: Ctx) -> None:
     if not cals:
         ctx.respond(event.interaction, "This playbook has no cohorts (`steps.cohorts.cohorts`).")
         return
+    by_source: dict[str, Counter[str]] = {cal.name: Counter() for cal in cals}
+    for member in await ctx.uow.members.list(ctx.community, present_only=False):  # one read, not one per id
+        for name, source in ctx.section(member, CohortsMember).cohorts.items():
+            if name in by_source:
+                by_source[name][source] += 1
     lines = []
     for cal in cals:
         week = cal.week_of(ctx.now)
@@ -286,10 +292,7 @@ async def cmd_list(event: CommandInvoked, ctx: Ctx) -> None:
             lines.append(f"  {count} member{'' if count == 1 else 's'} (everyone present)")
             continue
         ids = await members(ctx.uow, ctx.community, cal.name)
-        by_source: Counter[str] = Counter()
-        for uid in ids:
-            by_source[(await sources(ctx, UserRef(ctx.community.platform, uid))).get(cal.name, "enrol")] += 1
-        split = ", ".join(f"{n} {SOURCES[s]}" for s, n in sorted(by_source.items()))
+        split = ", ".join(f"{n} {SOURCES[s]}" for s, n in sorted(by_source[cal.name].items()))
         lines.append(f"  {len(ids)} member{'' if len(ids) == 1 else 's'}" + (f" ({split})" if split else ""))
         lines.append(f"  In by: {ways_in(ctx, cal)}")
     ctx.respond(
