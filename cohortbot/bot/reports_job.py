@@ -57,6 +57,7 @@ class ReportsJob:
                 until=action.until,
                 history_from=action.history_from,
                 newcomers_from=action.newcomers_from,
+                now=self.clock.now(),
             )
         attachments: tuple[Attachment, ...] = ()
         charts = self.engine.charts

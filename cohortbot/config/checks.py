@@ -107,11 +107,15 @@ def _cron_problem(cron: str, zone: str) -> str | None:
 # what it names, where the names it may take are, the step that defines them). ``*`` is any
 # list item (or any value of a mapping: a cohort's weeks are keyed by number).
 _SURVEYS: Loc = ("steps", "surveys", "surveys", "*", "name")
+_COHORTS: Loc = ("steps", "cohorts", "cohorts", "*", "name")
 _REFERENCES: tuple[tuple[Loc, str, Loc, str], ...] = (
     (("steps", "sessions", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
     (("steps", "sessions", "sessions", "*", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
     (("steps", "cohorts", "cohorts", "*", "week", "*", "survey", "name"), "survey", _SURVEYS, "surveys"),
+    (("steps", "health", "goals", "*", "cohort"), "cohort", _COHORTS, "cohorts"),
 )
+# Goal metrics another step counts: the playbook must have that step.
+_METRIC_STEPS = {"roster_joined": "roster", "submissions_rate": "assignments"}
 
 
 def _at(data: Any, pattern: Loc, loc: Loc = ()) -> list[tuple[Loc, Any]]:
@@ -160,4 +164,9 @@ def check_references(data: dict[str, Any], file: str, lines: dict[Loc, int]) -> 
             for loc, value in refs
             if value.strip().lower() not in names
         ]
+    for loc, metric in _at(data, ("steps", "health", "goals", "*", "metric")):
+        needs = _METRIC_STEPS.get(metric) if isinstance(metric, str) else None
+        if needs is not None and not _at(data, ("steps", needs)):
+            problem = f"goal metric {metric} is counted by the {needs} step: there is none in this playbook"
+            issues.append(PlaybookIssue(file, line_of(lines, loc), dotted(loc), f"{problem} (steps.{needs})"))
     return issues

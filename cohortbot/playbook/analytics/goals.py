@@ -5,11 +5,16 @@ while it is at least on the straight line from 0 at the start to the target at `
 a percentage has no pace: it is "below target" until its week has passed, then "missed". A
 percentage with nothing to count yet (no newcomer's first week over, no question asked) has no
 value: "no data yet", never a 0% "missed".
+
+A goal may be about one cohort (``enrolled``: its members): weeks count from its start and
+the member metrics count only its members. The metrics the store counts for the whole
+community only (:data:`COMMUNITY_ONLY`: messages and questions are aggregated per day and per
+question, not per member; connections per match) cannot be restricted to a cohort.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -22,7 +27,15 @@ from cohortbot.playbook.analytics.metrics import (
 )
 from cohortbot.playbook.ports import Member, NewcomerActivity, QuestionCounts
 
-__all__ = ["GOAL_METRICS", "GoalLike", "GoalProgress", "cohort_week", "goal_progress", "goal_values"]
+__all__ = [
+    "COMMUNITY_ONLY",
+    "GOAL_METRICS",
+    "GoalLike",
+    "GoalProgress",
+    "cohort_week",
+    "goal_progress",
+    "goal_values",
+]
 
 # metric name -> (what it counts, whether it is a percentage)
 GOAL_METRICS: dict[str, tuple[str, bool]] = {
@@ -35,7 +48,11 @@ GOAL_METRICS: dict[str, tuple[str, bool]] = {
     "retention_rate": ("% of newcomers active in their first week who were active in the second", True),
     "answered_rate": ("% of questions asked since the start that got a reply", True),
     "connections": ("introductions the bot matched that were confirmed as met", False),
+    "roster_joined": ("roster rows matched to a member who joined", False),
+    "submissions_rate": ("% of the members' submissions of the assignments due so far", True),
 }
+# Counted by the store for the whole community, never per member: no goal about a cohort.
+COMMUNITY_ONLY = frozenset({"messages", "answered_rate", "connections"})
 
 
 class GoalLike(Protocol):
@@ -75,23 +92,39 @@ def goal_values(
     last_week: Participants,
     questions: QuestionCounts,
     newcomers: Mapping[str, NewcomerActivity],
-    extra: Mapping[str, float] | None = None,
+    extra: Mapping[str, float | None] | None = None,
+    enrolled: Collection[str] | None = None,
 ) -> dict[str, float | None]:
-    """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``).
+    """The value of every metric of :data:`GOAL_METRICS` (``extra`` supplies ``connections``,
+    ``roster_joined`` and ``submissions_rate``, None without them: the steps that count them).
 
     From the store's aggregates: ``messages`` and ``since_start`` over ``[start, now)``,
     ``last_week`` over the 7 days before ``now``, the ``questions`` asked since ``start`` (counted),
     ``newcomers`` (by member id) who joined since ``start``. A percentage with nothing to
     count (no newcomer's week over, no question) is None.
+
+    ``enrolled``: a cohort's member ids. The member metrics count only them, and
+    ``members_joined`` is all of them (who joined since its start or were on its roll
+    before); the :data:`COMMUNITY_ONLY` metrics are None.
     """
     people = [m for m in members if not m.is_bot and not m.analytics_opt_out]
+    if enrolled is not None:
+        among = frozenset(enrolled)
+        people = [m for m in people if m.user.id in among]
+        since_start = _among(since_start, among)
+        last_week = _among(last_week, among)
     rates = {
         "activation_rate": activation(newcomers, people, start, now, now=now),
         "retention_rate": retention(newcomers, people, start, now, now=now),
         "answered_rate": Rate(questions.answered, questions.asked),
     }
+    joined = (
+        len(people)
+        if enrolled is not None
+        else sum(1 for m in people if m.joined_at is not None and start <= m.joined_at < now)
+    )
     values: dict[str, float | None] = {
-        "members_joined": sum(1 for m in people if m.joined_at is not None and start <= m.joined_at < now),
+        "members_joined": joined,
         "introductions": sum(
             1 for m in people if m.introduced_at is not None and start <= m.introduced_at < now
         ),
@@ -100,9 +133,19 @@ def goal_values(
         "messages": messages,
         **{name: None if rate.value is None else 100.0 * rate.value for name, rate in rates.items()},
         "connections": 0.0,
+        "roster_joined": None,
+        "submissions_rate": None,
     }
     values.update(extra or {})
+    if enrolled is not None:
+        values.update(dict.fromkeys(COMMUNITY_ONLY))
     return values
+
+
+def _among(period: Participants, ids: frozenset[str]) -> Participants:
+    return Participants(
+        active=period.active & ids, posters=period.posters & ids, reactors=period.reactors & ids
+    )
 
 
 def goal_progress(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cohortbot.playbook.analytics.goals import COMMUNITY_ONLY
 from cohortbot.playbook.durations import Duration
 from cohortbot.playbook.model import StepConfig
 from cohortbot.playbook.templates import Placeholders
@@ -24,6 +25,8 @@ Metric = Literal[
     "retention_rate",
     "answered_rate",
     "connections",
+    "roster_joined",
+    "submissions_rate",
 ]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -31,7 +34,11 @@ WATCH_TEXT = Annotated[str, Placeholders("member", "mention", "days", "when", "c
 
 
 class Goal(BaseModel):
-    """A key result: ``target`` of ``metric`` by the end of cohort week ``by_week``."""
+    """A key result: ``target`` of ``metric`` by the end of cohort week ``by_week``.
+
+    With ``cohort`` (a cohort of ``steps.cohorts``, checked when the playbook loads), weeks
+    count from that cohort's start and the member metrics count only its members.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -39,6 +46,17 @@ class Goal(BaseModel):
     metric: Metric
     target: float = Field(gt=0)  # percentages (…_rate) are 0-100
     by_week: int = Field(ge=1, le=104)
+    cohort: str | None = Field(default=None, min_length=1, max_length=30)
+
+    @model_validator(mode="after")
+    def _countable_per_cohort(self) -> Goal:
+        if self.cohort is not None and self.metric in COMMUNITY_ONLY:
+            others = ", ".join(sorted(COMMUNITY_ONLY))
+            raise ValueError(
+                f"{self.metric} is counted for the whole community only ({others} are), not per "
+                "cohort: leave out cohort, or use a member metric (posters, active_members, ...)"
+            )
+        return self
 
 
 class NewcomerWatch(BaseModel):

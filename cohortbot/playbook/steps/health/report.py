@@ -12,12 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from cohortbot.playbook.analytics.goals import cohort_week, goal_progress, goal_values
 from cohortbot.playbook.analytics.metrics import (
     ChannelStats,
-    Days,
     Participants,
-    PromptEngagement,
     QuestionOutcome,
     WeekStats,
     activation,
@@ -37,10 +34,13 @@ from cohortbot.playbook.analytics.metrics import (
 from cohortbot.playbook.charts import Chart
 from cohortbot.playbook.lengths import fit_lines
 from cohortbot.playbook.messages import mention, timestamp
-from cohortbot.playbook.ports import Member, NewcomerActivity, QuestionCounts, UserActivity
+from cohortbot.playbook.ports import Member, NewcomerActivity
 from cohortbot.playbook.steps.health.attendance import sessions_section
 from cohortbot.playbook.steps.health.charts import channel_chart, participation_chart, sentiment_chart
+from cohortbot.playbook.steps.health.cohorts import cohort_sections, running
 from cohortbot.playbook.steps.health.config import HealthConfig
+from cohortbot.playbook.steps.health.goals import goals_section
+from cohortbot.playbook.steps.health.inputs import HealthInputs
 from cohortbot.playbook.steps.health.text import (
     WEEKS,
     ci,
@@ -52,30 +52,11 @@ from cohortbot.playbook.steps.health.text import (
     where,
 )
 from cohortbot.playbook.steps.health.weeks import span
-from cohortbot.playbook.steps.health.window import LAST_ROW, LAST_WEEK, PERIOD, PREVIOUS, SINCE_START, Window
-from cohortbot.playbook.steps.sessions.api import SessionAttendance
+from cohortbot.playbook.steps.health.window import LAST_ROW, PERIOD, PREVIOUS, Window
 
 __all__ = ["Headline", "HealthInputs", "HealthReport", "build_report"]
 
 CHANNELS = "Channels"  # tabulated in the CSV rows, as the weekly table is
-
-
-@dataclass(frozen=True, kw_only=True)
-class HealthInputs:
-    """What the store answered for the report's window (see ``window.Window`` for the ranges)."""
-
-    window: Window
-    members: Sequence[Member]  # including members who left
-    days: Days  # from window.first_day to window.last_day
-    users: Sequence[UserActivity]  # from window.users_from, for window.periods
-    channels: Sequence[ChannelStats]  # the period's
-    questions: Sequence[QuestionOutcome]  # asked since window.questions_from
-    answered: QuestionCounts | None  # asked since window.goal_from (None without goals)
-    newcomers: Sequence[NewcomerActivity]  # joined since window.newcomers_from
-    prompts: Sequence[PromptEngagement] = ()
-    surveys: Sequence[str] = ()  # one headline per survey (surveys.api.survey_headlines)
-    connections: int | None = None  # intros: matches confirmed met, when the intros step runs
-    sessions: Sequence[SessionAttendance] | None = None  # since the period's start, with sessions on
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +146,9 @@ def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = ""
     )
     channels = inputs.channels
     headline = _headline(p)
+    shown = frozenset(c.name for c in running(inputs))
     sections = [
+        *cohort_sections(inputs, cfg, p.newcomers),
         _participation(p),
         _newcomers(p),
         _questions(p),
@@ -175,7 +158,7 @@ def build_report(inputs: HealthInputs, cfg: HealthConfig, *, community: str = ""
         ("Surveys (every round so far)", list(inputs.surveys) or ["No survey answers yet."]),
         *sessions_section(inputs.sessions, w.start, w.end, p.span),
         _inactive(p),
-        *_goals(p),
+        *goals_section(inputs, cfg, p.newcomers, shown=shown),
     ]
     charts = [participation_chart(inputs.days, w.history_from, w.until), channel_chart(channels)]
     if cfg.sentiment == "show":
@@ -352,35 +335,6 @@ def _rows(
         for line in body
     ]
     return rows
-
-
-def _goals(p: _Period) -> list[tuple[str, list[str]]]:
-    cfg, inputs, w = p.cfg, p.inputs, p.w
-    if not cfg.goals or w.goal_start is None:
-        return []
-    start, since = w.goal_start, day_start(w.goal_start, w.zone)
-    extra = {"connections": float(inputs.connections)} if inputs.connections is not None else None
-    first = max(start, w.first_day)
-    values = goal_values(
-        inputs.members,
-        start=since,
-        now=w.end,
-        messages=posts(inputs.days, first, w.until - timedelta(days=1)),
-        since_start=participants(inputs.users, SINCE_START),
-        last_week=participants(inputs.users, LAST_WEEK),
-        questions=inputs.answered or QuestionCounts(0, 0),
-        newcomers=p.newcomers,
-        extra=extra,
-    )
-    week = cohort_week(start, w.until - timedelta(days=1))
-    if week < 1:
-        return [("Goals", [f"The cohort starts {day_label(start)}; goals are tracked from then."])]
-    lines = [f"Cohort week {week} (started {day_label(start)}), as of {day_label(p.last)}:"]
-    for g in goal_progress(cfg.goals, values, week=week):
-        unit = "%" if g.metric.endswith("_rate") else ""
-        value = "n/a" if g.value is None else f"{g.value:.0f}{unit}"
-        lines.append(f"- {g.name}: {value} of {g.target:.0f}{unit} by week {g.by_week}: **{g.status}**")
-    return [("Goals", lines)]
 
 
 def _joined(members: Sequence[Member], since: datetime, until: datetime) -> list[Member]:
