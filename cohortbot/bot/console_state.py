@@ -34,11 +34,14 @@ from cohortbot.storage.tables import (
     metadata,
 )
 
-__all__ = ["CLOCK_KEY", "console_of", "database_name", "forget", "prepare", "remember", "resume_point"]
+__all__ = [
+    "CLOCK_KEY", "RUNS_KEY", "console_of", "database_name", "forget", "prepare", "remember", "resume_point",
+]
 
 log = logging.getLogger("cohortbot.console")
 
 CLOCK_KEY = "console:clock"  # the state row holding the simulated time the last run stopped at
+RUNS_KEY = "console:runs"    # how many runs the community has had (counted as each starts)
 CONSOLE = Platform.CONSOLE.value
 EVENT_PREFIX = "console:"   # the console's event ids (the inbox's only link to a platform)
 
@@ -74,7 +77,18 @@ async def prepare(app: App, *, fresh: bool, source: str) -> None:
     set_time = getattr(clock, "set", None)
     if set_time is not None and at > clock.now():
         set_time(at)
-    console.resume(members, at=clock.now(), source=source)
+    run = await _count_run(app.database, console.community)
+    console.resume(members, at=clock.now(), source=source, run=run)
+
+
+async def _count_run(database: Database, community: CommunityRef) -> int:
+    """This run's number: counted when it starts (a killed run counted too), at least 2 here."""
+    async with database.unit_of_work() as uow:
+        stored = await uow.state.get(community, RUNS_KEY)
+        run = max(2, (stored if isinstance(stored, int) else 1) + 1)
+        await uow.state.put(community, RUNS_KEY, run)
+        await uow.commit()
+    return run
 
 
 async def resume_point(database: Database, community: CommunityRef) -> tuple[list[str], datetime] | None:

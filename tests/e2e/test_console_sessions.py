@@ -93,3 +93,15 @@ def test_strangers_are_refused_and_a_long_form_is_submitted_page_by_page(tmp_pat
     assert "* alice presses Continue\n[form for alice] Week 3 check-in (2/2)" in out
     assert "Thank you, alice! Your answers to **Week 3 check-in** are in." in out
     assert "no form is open" not in out
+
+
+def test_a_resumed_community_answers_the_same_command_again(tmp_path: Path) -> None:
+    # Each run numbers its interactions from 1: a second run's first answer had the key of
+    # the first run's first answer, and the outbox, which keeps one action per key, dropped it.
+    script = "/join alice\nalice: /cohort privacy status\n/quit\n"
+    first = run(tmp_path, script)
+    second = run(tmp_path, script)
+    third = run(tmp_path, script)
+    answer = "[to alice, only you]"
+    assert first.count(answer) == 1
+    assert second.count(answer) == 1 and third.count(answer) == 1

@@ -109,10 +109,11 @@ class ConsoleAdapter:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def resume(self, members: Sequence[str], *, at: datetime, source: str) -> None:
+    def resume(self, members: Sequence[str], *, at: datetime, source: str, run: int = 2) -> None:
         """The database already holds this community: its ``members`` are here again, and the
-        session says so (and how to start over) when it starts, at simulated time ``at``."""
-        self.session.resume(members)
+        session says so (and how to start over) when it starts, at simulated time ``at``;
+        this is the community's run number ``run``."""
+        self.session.resume(members, run=run)
         listed = ", ".join(members[:10]) + (f" and {len(members) - 10} more" if len(members) > 10 else "")
         who = f"{len(members)} member{'' if len(members) == 1 else 's'}" + (f" ({listed})" if members else "")
         self._resumed = (

@@ -58,13 +58,16 @@ class Session:
     continued: set[str] = field(default_factory=set)  # cards whose Continue button was pressed
     advancing: bool = False          # inside /advance: output says the simulated time it fires at
     stamped: str | None = None       # the time last said during this /advance
+    run: int = 1                     # which run of the community this is (ids of later runs say so)
     _seq: int = 0
 
     def person(self, name: str) -> Person:
         return self.people.setdefault(name, Person(name))
 
-    def resume(self, members: Iterable[str]) -> None:
-        """Members the database already holds (a resumed community) are here again."""
+    def resume(self, members: Iterable[str], *, run: int = 1) -> None:
+        """Members the database already holds (a resumed community) are here again; ``run``:
+        this is the community's run number ``run``, whose ids must not repeat an earlier run's."""
+        self.run = run
         for name in members:
             self.person(name)
             self.members.add(name)
@@ -73,9 +76,11 @@ class Session:
         return name in self.members or name in self.staff
 
     def next_id(self) -> str:
-        """Message and interaction ids: 1, 2, 3... in the order things happen (never printed)."""
+        """Message and interaction ids: 1, 2, 3... in the order things happen (never printed);
+        ``2-1, 2-2``... in a resumed community's second run. An id an earlier run used would make
+        its answer's key a duplicate of that run's (the outbox keeps one) and lose the answer."""
         self._seq += 1
-        return str(self._seq)
+        return str(self._seq) if self.run == 1 else f"{self.run}-{self._seq}"
 
     def interaction(self, name: str, channel: str | None = None) -> InteractionRef:
         """A new interaction by ``name``: the bot's answer to it is addressed to them, and a
