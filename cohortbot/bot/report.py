@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from cohortbot.bot.charts import MatplotlibCharts
 from cohortbot.bot.progress import Progress, quiet
 from cohortbot.config.playbook import load_playbooks
-from cohortbot.playbook.messages import TOKEN_PATTERN
+from cohortbot.playbook.messages import ESCAPE_PATTERN, TOKEN_PATTERN
 from cohortbot.playbook.refs import CommunityRef
 from cohortbot.playbook.steps.health.api import STEP_NAME as HEALTH
 from cohortbot.playbook.steps.health.api import HealthConfig, HealthReport, load_report
@@ -31,7 +31,9 @@ from cohortbot.storage.database import Database
 __all__ = ["FORMATS", "ReportInputError", "write_reports"]
 
 FORMATS = ("html", "png", "csv")
-BOLD = re.compile(r"\*\*(.+?)\*\*")
+BOLD = re.compile(r"\*\*(.+?)(?<!\\)\*\*")  # the closing ** is not an escaped star's
+# An escape (the moderators' and members' text, see ``messages.literal``) or a chat token.
+ESCAPE_OR_TOKEN = re.compile(f"{ESCAPE_PATTERN.pattern}|{TOKEN_PATTERN.pattern}")
 
 
 class ReportInputError(ValueError):
@@ -39,9 +41,12 @@ class ReportInputError(ValueError):
 
 
 def plain(text: str, *, names: dict[str, str], zone: ZoneInfo) -> str:
-    """Chat tokens as readable text: ``@name``, ``#channel``, local date and time; no ``**``."""
+    """Chat tokens as readable text: ``@name``, ``#channel``, local date and time; no ``**``;
+    escaped text as typed (a cohort's title ``Spring <2026>``, never a token)."""
 
     def token(match: re.Match[str]) -> str:
+        if match.group("char") is not None:
+            return match.group("char")
         kind, value = match.group("kind"), match.group("value")
         if kind == "@":
             return "@" + names.get(value, value)
@@ -50,7 +55,7 @@ def plain(text: str, *, names: dict[str, str], zone: ZoneInfo) -> str:
         when = datetime.fromtimestamp(int(value.split(":")[0]), UTC).astimezone(zone)
         return when.strftime("%Y-%m-%d %H:%M")
 
-    return BOLD.sub(r"\1", TOKEN_PATTERN.sub(token, text))
+    return ESCAPE_OR_TOKEN.sub(token, BOLD.sub(r"\1", text))
 
 
 def to_html(report: HealthReport, pngs: Sequence[tuple[str, str, bytes]], clean: Callable[[str], str]) -> str:

@@ -7,7 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from cohortbot.playbook.analytics.goals import GOAL_METRICS, cohort_week, goal_progress
+from cohortbot.playbook.analytics.goals import COMMUNITY_ONLY, GOAL_METRICS, cohort_week, goal_progress
+from cohortbot.playbook.analytics.goals import goal_values as raw_goal_values
+from cohortbot.playbook.ports import QuestionCounts
+from tests.unit.analytics.support import during, newcomers
 from tests.unit.analytics.support import goals as goal_values
 from tests.unit.synthetic import START, Community, day
 
@@ -78,3 +81,40 @@ def test_a_percentage_with_nothing_to_count_is_no_data_not_missed(community: Com
         ("Activation", None, "no data yet"),
         ("Joined", 0, "missed"),
     ]
+
+
+def test_a_cohort_s_goals_count_its_members_only(community: Community, records) -> None:
+    """A cohort starting in week 2 whose roll has regulars, a reactor, a silent member, four
+    newcomers and a member who opted out (never counted)."""
+    start, now = day(7), day(35)
+    enrolled = {"a0", "a1", "a50", "b0", "c0", "d0", "d20", "d30", "d35", "o0"}
+    values = raw_goal_values(
+        community.members,
+        start=start,
+        now=now,
+        messages=12_345,  # the community's: no cohort can have it
+        since_start=during(records, start, now),
+        last_week=during(records, now - timedelta(days=7), now),
+        questions=QuestionCounts(asked=20, answered=17),
+        newcomers=newcomers(records, community.members),
+        extra={"roster_joined": 7.0, "submissions_rate": 50.0, "connections": 4.0},
+        enrolled=enrolled,
+    )
+    assert values["members_joined"] == 9  # the roll, whenever they joined; not o0
+    assert values["introductions"] == 2  # d0 and d20 (of d0..d24), on day 7
+    assert values["active_members"] == 2  # a0, a1: the core posts in week 5, a50 does not
+    assert values["posters"] == 7  # a0, a1, a50, d0, d20, d30, d35; b0 only reacted, c0 is silent
+    assert values["activation_rate"] == pytest.approx(100 * 2 / 4)  # d0, d20 of the four newcomers
+    assert values["retention_rate"] == pytest.approx(100 * 1 / 2)  # d0 posted again in week 2, d20 not
+    assert values["roster_joined"] == 7 and values["submissions_rate"] == 50
+    assert {"messages", "answered_rate", "connections"} == COMMUNITY_ONLY
+    assert all(values[m] is None for m in COMMUNITY_ONLY)
+
+
+def test_without_the_steps_that_count_them_roster_and_submissions_have_no_data(
+    community: Community, records
+) -> None:
+    values = goal_values(records, community.members, start=START, now=day(35))
+    assert values["roster_joined"] is None and values["submissions_rate"] is None
+    goals = [Goal("Roster", "roster_joined", 20, 3), Goal("Handed in", "submissions_rate", 80, 3)]
+    assert [p.status for p in goal_progress(goals, values, week=6)] == ["no data yet", "no data yet"]
