@@ -39,7 +39,7 @@ async def submission_counts(
     for moment in moments(loaded):
         work = await docs.load(Work, moment.id)
         for assignment in moment.assignments:
-            roll = await cohorts.members(uow, community, assignment.cohort)
+            roll = await cohorts.member_ids(uow, loaded, community, assignment.cohort)
             subs = [work.submissions[uid] for uid in roll if uid in work.submissions]
             found.append(
                 AssignmentCount(

@@ -48,7 +48,7 @@ async def cohort_rows(ctx: Ctx, assignment: cohorts.Assignment) -> tuple[list[Ro
     """A row per member of the assignment's cohort (present ones, and anyone who left after
     submitting for it), by name."""
     work = await ctx.load(Work, moment_of(ctx.loaded, assignment).id)
-    ids = set(await cohorts.members(ctx.uow, ctx.community, assignment.cohort))
+    ids = set(await cohorts.member_ids(ctx.uow, ctx.loaded, ctx.community, assignment.cohort))
     ids |= {uid for uid, sub in work.submissions.items() if sub.cohort == assignment.cohort}
     rows = []
     for uid in ids:

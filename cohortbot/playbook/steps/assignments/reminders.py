@@ -77,7 +77,7 @@ async def _remind(ctx: Ctx, moment: Moment) -> None:
     await ctx.store(work, moment.id)
     ids: set[str] = set()
     for cohort in moment.cohorts:
-        ids |= set(await cohorts.members(ctx.uow, ctx.community, cohort))
+        ids |= set(await cohorts.member_ids(ctx.uow, ctx.loaded, ctx.community, cohort))
     for uid in sorted(ids):
         if uid in work.submissions or uid in work.started:  # a started exercise has its own reminder
             continue

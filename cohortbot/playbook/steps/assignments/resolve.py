@@ -47,7 +47,7 @@ def cohort_title(ctx: Ctx, name: str) -> str:
 
 async def my_cohorts(ctx: Ctx, user: UserRef) -> list[str]:
     member = await ctx.member(user)
-    return cohorts.cohorts_of(member) if member is not None else []
+    return cohorts.cohorts_of(member, ctx.loaded) if member is not None else []
 
 
 def _yours(ctx: Ctx, mine: list[str]) -> str:

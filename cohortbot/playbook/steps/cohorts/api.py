@@ -46,7 +46,9 @@ __all__ = [
     "cohorts_of",
     "config",
     "current",
+    "member_ids",
     "members",
+    "takes_no_one_in",
     "week_values",
 ]
 
@@ -216,12 +218,41 @@ def assignment(loaded: LoadedPlaybook, name: str, cohort: str | None = None) -> 
 
 
 async def members(uow: UnitOfWork, community: CommunityRef, cohort: str) -> list[str]:
-    """The member ids of a cohort, sorted."""
+    """The member ids on a cohort's roll, sorted (see :func:`member_ids` for who is in it)."""
     roll = await DocumentStore(uow.state, community, STEP_NAME).find(Roll, cohort)
     return list(roll.members) if roll is not None else []
 
 
-def cohorts_of(member: Member) -> list[str]:
-    """The cohorts ``member`` is in, in the order they joined them."""
+def takes_no_one_in(loaded: LoadedPlaybook, cohort: str) -> bool:
+    """Whether membership is not used: the playbook's only cohort takes members in by no role,
+    no roster and no enrolment. Then everyone present is in it (and whoever a moderator
+    enrolled, though present or not)."""
+    cfg = config(loaded)
+    if cfg is None or len(cfg.cohorts) != 1 or cfg.cohorts[0].name != cohort:
+        return False
+    way = cfg.cohorts[0].members
+    return not (way.role or way.roster or way.enrol)
+
+
+async def member_ids(
+    uow: UnitOfWork, loaded: LoadedPlaybook, community: CommunityRef, cohort: str
+) -> list[str]:
+    """Who is in a cohort, sorted: its roll; for a cohort that takes no one in, also every
+    present member but bots. Reminders, surveys and progress use this."""
+    roll = await members(uow, community, cohort)
+    if not takes_no_one_in(loaded, cohort):
+        return roll
+    present = {m.user.id for m in await uow.members.list(community) if m.present and not m.is_bot}
+    return sorted(present | set(roll))
+
+
+def cohorts_of(member: Member, loaded: LoadedPlaybook | None = None) -> list[str]:
+    """The cohorts ``member`` is in, in the order they joined them; with ``loaded``, also the
+    playbook's cohort that takes no one in (everyone present is in it)."""
     section = CohortsMember.model_validate(member.data.get(STEP_NAME) or {})
-    return list(section.cohorts)
+    found = list(section.cohorts)
+    if loaded is not None and member.present and not member.is_bot:
+        found += [
+            c.name for c in calendars(loaded) if c.name not in found and takes_no_one_in(loaded, c.name)
+        ]
+    return found

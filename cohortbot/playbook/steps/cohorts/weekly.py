@@ -31,7 +31,13 @@ from cohortbot.playbook.messages import RichMessage, literal, timestamp
 from cohortbot.playbook.model import CommunityPlaybook
 from cohortbot.playbook.refs import ChannelRef, UserRef
 from cohortbot.playbook.step import ScheduleSpec, StepContext
-from cohortbot.playbook.steps.cohorts.api import CohortCalendar, assignments, calendars, members
+from cohortbot.playbook.steps.cohorts.api import (
+    CohortCalendar,
+    assignments,
+    calendars,
+    member_ids,
+    takes_no_one_in,
+)
 from cohortbot.playbook.steps.cohorts.config import DAYS, Cohort, CohortsConfig, WeekSurvey, parse_clock
 from cohortbot.playbook.steps.surveys.api import SurveyRequested
 from cohortbot.playbook.templates import placeholders_in
@@ -97,22 +103,13 @@ def survey_at(cal: CohortCalendar, week: int) -> datetime | None:
 
 
 async def open_to_all(ctx: Ctx, cal: CohortCalendar) -> bool:
-    """Whether membership is not used: the playbook's only cohort, which takes members in by no
-    role, no roster and no enrolment, and no moderator has enrolled anyone into. Everyone
-    present is in it."""
-    way = cal.cohort.members
-    if way.role or way.roster or way.enrol or len(ctx.config.cohorts) != 1:
-        return False
-    return not await members(ctx.uow, ctx.community, cal.name)
+    """Whether membership is not used (``api.takes_no_one_in``): everyone present is in the cohort."""
+    return takes_no_one_in(ctx.loaded, cal.name)
 
 
 async def cohort_member_ids(ctx: Ctx, cal: CohortCalendar) -> list[str]:
     """The cohort's members; where membership is not used, every present member but bots."""
-    if await open_to_all(ctx, cal):
-        return sorted(
-            m.user.id for m in await ctx.uow.members.list(ctx.community) if m.present and not m.is_bot
-        )
-    return await members(ctx.uow, ctx.community, cal.name)
+    return await member_ids(ctx.uow, ctx.loaded, ctx.community, cal.name)
 
 
 def channel_of(ctx: Ctx, cohort: Cohort) -> ChannelRef | None:

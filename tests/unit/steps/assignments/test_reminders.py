@@ -8,7 +8,7 @@ from pathlib import Path
 from cohortbot.playbook.messages import timestamp
 from cohortbot.storage.memory import MemoryStore
 from tests.harness import Harness
-from tests.unit.steps.assignments.support import PLAYBOOK, at, enrol, reminders_to, started
+from tests.unit.steps.assignments.support import PLAYBOOK, at, enrol, reminders_to, started, text
 
 ESSAY_ONLY = PLAYBOOK.replace("remind_before: 2h}", "remind_before: 0s}")
 
@@ -84,4 +84,38 @@ async def test_members_who_left_and_assignments_without_reminder_get_none(tmp_pa
     assert essay_reminders(bot, "gone") == []
     assert [dm for dm in reminders_to(bot, "bob") if ":quiz-" in dm.key] == []  # remind_before: 0s
     assert len(essay_reminders(bot, "bob")) == 1
+    await bot.close()
+
+
+OPEN_COHORT = """
+name: Open cohort
+default: true
+timezone: Europe/Berlin
+channels: {announcements: news}
+moderators: {users: [mod], platform_admins: false}
+steps:
+  cohorts:
+    cohorts:
+      - name: spring
+        start: 2026-03-02
+        weeks: 2
+        members: {enrol: false}        # no role, no roster, no enrolment: everyone is in it
+        week:
+          1:
+            assignments:
+              - {name: essay, title: Essay, due: "fri 23:59"}
+  assignments: {}
+"""
+
+
+async def test_a_cohort_that_takes_no_one_in_holds_everyone_present(tmp_path: Path) -> None:
+    bot = await started(tmp_path, OPEN_COHORT)
+    for name in ("alice", "bob"):
+        await bot.join(name)
+    submitted = text(await bot.command("alice", "submit essay https://x.example/a"))
+    assert "not in a cohort" not in submitted
+    await bot.advance("5d")
+    assert essay_reminders(bot, "bob") != [] and essay_reminders(bot, "alice") == []
+    progress = text(await bot.command("mod", "assignment progress essay"))
+    assert "alice" in progress and "bob" in progress
     await bot.close()

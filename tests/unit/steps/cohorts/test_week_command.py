@@ -112,10 +112,11 @@ async def test_with_one_cohort_and_no_membership_everyone_is_in_it(tmp_path: Pat
         assert answer_text(await bot.command("alice", "week")) == "**Spring 2026**: week 2 of 4 — Tidy data"
         listing = answer_text(await bot.command("mod", "course list"))
         assert "  1 member (everyone present)" in listing
-        # Once a moderator enrols someone, membership is used: the others are in no cohort.
+        # A cohort that takes no one in holds everyone present: enrolling someone changes nothing.
         await bot.join("bob")
         await bot.command("mod", "course enrol spring bob")
-        assert answer_text(await bot.command("alice", "week")).startswith("You're in no cohort yet.")
+        assert answer_text(await bot.command("alice", "week")) == "**Spring 2026**: week 2 of 4 — Tidy data"
+        assert "  2 members (everyone present)" in answer_text(await bot.command("mod", "course list"))
     finally:
         await bot.close()
 
