@@ -80,7 +80,8 @@ class HealthConfig(StepConfig):
     weeks: int = Field(8, ge=2, le=52)  # weeks of history in the charts
     charts: bool = True  # PNG charts with the digest (text only when False or unavailable)
     # The cohort's first day: no digest about the weeks before it; goals count weeks from it.
-    # Default: the day the bot first saw the community.
+    # Default: the day the bot first saw the community (for goals: the first cohort's start of
+    # steps.cohorts, when there are cohorts; a goal naming a cohort counts from its own start).
     start: date | None = None
     # The weekday weeks start on in the digest, /cohort health and reports. Default: the
     # digest's weekday (Monday for the default digest), Monday without one.

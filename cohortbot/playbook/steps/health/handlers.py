@@ -12,7 +12,8 @@ builds the report while deciding: they emit a ``BuildReport`` (recorded in the o
 decision), which the bot's reports job performs off the event path; the command answers
 "preparing…" at once and the report follows. The
 numbers come from ``playbook.analytics`` over activity records (never message text);
-members who opted out are not counted.
+members who opted out are not counted. With cohorts (``steps.cohorts``), the report opens with
+a part per cohort running in its days, with the goals about that cohort (``cohorts.py``).
 
 Newcomer watch: when a member who joined recently asks a question (a top-level message with a
 question mark), a timer is set; when it fires, the activity records decide whether anyone

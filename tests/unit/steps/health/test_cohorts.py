@@ -11,7 +11,7 @@ from cohortbot.playbook.actions import PostMessage
 from cohortbot.playbook.messages import timestamp
 from cohortbot.playbook.ports import Capabilities
 from cohortbot.playbook.steps.health.weeks import DASH as N
-from tests.harness import Harness
+from tests.harness import Harness, sqlite_url
 from tests.unit.steps.health.support import HEALTH_STEPS
 from tests.unit.steps.roster.support import import_rows, join, members_of
 
@@ -212,13 +212,13 @@ async def test_after_the_cohorts_ended_their_goals_are_in_the_goals_section(tmp_
         text = digest.message.text.splitlines()
         assert not [line for line in text if line.startswith("**Cohort ")]
         goals = section(text, "Goals")
-        assert goals[goals.index(f"Spring \\<2026\\> (started 2 Mar, ended 29 Mar):") + 1 :][:4] == [
+        assert goals[goals.index("Spring \\<2026\\> (started 2 Mar, ended 29 Mar):") + 1 :][:4] == [
             "- Spring on the roll: 3 of 4 by week 2: **missed**",
             "- Spring posters: 2 of 3 by week 4: **missed**",
             "- Spring roster: 2 of 4 by week 4: **missed**",
             "- Spring submissions: 50% of 80% by week 2: **missed**",
         ]
-        assert goals[goals.index(f"Summer 2026 (started 9 Mar, ended 29 Mar):") + 1 :][:2] == [
+        assert goals[goals.index("Summer 2026 (started 9 Mar, ended 29 Mar):") + 1 :][:2] == [
             "- Summer posters: 1 of 6 by week 3: **missed**",
             "- Summer on the roll: 2 of 2 by week 3: **met**",
         ]
@@ -270,5 +270,19 @@ steps:
             "Cohort week 1 (started 1 Mar), as of 2 Mar:",
             "- Joined: 2 of 5 by week 2: **behind**",
         ]
+    finally:
+        await bot.close()
+
+
+async def test_the_cohorts_periods_are_read_alike_from_sqlite(tmp_path: Path) -> None:
+    """The posters since each cohort's start are periods the store adds up (SQL on a database)."""
+    wide = Capabilities(max_message_length=8000)
+    bot = await a_course(tmp_path, url=sqlite_url(tmp_path), capabilities=wide)
+    try:
+        await bot.advance("1h")
+        *_, digest = digests(bot)
+        text = digest.message.text
+        assert "- Spring posters: 2 of 3 by week 4: **on track**" in text  # alice, carol since 2 March
+        assert "- Summer posters: 1 of 6 by week 3: **behind**" in text  # dave since 9 March
     finally:
         await bot.close()
