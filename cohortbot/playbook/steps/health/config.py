@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cohortbot.playbook.analytics.goals import COMMUNITY_ONLY
 from cohortbot.playbook.durations import Duration
@@ -47,6 +47,11 @@ class Goal(BaseModel):
     target: float = Field(gt=0)  # percentages (…_rate) are 0-100
     by_week: int = Field(ge=1, le=104)
     cohort: str | None = Field(default=None, min_length=1, max_length=30)
+
+    @field_validator("cohort")
+    @classmethod
+    def _cohort_name(cls, name: str | None) -> str | None:
+        return None if name is None else name.strip().lower()  # cohort names are lower case
 
     @model_validator(mode="after")
     def _countable_per_cohort(self) -> Goal:

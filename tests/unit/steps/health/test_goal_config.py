@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cohortbot.config.playbook import check_files
+from cohortbot.config.playbook import check_files, load_playbooks
 
 HEAD = """name: P
 default: true
@@ -30,9 +30,13 @@ def check(tmp_path: Path, goals: str, head: str = HEAD) -> list[str]:
 def test_a_goal_may_name_a_cohort_of_the_playbook(tmp_path: Path) -> None:
     goals = (
         "      - {name: Joined, metric: roster_joined, target: 20, by_week: 3, cohort: spring}\n"
-        "      - {name: Posters, metric: posters, target: 10, by_week: 4, cohort: summer}\n"
+        "      - {name: Posters, metric: posters, target: 10, by_week: 4, cohort: Summer}\n"
     )
     assert check(tmp_path, goals) == []
+    path = tmp_path / "p.yaml"
+    [loaded] = load_playbooks([path]).playbooks
+    # as steps.cohorts names it
+    assert [g.cohort for g in loaded.steps["health"].goals] == ["spring", "summer"]
 
 
 def test_an_unknown_cohort_is_named_with_its_line_and_the_cohorts_there_are(tmp_path: Path) -> None:
