@@ -28,7 +28,6 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from cohortbot.bot import metrics
-from cohortbot.bot.calendar_feed import build_feed
 from cohortbot.bot.calendar_links import CalendarLinks
 from cohortbot.bot.crontab import CronCalendar
 from cohortbot.bot.runtime import Runtime
@@ -84,6 +83,8 @@ class CalendarFeeds:
         clock = asyncio.get_running_loop().time()
         built = self._built.get(community)
         if built is None or clock - built[0] >= self.keep:
+            from cohortbot.bot.calendar_feed import build_feed  # icalendar: only once a feed is asked for
+
             async with self._uow() as uow:
                 data = await build_feed(uow, community, loaded, now=self.runtime.clock.now(), cron=self._cron)
             built = self._built[community] = (clock, data)
