@@ -35,9 +35,11 @@ MAX_DUE = 5  # assignments listed per cohort and period (a week rarely has more)
 
 
 async def load_cohorts(uow: UnitOfWork, community: CommunityRef, loaded: LoadedPlaybook) -> list[CohortRoll]:
-    """The playbook's cohorts with their rolls (none when the cohorts step is off)."""
+    """The playbook's cohorts with who is in each (none when the cohorts step is off)."""
     return [
-        CohortRoll(calendar=cal, members=frozenset(await cohorts.members(uow, community, cal.name)))
+        CohortRoll(
+            calendar=cal, members=frozenset(await cohorts.member_ids(uow, loaded, community, cal.name))
+        )
         for cal in cohorts.calendars(loaded)
     ]
 
