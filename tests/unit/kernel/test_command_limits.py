@@ -14,7 +14,7 @@ from cohortbot.playbook.steps import STEPS
 
 SPECS = [command.spec for step in STEPS for command in step.commands]
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")   # Discord's CHAT_INPUT name rule (lowercase)
-AGREED = "the agreed paths of the issue-13 commands are in /tmp/b/NOTICE.md"
+AGREED = "group new commands (docs/architecture.md, \"The command tree's budget\")"
 
 
 def test_at_most_25_children_under_cohort_and_in_each_group() -> None:
