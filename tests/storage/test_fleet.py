@@ -53,6 +53,11 @@ from tests.storage.fleet_worker import (
     shard_of,
 )
 
+# Run alone (``make test`` runs them after the rest, not beside it): three processes on a
+# compressed clock measure lags in wall seconds, which another test stream on the same cores
+# would stretch into "downtime".
+pytestmark = pytest.mark.alone
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
 SPEED = 72.0            # 1.2 simulated minutes per wall second

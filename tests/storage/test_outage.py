@@ -26,7 +26,9 @@ from tests.harness import Harness
 from tests.storage.conftest import PG_URL, Backend, _backend, outbox_rows
 from tests.storage.tcp_proxy import TcpProxy
 
-pytestmark = pytest.mark.postgres
+# Run alone (``make test`` runs it after the rest): its phases are wall seconds through a proxy
+# cut and restored on time, which a parallel test stream on the same cores would stretch.
+pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
 PLAYBOOK = """
 name: Outage
