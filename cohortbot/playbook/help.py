@@ -86,20 +86,24 @@ def _detailed(groups: Sequence[Group]) -> list[str]:
     return lines
 
 
-def _compact(groups: Sequence[Group]) -> list[str]:
+def _compact(groups: Sequence[Group], *, prefix: str = "/cohort ") -> list[str]:
     lines = [
         f"**{g.title}**{'' if g.step == 'core' else f' (`/cohort help {g.topic}`)'}: "
-        + " · ".join(f"`/cohort {s.name}`" for s in g.specs)
+        + " · ".join(f"`{prefix}{s.name}`" for s in g.specs)
         for g in groups
     ]
-    return [*lines, "`/cohort help TOPIC` says what each command does, e.g. `/cohort help match`."]
+    tail = "`/cohort help TOPIC` says what each command does, e.g. `/cohort help match`."
+    return [*lines, tail if prefix else f"Type each after `/cohort`; {tail}"]
 
 
 def _overview(groups: Sequence[Group], limit: int, lead: list[str]) -> list[str]:
     detailed = [*lead, *_detailed(groups)]
     if len("\n".join(detailed)) <= limit:
         return detailed
-    return fit_lines([*lead, *_compact(groups)], limit)
+    compact = [*lead, *_compact(groups)]
+    if len("\n".join(compact)) <= limit:
+        return compact
+    return fit_lines([*lead, *_compact(groups, prefix="")], limit)  # a moderator's long list
 
 
 def _find_group(groups: Sequence[Group], word: str) -> Group | None:

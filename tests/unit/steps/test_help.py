@@ -22,7 +22,11 @@ DISCORD_LIMIT = 2000
 def listed(answer: RespondToInteraction | None) -> set[str]:
     assert answer is not None
     text = answer.message.text
-    return {s.name for s in CATALOG if f"`/cohort {s.name}`" in text or f"`/cohort {s.name} " in text}
+    return {
+        s.name
+        for s in CATALOG
+        if f"`/cohort {s.name}`" in text or f"`/cohort {s.name} " in text or f"`{s.name}`" in text
+    }
 
 
 @pytest.fixture
@@ -56,9 +60,9 @@ async def test_a_moderator_s_longer_list_is_grouped_by_name_within_a_discord_mes
     assert answer is not None
     assert listed(answer) == {spec.name for spec in CATALOG}
     assert len(answer.message.text) <= DISCORD_LIMIT
+    assert "**Surveys** (`/cohort help survey`): `survey list` · `survey send` · " in answer.message.text
     assert (
-        "**Surveys** (`/cohort help survey`): `/cohort survey list` · `/cohort survey send` · "
-        in answer.message.text
+        "\nType each after `/cohort`; `/cohort help TOPIC` says what each command does" in answer.message.text
     )
     assert answer.message.text.endswith("says what each command does, e.g. `/cohort help match`.")
 

@@ -76,6 +76,7 @@ class FollowUp(BaseModel):
     unless: Literal["introduced", "onboarded", "posted"] = "introduced"
     message: MEMBER_TEXT
     grouped_message: MEMBER_TEXT | None = None
+    persona: str | None = None  # only for members who chose this persona (steps.profiles)
 
 
 class Burst(BaseModel):

@@ -31,6 +31,7 @@ from cohortbot.playbook.messages import RichMessage, literal, mention
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import UserRef
 from cohortbot.playbook.step import Step, StepContext
+from cohortbot.playbook.steps.profiles.api import persona_of
 from cohortbot.playbook.steps.welcome.card import ACCEPT, card, send
 from cohortbot.playbook.steps.welcome.commands import COMMANDS
 from cohortbot.playbook.steps.welcome.config import WelcomeConfig
@@ -218,7 +219,7 @@ async def on_follow_up(timer: FollowUpDue, ctx: Ctx) -> None:
         "onboarded": member.onboarded_at,
         "posted": member.first_post_at,
     }[follow_up.unless]
-    if done is not None:
+    if done is not None or (follow_up.persona is not None and persona_of(member) != follow_up.persona):
         return
     cfg = ctx.config
     if not ctx.section(member, WelcomeMember).grouped:
