@@ -2,7 +2,7 @@
 
 Afterwards neither their id nor any part of their name is anywhere in the database: not in a
 table the engine shares (members, activity, timers, outbox, inbox), not in any step's
-documents (welcome, intros and matches, prompts, sessions with RSVPs and check-ins, named and anonymous
+documents (welcome, intros and matches, profiles and routed questions, prompts, sessions with RSVPs and check-ins, named and anonymous
 surveys, champions' evidence and memory, assignments' submissions and exercise starts). Others'
 data stays.
 """
@@ -40,6 +40,10 @@ async def _take_part_in_everything(bot: Harness) -> None:
     for name in [ID, *OTHERS]:
         await bot.post(name, "introductions", intro.format(name))
     await bot.command(ID, "interests add python")
+    await bot.command(ID, "profile set skills sql")  # a help question on sql invites them; they answer
+    await bot.command(ID, f"profile set goals Pair with {DISPLAY}'s study group")
+    routed = await bot.post("bob", "general", "How do I write a postgres join?")
+    await bot.post(ID, "general", "JOIN ... ON.", thread=routed)
 
     question = await bot.post("bob", "general", "How do I merge two dataframes in pandas?")
     await bot.post(ID, "general", "Use pd.merge(left, right, on='id').", reply_to=bot.user("bob"))
@@ -97,9 +101,9 @@ async def test_export_then_delete_leaves_no_trace_of_the_member(store: Store, tm
         [export] = [dm for dm in bot.dms_to(ID) if dm.message.attachments]
         assert isinstance(export, SendDirectMessage)
         document = json.loads(export.message.attachments[0].data)
-        steps = {"intros", "prompts", "sessions", "surveys", "champions", "assignments"}
+        steps = {"intros", "profiles", "prompts", "sessions", "surveys", "champions", "assignments"}
         assert steps <= set(document["steps"])
-        assert {"welcome", "intros", "champions"} <= set(document["member"]["data"])
+        assert {"welcome", "intros", "profiles", "champions"} <= set(document["member"]["data"])
         assert document["member"]["display_name"] == DISPLAY
 
         answer = await bot.command(ID, "privacy delete")
