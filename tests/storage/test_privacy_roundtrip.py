@@ -2,9 +2,9 @@
 
 Afterwards neither their id nor any part of their name is anywhere in the database: not in a
 table the engine shares (members, activity, timers, outbox, inbox), not in any step's
-documents (welcome, intros and matches, profiles and routed questions, prompts, sessions with RSVPs and check-ins, named and anonymous
-surveys, champions' evidence and memory, assignments' submissions and exercise starts). Others'
-data stays.
+documents (welcome, intros and matches, profiles and routed help questions, prompts, sessions
+with RSVPs and check-ins, named and anonymous surveys, champions' evidence and memory,
+assignments' submissions and exercise starts). Others' data stays.
 """
 
 from __future__ import annotations
