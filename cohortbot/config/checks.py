@@ -108,11 +108,13 @@ def _cron_problem(cron: str, zone: str) -> str | None:
 # list item (or any value of a mapping: a cohort's weeks are keyed by number).
 _SURVEYS: Loc = ("steps", "surveys", "surveys", "*", "name")
 _COHORTS: Loc = ("steps", "cohorts", "cohorts", "*", "name")
+_PERSONAS: Loc = ("steps", "profiles", "personas", "*", "name")
 _REFERENCES: tuple[tuple[Loc, str, Loc, str], ...] = (
     (("steps", "sessions", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
     (("steps", "sessions", "sessions", "*", "feedback", "survey"), "survey", _SURVEYS, "surveys"),
     (("steps", "cohorts", "cohorts", "*", "week", "*", "survey", "name"), "survey", _SURVEYS, "surveys"),
     (("steps", "health", "goals", "*", "cohort"), "cohort", _COHORTS, "cohorts"),
+    (("steps", "welcome", "follow_ups", "*", "persona"), "persona", _PERSONAS, "profiles"),
 )
 # Goal metrics another step counts: the playbook must have that step.
 _METRIC_STEPS = {"roster_joined": "roster", "submissions_rate": "assignments"}

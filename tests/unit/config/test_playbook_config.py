@@ -193,6 +193,21 @@ def test_a_feedback_survey_must_be_one_the_playbook_defines(tmp_path: Path) -> N
     ]
 
 
+def test_a_welcome_follow_up_persona_must_be_one_the_profiles_step_defines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.yaml",
+        "name: P\ndefault: true\nsteps:\n  welcome:\n    follow_ups:\n"
+        "      - {after: 2d, persona: Student, message: Hi}\n"
+        "      - {after: 3d, persona: teacher, message: Hi}\n"
+        "  profiles:\n    personas:\n      - {name: student, label: I study}\n",
+    )
+    assert [str(i) for i in check_files([path])] == [
+        f"{path}:7: steps.welcome.follow_ups[1].persona: unknown persona 'teacher'; "
+        "defined in steps.profiles: student"
+    ]
+
+
 def test_two_defaults_are_named_in_each_file_with_the_line(tmp_path: Path) -> None:
     a = write(tmp_path, "a.yaml", "name: A\ntimezone: Nowhere/City\ndefault: true\n")  # broken, still counted
     b = write(tmp_path, "b.yaml", "name: B\ndefault: true\n")

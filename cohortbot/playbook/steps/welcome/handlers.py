@@ -219,7 +219,8 @@ async def on_follow_up(timer: FollowUpDue, ctx: Ctx) -> None:
         "onboarded": member.onboarded_at,
         "posted": member.first_post_at,
     }[follow_up.unless]
-    if done is not None or (follow_up.persona is not None and persona_of(member) != follow_up.persona):
+    wanted = follow_up.persona.strip().lower() if follow_up.persona is not None else None
+    if done is not None or (wanted is not None and persona_of(member) != wanted):
         return
     cfg = ctx.config
     if not ctx.section(member, WelcomeMember).grouped:

@@ -27,7 +27,7 @@ steps:
     follow_ups:
       - after: 2d
         unless: posted
-        persona: career-changer
+        persona: Career-Changer  # as the playbook names it
         message: "Hi {member}, career changers meet on Fridays!"
   profiles:
     ask_persona_at_join: true
