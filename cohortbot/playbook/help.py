@@ -35,6 +35,7 @@ GROUP_TITLES = {
     "intros": "Introductions and matching",
     "prompts": "Prompts",
     "sessions": "Sessions and deadlines",
+    "qa": "Expert Q&A",
     "surveys": "Surveys",
     "champions": "Champions",
     "health": "Community health",
