@@ -4,7 +4,8 @@ Afterwards neither their id nor any part of their name is anywhere in the databa
 table the engine shares (members, activity, timers, outbox, inbox), not in any step's
 documents (welcome, intros and matches, profiles and routed help questions, prompts, sessions
 with RSVPs and check-ins, named and anonymous surveys, champions' evidence and memory,
-assignments' submissions and exercise starts). Others' data stays.
+assignments' submissions and exercise starts,
+Q&A questions asked and upvoted). Others' data stays.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ async def _take_part_in_everything(bot: Harness) -> None:
     await bot.post(ID, "general", "Thanks <@bob> for the great question!", reply_to=bot.user("bob"))
     await bot.react(ID, question, "👍", author="bob")
     await bot.react("carol", question, "🎉", author="bob")
+
+    await bot.command("facilitator", "qa open Ask a data scientist @carol until 3d")  # asks, upvotes
+    await bot.command(ID, "qa ask Which library should I learn first?")
+    await bot.command("bob", "qa ask Is SQL still worth learning?")
+    await bot.click(ID, bot.button(bot.posts_in("announcements"), "Upvote Q2"))
+    await bot.command("carol", "qa answer Q1 pandas, then scikit-learn.")
 
     await bot.advance("2h")  # Monday 11:00 Berlin: the question of the week and a match round are out
     [weekly] = [p for p in bot.posts_in("general") if p.message.title == "Question of the week"]
@@ -101,7 +108,7 @@ async def test_export_then_delete_leaves_no_trace_of_the_member(store: Store, tm
         [export] = [dm for dm in bot.dms_to(ID) if dm.message.attachments]
         assert isinstance(export, SendDirectMessage)
         document = json.loads(export.message.attachments[0].data)
-        steps = {"intros", "profiles", "prompts", "sessions", "surveys", "champions", "assignments"}
+        steps = {"intros", "profiles", "prompts", "sessions", "surveys", "champions", "assignments", "qa"}
         assert steps <= set(document["steps"])
         assert {"welcome", "intros", "profiles", "champions"} <= set(document["member"]["data"])
         assert document["member"]["display_name"] == DISPLAY
