@@ -80,7 +80,8 @@ def test_moderator_commands_are_refused_for_members_and_answered_for_moderators(
     out = result.stdout
     assert "[to alice, only you] Sorry, only moderators can use `/cohort status`." in out
     assert "[to facilitator, only you] cohortbot status: Data Science Cohort" in out
-    assert "Outbox: 0 pending, 0 parked, 2 delivered" in out  # the welcome and the refusal
+    # the welcome, the persona question (profiles.ask_persona_at_join) and the refusal
+    assert "Outbox: 0 pending, 0 parked, 3 delivered" in out
     assert "[to alice, only you] cohortbot commands in Data Science Cohort\n    There's no" in out
     assert "“/cohort nonsense”. What you can run:" in out
 
