@@ -10,7 +10,7 @@ from cohortbot.playbook.messages import Button, Form, FormInput, literal, mentio
 from cohortbot.playbook.ports import Member
 from cohortbot.playbook.refs import InteractionRef, UserRef
 from cohortbot.playbook.step import Command, StepContext, command
-from cohortbot.playbook.steps.profiles.config import FIELDS, ProfilesConfig
+from cohortbot.playbook.steps.profiles.config import FIELDS, ProfilesConfig, Share
 from cohortbot.playbook.steps.profiles.fields import (
     LIMITS,
     MAX_ITEM,
@@ -28,7 +28,7 @@ Ctx = StepContext[ProfilesConfig]
 FORM_ID = "profiles:form"
 PERSONA = "profiles:persona"
 EDIT = "profiles:edit"
-SHARES = ("members", "moderators", "nobody")
+SHARES: dict[str, Share] = {"members": "members", "moderators": "moderators", "nobody": "nobody"}
 _HINTS = {
     "interests": "e.g. python, statistics",
     "skills": "e.g. sql, pandas",
@@ -157,10 +157,8 @@ async def profile_share(event: CommandInvoked, ctx: Ctx) -> None:
         )
         return
     member, profile = await _mine(ctx, event.actor.user)
-    if field == "all":
-        profile.share = {"all": who}  # type: ignore[dict-item]
-    else:
-        profile.share = {**profile.share, field: who}  # type: ignore[dict-item]
+    share = SHARES[who]
+    profile.share = {"all": share} if field == "all" else {**profile.share, field: share}
     await _save(ctx, member, profile)
     ctx.respond(event.interaction, f"Saved.\n{_own(ctx, profile)}", private=True)
 
@@ -244,7 +242,7 @@ COMMANDS: tuple[Command, ...] = (
         "profile share",
         "Whom you share your profile (or one field) with",
         profile_share,
-        OptionSpec(name="who", description="members, moderators or nobody", choices=SHARES),
+        OptionSpec(name="who", description="members, moderators or nobody", choices=tuple(SHARES)),
         OptionSpec(
             name="field", description="one field, or all (default)", required=False, choices=(*FIELDS, "all")
         ),
