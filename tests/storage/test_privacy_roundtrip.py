@@ -5,7 +5,7 @@ table the engine shares (members, activity, timers, outbox, inbox), not in any s
 documents (welcome, intros and matches, profiles and routed help questions, prompts, sessions
 with RSVPs and check-ins, named and anonymous surveys, champions' evidence and memory,
 assignments' submissions and exercise starts,
-Q&A questions asked and upvoted). Others' data stays.
+Q&A questions asked and upvoted, resources suggested). Others' data stays.
 """
 
 from __future__ import annotations
@@ -59,6 +59,12 @@ async def _take_part_in_everything(bot: Harness) -> None:
     await bot.click(ID, bot.button(bot.posts_in("announcements"), "Upvote Q2"))
     await bot.command("carol", "qa answer Q1 pandas, then scikit-learn.")
 
+    # Library suggestions: one waiting (naming the member), one approved (the link stays, not theirs).
+    await bot.command(ID, f"resources suggest python https://example.org/{ID}/notes {DISPLAY}'s pandas notes")
+    await bot.command(ID, "resources suggest sql https://example.org/sql-tips SQL tips")
+    approved = await bot.command("facilitator", "resources approve 6")
+    assert approved is not None and approved.message.text.startswith("Approved")
+
     await bot.advance("2h")  # Monday 11:00 Berlin: the question of the week and a match round are out
     [weekly] = [p for p in bot.posts_in("general") if p.message.title == "Question of the week"]
     thread = bot.delivered(weekly)
@@ -109,6 +115,7 @@ async def test_export_then_delete_leaves_no_trace_of_the_member(store: Store, tm
         assert isinstance(export, SendDirectMessage)
         document = json.loads(export.message.attachments[0].data)
         steps = {"intros", "profiles", "prompts", "sessions", "surveys", "champions", "assignments", "qa"}
+        steps.add("resources")
         assert steps <= set(document["steps"])
         assert {"welcome", "intros", "profiles", "champions"} <= set(document["member"]["data"])
         assert document["member"]["display_name"] == DISPLAY
