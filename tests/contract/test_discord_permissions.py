@@ -70,7 +70,9 @@ async def answer(raw: dict[str, Any]) -> str:
 
 
 def listed(text: str) -> set[str]:
-    return {spec.name for spec in CATALOG if f"/cohort {spec.name}" in text}
+    """The commands a help text names: as `/cohort NAME`, or as `NAME` in the layout of a list
+    too long for one message, which says once to type each after /cohort."""
+    return {spec.name for spec in CATALOG if f"/cohort {spec.name}" in text or f"`{spec.name}`" in text}
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

@@ -51,6 +51,12 @@ async def test_a_member_is_refused_every_moderator_command(tmp_path: Path, spec:
         await bot.close()
 
 
+def names(text: str, command: str) -> bool:
+    """Whether a help text lists ``command``: as `/cohort NAME`, or as `NAME` in the layout of a
+    list too long for one message (it says once to type each after /cohort)."""
+    return f"/cohort {command}" in text or f"`{command}`" in text
+
+
 async def test_help_lists_only_what_the_member_may_run(tmp_path: Path) -> None:
     bot = await Harness.start(tmp_path, default_playbook_path().read_text())
     try:
@@ -58,7 +64,7 @@ async def test_help_lists_only_what_the_member_may_run(tmp_path: Path) -> None:
         moderator_help = await bot.command("facilitator", "help")
         assert member_help is not None and moderator_help is not None
         for spec in CATALOG:
-            assert (f"/cohort {spec.name}" in member_help.message.text) is not spec.moderator, spec.name
-            assert f"/cohort {spec.name}" in moderator_help.message.text
+            assert names(member_help.message.text, spec.name) is not spec.moderator, spec.name
+            assert names(moderator_help.message.text, spec.name), spec.name
     finally:
         await bot.close()
