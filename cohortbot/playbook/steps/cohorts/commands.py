@@ -180,14 +180,11 @@ async def cmd_enrol(event: CommandInvoked, ctx: Ctx) -> None:
         return
     title = literal(cal.title)
     if event.options.get("member"):
-        if not ctx.is_moderator(event.actor):
-            ctx.respond(
-                event.interaction,
-                "Only moderators can enrol another member. "
-                f"To enrol yourself: `/cohort course enrol {cal.name}`.",
-            )
-            return
-        user = await _other_member(ctx, event)
+        user = await _named_by_moderator(
+            ctx, event,
+            "Only moderators can enrol another member. "
+            f"To enrol yourself: `/cohort course enrol {cal.name}`.",
+        )
         if user is None:
             return
         if await enrol(ctx, user, cal.name, "moderator"):
@@ -217,14 +214,11 @@ async def cmd_leave(event: CommandInvoked, ctx: Ctx) -> None:
         return
     title = literal(cal.title)
     if event.options.get("member"):
-        if not ctx.is_moderator(event.actor):
-            ctx.respond(
-                event.interaction,
-                "Only moderators can take another member out of a cohort. "
-                f"To leave yourself: `/cohort course leave {cal.name}`.",
-            )
-            return
-        user = await _other_member(ctx, event)
+        user = await _named_by_moderator(
+            ctx, event,
+            "Only moderators can take another member out of a cohort. "
+            f"To leave yourself: `/cohort course leave {cal.name}`.",
+        )
         if user is None:
             return
         came_in = (await sources(ctx, user)).get(cal.name)
@@ -253,6 +247,15 @@ async def cmd_leave(event: CommandInvoked, ctx: Ctx) -> None:
         return
     await unenrol(ctx, event.actor.user, cal.name)
     ctx.respond(event.interaction, f"You're no longer in **{title}**.")
+
+
+async def _named_by_moderator(ctx: Ctx, event: CommandInvoked, refusal: str) -> UserRef | None:
+    """The other member a moderator named; None once answered (``refusal`` to a member who is
+    not a moderator, or why the member named can't be used)."""
+    if not ctx.is_moderator(event.actor):
+        ctx.respond(event.interaction, refusal)
+        return None
+    return await _other_member(ctx, event)
 
 
 def _self_service_refused(ctx: Ctx, cal: CohortCalendar, doing: str) -> str | None:
